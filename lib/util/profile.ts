@@ -1,0 +1,19 @@
+// One environment variable picks the scale of every experiment: smoke (CI, minutes), cpu (2-core laptop,
+// the default), gpu (paper scale). Each stage keeps its own table of knobs keyed by profile name.
+export type ProfileName = 'smoke' | 'cpu' | 'gpu';
+export const PROFILES: readonly ProfileName[] = ['smoke', 'cpu', 'gpu'];
+
+export function profileName(explicit?: string): ProfileName {
+  const p = (explicit ?? process.env.MEDSSL_PROFILE ?? 'cpu').toLowerCase();
+  if (!(PROFILES as readonly string[]).includes(p)) {
+    throw new Error(`unknown profile "${p}" (MEDSSL_PROFILE or --profile): expected one of ${PROFILES.join(', ')}`);
+  }
+  return p as ProfileName;
+}
+
+/** Parse `--profile X` out of argv (scripts), falling back to MEDSSL_PROFILE, then cpu. */
+export function profileFromArgv(argv: string[] = process.argv.slice(2)): ProfileName {
+  const i = argv.indexOf('--profile');
+  const eq = argv.find((a) => a.startsWith('--profile='));
+  return profileName(i >= 0 ? argv[i + 1] : eq ? eq.split('=')[1] : undefined);
+}
