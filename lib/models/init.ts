@@ -34,7 +34,7 @@ export function initWeightsSeeded(layers: tf.layers.Layer[], seed: number, schem
     if (ws.length === 0) continue;
     const vals = ws.map((w) => {
       const kind = kindOf(w.originalName);
-      const n = w.shape.reduce((a, b) => a * (b as number), 1);
+      const n = (w.shape as number[]).reduce((a, b) => a * b, 1);
       const data = new Float32Array(n);
       if (kind === 'ones') data.fill(1);
       else if (kind === 'kernel') {

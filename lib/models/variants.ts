@@ -9,7 +9,7 @@ import { buildXception, XCEPTION_GRADCAM_LAYER, type XceptionConfig } from './xc
 
 export type VariantSpec =
   | { arch: 'xception'; inputSize: number; width: number; middleRepeats: number; note: string }
-  | { arch: 'resnet50' | 'resnet18'; inputSize: number; width: number; blocks: number[]; stem: 'imagenet' | 'cifar'; note: string };
+  | { arch: 'resnet50' | 'resnet18'; inputSize: number; width: number; blocks: readonly number[]; stem: 'imagenet' | 'cifar'; note: string };
 
 export const VARIANTS = {
   // Paper scale (gpu profile)
