@@ -1,0 +1,232 @@
+// Pick the fastest TF.js backend this machine can run, once per process.
+//
+// Order: `tensorflow` from @tensorflow/tfjs-node-gpu (only when a GPU is visible) → `tensorflow` from
+// @tensorflow/tfjs-node → `wasm` (XNNPACK) with our training kernels → pure-JS `cpu`.
+// tfjs-node(-gpu) are NOT dependencies (their install downloads libtensorflow); they are loaded with a dynamic
+// import inside try/catch, so a machine without them falls through to wasm. MEDSSL_BACKEND=tensorflow|wasm|cpu
+// (or opts.force) forces one; MEDSSL_THREADS (or opts.threads) sets the wasm thread count.
+import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT } from '../util/paths';
+import { registerWasmTrainingKernels } from './wasm-kernels';
+import { enableWasmThreads } from './wasm-threads';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  /** tf.getBackend() after selection. */
+  name: BackendName;
+  /** The package that provides it. */
+  module: string;
+  /** True when tfjs-node-gpu was loaded with a visible GPU. */
+  gpu: boolean;
+  /** Compute threads (wasm: XNNPACK pool size; tensorflow: logical cores, TF's default; cpu: 1). */
+  threads: number;
+  /** SIMD in use (wasm SIMD build; native code for tensorflow). */
+  simd: boolean;
+  /** Kernels this project registered on the backend (wasm training kernels). */
+  kernels: string[];
+  /** True when MEDSSL_BACKEND / opts.force chose the backend. */
+  forced: boolean;
+  /** One entry per candidate that was skipped, with why. */
+  skipped: string[];
+}
+
+/** Loads a module by name; injectable so tests can simulate absent or broken tfjs-node packages. */
+export type Importer = (name: string) => Promise<unknown>;
+
+export interface SelectOptions {
+  force?: BackendName;
+  threads?: number;
+  quiet?: boolean;
+  /** For tests: replaces `import(name)` for the optional tfjs-node packages. */
+  importer?: Importer;
+  /** For tests: replaces GPU detection. */
+  gpuVisible?: () => boolean;
+}
+
+const NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+let selected: Promise<BackendInfo> | null = null;
+
+/**
+ * Select and initialise the backend (idempotent: later calls return the first call's result). Logs one line
+ * unless `quiet`.
+ */
+export function selectBackend(opts: SelectOptions = {}): Promise<BackendInfo> {
+  if (!selected) {
+    selected = doSelect(opts).catch((e) => {
+      selected = null;
+      throw e;
+    });
+  }
+  return selected;
+}
+
+/** For tests only: forget the cached selection (does not undo tf.setBackend). */
+export function resetBackendSelectionForTests(): void {
+  selected = null;
+}
+
+function forcedName(opts: SelectOptions): BackendName | undefined {
+  const raw = opts.force ?? process.env.MEDSSL_BACKEND;
+  if (raw == null || raw === '') return undefined;
+  const v = raw.toLowerCase() as BackendName;
+  if (!NAMES.includes(v)) {
+    throw new Error(`MEDSSL_BACKEND / force must be one of ${NAMES.join(', ')}; got "${raw}"`);
+  }
+  return v;
+}
+
+async function doSelect(opts: SelectOptions): Promise<BackendInfo> {
+  const force = forcedName(opts);
+  const skipped: string[] = [];
+  let info: BackendInfo | null = null;
+
+  if (!force || force === 'tensorflow') {
+    info = await tryTensorflow(opts, skipped);
+    if (!info && force) {
+      throw new Error(`MEDSSL_BACKEND=tensorflow but no tfjs-node package loads: ${skipped.join('; ')}`);
+    }
+  }
+  if (!info && (!force || force === 'wasm')) {
+    try {
+      info = await initWasm(opts.threads);
+    } catch (e) {
+      if (force) throw e;
+      skipped.push(`wasm: ${msg(e)}`);
+    }
+  }
+  if (!info) info = await initCpu();
+  info.forced = force != null;
+  info.skipped = skipped;
+  if (!opts.quiet) console.log(describeBackend(info));
+  return info;
+}
+
+/** The one-line summary that selectBackend logs. */
+export function describeBackend(info: BackendInfo): string {
+  const extra = info.kernels.length ? `, +${info.kernels.length} training kernels` : '';
+  const why = info.skipped.length ? ` (skipped: ${info.skipped.join('; ')})` : '';
+  return (
+    `[backend] ${info.name} via ${info.module}${info.gpu ? ' on GPU' : ''}: threads=${info.threads}, ` +
+    `SIMD=${info.simd ? 'yes' : 'no'}${extra}${info.forced ? ' [forced]' : ''}${why}`
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// tfjs-node / tfjs-node-gpu (optional)
+
+/**
+ * Default importer. Refuses packages that are not the native tfjs-node (this repo maps @tensorflow/tfjs-node to a
+ * pure-JS shim for danfojs-node; it has no `binary` entry in its package.json).
+ */
+export const defaultImporter: Importer = async (name) => {
+  const req = createRequire(path.join(ROOT, 'package.json'));
+  let pkgFile: string;
+  try {
+    pkgFile = req.resolve(`${name}/package.json`);
+  } catch {
+    throw new Error('not installed');
+  }
+  const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { binary?: unknown; description?: string };
+  if (pkg.binary == null) throw new Error('installed package is not the native binding (shim?)');
+  return import(name);
+};
+
+export function gpuVisible(): boolean {
+  const cvd = process.env.CUDA_VISIBLE_DEVICES;
+  if (cvd === '' || cvd === '-1') return false;
+  try {
+    if (fs.readdirSync('/proc/driver/nvidia/gpus').length > 0) return true;
+  } catch {
+    /* no NVIDIA driver here */
+  }
+  try {
+    const r = spawnSync('nvidia-smi', ['-L'], { encoding: 'utf8', timeout: 5000 });
+    return r.status === 0 && /GPU/.test(r.stdout ?? '');
+  } catch {
+    return false;
+  }
+}
+
+async function tryTensorflow(opts: SelectOptions, skipped: string[]): Promise<BackendInfo | null> {
+  const importer = opts.importer ?? defaultImporter;
+  const hasGpu = (opts.gpuVisible ?? gpuVisible)();
+  const candidates: Array<[string, boolean]> = [];
+  if (hasGpu) candidates.push(['@tensorflow/tfjs-node-gpu', true]);
+  else skipped.push('tfjs-node-gpu: no GPU visible');
+  candidates.push(['@tensorflow/tfjs-node', false]);
+  for (const [mod, gpu] of candidates) {
+    try {
+      await importer(mod);
+      if (tf.findBackendFactory('tensorflow') == null) throw new Error('loaded but registered no "tensorflow" backend');
+      const ok = await tf.setBackend('tensorflow');
+      if (!ok) throw new Error('tf.setBackend("tensorflow") failed');
+      await tf.ready();
+      return { name: 'tensorflow', module: mod, gpu, threads: os.cpus().length, simd: true, kernels: [], forced: false, skipped: [] };
+    } catch (e) {
+      skipped.push(`${mod.replace('@tensorflow/', '')}: ${msg(e)}`);
+    }
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// wasm and cpu
+
+/** Folder (with trailing separator) that holds the wasm backend's .wasm binaries in node_modules. */
+export function wasmBinaryDir(): string {
+  const req = createRequire(path.join(ROOT, 'package.json'));
+  const main = req.resolve('@tensorflow/tfjs-backend-wasm');
+  const dir = path.dirname(main);
+  if (!fs.existsSync(path.join(dir, 'tfjs-backend-wasm.wasm'))) {
+    throw new Error(`tfjs-backend-wasm binaries not found in ${dir}`);
+  }
+  return dir + path.sep;
+}
+
+let wasmPathsSet = false;
+
+/**
+ * Initialise the wasm backend with our training kernels and make it current. Used by selectBackend and by the
+ * benchmark (which visits every backend). Thread count: `threads`, else MEDSSL_THREADS, else min(2, cores);
+ * more than one thread needs the threaded build (see wasm-threads.ts).
+ */
+export async function initWasm(threads?: number): Promise<BackendInfo> {
+  const kernels = registerWasmTrainingKernels();
+  if (!wasmPathsSet) {
+    setWasmPaths(wasmBinaryDir());
+    const want = threads ?? (Number(process.env.MEDSSL_THREADS) || Math.min(2, os.cpus().length));
+    if (want > 1) enableWasmThreads();
+    setThreadsCount(want);
+    wasmPathsSet = true;
+  }
+  const ok = await tf.setBackend('wasm');
+  if (!ok) throw new Error('tf.setBackend("wasm") failed');
+  await tf.ready();
+  const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+  let n = 1;
+  try {
+    n = getThreadsCount();
+  } catch {
+    /* not initialised: cannot happen after ready() */
+  }
+  return { name: 'wasm', module: '@tensorflow/tfjs-backend-wasm', gpu: false, threads: n, simd, kernels, forced: false, skipped: [] };
+}
+
+export async function initCpu(): Promise<BackendInfo> {
+  await tf.setBackend('cpu');
+  await tf.ready();
+  return { name: 'cpu', module: '@tensorflow/tfjs (pure JS)', gpu: false, threads: 1, simd: false, kernels: [], forced: false, skipped: [] };
+}
+
+function msg(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.split('\n')[0].slice(0, 160);
+}

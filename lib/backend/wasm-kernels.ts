@@ -1,0 +1,366 @@
+// Training kernels for @tensorflow/tfjs-backend-wasm 4.22.
+//
+// The wasm backend ships no Conv2DBackpropFilter / DepthwiseConv2dNativeBackpropInput / ...BackpropFilter, its
+// MaxPoolGrad returns wrong gradients, and its Conv2DBackpropInput is a slow scalar loop (see
+// ../../../shared/ENVIRONMENT.md). Every kernel here is composed from kernels that wasm runs fast (XNNPACK conv
+// and matMul, pad, slice, transpose, elementwise), so nothing is read back to JS. Composed kernels run inside
+// `tf.tidy` and return a Tensor; the engine accepts that (it does for tfjs-node) and records no tape for the
+// nested ops, because they run at kernel depth > 0.
+import * as tf from '@tensorflow/tfjs';
+// Imported first so that its own kernel registrations happen before our overrides.
+import '@tensorflow/tfjs-backend-wasm';
+
+type Pads = [[number, number], [number, number], [number, number], [number, number]];
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
+
+const BACKEND = 'wasm';
+
+/** Inputs reach kernels as Tensors when called through ops; wrap bare TensorInfos just in case. */
+function asTensor<R extends tf.Rank = tf.Rank.R4>(t: tf.TensorInfo | undefined): tf.Tensor<R> {
+  if (t == null) throw new Error("medssl wasm kernel: missing input");
+  if (t instanceof tf.Tensor) return t as tf.Tensor<R>;
+  return tf.engine().makeTensorFromTensorInfo(t) as tf.Tensor<R>;
+}
+
+function pair(v: number | number[] | undefined, dflt = 1): [number, number] {
+  if (v == null) return [dflt, dflt];
+  if (typeof v === 'number') return [v, v];
+  return [v[0], v.length > 1 ? v[1] : v[0]];
+}
+
+/**
+ * Insert s-1 zeros between rows/columns of x (NHWC), keeping `rows`×`cols` of the result. Used to turn a strided
+ * gradient into a stride-1 convolution. Built from reshape + pad + slice (wasm's strided slice is slow).
+ */
+function zeroInsert(x: tf.Tensor4D, sh: number, sw: number, rows: number, cols: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  let y = x;
+  if (sh > 1 || sw > 1) {
+    const x6 = tf.reshape(x, [n, h, 1, w, 1, c]);
+    const p = tf.pad(x6, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+    y = tf.reshape(p, [n, h * sh, w * sw, c]);
+  }
+  return fitRowsCols(y, rows, cols);
+}
+
+/** Crop or zero-pad at the bottom/right so x has exactly rows×cols spatially. */
+function fitRowsCols(x: tf.Tensor4D, rows: number, cols: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  let y = x;
+  if (h > rows || w > cols) y = tf.slice(y, [0, 0, 0, 0], [n, Math.min(h, rows), Math.min(w, cols), c]);
+  if (h < rows || w < cols) y = tf.pad(y, [[0, 0], [0, Math.max(0, rows - h)], [0, Math.max(0, cols - w)], [0, 0]]);
+  return y;
+}
+
+/**
+ * Stride-1 convolution of x with explicit (possibly negative) paddings: negative pads crop the input first.
+ * `depthwise` picks depthwiseConv2d. Dilation d applies to the filter.
+ */
+function conv1(
+  x: tf.Tensor4D,
+  f: tf.Tensor4D,
+  pt: number,
+  pb: number,
+  pl: number,
+  pr: number,
+  dil: [number, number],
+  depthwise: boolean,
+): tf.Tensor4D {
+  let xx = x;
+  if (pt < 0 || pb < 0 || pl < 0 || pr < 0) {
+    const [n, h, w, c] = x.shape;
+    const t = Math.max(0, -pt), b = Math.max(0, -pb), l = Math.max(0, -pl), r = Math.max(0, -pr);
+    xx = tf.slice(x, [0, t, l, 0], [n, h - t - b, w - l - r, c]);
+    pt = Math.max(0, pt); pb = Math.max(0, pb); pl = Math.max(0, pl); pr = Math.max(0, pr);
+  }
+  const pads: Pads = [[0, 0], [pt, pb], [pl, pr], [0, 0]];
+  const anyPad = pt + pb + pl + pr > 0;
+  const pad = anyPad ? pads : 'valid';
+  return depthwise ? tf.depthwiseConv2d(xx, f, 1, pad, 'NHWC', dil) : tf.conv2d(xx, f, 1, pad, 'NHWC', dil);
+}
+
+interface ConvGeom {
+  n: number; h: number; w: number; ci: number;
+  fh: number; fw: number; co: number;
+  oh: number; ow: number;
+  sh: number; sw: number; dh: number; dw: number;
+  pt: number; pl: number;
+}
+
+function geom(
+  xShape: number[],
+  filterShape: number[],
+  strides: number | number[],
+  dilations: number | number[] | undefined,
+  pad: unknown,
+  dimRoundingMode: unknown,
+  depthwise: boolean,
+): ConvGeom {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    pair(strides),
+    pair(dilations),
+    pad as 'same',
+    dimRoundingMode as 'floor' | undefined,
+    depthwise,
+  );
+  return {
+    n: info.batchSize, h: info.inHeight, w: info.inWidth, ci: info.inChannels,
+    fh: info.filterHeight, fw: info.filterWidth, co: info.outChannels,
+    oh: info.outHeight, ow: info.outWidth,
+    sh: info.strideHeight, sw: info.strideWidth, dh: info.dilationHeight, dw: info.dilationWidth,
+    pt: info.padInfo.top, pl: info.padInfo.left,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Conv2D gradients
+
+/**
+ * dx of a 2-D convolution: a stride-1 XNNPACK convolution of the zero-inserted dy with the spatially flipped,
+ * in/out-swapped filter. Exported so tests can run it on any backend.
+ */
+export function conv2dBackpropInputImpl(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  inputShape: number[],
+  strides: number | number[],
+  pad: unknown,
+  dimRoundingMode?: unknown,
+  dilations?: number | number[],
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const g = geom(inputShape, filter.shape, strides, dilations, pad, dimRoundingMode, false);
+    const L = (g.oh - 1) * g.sh + 1;
+    const M = (g.ow - 1) * g.sw + 1;
+    const dyz = zeroInsert(dy, g.sh, g.sw, L, M);
+    const wf = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    const ekh = (g.fh - 1) * g.dh, ekw = (g.fw - 1) * g.dw;
+    const pt = ekh - g.pt, pl = ekw - g.pl;
+    const pb = g.h - L - pt + ekh, pr = g.w - M - pl + ekw;
+    return conv1(dyz, wf, pt, pb, pl, pr, [g.dh, g.dw], false);
+  });
+}
+
+/**
+ * dW of a 2-D convolution (dilation 1). 1×1 stride-1 filters: one matMul over the flattened batch. Otherwise one
+ * XNNPACK convolution with batch and channels swapped: input x^T [Ci,H,W,N], "filter" dy^T [oh,ow,N,Co],
+ * dilation = the forward stride; the output [Ci,fh,fw,Co] is transposed to [fh,fw,Ci,Co].
+ */
+export function conv2dBackpropFilterImpl(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: number[],
+  strides: number | number[],
+  pad: unknown,
+  dimRoundingMode?: unknown,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const g = geom(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false);
+    if (g.fh === 1 && g.fw === 1 && g.sh === 1 && g.sw === 1 && g.pt === 0 && g.pl === 0 && g.oh === g.h && g.ow === g.w) {
+      const x2 = tf.transpose(tf.reshape(x, [g.n * g.h * g.w, g.ci]));
+      const d2 = tf.reshape(dy, [g.n * g.oh * g.ow, g.co]);
+      return tf.reshape(tf.matMul(x2, d2), [1, 1, g.ci, g.co]) as tf.Tensor4D;
+    }
+    const xt = tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D; // [Ci,H,W,N]
+    const dyt = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D; // [oh,ow,N,Co]
+    // Output row r (0..fh-1) reads input rows r - pt + k*sh, k < oh. Needed padded height: (fh-1) + (oh-1)*sh + 1.
+    const pb = g.fh - 1 + (g.oh - 1) * g.sh + 1 - g.h - g.pt;
+    const pr = g.fw - 1 + (g.ow - 1) * g.sw + 1 - g.w - g.pl;
+    const out = conv1(xt, dyt, g.pt, pb, g.pl, pr, [g.sh, g.sw], false); // [Ci,fh,fw,Co]
+    return tf.transpose(out, [1, 2, 0, 3]) as tf.Tensor4D;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Depthwise gradients
+
+export function depthwiseBackpropInputImpl(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  inputShape: number[],
+  strides: number | number[],
+  pad: unknown,
+  dimRoundingMode?: unknown,
+  dilations?: number | number[],
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const g = geom(inputShape, filter.shape, strides, dilations, pad, dimRoundingMode, true);
+    const m = filter.shape[3];
+    const c = filter.shape[2];
+    const L = (g.oh - 1) * g.sh + 1;
+    const M = (g.ow - 1) * g.sw + 1;
+    const dyz = zeroInsert(dy, g.sh, g.sw, L, M); // [N,L,M,C*m]
+    const ekh = (g.fh - 1) * g.dh, ekw = (g.fw - 1) * g.dw;
+    const pt = ekh - g.pt, pl = ekw - g.pl;
+    const pb = g.h - L - pt + ekh, pr = g.w - M - pl + ekw;
+    const wf = tf.reshape(tf.reverse(filter, [0, 1]), [g.fh, g.fw, c * m, 1]) as tf.Tensor4D;
+    const out = conv1(dyz, wf, pt, pb, pl, pr, [g.dh, g.dw], true); // [N,H,W,C*m]
+    if (m === 1) return out;
+    return tf.sum(tf.reshape(out, [g.n, g.h, g.w, c, m]), 4) as tf.Tensor4D;
+  });
+}
+
+/**
+ * dW of a depthwise convolution as one depthwise convolution with batch folded into channels: input x laid out
+ * [1,H,W,C·N], "filter" dy laid out [oh,ow,C·N,m], dilation = forward stride; output [1,fh,fw,C·N·m] summed over N.
+ */
+export function depthwiseBackpropFilterImpl(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: number[],
+  strides: number | number[],
+  pad: unknown,
+  dimRoundingMode?: unknown,
+  dilations?: number | number[],
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const g = geom(x.shape, filterShape, strides, dilations, pad, dimRoundingMode, true);
+    const [fh, fw, c, m] = filterShape;
+    if (g.dh !== 1 || g.dw !== 1) return depthwiseBackpropFilterTaps(x, dy, g, c, m);
+    const xt = tf.reshape(tf.transpose(x, [1, 2, 3, 0]), [1, g.h, g.w, c * g.n]) as tf.Tensor4D;
+    const dyt = tf.reshape(
+      tf.transpose(tf.reshape(dy, [g.n, g.oh, g.ow, c, m]), [1, 2, 3, 0, 4]),
+      [g.oh, g.ow, c * g.n, m],
+    ) as tf.Tensor4D;
+    const pb = fh - 1 + (g.oh - 1) * g.sh + 1 - g.h - g.pt;
+    const pr = fw - 1 + (g.ow - 1) * g.sw + 1 - g.w - g.pl;
+    const out = conv1(xt, dyt, g.pt, pb, g.pl, pr, [g.sh, g.sw], true); // [1,fh,fw,C*N*m]
+    return tf.sum(tf.reshape(out, [fh, fw, c, g.n, m]), 3) as tf.Tensor4D;
+  });
+}
+
+/** Fallback (dilated depthwise): one multiply-and-sum per filter tap. */
+function depthwiseBackpropFilterTaps(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeom, c: number, m: number): tf.Tensor4D {
+  const rows = (g.fh - 1) * g.dh + (g.oh - 1) * g.sh + 1;
+  const cols = (g.fw - 1) * g.dw + (g.ow - 1) * g.sw + 1;
+  const xp = padTo(x, g.pt, g.pl, rows, cols, 0);
+  const dy5 = tf.reshape(dy, [g.n, g.oh, g.ow, c, m]);
+  const taps: tf.Tensor[] = [];
+  for (let i = 0; i < g.fh; i++) {
+    for (let j = 0; j < g.fw; j++) {
+      const win = stridedWindow(xp, i * g.dh, j * g.dw, g.oh, g.ow, g.sh, g.sw); // [N,oh,ow,C]
+      taps.push(tf.sum(tf.mul(tf.expandDims(win, 4), dy5), [0, 1, 2])); // [C,m]
+    }
+  }
+  return tf.reshape(tf.stack(taps), [g.fh, g.fw, c, m]) as tf.Tensor4D;
+}
+
+/** Pad x by (top,left) and then crop/pad to rows×cols, filling with `value`. */
+function padTo(x: tf.Tensor4D, top: number, left: number, rows: number, cols: number, value: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const bottom = rows - h - top, right = cols - w - left;
+  let y = x;
+  if (bottom < 0 || right < 0) y = tf.slice(y, [0, 0, 0, 0], [n, h + Math.min(0, bottom), w + Math.min(0, right), c]);
+  if (top > 0 || left > 0 || bottom > 0 || right > 0) {
+    y = tf.pad(y, [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]], value);
+  }
+  return y;
+}
+
+/** x[:, r0 + k*sh, c0 + l*sw, :] for k < oh, l < ow, via slice + reshape (no strided slice). */
+function stridedWindow(x: tf.Tensor4D, r0: number, c0: number, oh: number, ow: number, sh: number, sw: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  if (sh === 1 && sw === 1) return tf.slice(x, [0, r0, c0, 0], [n, oh, ow, c]);
+  // rows r0 .. r0 + oh*sh - 1 may run past the end by up to sh-1: pad first.
+  const needR = r0 + oh * sh, needC = c0 + ow * sw;
+  const xp = needR > h || needC > w ? tf.pad(x, [[0, 0], [0, Math.max(0, needR - h)], [0, Math.max(0, needC - w)], [0, 0]]) : x;
+  const s = tf.slice(xp, [0, r0, c0, 0], [n, oh * sh, ow * sw, c]);
+  const s6 = tf.reshape(s, [n, oh, sh, ow, sw, c]);
+  return tf.reshape(tf.slice(s6, [0, 0, 0, 0, 0, 0], [n, oh, 1, ow, 1, c]), [n, oh, ow, c]);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Max-pool gradient (wasm's own drops gradient for some windows when batch×channels > 1)
+
+/**
+ * dx of max pooling, routing each window's gradient to the first maximal element in row-major window order (as
+ * the cpu backend does, which matters for ties such as ReLU zeros). Per filter tap: compare the strided window
+ * with y, mask out taps already claimed, and scatter dy·mask back by zero insertion and padding.
+ */
+export function maxPoolGradImpl(
+  dy: tf.Tensor4D,
+  x: tf.Tensor4D,
+  y: tf.Tensor4D,
+  filterSize: number | number[],
+  strides: number | number[],
+  pad: unknown,
+  dimRoundingMode?: unknown,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const info = tf.backend_util.computePool2DInfo(
+      x.shape, pair(filterSize), pair(strides), 1, pad as 'same', dimRoundingMode as 'floor' | undefined,
+    );
+    const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+    const fh = info.effectiveFilterHeight, fw = info.effectiveFilterWidth;
+    const pt = info.padInfo.top, pl = info.padInfo.left;
+    const [n, h, w, c] = x.shape;
+    // Padded frame big enough for every window and a whole number of strides.
+    const rows = Math.max(h + pt, (fh - 1) + oh * sh), cols = Math.max(w + pl, (fw - 1) + ow * sw);
+    const xp = padTo(x, pt, pl, rows, cols, -Infinity);
+    let claimed: tf.Tensor | null = null;
+    let acc: tf.Tensor4D | null = null;
+    for (let i = 0; i < fh; i++) {
+      for (let j = 0; j < fw; j++) {
+        const win = stridedWindow(xp, i, j, oh, ow, sh, sw);
+        let hit: tf.Tensor = tf.equal(win, y);
+        if (claimed) hit = tf.logicalAnd(hit, tf.logicalNot(claimed));
+        claimed = claimed ? tf.logicalOr(claimed, hit) : hit;
+        const contrib = tf.where(hit, dy, tf.zerosLike(dy)) as tf.Tensor4D; // [N,oh,ow,C]
+        // place contrib[k,l] at padded position (i + k*sh, j + l*sw)
+        const z = zeroInsert(contrib, sh, sw, oh * sh, ow * sw);
+        const placed = tf.pad(z, [[0, 0], [i, rows - i - oh * sh], [j, cols - j - ow * sw], [0, 0]]) as tf.Tensor4D;
+        acc = acc ? (tf.add(acc, placed) as tf.Tensor4D) : placed;
+      }
+    }
+    return tf.slice(acc!, [0, pt, pl, 0], [n, h, w, c]) as tf.Tensor4D;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Registration
+
+function kernel(name: string, fn: (a: KernelArgs) => tf.Tensor) {
+  return { kernelName: name, backendName: BACKEND, kernelFunc: fn as unknown as tf.KernelFunc };
+}
+
+const a = (attrs: tf.NamedAttrMap | undefined) => (attrs ?? {}) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export const WASM_TRAINING_KERNELS = [
+  kernel('Conv2DBackpropFilter', ({ inputs, attrs }) => {
+    const at = a(attrs);
+    return conv2dBackpropFilterImpl(asTensor(inputs.x), asTensor(inputs.dy), at.filterShape, at.strides, at.pad, at.dimRoundingMode);
+  }),
+  kernel('Conv2DBackpropInput', ({ inputs, attrs }) => {
+    const at = a(attrs);
+    return conv2dBackpropInputImpl(asTensor(inputs.dy), asTensor(inputs.filter), at.inputShape, at.strides, at.pad, at.dimRoundingMode);
+  }),
+  kernel('DepthwiseConv2dNativeBackpropInput', ({ inputs, attrs }) => {
+    const at = a(attrs);
+    return depthwiseBackpropInputImpl(asTensor(inputs.dy), asTensor(inputs.filter), at.inputShape, at.strides, at.pad, at.dimRoundingMode, at.dilations);
+  }),
+  kernel('DepthwiseConv2dNativeBackpropFilter', ({ inputs, attrs }) => {
+    const at = a(attrs);
+    return depthwiseBackpropFilterImpl(asTensor(inputs.x), asTensor(inputs.dy), at.filterShape, at.strides, at.pad, at.dimRoundingMode, at.dilations);
+  }),
+  kernel('MaxPoolGrad', ({ inputs, attrs }) => {
+    const at = a(attrs);
+    return maxPoolGradImpl(asTensor(inputs.dy), asTensor(inputs.input), asTensor(inputs.output), at.filterSize, at.strides, at.pad, at.dimRoundingMode);
+  }),
+];
+
+export const WASM_TRAINING_KERNEL_NAMES = WASM_TRAINING_KERNELS.map((k) => k.kernelName);
+
+let registered = false;
+
+/** Register (or override) our training kernels on the wasm backend. Idempotent. */
+export function registerWasmTrainingKernels(): string[] {
+  if (registered) return WASM_TRAINING_KERNEL_NAMES;
+  for (const k of WASM_TRAINING_KERNELS) {
+    if (tf.getKernel(k.kernelName, BACKEND) != null) tf.unregisterKernel(k.kernelName, BACKEND);
+    tf.registerKernel(k);
+  }
+  registered = true;
+  return WASM_TRAINING_KERNEL_NAMES;
+}
