@@ -1,0 +1,94 @@
+// Finding a dataset file and checking it is the file the registry describes.
+// Search order: explicit path (or folder) → MEDSSL_DATA_DIR → data/cache/ → ../shared/datasets/.
+// sha256 is verified the first time a file is used and remembered by (path, size, mtime) in data/cache/sha256.json,
+// so a later load costs one stat() instead of hashing 25 MB.
+import fs from 'node:fs';
+import path from 'node:path';
+import { CACHE_DIR, SHARED_DIR } from '../util/paths';
+import { sha256File } from '../util/hash';
+import { readJson, writeJsonAtomic } from '../util/atomic';
+import { getEntry, type DatasetEntry } from './registry';
+
+export const SHARED_DATASETS_DIR = path.join(SHARED_DIR, 'datasets');
+
+export interface LocateOptions {
+  /** A file path, or a folder laid out like ../shared/datasets. Tried first. */
+  dataDir?: string;
+}
+
+/** Places tried for a dataset, in order (absolute file paths). */
+export function candidatePaths(entry: DatasetEntry, opts: LocateOptions = {}): string[] {
+  const out: string[] = [];
+  const add = (dir: string | undefined) => {
+    if (!dir) return;
+    const abs = path.resolve(dir);
+    // An explicit path may point at the file itself.
+    if (abs.endsWith('.npz')) out.push(abs);
+    else {
+      out.push(path.join(abs, entry.file));
+      out.push(path.join(abs, path.basename(entry.file)));
+    }
+  };
+  add(opts.dataDir);
+  add(process.env.MEDSSL_DATA_DIR);
+  add(CACHE_DIR);
+  add(SHARED_DATASETS_DIR);
+  return [...new Set(out)];
+}
+
+function howToGet(entry: DatasetEntry): string {
+  const parts = [`copy ${entry.file} from the project's shared datasets folder (${SHARED_DATASETS_DIR}) or set MEDSSL_DATA_DIR to a folder holding it`];
+  if (entry.url) parts.unshift(`run \`npm run data -- fetch ${entry.id}\` (downloads ${entry.url} into data/cache/)`);
+  return parts.join(', or ');
+}
+
+/** Absolute path of the dataset's file; throws one error listing every place looked and how to get it. */
+export function locateDataset(idOrEntry: string | DatasetEntry, opts: LocateOptions = {}): string {
+  const entry = typeof idOrEntry === 'string' ? getEntry(idOrEntry) : idOrEntry;
+  const id = entry.id;
+  const tried = candidatePaths(entry, opts);
+  for (const p of tried) if (fs.existsSync(p) && fs.statSync(p).isFile()) return p;
+  throw new Error(
+    `${entry.file}: dataset "${id}" not found. Looked in:\n${tried.map((p) => `  - ${p}`).join('\n')}\nTo get it: ${howToGet(entry)}.`,
+  );
+}
+
+const SHA_CACHE = () => path.join(CACHE_DIR, 'sha256.json');
+type ShaCache = Record<string, { size: number; mtimeMs: number; sha256: string }>;
+
+function loadShaCache(): ShaCache {
+  try {
+    return fs.existsSync(SHA_CACHE()) ? readJson<ShaCache>(SHA_CACHE()) : {};
+  } catch {
+    return {}; // a corrupt cache only costs a re-hash
+  }
+}
+
+/** sha256 of a file, remembered by size + mtime. */
+export function cachedSha256(file: string): string {
+  const abs = path.resolve(file);
+  const st = fs.statSync(abs);
+  const cache = loadShaCache();
+  const hit = cache[abs];
+  if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.sha256;
+  const sha = sha256File(abs);
+  cache[abs] = { size: st.size, mtimeMs: st.mtimeMs, sha256: sha };
+  try {
+    writeJsonAtomic(SHA_CACHE(), cache);
+  } catch {
+    /* read-only checkout: verification still happened */
+  }
+  return sha;
+}
+
+/** Throws unless the file's size and sha256 match the registry. */
+export function verifyDatasetFile(entry: DatasetEntry, file: string): void {
+  const size = fs.statSync(file).size;
+  if (size !== entry.bytes) {
+    throw new Error(`${file}: size ${size} bytes, but the registry expects ${entry.bytes} for "${entry.id}" (truncated or different file); sha256 not checked`);
+  }
+  const sha = cachedSha256(file);
+  if (sha !== entry.sha256) {
+    throw new Error(`${file}: sha256 mismatch for "${entry.id}": file has ${sha}, registry expects ${entry.sha256} (corrupt or different version)`);
+  }
+}
