@@ -1,6 +1,7 @@
 // Where a figure or table came from: git commit, profile, backend, seeds, date. Printed on every figure and
 // written beside every table, so a number in the paper can be traced back to the command that made it.
 import { execFileSync } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs';
 import { ROOT } from '../util/paths';
 import { profileName } from '../util/profile';
 
@@ -39,10 +40,16 @@ export function provenance(p: Partial<Provenance> = {}): Provenance {
   return {
     commit: p.commit ?? gitCommit(),
     profile: p.profile ?? profileName(),
-    backend: p.backend ?? process.env.MEDSSL_BACKEND ?? 'unknown',
+    backend: p.backend ?? currentBackend(),
     seeds: p.seeds ?? [],
     date: p.date ?? new Date().toISOString().slice(0, 10),
   };
+}
+
+/** The TF.js backend in use (without initialising one), else MEDSSL_BACKEND, else "none". */
+export function currentBackend(): string {
+  const name = (tf.engine() as unknown as { backendName?: string | null }).backendName;
+  return name ?? process.env.MEDSSL_BACKEND ?? 'none';
 }
 
 /** One short line, e.g. `medssl 1a2b3c4d5e · profile smoke · backend wasm · seeds 0,1,2 · 2026-11-25`. */

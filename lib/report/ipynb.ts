@@ -1,0 +1,156 @@
+// Notebooks are authored as TypeScript in "percent" format (notebooks/NN-name.ts, the jupytext convention):
+//
+//   // %% [markdown]
+//   // # A title
+//   // Prose, each line behind `// `.
+//   // %%
+//   const code = 1;
+//
+// and built into notebooks/NN-name.ipynb for the tslab kernel. The .ts file is the source of truth (reviewable
+// diffs, type-checkable, runnable with `tsx`); the .ipynb is what users open in Jupyter and what
+// `npm run reproduce` executes and saves with its outputs.
+import { sha256Hex } from '../util/hash';
+
+export interface SourceCell {
+  type: 'markdown' | 'code';
+  source: string;
+}
+
+export interface NbOutput {
+  output_type: 'stream' | 'display_data' | 'execute_result' | 'error';
+  name?: string;
+  text?: string | string[];
+  data?: Record<string, unknown>;
+  ename?: string;
+  evalue?: string;
+  traceback?: string[];
+  [k: string]: unknown;
+}
+
+export interface NbCell {
+  cell_type: 'markdown' | 'code';
+  id: string;
+  metadata: Record<string, unknown>;
+  source: string[];
+  outputs?: NbOutput[];
+  execution_count?: number | null;
+}
+
+export interface Notebook {
+  cells: NbCell[];
+  metadata: Record<string, unknown>;
+  nbformat: number;
+  nbformat_minor: number;
+}
+
+const MARKER = /^\/\/ %%(.*)$/;
+
+/** Split a percent-format .ts file into cells. Text before the first marker must be blank or comments. */
+export function parsePercent(text: string, file = '<notebook>'): SourceCell[] {
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  const cells: SourceCell[] = [];
+  let cur: { type: SourceCell['type']; lines: string[] } | null = null;
+  const flush = () => {
+    if (!cur) return;
+    while (cur.lines.length && cur.lines[cur.lines.length - 1].trim() === '') cur.lines.pop();
+    while (cur.lines.length && cur.lines[0].trim() === '') cur.lines.shift();
+    if (cur.lines.length) cells.push({ type: cur.type, source: cur.lines.join('\n') });
+  };
+  lines.forEach((line, i) => {
+    const m = line.match(MARKER);
+    if (m) {
+      flush();
+      const tag = m[1].trim();
+      if (tag !== '' && tag !== '[markdown]' && tag !== '[md]') {
+        throw new Error(`${file}:${i + 1}: unknown cell marker "${line}" (use "// %%" or "// %% [markdown]")`);
+      }
+      cur = { type: tag === '' ? 'code' : 'markdown', lines: [] };
+      return;
+    }
+    if (!cur) {
+      if (line.trim() !== '' && !line.startsWith('//')) throw new Error(`${file}:${i + 1}: code before the first "// %%" marker`);
+      return;
+    }
+    if (cur.type === 'markdown') {
+      if (line.trim() === '') cur.lines.push('');
+      else if (line.startsWith('// ')) cur.lines.push(line.slice(3));
+      else if (line === '//') cur.lines.push('');
+      else throw new Error(`${file}:${i + 1}: markdown lines must start with "// " (got "${line.slice(0, 40)}")`);
+    } else cur.lines.push(line);
+  });
+  flush();
+  return cells;
+}
+
+/** Jupyter's multi-line source form: every line keeps its "\n" except the last. */
+function toSourceLines(s: string): string[] {
+  const lines = s.split('\n');
+  return lines.map((l, i) => (i < lines.length - 1 ? l + '\n' : l)).filter((l) => l !== '');
+}
+
+export const TSLAB_METADATA = {
+  kernelspec: { name: 'tslab', display_name: 'TypeScript (tslab, medssl)', language: 'typescript' },
+  language_info: {
+    name: 'typescript',
+    codemirror_mode: { mode: 'typescript', name: 'javascript', typescript: true },
+    file_extension: '.ts',
+    mimetype: 'text/typescript',
+  },
+};
+
+/** Build an unexecuted notebook. Cell ids are stable (hash of name + position), so rebuilds diff cleanly. */
+export function buildNotebook(name: string, cells: SourceCell[]): Notebook {
+  return {
+    cells: cells.map((c, i) => {
+      const id = sha256Hex(`${name}:${i}:${c.type}`).slice(0, 8);
+      const source = toSourceLines(c.source);
+      return c.type === 'markdown'
+        ? { cell_type: 'markdown', id, metadata: {}, source }
+        : { cell_type: 'code', id, metadata: {}, source, outputs: [], execution_count: null };
+    }),
+    metadata: { ...TSLAB_METADATA, medssl: { source: `${name}.ts`, note: `generated from ${name}.ts; edit that file` } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+}
+
+export function cellText(cell: NbCell): string {
+  return cell.source.join('');
+}
+
+function joinText(t: string | string[] | undefined): string {
+  return Array.isArray(t) ? t.join('') : t ?? '';
+}
+
+export interface CellFailure {
+  index: number; // 0-based index among all cells
+  codeIndex: number; // 1-based among code cells (what Jupyter shows as "In [n]" after a clean run)
+  source: string;
+  stderr: string; // tslab puts compile and runtime errors here, with an empty `evalue`
+  error: string; // ename: evalue + traceback, when present
+}
+
+/** First code cell with an error output, with its source and stderr (tslab's errors live in stderr). */
+export function firstFailure(nb: Notebook): CellFailure | null {
+  let codeIndex = 0;
+  for (let i = 0; i < nb.cells.length; i++) {
+    const c = nb.cells[i];
+    if (c.cell_type !== 'code') continue;
+    codeIndex++;
+    const outs = c.outputs ?? [];
+    const err = outs.find((o) => o.output_type === 'error');
+    if (!err) continue;
+    const stderr = outs
+      .filter((o) => o.output_type === 'stream' && o.name === 'stderr')
+      .map((o) => joinText(o.text))
+      .join('');
+    const tb = (err.traceback ?? []).join('\n').replace(/\x1b\[[0-9;]*m/g, '');
+    return { index: i, codeIndex, source: cellText(c), stderr, error: `${err.ename ?? 'Error'}: ${err.evalue ?? ''}${tb ? '\n' + tb : ''}` };
+  }
+  return null;
+}
+
+/** Cell types and sources (no outputs): what must agree between a .ts source and its built or executed .ipynb. */
+export function cellSources(nb: Notebook): string[] {
+  return nb.cells.map((c) => `${c.cell_type}:${cellText(c)}`);
+}

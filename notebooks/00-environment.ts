@@ -1,0 +1,168 @@
+// %% [markdown]
+// # 00 · Environment: which backend trains our networks, and how fast
+//
+// The paper ("Transfer or Self-Supervised? Bridging the Performance Gap in Medical Imaging", arXiv 2407.05592)
+// trains an ImageNet Xception (transfer learning, **TL**) and a SimCLR ResNet-50 (self-supervised, **SSL**) with
+// Keras on a GPU. This repository does the same experiments in TypeScript with TensorFlow.js, so that every step
+// can be read, run and changed from a notebook. TF.js can run on several *backends*, and they differ by two
+// orders of magnitude in speed, so before any experiment we check which one this machine uses and measure it.
+//
+// What we do here:
+// 1. select the fastest backend available (`selectBackend()` in `lib/backend`),
+// 2. time a matrix product and a small training step in this very kernel,
+// 3. show the benchmark table from `npm run bench` (`paper/bench/`) if it has been run.
+//
+// Every later notebook sizes its experiments (epochs, image size, seeds) from the **profile** chosen by the
+// environment variable `MEDSSL_PROFILE`: `smoke` (CI, minutes), `cpu` (the default, a 2-core laptop) or `gpu`
+// (paper scale).
+
+// %% [markdown]
+// ## Setup and knobs
+// All knobs of this notebook are in the next cell.
+
+// %%
+import * as tf from '@tensorflow/tfjs';
+import os from 'node:os';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tslab from 'tslab';
+import { profileName } from '../lib/util/profile';
+import { PAPER_DIR } from '../lib/util/paths';
+import { selectBackend, describeBackend } from '../lib/backend/select-backend';
+import { renderFigure } from '../lib/report/figures';
+import { writeTable } from '../lib/report/tables';
+import { showFigure, showTable } from '../lib/report/notebook';
+import { gitCommit } from '../lib/report/provenance';
+
+const PROFILE = profileName(); // smoke | cpu | gpu, from MEDSSL_PROFILE
+const KNOBS = {
+  smoke: { matmulSize: 256, matmulReps: 5, stepBatch: 16, stepSize: 32, stepReps: 3 },
+  cpu: { matmulSize: 512, matmulReps: 10, stepBatch: 32, stepSize: 64, stepReps: 5 },
+  gpu: { matmulSize: 2048, matmulReps: 20, stepBatch: 64, stepSize: 64, stepReps: 10 },
+}[PROFILE];
+const BENCH_DIR = path.join(PAPER_DIR, 'bench');
+console.log({ PROFILE, ...KNOBS, commit: gitCommit() });
+
+// %% [markdown]
+// ## The backend
+// `selectBackend()` tries, in order: `@tensorflow/tfjs-node-gpu` (when a GPU is visible), `@tensorflow/tfjs-node`
+// (native TensorFlow), the WebAssembly backend with this project's training kernels, and finally pure JavaScript.
+// The native packages download libtensorflow when they install, so they are optional: install them on a machine
+// with internet (`npm install @tensorflow/tfjs-node-gpu`) and this cell picks them up. Set `MEDSSL_BACKEND` to force
+// one.
+
+// %%
+const backend = await selectBackend({ quiet: true });
+describeBackend(backend);
+
+// %%
+const env = {
+  node: process.version,
+  tfjs: tf.version.tfjs,
+  backend: tf.getBackend(),
+  tslab: tslab.versions.tslab,
+  typescript: tslab.versions.typescript,
+  cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
+  memoryGB: Math.round(os.totalmem() / 2 ** 30),
+  platform: `${os.platform()} ${os.release()}`,
+};
+showTable(writeTable('00-environment', Object.entries(env).map(([key, value]) => ({ key, value: String(value) })), { title: 'Software and machine' }));
+
+// %% [markdown]
+// ## Measured here, now
+// Two small timings on the backend just selected. A matrix product shows raw arithmetic speed; a training step
+// of a small conv net (forward, backward, Adam update) is what the experiments actually spend their time on.
+// Run this on a busy machine and the numbers drop: they are measurements, not constants.
+
+// %%
+async function timeIt(fn: () => unknown, reps: number): Promise<number> {
+  await fn(); // warm-up: kernels compile, memory is allocated
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) await fn();
+  return (performance.now() - t0) / 1000 / reps;
+}
+
+const n = KNOBS.matmulSize;
+const a = tf.randomNormal([n, n], 0, 1, 'float32', 1);
+const b = tf.randomNormal([n, n], 0, 1, 'float32', 2);
+const matmulSec = await timeIt(() => tf.tidy(() => tf.matMul(a, b).dataSync()), KNOBS.matmulReps);
+const matmulGflops = (2 * n ** 3) / matmulSec / 1e9;
+tf.dispose([a, b]);
+
+function smallNet(): tf.LayersModel {
+  const m = tf.sequential();
+  m.add(tf.layers.conv2d({ inputShape: [KNOBS.stepSize, KNOBS.stepSize, 3], filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }));
+  m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  m.add(tf.layers.conv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }));
+  m.add(tf.layers.globalAveragePooling2d({}));
+  m.add(tf.layers.dense({ units: 4, activation: 'softmax' }));
+  m.compile({ optimizer: tf.train.adam(1e-3), loss: 'sparseCategoricalCrossentropy' });
+  return m;
+}
+const net = smallNet();
+const xs = tf.randomUniform([KNOBS.stepBatch, KNOBS.stepSize, KNOBS.stepSize, 3], 0, 1, 'float32', 3);
+const ys = tf.tensor1d(Array.from({ length: KNOBS.stepBatch }, (_, i) => i % 4), 'float32');
+const stepSec = await timeIt(() => net.trainOnBatch(xs, ys), KNOBS.stepReps);
+tf.dispose([xs, ys]);
+net.dispose();
+const measured = [
+  { measurement: `matMul ${n}×${n}`, backend: tf.getBackend(), value: matmulGflops, unit: 'GFLOP/s' },
+  { measurement: `train step, conv net, batch ${KNOBS.stepBatch} @ ${KNOBS.stepSize}px`, backend: tf.getBackend(), value: KNOBS.stepBatch / stepSec, unit: 'img/s' },
+];
+showTable(writeTable('00-measured-here', measured, { title: `Measured in this kernel (load average ${os.loadavg()[0].toFixed(1)})`, digits: 1 }));
+
+// %% [markdown]
+// ## The benchmark (`npm run bench`)
+// The benchmark times the reference networks (a mini ResNet-18 and a small Xception) on every backend that
+// loads here and writes `paper/bench/*.json`. It takes minutes, so it is not re-run by this notebook; run it once
+// per machine. The table and figure below are read from its output.
+
+// %%
+type BenchRow = Record<string, string | number | boolean | null>;
+function readBench(dir: string): BenchRow[] {
+  if (!fs.existsSync(dir)) return [];
+  const rows: BenchRow[] = [];
+  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    const j = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+    const list: unknown[] = Array.isArray(j) ? j : Array.isArray(j.results) ? j.results : Array.isArray(j.rows) ? j.rows : [j];
+    for (const r of list) {
+      if (r && typeof r === 'object') {
+        const flat: BenchRow = { file: f };
+        for (const [k, v] of Object.entries(r as Record<string, unknown>)) {
+          if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) flat[k] = v as BenchRow[string];
+        }
+        rows.push(flat);
+      }
+    }
+  }
+  return rows;
+}
+const bench = readBench(BENCH_DIR);
+if (bench.length === 0) {
+  console.log(`no benchmark results in ${BENCH_DIR}: run \`npm run bench\` to fill this section`);
+} else {
+  showTable(writeTable('00-bench', bench, { title: 'npm run bench', digits: 2 }));
+}
+
+// %%
+const imgPerSec = bench.filter((r) => typeof r.imgPerSec === 'number' || typeof r.img_per_s === 'number');
+if (imgPerSec.length > 0) {
+  const label = (r: BenchRow) => [r.model ?? r.net ?? r.arch, r.backend, r.mode ?? r.phase].filter((x) => x != null).join(' · ');
+  const fig = await renderFigure('00-bench-throughput', {
+    data: [{ type: 'bar', orientation: 'h', y: imgPerSec.map(label), x: imgPerSec.map((r) => Number(r.imgPerSec ?? r.img_per_s)) }],
+    layout: { title: { text: 'Training throughput by backend (npm run bench)' }, xaxis: { title: { text: 'images / s' }, type: 'log' }, margin: { l: 260 } },
+  }, { height: 120 + 28 * imgPerSec.length });
+  showFigure(fig);
+}
+
+// %% [markdown]
+// ## What we found
+// The table above is the budget every other notebook spends. On a 2-core machine without a GPU the WebAssembly
+// backend with our training kernels is the fastest option that installs offline; pure-JS `cpu` is roughly a
+// hundred times slower for conv nets. The profiles (`smoke`, `cpu`, `gpu`) were sized from these throughputs.
+//
+// ## Exercises
+// 1. Force the pure-JS backend (`MEDSSL_BACKEND=cpu`) and re-run the timing cell. How much slower is a training
+//    step? Is the matrix product slowed down by the same factor? Why might they differ?
+// 2. Double the batch size in `KNOBS`. Does images/second go up? What limits it?
+// 3. On a machine with internet, `npm install @tensorflow/tfjs-node` and re-run: which backend is picked now?
