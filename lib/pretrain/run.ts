@@ -1,0 +1,234 @@
+// The pre-training loop shared by both arms (TL: supervised cross-entropy; SSL: SimCLR NT-Xent), so the only
+// difference between them is the objective: same source images, same image budget, epochs, batch size,
+// optimizer, schedule and seed. Checkpoints every epoch (lib/pretrain/checkpoint.ts); a finished config is a no-op.
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { applyScaling } from '../data/scaling';
+import { loadImageSet, toBatch, labelsOf, type ImageSet } from '../data/load';
+import type { Backbone } from '../models/backbone';
+import { RngDropout } from '../models/rng-dropout';
+import { saveLayersModelDir } from '../models/tfjs-files';
+import { buildBackbone } from '../models/variants';
+import { gitCommit } from '../report/provenance';
+import { simclrTask, type ViewFn } from '../ssl/simclr-trainer';
+import { readJson, writeJsonAtomic } from '../util/atomic';
+import { canonicalJson } from '../util/hash';
+import { CHECKPOINTS_DIR } from '../util/paths';
+import { Progress } from '../util/progress';
+import { Rng } from '../util/rng';
+import { checkpointDir, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { describeConfig, pretrainHash, type PretrainConfig } from './config';
+import { supervisedTask } from './supervised';
+
+export interface EpochLog {
+  epoch: number;
+  loss: number;
+  lr: number;
+  images: number;
+  seconds: number;
+  imgPerSec: number;
+}
+
+export interface PretrainRecord {
+  hash: string;
+  config: PretrainConfig;
+  description: string;
+  dataset: { id: string; sha256: string; splitHash: string; trainImagesUsed: number; inputSize: number };
+  backend: string;
+  commit: string;
+  wallSeconds: number;
+  /** Sum over the epochs actually run in this and earlier (resumed) sessions. */
+  trainSeconds: number;
+  history: EpochLog[];
+  finishedAt: string;
+}
+
+export interface RunOptions {
+  /** Continue from the latest checkpoint. Without it, an unfinished checkpoint is an error (never silently reused). */
+  resume?: boolean;
+  /** Stop (after checkpointing) once this many epochs are complete: simulates an interruption in tests. */
+  stopAfterEpoch?: number;
+  /** Source set already loaded (tests); otherwise loaded from the registry at cfg.inputSize. */
+  data?: ImageSet;
+  /** SimCLR view generator; default lib/data/simclr-views. */
+  views?: ViewFn;
+  /** Checkpoint root (default data/checkpoints). */
+  root?: string;
+  quiet?: boolean;
+}
+
+export interface RunResult {
+  hash: string;
+  dir: string;
+  finished: boolean;
+  /** True when the config had already finished and nothing was trained. */
+  skipped: boolean;
+  epochsDone: number;
+  record?: PretrainRecord;
+  /** The trained (or partially trained) backbone, in memory. */
+  backbone: Backbone;
+}
+
+export class NonFiniteLossError extends Error {}
+
+/** Training images used: a seeded subset of the train split when the config caps the budget. */
+export function budgetIndices(set: ImageSet, cfg: PretrainConfig): Int32Array {
+  const train = Array.from(set.splits.train);
+  const n = cfg.source.trainImages > 0 ? Math.min(cfg.source.trainImages, train.length) : train.length;
+  if (n < train.length) new Rng(cfg.seed ^ 0x5eed).shuffle(train);
+  return Int32Array.from(train.slice(0, n).sort((a, b) => a - b));
+}
+
+function lrAt(cfg: PretrainConfig, epochFloat: number): number {
+  const { lr, warmupEpochs, schedule } = cfg.optimizer;
+  if (epochFloat < warmupEpochs) return (lr * (epochFloat + 1e-3)) / warmupEpochs;
+  if (schedule === 'constant') return lr;
+  const t = (epochFloat - warmupEpochs) / Math.max(1e-9, cfg.epochs - warmupEpochs);
+  return 0.5 * lr * (1 + Math.cos(Math.PI * Math.min(1, t)));
+}
+
+function makeOptimizer(cfg: PretrainConfig): tf.Optimizer {
+  const o = cfg.optimizer;
+  return o.name === 'adam' ? tf.train.adam(o.lr) : tf.train.momentum(o.lr, o.momentum ?? 0.9, true);
+}
+
+function setLr(opt: tf.Optimizer, lr: number): void {
+  (opt as unknown as { learningRate: number }).learningRate = lr;
+}
+
+async function defaultViews(): Promise<ViewFn> {
+  const modPath = '../data/simclr-views'; // dynamic: the data layer's module is optional for TL-only runs
+  const mod = (await import(modPath)) as Record<string, unknown>;
+  const fn = (mod.simclrViews ?? mod.makeSimclrViews ?? mod.default) as ViewFn | undefined;
+  if (typeof fn !== 'function') throw new Error('lib/data/simclr-views.ts does not export simclrViews(x, rng)');
+  return fn;
+}
+
+export async function runPretraining(cfg: PretrainConfig, o: RunOptions = {}): Promise<RunResult> {
+  const hash = pretrainHash(cfg);
+  const dir = checkpointDir(hash, o.root ?? CHECKPOINTS_DIR);
+  const donePath = path.join(dir, 'done.json');
+  if (fs.existsSync(donePath)) {
+    const { loadBackboneDir } = await import('./backbone-files');
+    const loaded = await loadBackboneDir(dir, cfg);
+    return { hash, dir, finished: true, skipped: true, epochsDone: cfg.epochs, record: readJson<PretrainRecord>(donePath), backbone: loaded };
+  }
+  const backbone = buildBackbone(cfg.variant, { inputSize: cfg.inputSize, seed: cfg.seed });
+  fs.mkdirSync(dir, { recursive: true });
+  const cfgPath = path.join(dir, 'config.json');
+  if (fs.existsSync(cfgPath)) {
+    if (canonicalJson(readJson(cfgPath)) !== canonicalJson(cfg)) throw new Error(`${cfgPath}: differs from the requested config with the same hash ${hash}`);
+  } else writeJsonAtomic(cfgPath, cfg);
+
+  const set = o.data ?? (await loadImageSet(cfg.source.dataset, { size: cfg.inputSize }));
+  if (set.size !== cfg.inputSize) throw new Error(`pretrain ${hash}: data is ${set.size} px, config says ${cfg.inputSize}`);
+  const idx = budgetIndices(set, cfg);
+  const scale = (x: tf.Tensor4D) => applyScaling(x, backbone.scaling);
+  const task =
+    cfg.method === 'ssl'
+      ? simclrTask(backbone, { temperature: cfg.ssl?.temperature ?? 0.5, projDim: cfg.ssl?.projDim ?? 128, seed: cfg.seed, scale, views: o.views ?? (await defaultViews()) })
+      : supervisedTask(backbone, { numClasses: set.numClasses, seed: cfg.seed, scale });
+  const model = task.trainModel;
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const decayed = model.trainableWeights.filter((w) => /kernel$/.test(w.originalName)).map((w) => w.read() as tf.Variable);
+  const opt = makeOptimizer(cfg);
+  const rng = new Rng(cfg.seed);
+  const dropouts = model.layers.filter((l): l is RngDropout => l instanceof RngDropout);
+
+  let start = 0;
+  const logPath = path.join(dir, 'log.jsonl');
+  const history: EpochLog[] = [];
+  const latest = path.join(dir, 'latest.json');
+  if (fs.existsSync(latest)) {
+    if (!o.resume) {
+      const ep = readJson<{ epoch: number }>(latest).epoch;
+      throw new Error(`${dir}: an unfinished run of this config stopped after epoch ${ep}/${cfg.epochs}; pass --resume to continue it (or delete the folder to restart)`);
+    }
+    const meta = await loadCheckpoint(dir, model, opt);
+    if (meta) {
+      start = meta.epoch;
+      rng.setState(meta.rng);
+      for (const d of dropouts) if (meta.extraRng[d.name]) d.setRngState(meta.extraRng[d.name]);
+      if (fs.existsSync(logPath)) {
+        for (const line of fs.readFileSync(logPath, 'utf8').split('\n').filter(Boolean)) {
+          const e = JSON.parse(line) as EpochLog;
+          if (e.epoch <= start) history.push(e);
+        }
+      }
+    }
+  } else if (fs.existsSync(logPath)) fs.rmSync(logPath);
+
+  const B = cfg.batchSize;
+  const steps = Math.floor(idx.length / B);
+  if (steps < 1) throw new Error(`pretrain ${hash}: ${idx.length} training images < batch size ${B}`);
+  const label = `${cfg.method.toUpperCase()} ${cfg.variant}`;
+  const bar = new Progress(label, (cfg.epochs - start) * steps, { silent: o.quiet });
+  const t0 = Date.now();
+  let done = 0;
+  for (let epoch = start; epoch < cfg.epochs; epoch++) {
+    const te = Date.now();
+    const perm = rng.shuffle(Array.from(idx));
+    let lossSum = 0;
+    let lr = 0;
+    for (let s = 0; s < steps; s++) {
+      const bIdx = perm.slice(s * B, (s + 1) * B);
+      lr = lrAt(cfg, epoch + s / steps);
+      setLr(opt, lr);
+      const x = toBatch(set, bIdx);
+      const y = labelsOf(set, bIdx);
+      const lossT = opt.minimize(() => task.loss(x, y, rng), true, vars)!;
+      const loss = lossT.dataSync()[0];
+      lossT.dispose();
+      x.dispose();
+      if (!Number.isFinite(loss)) {
+        throw new NonFiniteLossError(
+          `pretrain ${describeConfig(cfg)}: loss is ${loss} at epoch ${epoch + 1} step ${s + 1} (lr ${lr.toExponential(2)}). ` +
+            `Training stopped; the last good checkpoint (epoch ${epoch}) is in ${dir}. Lower optimizer.lr or check the input data.`,
+        );
+      }
+      if (cfg.optimizer.weightDecay > 0) {
+        const f = 1 - lr * cfg.optimizer.weightDecay;
+        tf.tidy(() => decayed.forEach((v) => v.assign(tf.mul(v, f))));
+      }
+      lossSum += loss;
+      done++;
+      const el = (Date.now() - t0) / 1000;
+      bar.update(done, { ep: `${epoch + 1}/${cfg.epochs}`, loss, 'img/s': (done * B) / el });
+    }
+    const secs = (Date.now() - te) / 1000;
+    const log: EpochLog = { epoch: epoch + 1, loss: lossSum / steps, lr, images: steps * B, seconds: secs, imgPerSec: (steps * B) / secs };
+    history.push(log);
+    fs.appendFileSync(logPath, JSON.stringify(log) + '\n');
+    await saveCheckpoint(dir, model, opt, {
+      epoch: epoch + 1,
+      rng: rng.getState(),
+      extraRng: Object.fromEntries(dropouts.map((d) => [d.name, d.getRngState()])),
+    });
+    if (o.stopAfterEpoch !== undefined && epoch + 1 >= o.stopAfterEpoch && epoch + 1 < cfg.epochs) {
+      return { hash, dir, finished: false, skipped: false, epochsDone: epoch + 1, backbone };
+    }
+  }
+  bar.done();
+
+  await saveLayersModelDir(backbone.model, path.join(dir, 'backbone'));
+  const record: PretrainRecord = {
+    hash,
+    config: cfg,
+    description: describeConfig(cfg),
+    dataset: { id: set.id, sha256: set.sha256, splitHash: set.splitHash, trainImagesUsed: idx.length, inputSize: set.size },
+    backend: tf.getBackend(),
+    commit: gitCommit(),
+    wallSeconds: (Date.now() - t0) / 1000,
+    trainSeconds: history.reduce((s, e) => s + e.seconds, 0),
+    history,
+    finishedAt: new Date().toISOString(),
+  };
+  writeJsonAtomic(donePath, record);
+  // the optimizer state is only needed to resume; a finished run keeps weights + record (small enough to commit)
+  for (const f of fs.readdirSync(dir)) if (/^state-e\d+\.bin/.test(f) || f === 'latest.json') fs.rmSync(path.join(dir, f), { force: true });
+  backbone.source = { kind: cfg.method, checkpoint: path.join(dir, 'backbone'), configHash: hash, dataset: `${set.id} sha256 ${set.sha256}` };
+  opt.dispose();
+  return { hash, dir, finished: true, skipped: false, epochsDone: cfg.epochs, record, backbone };
+}
+

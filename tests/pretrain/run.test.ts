@@ -1,0 +1,69 @@
+// Pre-training loop: interrupted + resumed = uninterrupted (same seed), finished config is a no-op,
+// non-finite loss stops with a clear message.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../lib/backend/select-backend';
+import { PRETRAIN_CODE_VERSION, type PretrainConfig } from '../../lib/pretrain/config';
+import { NonFiniteLossError, runPretraining } from '../../lib/pretrain/run';
+import { syntheticSet, testViews } from './fixtures';
+
+beforeAll(async () => {
+  await selectBackend({ quiet: true }); // wasm + training kernels: ~30× faster than the pure-JS cpu backend here
+});
+
+const base = (method: 'tl' | 'ssl'): PretrainConfig => ({
+  method,
+  variant: 'test-resnet',
+  inputSize: 16,
+  source: { dataset: 'imagenette', trainImages: 0 },
+  epochs: 3,
+  batchSize: 8,
+  optimizer: { name: 'adam', lr: 2e-3, weightDecay: 1e-4, warmupEpochs: 1, schedule: 'cosine' },
+  seed: 5,
+  ssl: { temperature: 0.5, projDim: 16 },
+  codeVersion: PRETRAIN_CODE_VERSION,
+});
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-pt-'));
+const weightsOf = (m: tf.LayersModel) => m.getWeights().map((w) => w.dataSync().slice());
+
+describe('runPretraining', () => {
+  for (const method of ['ssl', 'tl'] as const) {
+    it(`${method}: stop after epoch 1 + --resume ends with the same weights as an uninterrupted run`, async () => {
+      const data = syntheticSet(40, 16);
+      const cfg = base(method);
+      const a = await runPretraining(cfg, { data, views: testViews, root: tmp(), quiet: true });
+      expect(a.finished).toBe(true);
+      const rootB = tmp();
+      const b1 = await runPretraining(cfg, { data, views: testViews, root: rootB, quiet: true, stopAfterEpoch: 1 });
+      expect(b1.finished).toBe(false);
+      expect(fs.existsSync(path.join(b1.dir, 'latest.json'))).toBe(true);
+      await expect(runPretraining(cfg, { data, views: testViews, root: rootB, quiet: true })).rejects.toThrow(/pass --resume/);
+      const b2 = await runPretraining(cfg, { data, views: testViews, root: rootB, quiet: true, resume: true });
+      expect(b2.finished).toBe(true);
+      expect(b2.record!.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
+      // Tolerance: exact on the same backend and process (same kernels, same op order, same RNG stream).
+      const wa = weightsOf(a.backbone.model), wb = weightsOf(b2.backbone.model);
+      let maxDiff = 0;
+      wa.forEach((arr, i) => arr.forEach((v, k) => (maxDiff = Math.max(maxDiff, Math.abs(v - wb[i][k])))));
+      expect(maxDiff).toBeLessThanOrEqual(1e-6);
+      // and training did move the weights
+      const init = (await import('../../lib/models/variants')).buildBackbone('test-resnet', { inputSize: 16, seed: cfg.seed });
+      const w0 = weightsOf(init.model);
+      expect(Math.max(...wa[0].map((v, k) => Math.abs(v - w0[0][k])))).toBeGreaterThan(1e-4);
+      // re-running the finished config is a no-op that returns the saved backbone
+      const c = await runPretraining(cfg, { data, views: testViews, root: rootB, quiet: true });
+      expect(c.skipped).toBe(true);
+      const wc = weightsOf(c.backbone.model);
+      expect(Math.max(...wc[0].map((v, k) => Math.abs(v - wa[0][k])))).toBe(0);
+    });
+  }
+
+  it('a non-finite loss stops the run with a clear message', async () => {
+    const cfg = { ...base('tl'), optimizer: { ...base('tl').optimizer, lr: 1e30, warmupEpochs: 0 }, epochs: 2 };
+    await expect(runPretraining(cfg, { data: syntheticSet(40, 16), root: tmp(), quiet: true })).rejects.toThrow(NonFiniteLossError);
+  });
+});
