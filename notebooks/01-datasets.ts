@@ -1,0 +1,235 @@
+// %% [markdown]
+// # 01 · Datasets: what we fine-tune on, and how it differs from the paper
+//
+// The paper fine-tunes on public medical sets of two kinds: **grey** (chest X-ray, CT, MRI, breast ultrasound) and
+// **colour** (fundus photographs, dermoscopy, endoscopy), and pre-trains on natural images (ImageNet). Its headline
+// claim is that the better pre-training depends on this split: transfer learning (TL) wins on colour data,
+// self-supervised learning (SSL) on grey data. So before training anything we look at the data: how big each set
+// is, how imbalanced, what the images look like, and whether a set that is *stored* in RGB is really colour.
+//
+// Several of the paper's sets are not publicly downloadable as released (Kvasir v2, ODIR-2019, EyePACS, OASIS);
+// `../shared/datasets/MANIFEST.md` lists what stands in for each, and the table below repeats it.
+
+// %% [markdown]
+// ## Setup and knobs
+
+// %%
+import { profileName } from '../lib/util/profile';
+import { DATASET_IDS, REGISTRY, type DatasetEntry } from '../lib/data/registry';
+import { loadImageSet, type ImageSet } from '../lib/data/load';
+import { renderFigure } from '../lib/report/figures';
+import { imageGrid, type RgbImage } from '../lib/report/plots';
+import { writeTable } from '../lib/report/tables';
+import { showFigure, showTable } from '../lib/report/notebook';
+
+const PROFILE = profileName();
+const KNOBS = {
+  smoke: { size: 64, montageClasses: 4, colourSample: 200 },
+  cpu: { size: 64, montageClasses: 7, colourSample: 1000 },
+  gpu: { size: 64, montageClasses: 8, colourSample: 5000 },
+}[PROFILE];
+// A pixel counts as "coloured" when its channels differ by more than this (JPEG noise stays below it).
+const COLOUR_TOLERANCE = 12;
+console.log({ PROFILE, ...KNOBS, COLOUR_TOLERANCE });
+
+// %% [markdown]
+// ## The registry
+// Every dataset the project knows is an entry in `lib/data/registry.ts`, with its file, sha256, licence and the
+// paper dataset it stands in for. Loading verifies the checksum, so a number in this repository always refers to
+// exactly these bytes.
+
+// %%
+const entries: DatasetEntry[] = DATASET_IDS.map((id) => REGISTRY[id]);
+const total = (e: DatasetEntry) => Object.values(e.counts).reduce((s, c) => s + (c ?? []).reduce((a, b) => a + b, 0), 0);
+showTable(
+  writeTable(
+    '01-registry',
+    entries.map((e) => ({
+      id: e.id,
+      modality: e.modality,
+      stored: e.colour,
+      role: e.domain === 'natural' ? 'pre-training source' : 'fine-tuning target',
+      classes: e.classNames.length,
+      images: total(e),
+      'stands in for': e.standsInFor,
+    })),
+    { title: 'Datasets in the registry' },
+  ),
+);
+
+// %% [markdown]
+// ## Loading and splits
+// `loadImageSet(id, { size })` returns every set in one shape: NHWC `uint8`, 3 channels (grey copied to RGB),
+// square images, plus committed train/val/test index lists. Splits keep the source's split where there is one, are
+// class-stratified otherwise, and never separate exact duplicates or images of the same patient (see
+// `lib/data/splits.ts`). Decoded images are cached under `data/cache/`, so the second run of this cell is fast.
+
+// %%
+const t0 = Date.now();
+const sets: ImageSet[] = [];
+for (const e of entries) sets.push(await loadImageSet(e.id, { size: KNOBS.size }));
+console.log(`loaded ${sets.length} datasets at ${KNOBS.size} px in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+function classCounts(s: ImageSet, idx: number[]): number[] {
+  const c = new Array(s.numClasses).fill(0);
+  for (const i of idx) c[s.labels[i]]++;
+  return c;
+}
+const splitRows = sets.map((s) => {
+  const train = classCounts(s, s.splits.train);
+  const nonzero = train.filter((c) => c > 0);
+  return {
+    id: s.id,
+    train: s.splits.train.length,
+    val: s.splits.val.length,
+    test: s.splits.test.length,
+    dropped: s.n - s.splits.train.length - s.splits.val.length - s.splits.test.length,
+    'train per class': train.join(' / '),
+    'imbalance (max/min)': Math.max(...nonzero) / Math.min(...nonzero),
+    split: s.splitHash,
+  };
+});
+showTable(writeTable('01-splits', splitRows, { title: `Splits (images), ${KNOBS.size} px`, digits: 1 }));
+
+// %% [markdown]
+// ## Class balance
+// Each bar is one dataset's training split; its segments are the classes from the largest to the smallest share.
+// A balanced 4-class set shows four equal segments. The paper counters imbalance by down-sampling the larger
+// classes, which throws data away; notebook 05 measures what that costs on sets of different sizes.
+
+// %%
+const medical = sets.filter((s) => s.domain === 'medical');
+const shares = medical.map((s) => {
+  const c = classCounts(s, s.splits.train);
+  const n = c.reduce((a, b) => a + b, 0);
+  return c.map((v) => v / n).sort((a, b) => b - a);
+});
+const maxK = Math.max(...shares.map((s) => s.length));
+const ordinal = (k: number) => (k === 0 ? 'largest class' : `${k + 1}${['st', 'nd', 'rd'][k] ?? 'th'} class`);
+const balanceFig = await renderFigure(
+  '01-class-balance',
+  {
+    data: Array.from({ length: maxK }, (_, k) => ({
+      type: 'bar',
+      orientation: 'h',
+      name: ordinal(k),
+      y: medical.map((s) => `${s.id} (${s.splits.train.length})`),
+      x: shares.map((sh) => sh[k] ?? 0),
+      marker: { color: `hsl(210, 60%, ${25 + (55 * k) / Math.max(1, maxK - 1)}%)`, line: { color: 'white', width: 1 } },
+    })),
+    layout: {
+      title: { text: 'Class shares in the training split (largest → smallest)' },
+      barmode: 'stack',
+      xaxis: { title: { text: 'share of training images' }, range: [0, 1] },
+      margin: { l: 170, r: 150 },
+      legend: { traceorder: 'normal', x: 1.02, y: 1 },
+    },
+  },
+  { height: 120 + 32 * medical.length },
+);
+showFigure(balanceFig);
+
+// %% [markdown]
+// ## What the images look like
+// One training image per class (up to `KNOBS.montageClasses` classes), at the resolution the models see.
+
+// %%
+function imageOf(s: ImageSet, i: number): RgbImage {
+  const px = s.size * s.size * 3;
+  return { width: s.size, height: s.size, rgb: s.images.subarray(i * px, (i + 1) * px) };
+}
+const montageCells = sets.map((s) =>
+  Array.from({ length: Math.min(KNOBS.montageClasses, s.numClasses) }, (_, c) => {
+    const i = s.splits.train.find((j) => s.labels[j] === c);
+    return i === undefined ? null : imageOf(s, i);
+  }),
+);
+const montage = await renderFigure(
+  '01-montage',
+  imageGrid(montageCells, {
+    rowTitles: sets.map((s) => s.id),
+    title: `One training image per class (first ${KNOBS.montageClasses} classes), ${KNOBS.size} px`,
+  }),
+  { width: 110 * KNOBS.montageClasses + 120, height: 100 * sets.length + 120 },
+);
+showFigure(montage);
+
+// %% [markdown]
+// ## Grey or colour?
+// The grey/colour split is the paper's main axis, so we measure it instead of trusting the file format. For a
+// sample of images we count the pixels whose channels differ by more than `COLOUR_TOLERANCE`. BUSI and Chest-CT
+// are stored in RGB only because a few images carry coloured annotation marks; by modality they are grey, and the
+// later notebooks group them with the grey sets.
+
+// %%
+function colourStats(s: ImageSet, sample: number): { colouredPixels: number; imagesWithColour: number } {
+  const step = Math.max(1, Math.floor(s.n / sample));
+  const px = s.size * s.size;
+  let coloured = 0;
+  let seen = 0;
+  let imgs = 0;
+  let imgsWithColour = 0;
+  for (let i = 0; i < s.n; i += step) {
+    let any = 0;
+    const o = i * px * 3;
+    for (let p = 0; p < px; p++) {
+      const r = s.images[o + 3 * p];
+      const g = s.images[o + 3 * p + 1];
+      const b = s.images[o + 3 * p + 2];
+      if (Math.max(Math.abs(r - g), Math.abs(g - b), Math.abs(r - b)) > COLOUR_TOLERANCE) any++;
+    }
+    coloured += any;
+    seen += px;
+    imgs++;
+    if (any > 0.01 * px) imgsWithColour++;
+  }
+  return { colouredPixels: coloured / seen, imagesWithColour: imgsWithColour / imgs };
+}
+const colourRows = sets.map((s) => {
+  const c = colourStats(s, KNOBS.colourSample);
+  return {
+    id: s.id,
+    stored: s.colour,
+    'coloured pixels': c.colouredPixels,
+    'images >1% coloured': c.imagesWithColour,
+    'treated as': c.imagesWithColour > 0.5 ? 'colour' : 'grey',
+  };
+});
+showTable(writeTable('01-grey-vs-colour', colourRows, { title: 'Measured colour content (sampled images)', digits: 3 }));
+
+// %%
+const colourFig = await renderFigure(
+  '01-grey-vs-colour',
+  {
+    data: [
+      {
+        type: 'bar',
+        x: colourRows.map((r) => r.id),
+        y: colourRows.map((r) => r['images >1% coloured']),
+        marker: { color: colourRows.map((r) => (r['treated as'] === 'colour' ? '#e6550d' : '#636363')) },
+      },
+    ],
+    layout: {
+      title: { text: 'Share of images with more than 1% coloured pixels' },
+      yaxis: { title: { text: 'share of sampled images' }, range: [0, 1.05] },
+      xaxis: { tickangle: -30 },
+    },
+  },
+  { height: 420 },
+);
+showFigure(colourFig);
+
+// %% [markdown]
+// ## What we found
+// - The medical sets are small (hundreds to a few thousand training images), which is the regime the paper is
+//   about: too small to train a network from scratch, so pre-training decides the result.
+// - Imbalance varies widely (see the max/min ratio above): the Alzheimer MRI set's rarest class has a few dozen
+//   images against thousands, BreastMNIST is about 1:3. Accuracy alone hides this, so later notebooks also report
+//   balanced accuracy.
+// - Only the fundus, dermoscopy and blood-cell sets are colour by content. BUSI and Chest-CT are RGB files holding
+//   grey images. We have no endoscopy set (Kvasir v2, the paper's main colour example, could not be obtained).
+//
+// ## Exercises
+// 1. Change `COLOUR_TOLERANCE` to 2 and to 40. Which datasets change category? Why does JPEG compression matter?
+// 2. Load a set at 128 px (`loadImageSet(id, { size: 128 })`) where the file stores it. How many sets support it?
+// 3. Pick the most imbalanced set. What accuracy does always predicting the majority class get on its test split?
