@@ -1,0 +1,221 @@
+// The fine-tuning grids (datasets × arms × conditions × seeds) per profile, sharding, the runner with one overall
+// progress bar, and the results table (mean ± sd over seeds, bootstrap CI on the pooled seeds' test sets).
+//
+// Sizing (see the report in notes and README): smoke runs end to end in CI minutes on 32-px tiny backbones with
+// class-stratified subsets; cpu runs every medical set once per arm × condition × 3 seeds without subsets; gpu is
+// paper scale (5 seeds, all conditions).
+import { Progress } from '../util/progress';
+import type { ProfileName } from '../util/profile';
+import { meanSd, formatMeanSd } from '../stats/summary';
+import { bootstrapMetricCI } from '../stats/bootstrap';
+import { intermediateFor } from './pairs';
+import { runOne, type RunDeps } from './run';
+import { runHash, type Arm, type Condition, type RunConfig, type RunRecord, type TrainSettings } from './run-record';
+
+export interface GridSpec {
+  profile: ProfileName;
+  datasets: string[];
+  arms: Arm[];
+  conditions: Condition[];
+  seeds: number[];
+  size: number;
+  train: TrainSettings;
+  stage1: TrainSettings;
+  note: string;
+}
+
+const MEDICAL_TARGETS = ['breastmnist', 'pneumoniamnist', 'busi', 'chest-ct', 'ct-kidney', 'iq-oth-nccd', 'alzheimer-mri', 'isic-uda1', 'eye-fundus', 'ham10000', 'pbc-blood'];
+
+export const GRIDS: Record<ProfileName, GridSpec> = {
+  smoke: {
+    profile: 'smoke',
+    datasets: ['chest-ct', 'isic-uda1'], // one grey-ish CT set, one colour dermoscopy set; both have a double-FT pair
+    arms: ['tl', 'ssl'],
+    conditions: ['baseline', 'augment', 'downsample', 'double-ft'],
+    seeds: [0, 1],
+    size: 32,
+    // Subsets (class-stratified, seeded) keep every run to seconds: 160 train / 64 val / 128 test images.
+    train: { epochs: 2, batchSize: 32, lr: 1e-3, schedule: { kind: 'cosine' }, freeze: 'all', patience: 2, dropout: 0.2, subset: { train: 160, val: 64, test: 128 } },
+    stage1: { epochs: 1, batchSize: 32, lr: 1e-3, schedule: { kind: 'constant' }, freeze: 'all', patience: 1, dropout: 0.2, subset: { train: 320, val: 64, test: 0 } },
+    note: 'smoke: 2 datasets × TL/SSL × 4 conditions × 2 seeds, 32 px, 2 epochs, subsets 160/64/128',
+  },
+  cpu: {
+    profile: 'cpu',
+    datasets: MEDICAL_TARGETS,
+    arms: ['tl', 'ssl'],
+    conditions: ['baseline', 'augment', 'downsample', 'double-ft'],
+    seeds: [0, 1, 2],
+    size: 32,
+    train: { epochs: 15, batchSize: 64, lr: 1e-3, schedule: { kind: 'cosine', warmupEpochs: 1 }, freeze: 'all', patience: 4, dropout: 0.3 },
+    stage1: { epochs: 10, batchSize: 64, lr: 1e-3, schedule: { kind: 'cosine', warmupEpochs: 1 }, freeze: 'all', patience: 3, dropout: 0.3 },
+    note: 'cpu: 11 medical sets × TL/SSL × 4 conditions (double-FT only where a pair exists) × 3 seeds, 32 px, ≤15 epochs',
+  },
+  gpu: {
+    profile: 'gpu',
+    datasets: MEDICAL_TARGETS,
+    arms: ['tl', 'ssl'],
+    conditions: ['baseline', 'augment', 'downsample', 'oversample', 'class-weights', 'double-ft'],
+    seeds: [0, 1, 2, 3, 4],
+    size: 224,
+    train: { epochs: 50, batchSize: 32, lr: 1e-4, schedule: { kind: 'cosine', warmupEpochs: 2 }, freeze: 'all', patience: 8, dropout: 0.5 },
+    stage1: { epochs: 30, batchSize: 32, lr: 1e-4, schedule: { kind: 'cosine', warmupEpochs: 2 }, freeze: 'all', patience: 6, dropout: 0.5 },
+    note: 'gpu: paper scale, 11 sets × TL/SSL × 6 conditions × 5 seeds, backbone input size, ≤50 epochs',
+  },
+};
+
+/**
+ * All configs of a grid, in a stable order. `backboneId(arm)` names the pre-trained backbone (its checkpoint
+ * hash), so a re-trained backbone gives new config hashes. Double-FT appears only for targets with a usable pair.
+ */
+export function gridConfigs(spec: GridSpec, backboneId: (arm: Arm) => string, sizeFor: (arm: Arm) => number = () => spec.size): RunConfig[] {
+  const out: RunConfig[] = [];
+  for (const dataset of spec.datasets)
+    for (const arm of spec.arms)
+      for (const condition of spec.conditions)
+        for (const seed of spec.seeds) {
+          const c: RunConfig = { profile: spec.profile, dataset, arm, condition, seed, size: sizeFor(arm), backbone: backboneId(arm), train: spec.train };
+          if (condition === 'double-ft') {
+            const pair = intermediateFor(dataset);
+            if (!pair) continue;
+            c.intermediate = pair.intermediate;
+            c.stage1 = spec.stage1;
+          }
+          out.push(c);
+        }
+  return out;
+}
+
+/** Parse "i/n" (1-based: 1/4 … 4/4). */
+export function parseShard(s: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(s.trim());
+  if (!m) throw new Error(`--shard must look like i/n (e.g. 2/4), got "${s}"`);
+  const index = Number(m[1]), count = Number(m[2]);
+  if (!(count >= 1 && index >= 1 && index <= count)) throw new Error(`--shard ${s}: need 1 ≤ i ≤ n`);
+  return { index, count };
+}
+
+/**
+ * The slice of `configs` that shard i of n runs. Configs are dealt round-robin in the order of their hashes, so
+ * each shard gets a mix of datasets and the partition does not depend on the order the list was built in.
+ * Double-FT runs that share a stage-1 checkpoint are kept in one shard (stage 1 is then trained once).
+ */
+export function shardConfigs(configs: RunConfig[], index: number, count: number): RunConfig[] {
+  const unit = (c: RunConfig) => (c.condition === 'double-ft' ? `s1:${c.intermediate}:${c.arm}:${c.seed}` : runHash(c));
+  const units = [...new Set(configs.map(unit))].sort();
+  const mine = new Set(units.filter((_, k) => k % count === index - 1));
+  return configs.filter((c) => mine.has(unit(c)));
+}
+
+export interface GridOptions {
+  log?: (msg: string) => void;
+  silentProgress?: boolean;
+}
+
+export interface GridResult {
+  records: RunRecord[];
+  ran: number;
+  cached: number;
+  failed: { config: RunConfig; error: string }[];
+  wallSeconds: number;
+}
+
+/** Run every config (cache hits are free), one overall progress bar counted in epochs. */
+export async function runGrid(configs: RunConfig[], deps: RunDeps, o: GridOptions = {}): Promise<GridResult> {
+  const t0 = Date.now();
+  const total = configs.reduce((s, c) => s + c.train.epochs + (c.stage1?.epochs ?? 0), 0);
+  const bar = new Progress('grid', total, { silent: o.silentProgress, logEveryMs: 15_000 });
+  let done = 0, ran = 0, cached = 0;
+  const records: RunRecord[] = [];
+  const failed: GridResult['failed'] = [];
+  for (let k = 0; k < configs.length; k++) {
+    const c = configs[k];
+    const budget = c.train.epochs + (c.stage1?.epochs ?? 0);
+    const start = done;
+    const label = `${c.dataset}/${c.arm}/${c.condition}/s${c.seed}`;
+    try {
+      const r = await runOne(c, deps, {
+        onEpoch: () => bar.update(++done, { run: `${k + 1}/${configs.length}`, at: label }),
+        log: o.log,
+      });
+      records.push(r.record);
+      if (r.cached) cached++;
+      else ran++;
+    } catch (e) {
+      failed.push({ config: c, error: (e as Error).message });
+      o.log?.(`FAILED ${label}: ${(e as Error).message}`);
+    }
+    done = start + budget; // early stopping / cache hits: jump to the run's full share
+    bar.update(done, { run: `${k + 1}/${configs.length}`, at: label });
+  }
+  bar.done({ ran, cached, failed: failed.length });
+  return { records, ran, cached, failed, wallSeconds: (Date.now() - t0) / 1000 };
+}
+
+export interface TableRow {
+  dataset: string;
+  arm: string;
+  condition: string;
+  seeds: number;
+  accuracy: string;
+  balancedAccuracy: string;
+  macroF1: string;
+  /** bootstrap 95% CI of accuracy on the test images of all seeds pooled (each seed's predictions resampled) */
+  accuracyCI: string;
+  trainSeconds: string;
+  imgPerSec: string;
+}
+
+const num = (r: RunRecord, k: string) => r.test.metrics[k] as number;
+
+/** One row per dataset × arm × condition: mean ± sd over seeds, a bootstrap CI, training time and speed. */
+export function resultsTable(records: RunRecord[], bootstrapSeed = 0, resamples = 1000): TableRow[] {
+  const groups = new Map<string, RunRecord[]>();
+  for (const r of records) {
+    const k = `${r.config.dataset}|${r.config.arm}|${r.config.condition}`;
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(r);
+  }
+  const rows: TableRow[] = [];
+  for (const [k, rs] of groups) {
+    const [dataset, arm, condition] = k.split('|');
+    const ms = (key: string) => formatMeanSd(meanSd(rs.map((r) => num(r, key)).filter((v) => Number.isFinite(v))), 3);
+    // CI: percentile bootstrap of accuracy over the pooled test predictions of all seeds
+    const n = rs[0].test.labels.length;
+    const C = rs[0].dataset.classNames.length;
+    const sameTest = rs.every((r) => r.test.labels.length === n);
+    let ci = 'n/a';
+    if (sameTest && n > 1) {
+      const ys: number[] = [], ps: number[] = [];
+      for (const r of rs) {
+        ys.push(...r.test.labels);
+        for (const row of r.test.probs) ps.push(...row);
+      }
+      const b = bootstrapMetricCI(ys, ps, C, 'accuracy', { seed: bootstrapSeed, resamples });
+      ci = `[${b.lower.toFixed(3)}, ${b.upper.toFixed(3)}]`;
+    }
+    const secs = meanSd(rs.map((r) => r.stages.reduce((s, st) => s + st.wallSeconds, 0)));
+    const ips = meanSd(rs.map((r) => r.stages[r.stages.length - 1].imgPerSec));
+    rows.push({
+      dataset,
+      arm,
+      condition,
+      seeds: rs.length,
+      accuracy: ms('accuracy'),
+      balancedAccuracy: ms('balancedAccuracy'),
+      macroF1: ms('macroF1'),
+      accuracyCI: ci,
+      trainSeconds: secs.mean.toFixed(1),
+      imgPerSec: ips.mean.toFixed(0),
+    });
+  }
+  return rows;
+}
+
+/** Plain-text table (aligned columns) for the terminal and CI logs. */
+export function formatTable(rows: TableRow[]): string {
+  if (!rows.length) return '(no runs)';
+  const cols = Object.keys(rows[0]) as (keyof TableRow)[];
+  const w = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(w[i])).join('  ');
+  return [line(cols), line(w.map((n) => '-'.repeat(n))), ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join('\n');
+}

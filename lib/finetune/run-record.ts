@@ -1,0 +1,156 @@
+// One fine-tuning run = one JSON record in runs/<config-hash>.json, written atomically. The config hash is the
+// cache key: the same config again returns the stored record instead of training. `loadRuns(filter)` is the
+// reader the notebooks and the report use.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { configHash } from '../util/hash';
+import { readJson, writeJsonAtomic } from '../util/atomic';
+import { RUNS_DIR, ROOT } from '../util/paths';
+
+export type Arm = 'tl' | 'ssl' | 'imagenet' | 'random';
+export type Condition = 'baseline' | 'augment' | 'downsample' | 'oversample' | 'class-weights' | 'double-ft';
+export const CONDITIONS: readonly Condition[] = ['baseline', 'augment', 'downsample', 'oversample', 'class-weights', 'double-ft'];
+export type FreezeStrategy = 'head' | 'top' | 'all';
+export type LrSchedule = { kind: 'constant' } | { kind: 'cosine'; minFactor?: number; warmupEpochs?: number } | { kind: 'step'; every: number; gamma: number };
+
+/** Everything that decides the result of a run; its hash names the record. */
+export interface TrainSettings {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  schedule: LrSchedule;
+  freeze: FreezeStrategy;
+  /** 'top': how many of the backbone's last weighted layers train */
+  topLayers?: number;
+  patience: number;
+  dropout: number;
+  /** cap per split (smoke profile only): train/val/test images drawn per class-stratified seeded subset */
+  subset?: { train: number; val: number; test: number };
+}
+
+export interface RunConfig {
+  profile: string;
+  dataset: string;
+  arm: Arm;
+  condition: Condition;
+  seed: number;
+  size: number;
+  /** id of the pre-trained backbone (its checkpoint hash or name), so a new pre-training invalidates the cache */
+  backbone: string;
+  train: TrainSettings;
+  /** double-ft only: the intermediate dataset and its stage-1 settings */
+  intermediate?: string;
+  stage1?: TrainSettings;
+}
+
+export interface EpochLog {
+  epoch: number;
+  lr: number;
+  trainLoss: number;
+  trainAcc: number;
+  valLoss: number;
+  valAcc: number;
+  seconds: number;
+}
+
+export interface StageRecord {
+  stage: 'stage1' | 'target';
+  dataset: string;
+  datasetSha256: string;
+  splitHash: string;
+  trainCounts: number[]; // per class, after balancing
+  epochs: EpochLog[];
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  wallSeconds: number;
+  trainImages: number; // images pushed through training steps (all epochs)
+  imgPerSec: number; // training throughput
+  /** sha256 of the weights at the end of this stage (stage 1: the checkpoint stage 2 starts from) */
+  weightsHash: string;
+}
+
+export interface RunRecord {
+  schema: 1;
+  configHash: string;
+  config: RunConfig;
+  seed: number;
+  dataset: { id: string; sha256: string; splitHash: string; classNames: string[]; size: number; counts: { train: number; val: number; test: number } };
+  backend: string;
+  gitCommit: string;
+  gitDirty: boolean;
+  startedAt: string;
+  finishedAt: string;
+  wallSeconds: number;
+  stages: StageRecord[];
+  stage1CheckpointHash?: string;
+  test: {
+    /** named metrics from lib/metrics (accuracy, balancedAccuracy, macro F1, ...) */
+    metrics: Record<string, unknown>;
+    labels: number[];
+    /** test-set probabilities, one row per test image, rounded to 6 decimals */
+    probs: number[][];
+    /** indices into the dataset of the test images, in the order of labels/probs */
+    indices: number[];
+  };
+}
+
+export function runHash(config: RunConfig): string {
+  return configHash(config);
+}
+
+export function runPath(config: RunConfig | string, dir = RUNS_DIR): string {
+  return path.join(dir, `${typeof config === 'string' ? config : runHash(config)}.json`);
+}
+
+/** The stored record for this config, or undefined (also when the file is unreadable: it is then re-run). */
+export function cachedRun(config: RunConfig, dir = RUNS_DIR): RunRecord | undefined {
+  const file = runPath(config, dir);
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    const rec = readJson<RunRecord>(file);
+    return rec.schema === 1 && rec.configHash === runHash(config) ? rec : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeRun(record: RunRecord, dir = RUNS_DIR): string {
+  if (record.configHash !== runHash(record.config)) throw new Error(`writeRun: configHash ${record.configHash} does not match its config`);
+  const file = runPath(record.configHash, dir);
+  writeJsonAtomic(file, record);
+  return file;
+}
+
+export type RunFilter = Partial<Pick<RunConfig, 'profile' | 'dataset' | 'arm' | 'condition' | 'seed'>> | ((r: RunRecord) => boolean);
+
+/** Every record in `dir` (runs/ by default) that matches the filter, sorted by dataset, arm, condition, seed. */
+export function loadRuns(filter: RunFilter = {}, dir = RUNS_DIR): RunRecord[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: RunRecord[] = [];
+  for (const f of fs.readdirSync(dir)) {
+    if (!/^[0-9a-f]{16}\.json$/.test(f)) continue;
+    const rec = readJson<RunRecord>(path.join(dir, f));
+    if (rec.schema !== 1) continue;
+    if (typeof filter === 'function') {
+      if (!filter(rec)) continue;
+    } else if (!Object.entries(filter).every(([k, v]) => v === undefined || (rec.config as unknown as Record<string, unknown>)[k] === v)) continue;
+    out.push(rec);
+  }
+  const key = (r: RunRecord) => [r.config.dataset, r.config.arm, r.config.condition, String(r.config.seed).padStart(6, '0')].join('|');
+  return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+let gitCache: { commit: string; dirty: boolean } | undefined;
+/** HEAD commit of the checkout and whether tracked files differ from it ('unknown' outside git). */
+export function gitState(): { commit: string; dirty: boolean } {
+  if (gitCache) return gitCache;
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    gitCache = { commit, dirty: status.trim().length > 0 };
+  } catch {
+    gitCache = { commit: 'unknown', dirty: true };
+  }
+  return gitCache;
+}

@@ -1,0 +1,178 @@
+// One grid cell → one run record. Looks the config up in runs/ first (cache hit: no training), otherwise loads
+// the dataset and a fresh pre-trained backbone, runs the condition (double fine-tuning: checks the pair for
+// shared images, runs or reloads stage 1, then the target), computes the test metrics and writes the record.
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { classificationMetrics } from '../metrics/classification';
+import { configHash } from '../util/hash';
+import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/atomic';
+import { RUNS_DIR } from '../util/paths';
+import type { Backbone } from '../models/backbone';
+import { finetune, splitHash, weightsHash, type AugmentFn, type FinetuneData, type FinetuneOptions } from './finetune';
+import { checkPair } from './pairs';
+import { fingerprints, type OverlapReport } from './overlap';
+import { cachedRun, gitState, runHash, writeRun, type Arm, type RunConfig, type RunRecord, type StageRecord, type TrainSettings } from './run-record';
+import type { Balance } from './sampling';
+
+export interface RunDeps {
+  /** An ImageSet (lib/data) at `size` px. May be cached by the caller: fine-tuning never mutates it. */
+  loadDataset(id: string, size: number): Promise<FinetuneData>;
+  /** A FRESH backbone for the arm (fine-tuning trains it in place). */
+  getBackbone(arm: Arm, opts: { profile: string; size: number }): Promise<Backbone>;
+  augment?: AugmentFn;
+  backend(): string;
+  runsDir?: string;
+}
+
+export interface RunHooks {
+  onEpoch?: (stage: 'stage1' | 'target') => void;
+  log?: (msg: string) => void;
+}
+
+const BALANCE: Record<RunConfig['condition'], Balance> = {
+  baseline: 'none',
+  augment: 'none',
+  downsample: 'downsample',
+  oversample: 'oversample',
+  'class-weights': 'class-weights',
+  'double-ft': 'none',
+};
+
+function options(train: TrainSettings, seed: number, extra: Partial<FinetuneOptions>): FinetuneOptions {
+  return { ...train, seed, ...extra };
+}
+
+/** Stage-1 checkpoints are shared by every run with the same intermediate set, arm, seed and settings. */
+export function stage1Key(c: RunConfig): string {
+  if (!c.intermediate || !c.stage1) throw new Error(`config ${runHash(c)}: double-ft needs intermediate and stage1`);
+  return configHash({ profile: c.profile, dataset: c.intermediate, arm: c.arm, seed: c.seed, size: c.size, backbone: c.backbone, train: c.stage1 });
+}
+
+function saveWeights(model: tf.LayersModel, file: string): string {
+  const ws = model.getWeights();
+  const parts = ws.map((w) => w.dataSync() as Float32Array);
+  const total = parts.reduce((s, p) => s + p.length, 0);
+  const all = new Float32Array(total);
+  let o = 0;
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.length;
+  }
+  writeFileAtomic(file, new Uint8Array(all.buffer));
+  return weightsHash(model);
+}
+
+function loadWeights(model: tf.LayersModel, file: string): void {
+  const buf = fs.readFileSync(file);
+  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const ws = model.getWeights();
+  const need = ws.reduce((s, w) => s + w.size, 0);
+  if (need !== all.length) throw new Error(`${file}: holds ${all.length} floats, the backbone needs ${need}`);
+  let o = 0;
+  const vals = ws.map((w) => {
+    const t = tf.tensor(all.subarray(o, o + w.size), w.shape);
+    o += w.size;
+    return t;
+  });
+  model.setWeights(vals);
+  tf.dispose(vals);
+}
+
+function overlapCached(dir: string, a: FinetuneData, b: FinetuneData, pair: { intermediate: string; target: string }): OverlapReport {
+  const file = path.join(dir, 'overlap', `${a.id}__${b.id}__${(a.sha256 ?? 'x').slice(0, 12)}_${(b.sha256 ?? 'x').slice(0, 12)}_${a.size}.json`);
+  if (fs.existsSync(file)) {
+    const r = readJson<OverlapReport & { refused?: string }>(file);
+    if (r.refused) throw new Error(r.refused);
+    return r;
+  }
+  try {
+    const r = checkPair(pair, fingerprints(a), fingerprints(b));
+    writeJsonAtomic(file, r);
+    return r;
+  } catch (e) {
+    writeJsonAtomic(file, { refused: (e as Error).message });
+    throw e;
+  }
+}
+
+export async function runOne(config: RunConfig, deps: RunDeps, hooks: RunHooks = {}): Promise<{ record: RunRecord; cached: boolean }> {
+  const dir = deps.runsDir ?? RUNS_DIR;
+  const hit = cachedRun(config, dir);
+  if (hit) return { record: hit, cached: true };
+  const started = new Date();
+  const t0 = Date.now();
+  const data = await deps.loadDataset(config.dataset, config.size);
+  const backbone = await deps.getBackbone(config.arm, { profile: config.profile, size: config.size });
+  const stages: StageRecord[] = [];
+  let stage1CheckpointHash: string | undefined;
+  const classifiers: tf.LayersModel[] = [];
+
+  try {
+    if (config.condition === 'double-ft') {
+      const inter = await deps.loadDataset(config.intermediate!, config.size);
+      overlapCached(dir, inter, data, { intermediate: config.intermediate!, target: config.dataset });
+      const key = stage1Key(config);
+      const ckpt = path.join(dir, 'stage1', `${key}.f32`);
+      const meta = path.join(dir, 'stage1', `${key}.json`);
+      if (fs.existsSync(ckpt) && fs.existsSync(meta)) {
+        loadWeights(backbone.model, ckpt);
+        const m = readJson<{ stage: StageRecord; weightsHash: string }>(meta);
+        if (weightsHash(backbone.model) !== m.weightsHash) throw new Error(`${ckpt}: weights hash does not match ${meta} (delete both to retrain stage 1)`);
+        stages.push({ ...m.stage, wallSeconds: m.stage.wallSeconds });
+        stage1CheckpointHash = m.weightsHash;
+        hooks.log?.(`stage 1 ${config.intermediate} reused from ${path.relative(process.cwd(), ckpt)}`);
+      } else {
+        const s1 = await finetune(backbone, inter, options(config.stage1!, config.seed, { stage: 'stage1', headPrefix: 'stage1_head', evaluateTest: false, onEpoch: () => hooks.onEpoch?.('stage1') }));
+        classifiers.push(s1.classifier);
+        stage1CheckpointHash = saveWeights(backbone.model, ckpt);
+        writeJsonAtomic(meta, { key, weightsHash: stage1CheckpointHash, stage: s1.stage });
+        stages.push(s1.stage);
+      }
+    }
+    const augment = config.condition === 'augment' ? deps.augment : undefined;
+    if (config.condition === 'augment' && !augment) throw new Error(`config ${runHash(config)}: condition 'augment' but no augmentation function was given`);
+    const res = await finetune(backbone, data, options(config.train, config.seed, { stage: 'target', balance: BALANCE[config.condition], augment, onEpoch: () => hooks.onEpoch?.('target') }));
+    classifiers.push(res.classifier);
+    stages.push(res.stage);
+    const test = res.test!;
+    const metrics = classificationMetrics(test.labels, test.probs, test.numClasses, data.classNames);
+    const probs: number[][] = [];
+    for (let i = 0; i < test.labels.length; i++) probs.push(Array.from(test.probs.subarray(i * test.numClasses, (i + 1) * test.numClasses), (v) => Math.round(v * 1e6) / 1e6));
+    const git = gitState();
+    const record: RunRecord = {
+      schema: 1,
+      configHash: runHash(config),
+      config,
+      seed: config.seed,
+      dataset: {
+        id: data.id,
+        sha256: data.sha256 ?? 'unknown',
+        splitHash: data.splitHash ?? splitHash(data.splits),
+        classNames: data.classNames,
+        size: data.size,
+        counts: { train: res.used.train.length, val: res.used.val.length, test: res.used.test.length },
+      },
+      backend: deps.backend(),
+      gitCommit: git.commit,
+      gitDirty: git.dirty,
+      startedAt: started.toISOString(),
+      finishedAt: new Date().toISOString(),
+      wallSeconds: (Date.now() - t0) / 1000,
+      stages,
+      stage1CheckpointHash,
+      test: { metrics: metrics as unknown as Record<string, unknown>, labels: test.labels, probs, indices: test.indices },
+    };
+    writeRun(record, dir);
+    return { record, cached: false };
+  } finally {
+    disposeWeights([...classifiers, backbone.model]);
+  }
+}
+
+/** Free the weights of models that share layers (model.dispose() throws on the second model sharing a layer). */
+export function disposeWeights(models: tf.LayersModel[]): void {
+  const vars = new Set<tf.Tensor>();
+  for (const m of models) for (const w of m.weights) vars.add(w.read());
+  for (const v of vars) if (!v.isDisposed) v.dispose();
+}
