@@ -182,7 +182,30 @@ async function readStored(entry: DatasetEntry, file: string, storedSize: number,
   return { n, labels, sourceSplit, classNames, groups, storedSize, pixels, channels };
 }
 
-function pixelHashes(pixels: Uint8Array, n: number): string[] {
+export interface DatasetMeta {
+  id: string;
+  file: string;
+  n: number;
+  labels: Int32Array;
+  /** Per image, the split stored in the file ('train' | 'val' | 'test' | 'all'). */
+  sourceSplit: string[];
+  classNames: string[];
+  groups?: string[];
+  storedSize: number;
+}
+
+/** Locate, verify and read a dataset's labels and source split without decoding any image (fast). */
+export async function loadMeta(id: string | DatasetEntry, opts: { dataDir?: string } = {}): Promise<DatasetMeta> {
+  const entry = typeof id === 'string' ? getEntry(id) : id;
+  const file = opts.dataDir?.endsWith('.npz') ? path.resolve(opts.dataDir) : locateDataset(entry, opts);
+  verifyDatasetFile(entry, file);
+  const storedSize = entry.storedSizes[0];
+  const s = await readStored(entry, file, storedSize, false);
+  return { id: entry.id, file, n: s.n, labels: s.labels, sourceSplit: s.sourceSplit, classNames: s.classNames, groups: s.groups, storedSize };
+}
+
+/** sha1 (base64) of each image's bytes: equal hashes = exact duplicates. */
+export function pixelHashes(pixels: Uint8Array, n: number): string[] {
   const per = pixels.length / n;
   const out: string[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = crypto.createHash('sha1').update(pixels.subarray(i * per, (i + 1) * per)).digest('base64');

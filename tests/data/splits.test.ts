@@ -1,0 +1,105 @@
+import { describe, it, expect } from 'vitest';
+import { makeSplits, splitHash, leakageUnits, formatSplitFile, type SplitInputs } from '../../lib/data/splits';
+import { Rng } from '../../lib/util/rng';
+
+const entry = { id: 'synthetic', sha256: 'f'.repeat(64) };
+
+function splitOf(s: { train: number[]; val: number[]; test: number[] }): Map<number, string> {
+  const m = new Map<number, string>();
+  for (const k of ['train', 'val', 'test'] as const) for (const i of s[k]) m.set(i, k);
+  return m;
+}
+
+/** 600 images, 3 classes (300/200/100), groups of 1–3 images, and some exact duplicates. */
+function synthetic(sourceSplit?: (i: number) => string): SplitInputs {
+  const r = new Rng(11);
+  const n = 600;
+  const labels = Int32Array.from({ length: n }, (_, i) => (i < 300 ? 0 : i < 500 ? 1 : 2));
+  const groups = Array.from({ length: n }, (_, i) => (i % 7 === 0 ? '' : `p${Math.floor(i / 3)}`));
+  const pixelHashes = Array.from({ length: n }, (_, i) => `h${i}`);
+  // 40 duplicate pairs, same label, anywhere in the class
+  for (let k = 0; k < 40; k++) {
+    const a = r.int(n);
+    let b = r.int(n);
+    while (labels[b] !== labels[a] || b === a) b = r.int(n);
+    pixelHashes[b] = pixelHashes[a];
+  }
+  return { labels, numClasses: 3, sourceSplit: Array.from({ length: n }, (_, i) => sourceSplit?.(i) ?? 'all'), groups, pixelHashes };
+}
+
+describe('makeSplits', () => {
+  it('random split: stratified 70/15/15, every image once, no group and no duplicate across splits', () => {
+    const inp = synthetic();
+    const s = makeSplits(entry, inp, 0);
+    const where = splitOf(s);
+    expect(where.size).toBe(600);
+    for (const k of ['train', 'val', 'test'] as const) {
+      const frac = [300, 200, 100].map((tot, c) => s.counts[k][c] / tot);
+      const want = k === 'train' ? 0.7 : 0.15;
+      for (const f of frac) expect(Math.abs(f - want)).toBeLessThan(0.04);
+    }
+    const byKey = new Map<string, Set<string>>();
+    for (let i = 0; i < 600; i++) {
+      for (const key of [`px:${inp.pixelHashes[i]}`, inp.groups![i] ? `g:${inp.groups![i]}` : '']) {
+        if (!key) continue;
+        const set = byKey.get(key) ?? new Set();
+        set.add(where.get(i)!);
+        byKey.set(key, set);
+      }
+    }
+    for (const [k, set] of byKey) expect(set.size, k).toBe(1);
+    expect(s.hash).toBe(splitHash(s));
+    expect(makeSplits(entry, inp, 0).hash).toBe(s.hash); // deterministic
+    expect(makeSplits(entry, inp, 1).hash).not.toBe(s.hash); // seeded
+  });
+
+  it('source split kept; copies spanning source splits stay only in the most held-out one; conflicting labels dropped', () => {
+    const n = 12;
+    const labels = Int32Array.from([0, 0, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1]);
+    const sourceSplit = ['train', 'train', 'train', 'train', 'val', 'val', 'test', 'test', 'train', 'train', 'train', 'test'];
+    const pixelHashes = Array.from({ length: n }, (_, i) => `h${i}`);
+    pixelHashes[0] = pixelHashes[6] = 'dupA'; // train + test, same label → keep 6, drop 0
+    pixelHashes[1] = pixelHashes[4] = 'dupB'; // train + val → keep 4, drop 1
+    pixelHashes[8] = pixelHashes[9] = 'dupC'; // both train → both kept
+    pixelHashes[10] = pixelHashes[11] = 'dupD'; // labels 1 and 1 … make a conflict instead:
+    labels[10] = 0;
+    const s = makeSplits(entry, { labels, numClasses: 2, sourceSplit, pixelHashes });
+    expect(s.method).toBe('source split');
+    expect(s.train).toEqual([2, 3, 8, 9]);
+    expect(s.val).toEqual([4, 5]);
+    expect(s.test).toEqual([6, 7]);
+    expect(s.dropped['copy of an image in the source test split']).toEqual([0]);
+    expect(s.dropped['copy of an image in the source val split']).toEqual([1]);
+    expect(s.dropped['exact duplicate with a different label']).toEqual([10, 11]);
+  });
+
+  it('train/test-only source gets val carved from train; train/val-only source uses its val as test', () => {
+    const inp = synthetic((i) => (i % 5 === 0 ? 'test' : 'train'));
+    inp.groups = undefined;
+    const s = makeSplits(entry, inp);
+    expect(s.method).toMatch(/val = 0.15 of source train/);
+    const where = splitOf(s);
+    for (let i = 0; i < 600; i++) if (inp.sourceSplit[i] === 'test' && where.has(i)) expect(where.get(i)).toBe('test');
+    const trainTotal = s.train.length + s.val.length;
+    expect(Math.abs(s.val.length / trainTotal - 0.15)).toBeLessThan(0.02);
+    const tv = synthetic((i) => (i % 5 === 0 ? 'val' : 'train'));
+    const s2 = makeSplits(entry, tv);
+    expect(s2.method).toMatch(/source 'val' used as test/);
+    expect(s2.test.every((i) => i % 5 === 0)).toBe(true);
+    expect(s2.val.length).toBeGreaterThan(0);
+  });
+
+  it('leakage units join by group and by pixels transitively', () => {
+    const u = leakageUnits(5, ['a', 'b', 'a', 'c', 'd'], ['', 'g1', 'g1', '', 'x']);
+    // 0~2 by pixels, 1~2 by group → {0,1,2}; 3; 4
+    expect(u.map((x) => x.sort()).sort()).toEqual([[0, 1, 2], [3], [4]]);
+  });
+
+  it('split file text parses back to the same indices', () => {
+    const s = makeSplits(entry, synthetic());
+    const back = JSON.parse(formatSplitFile(s));
+    expect(back.train).toEqual(s.train);
+    expect(back.hash).toBe(s.hash);
+    expect(splitHash(back)).toBe(s.hash);
+  });
+});
