@@ -20,13 +20,14 @@ export interface RenderOptions {
   scale?: number; // PNG pixel ratio, default 1 (2 for print)
   provenance?: Partial<Provenance>;
   dir?: string; // default figures/
+  html?: boolean; // write the interactive HTML (default true; image grids hold their pixels as JSON, so large)
 }
 
 export interface RenderedFigure {
   name: string;
   png: Uint8Array;
   svg: string;
-  files: { png: string; svg: string; html: string };
+  files: { png: string; svg: string; html?: string };
   provenance: Provenance;
   width: number;
   height: number;
@@ -100,14 +101,13 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
   if (!svg.startsWith('<svg')) throw new Error(`renderFigure(${name}): plotly returned no SVG`);
 
   const dir = opts.dir ?? FIGURES_DIR;
-  const files = {
-    png: path.join(dir, `${name}.png`),
-    svg: path.join(dir, `${name}.svg`),
-    html: path.join(dir, `${name}.html`),
-  };
+  const files: RenderedFigure['files'] = { png: path.join(dir, `${name}.png`), svg: path.join(dir, `${name}.svg`) };
   writeFileAtomic(files.png, new Uint8Array(png));
   writeFileAtomic(files.svg, svg);
-  writeFileAtomic(files.html, figureHtml(name, full, width, height, path.dirname(files.html)));
+  if (opts.html !== false) {
+    files.html = path.join(dir, `${name}.html`);
+    writeFileAtomic(files.html, figureHtml(name, full, width, height, path.dirname(files.html)));
+  }
   return { name, png: new Uint8Array(png), svg, files, provenance: prov, width, height };
 }
 

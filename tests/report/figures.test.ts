@@ -44,12 +44,12 @@ describe('renderFigure (headless Chromium)', () => {
     expect(r.svg).toMatch(/class="trace bars"/);
     expect(r.svg).toContain('profile smoke');
     expect(r.svg).toContain('seeds 0–2');
-    const html = fs.readFileSync(r.files.html, 'utf8');
+    const html = fs.readFileSync(r.files.html!, 'utf8');
     expect(html).toContain('Plotly.newPlot');
     expect(html).toContain('trace-xyz');
     // the script tag points at a bundle that exists, relative to the HTML file
     const src = html.match(/<script src="([^"]+)"><\/script>/)![1];
-    expect(fs.existsSync(path.resolve(path.dirname(r.files.html), src))).toBe(true);
+    expect(fs.existsSync(path.resolve(path.dirname(r.files.html!), src))).toBe(true);
   });
 
   it('reuses one browser: a second figure renders fast and differs from the first', async () => {

@@ -1,0 +1,117 @@
+// Comparisons and claim verdicts on synthetic run records whose correct/incorrect pattern is chosen by hand,
+// so the expected differences can be computed independently.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { contentColour, interactionUnits, pairRuns, pairedDiff, summarizeArm, unitDiff, verdictOf, type RunRecord } from '../../lib/report/compare';
+import { evaluateClaims, writeReproduction } from '../../lib/report/reproduction';
+import { provenance } from '../../lib/report/provenance';
+
+/** A record whose first `nRight` of `n` test images are predicted correctly (2 classes). */
+function rec(dataset: string, arm: string, condition: string, seed: number, n: number, nRight: number | boolean[], trainN = 500, seconds = 10): RunRecord {
+  const right = Array.isArray(nRight) ? nRight : Array.from({ length: n }, (_, i) => i < nRight);
+  const labels = Array.from({ length: n }, (_, i) => i % 2);
+  const probs = labels.map((y, i) => (right[i] === (y === 1) ? [0.2, 0.8] : [0.8, 0.2]));
+  return {
+    config: { profile: 'test', dataset, arm, condition, seed, size: 32, backbone: 'b' },
+    dataset: { id: dataset, classNames: ['a', 'b'], size: 32, counts: { train: trainN, val: 10, test: n } },
+    backend: 'cpu',
+    gitCommit: 'x',
+    stages: [{ stage: 'target', dataset, trainCounts: [trainN / 2, trainN / 2], wallSeconds: seconds, imgPerSec: 100, epochs: [] }],
+    test: { metrics: { accuracy: right.filter(Boolean).length / n, balancedAccuracy: 0.5, macroF1: 0.5 }, labels, probs, indices: labels.map((_, i) => i) },
+  };
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-repro-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('compare', () => {
+  it('groups BUSI and Chest-CT with the grey sets, dermoscopy with colour', () => {
+    expect(contentColour('busi')).toBe('grey');
+    expect(contentColour('chest-ct')).toBe('grey');
+    expect(contentColour('pneumoniamnist')).toBe('grey');
+    expect(contentColour('isic-uda1')).toBe('colour');
+    expect(() => contentColour('nope')).toThrow(/unknown dataset/);
+  });
+
+  it('summarizeArm: mean over seeds and a CI that contains it', () => {
+    const s = summarizeArm([rec('busi', 'tl', 'baseline', 0, 100, 70), rec('busi', 'tl', 'baseline', 1, 100, 80)], { resamples: 300 });
+    expect(s.accuracy).toBeCloseTo(0.75, 10);
+    expect(s.accuracySd).toBeCloseTo(Math.sqrt(((0.05 ** 2) * 2) / 1), 10);
+    expect(s.lo).toBeLessThan(0.75);
+    expect(s.hi).toBeGreaterThan(0.75);
+    expect(s.hi - s.lo).toBeLessThan(0.2);
+  });
+
+  it('pairedDiff: difference equals the hand count; McNemar counts the discordant images', () => {
+    const a = [rec('busi', 'tl', 'baseline', 0, 100, 90)];
+    const b = [rec('busi', 'ssl', 'baseline', 0, 100, 60)];
+    const d = pairedDiff(pairRuns(a, b), { resamples: 500 });
+    expect(d.diff).toBeCloseTo(0.3, 10);
+    expect([d.onlyA, d.onlyB]).toEqual([30, 0]);
+    expect(d.lo).toBeGreaterThan(0.15);
+    expect(d.pBootstrap).toBeLessThan(0.01);
+    expect(d.pMcnemar).toBeLessThan(1e-6);
+    expect(verdictOf(d, d.pBootstrap)).toBe('supported');
+    expect(verdictOf({ diff: -d.diff, lo: -d.hi, hi: -d.lo }, d.pBootstrap)).toBe('contradicted');
+  });
+
+  it('pairedDiff averages datasets equally, whatever their test size', () => {
+    const a = [rec('busi', 'tl', 'baseline', 0, 400, 400), rec('chest-ct', 'tl', 'baseline', 0, 40, 20)];
+    const b = [rec('busi', 'ssl', 'baseline', 0, 400, 200), rec('chest-ct', 'ssl', 'baseline', 0, 40, 20)];
+    expect(pairedDiff(pairRuns(a, b), { resamples: 200 }).diff).toBeCloseTo((0.5 + 0) / 2, 10);
+  });
+
+  it('runs with different test images are not paired', () => {
+    const a = rec('busi', 'tl', 'baseline', 0, 10, 5);
+    const b = rec('busi', 'ssl', 'baseline', 0, 10, 5);
+    b.test.indices = b.test.indices.map((i) => i + 1);
+    expect(pairRuns([a], [b])).toEqual([]);
+  });
+
+  it('interaction = (gain of x) − (gain of y), per image', () => {
+    const x = pairRuns([rec('busi', 'tl', 'double-ft', 0, 10, 8)], [rec('busi', 'tl', 'baseline', 0, 10, 4)]);
+    const y = pairRuns([rec('busi', 'ssl', 'double-ft', 0, 10, 5)], [rec('busi', 'ssl', 'baseline', 0, 10, 4)]);
+    const u = interactionUnits(x, y);
+    expect(unitDiff(u, { resamples: 100 }).diff).toBeCloseTo(0.4 - 0.1, 10);
+  });
+});
+
+describe('reproduction report', () => {
+  // Colour set: TL clearly better. Grey set: identical. Double-FT: large gain for TL on a small set.
+  const records: RunRecord[] = [];
+  for (const seed of [0, 1, 2]) {
+    records.push(rec('isic-uda1', 'tl', 'baseline', seed, 120, 100, 280, 10), rec('isic-uda1', 'ssl', 'baseline', seed, 120, 60, 280, 10));
+    records.push(rec('chest-ct', 'tl', 'baseline', seed, 120, 80, 547, 10), rec('chest-ct', 'ssl', 'baseline', seed, 120, 80, 547, 12));
+    records.push(rec('chest-ct', 'tl', 'double-ft', seed, 120, 110, 547, 20), rec('chest-ct', 'ssl', 'double-ft', seed, 120, 82, 547, 20));
+  }
+  const pretrain = [
+    { method: 'tl', variant: 'mini-xception', inputSize: 32, source: 'cifar10', epochs: 1, batchSize: 64, trainSeconds: 100, file: 'a.json' },
+    { method: 'ssl', variant: 'mini-resnet18-w32', inputSize: 32, source: 'cifar10', epochs: 1, batchSize: 64, trainSeconds: 250, file: 'b.json' },
+  ];
+
+  it('computes verdicts from the statistics', () => {
+    const rep = evaluateClaims({ records, pretrain, profile: 'test', resamples: 500 }, provenance({ commit: 'x', profile: 'test', backend: 'cpu' }));
+    const v = Object.fromEntries(rep.claims.map((c) => [c.id, c.verdict]));
+    expect(v.C1).toBe('supported'); // TL 83% vs SSL 50% on the colour set
+    expect(v.C2).toBe('inconclusive'); // identical predictions
+    expect(v.C3).toBe('supported');
+    expect(v.C3b).toBe('supported'); // TL gains 25 pts, SSL 1.7 on a set of 547
+    expect(v.C4).toBe('inconclusive'); // no augmentation runs
+    expect(v.C6).toBe('supported'); // 2.5×
+    const c1 = rep.claims.find((c) => c.id === 'C1')!;
+    expect(c1.detail!.diff).toBeCloseTo(40 / 120, 10);
+  });
+
+  it('writes REPRODUCTION.md with the claims table, paper numbers and deviations', () => {
+    writeReproduction({ records, pretrain, profile: 'test', resamples: 200 }, { dir, provenance: { commit: 'x' } });
+    const md = fs.readFileSync(path.join(dir, 'REPRODUCTION.md'), 'utf8');
+    expect(md).toContain('96.4%');
+    expect(md).toContain('97.22%');
+    expect(md).toMatch(/\| C1 \| TL beats SSL on colour data \|.*\*\*supported\*\*/);
+    expect(md).toContain('No Kvasir');
+    expect(md).toContain('MobileNetV2');
+    expect(fs.existsSync(path.join(dir, 'tables', '09-claims.csv'))).toBe(true);
+  });
+});
