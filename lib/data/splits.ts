@@ -20,7 +20,6 @@ import { Rng } from '../util/rng';
 import { sha256Hex, canonicalJson } from '../util/hash';
 import { writeFileAtomic, readJson } from '../util/atomic';
 import { SPLITS_DIR } from '../util/paths';
-import type { DatasetEntry } from './registry';
 
 export type SplitName = 'train' | 'val' | 'test';
 export const SPLIT_NAMES: readonly SplitName[] = ['train', 'val', 'test'];
@@ -139,7 +138,7 @@ function stratifiedAssign(units: number[][], labels: Int32Array, numClasses: num
 }
 
 /** Build the split for a dataset (pure: same inputs and seed → same split). */
-export function makeSplits(entry: Pick<DatasetEntry, 'id' | 'sha256'>, inp: SplitInputs, seed = DEFAULT_SPLIT_SEED): SplitFile {
+export function makeSplits(entry: { id: string; sha256: string }, inp: SplitInputs, seed = DEFAULT_SPLIT_SEED): SplitFile {
   const n = inp.labels.length;
   const rng = new Rng(seed);
   // Imagenette (and any train/val-only source): its held-out 'val' is our test.
@@ -233,7 +232,7 @@ export function splitFilePath(id: string, dir = SPLITS_DIR): string {
 }
 
 /** Check a split file against its dataset; throws with the file name and the problem. */
-export function validateSplitFile(s: SplitFile, entry: Pick<DatasetEntry, 'id' | 'sha256'>, n: number, file: string): void {
+export function validateSplitFile(s: SplitFile, entry: { id: string; sha256: string }, n: number, file: string): void {
   if (s.datasetSha256 !== entry.sha256) throw new Error(`${file}: made for dataset sha256 ${s.datasetSha256}, but "${entry.id}" is ${entry.sha256}; delete it to re-make the split`);
   if (s.n !== n) throw new Error(`${file}: made for ${s.n} images, dataset has ${n}`);
   const seen = new Uint8Array(n);
@@ -253,7 +252,7 @@ export function validateSplitFile(s: SplitFile, entry: Pick<DatasetEntry, 'id' |
  * The committed split for a dataset: read data/splits/<id>.json, or make and write it when absent.
  * `inputs` is called only when the file must be made (it needs the stored pixels for duplicate hashes).
  */
-export async function loadOrMakeSplits(entry: Pick<DatasetEntry, 'id' | 'sha256'>, n: number, inputs: () => Promise<SplitInputs>, dir = SPLITS_DIR): Promise<SplitFile> {
+export async function loadOrMakeSplits(entry: { id: string; sha256: string }, n: number, inputs: () => Promise<SplitInputs>, dir = SPLITS_DIR): Promise<SplitFile> {
   const file = splitFilePath(entry.id, dir);
   if (fs.existsSync(file)) {
     const s = readJson<SplitFile>(file);
