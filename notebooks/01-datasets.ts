@@ -150,7 +150,7 @@ const montage = await renderFigure(
     rowTitles: sets.map((s) => s.id),
     title: `One training image per class (first ${KNOBS.montageClasses} classes), ${KNOBS.size} px`,
   }),
-  { width: 110 * KNOBS.montageClasses + 120, height: 100 * sets.length + 120 },
+  { width: 110 * KNOBS.montageClasses + 120, height: 100 * sets.length + 120, html: false },
 );
 showFigure(montage);
 

@@ -1,7 +1,11 @@
 // npm run reproduce [-- --profile smoke|cpu|gpu] [--only 01,03] [--no-build] [--keep-going] [--cell-timeout S]
-//                   [--build-only: only regenerate the .ipynb files from their .ts sources, without outputs]
+//                   [--no-stages] [--build-only: only regenerate the .ipynb files from their .ts sources]
 //
-// Executes every notebook (notebooks/NN-name.ts → .ipynb) headless, in order, with real Jupyter (nbclient, the
+// First runs the pipeline stages whose scripts exist (each is a cache hit when its results are already there):
+// `npm run pretrain -- --profile P` (backbones + paper/pretrain/), then `npm run grid -- --profile P --export`
+// (fine-tuning runs → runs/, paper/results/). The notebooks then read those results. --no-stages skips them.
+//
+// Then executes every notebook (notebooks/NN-name.ts → .ipynb) headless, in order, with real Jupyter (nbclient, the
 // engine behind `jupyter nbconvert --execute`) and the repo's tslab kernelspec (JUPYTER_PATH=jupyter/), with
 // MEDSSL_PROFILE set. Each executed notebook is written back with its outputs (temp file, then rename); the
 // notebooks themselves regenerate figures/ and paper/. A cell error stops the run and prints the failing
@@ -130,6 +134,35 @@ async function main(): Promise<number> {
   const log: { notebook: string; ok: boolean; seconds: number; error?: string }[] = [];
   let failed = 0;
 
+  // Pipeline stages (heavy work, cached by config hash), only when their scripts exist.
+  if (!flag('--no-stages') && !only) {
+    const script = (n: string) => path.join(ROOT, 'scripts', `${n}.ts`);
+    const stages: [string, string[], string?][] = [
+      ['pretrain', ['--profile', profile]],
+      ['grid', ['--profile', profile, '--export'], 'pretrain'],
+    ];
+    for (const [name, args, needs] of stages) {
+      if (!fs.existsSync(script(name))) {
+        console.log(`[reproduce] stage ${name}: scripts/${name}.ts not there yet, skipped`);
+        continue;
+      }
+      if (needs && !fs.existsSync(script(needs))) {
+        console.log(`[reproduce] stage ${name}: skipped (needs stage ${needs}, whose script is not there yet)`);
+        continue;
+      }
+      const t0 = Date.now();
+      console.log(`[reproduce] stage ${name}: npm run ${name} -- ${args.join(' ')}`);
+      const res = await run(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), script(name), ...args], env);
+      const seconds = (Date.now() - t0) / 1000;
+      log.push({ notebook: `stage:${name}`, ok: res.code === 0, seconds, ...(res.code === 0 ? {} : { error: res.stderr.trim().split('\n').slice(-1)[0] }) });
+      if (res.code !== 0) {
+        console.error(`[reproduce] stage ${name} FAILED (exit ${res.code}) after ${fmtTime(seconds)}; see its output above`);
+        failed++;
+        if (!keepGoing) return finish(profile, log, names.length, started, failed);
+      } else console.log(`[reproduce] stage ${name} ok in ${fmtTime(seconds)}`);
+    }
+  }
+
   for (const name of names) {
     const ipynb = path.join(NB_DIR, `${name}.ipynb`);
     const tmpIn = path.join(NB_DIR, `.${name}.in.${process.pid}.tmp`);
@@ -173,15 +206,20 @@ async function main(): Promise<number> {
     if (!keepGoing) break;
   }
 
+  return finish(profile, log, names.length, started, failed);
+}
+
+function finish(profile: string, log: { notebook: string; ok: boolean; seconds: number; error?: string }[], nNotebooks: number, started: number, failed: number): number {
   const total = (Date.now() - started) / 1000;
   writeJsonAtomic(path.join(PAPER_DIR, 'reproduce-log.json'), {
     profile,
     commit: gitCommit(),
     date: new Date().toISOString(),
     totalSeconds: Math.round(total),
-    notebooks: log.map((l) => ({ ...l, seconds: Math.round(l.seconds * 10) / 10 })),
+    steps: log.map((l) => ({ ...l, seconds: Math.round(l.seconds * 10) / 10 })),
   });
-  console.log(`[reproduce] ${failed === 0 ? 'all ok' : `${failed} failed`} · ${log.length}/${names.length} run · ${fmtTime(total)}`);
+  const nb = log.filter((l) => !l.notebook.startsWith('stage:')).length;
+  console.log(`[reproduce] ${failed === 0 ? 'all ok' : `${failed} failed`} · ${nb}/${nNotebooks} notebooks run · ${fmtTime(total)}`);
   return failed === 0 ? 0 : 1;
 }
 

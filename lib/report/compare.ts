@@ -291,3 +291,70 @@ export function verdictOf(d: Pick<PairedDiff, 'diff' | 'lo' | 'hi'>, pAdjusted: 
   if (pAdjusted < alpha && d.hi < 0) return 'contradicted';
   return 'inconclusive';
 }
+
+export interface ArmDiffRow {
+  dataset: string;
+  colour: 'grey' | 'colour';
+  trainImages: number;
+  a: ArmSummary;
+  b: ArmSummary;
+  /** A − B, paired over seeds and test images */
+  diff: PairedDiff;
+}
+
+/** Per dataset: arm A vs arm B under one condition (e.g. TL vs SSL at baseline), paired by seed. */
+export function armDiffs(records: RunRecord[], opts: { condition?: string; a?: string; b?: string; seed?: number; resamples?: number } = {}): ArmDiffRow[] {
+  const cond = opts.condition ?? 'baseline';
+  const A = opts.a ?? 'tl';
+  const B = opts.b ?? 'ssl';
+  const rows: ArmDiffRow[] = [];
+  const byDs = groupBy(records.filter((r) => r.config.condition === cond), (r) => r.config.dataset);
+  for (const [dataset, rs] of byDs) {
+    const ra = rs.filter((r) => r.config.arm === A);
+    const rb = rs.filter((r) => r.config.arm === B);
+    if (!ra.length || !rb.length) continue;
+    rows.push({
+      dataset,
+      colour: contentColour(dataset),
+      trainImages: ra[0].dataset.counts.train,
+      a: summarizeArm(ra, opts),
+      b: summarizeArm(rb, opts),
+      diff: pairedDiff(pairRuns(ra, rb), opts),
+    });
+  }
+  return rows;
+}
+
+export interface GainRow {
+  dataset: string;
+  arm: string;
+  colour: 'grey' | 'colour';
+  trainImages: number;
+  base: ArmSummary;
+  cond: ArmSummary;
+  /** condition − base, paired over seeds and test images */
+  gain: PairedDiff;
+}
+
+/** Per dataset and arm: a condition (augment, downsample, double-ft, …) against the baseline. */
+export function conditionGains(records: RunRecord[], condition: string, opts: { base?: string; seed?: number; resamples?: number } = {}): GainRow[] {
+  const base = opts.base ?? 'baseline';
+  const rows: GainRow[] = [];
+  const g = groupBy(records, (r) => `${r.config.dataset}|${r.config.arm}`);
+  for (const [k, rs] of g) {
+    const [dataset, arm] = k.split('|');
+    const rc = rs.filter((r) => r.config.condition === condition);
+    const rb = rs.filter((r) => r.config.condition === base);
+    if (!rc.length || !rb.length) continue;
+    rows.push({
+      dataset,
+      arm,
+      colour: contentColour(dataset),
+      trainImages: rb[0].dataset.counts.train,
+      base: summarizeArm(rb, opts),
+      cond: summarizeArm(rc, opts),
+      gain: pairedDiff(pairRuns(rc, rb), opts),
+    });
+  }
+  return rows;
+}
