@@ -6,7 +6,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { configHash } from '../util/hash';
 import { readJson, writeJsonAtomic } from '../util/atomic';
-import { RUNS_DIR, ROOT } from '../util/paths';
+import { RUNS_DIR, ROOT, PAPER_DIR } from '../util/paths';
 
 export type Arm = 'tl' | 'ssl' | 'imagenet' | 'random';
 export type Condition = 'baseline' | 'augment' | 'downsample' | 'oversample' | 'class-weights' | 'double-ft';
@@ -124,19 +124,49 @@ export function writeRun(record: RunRecord, dir = RUNS_DIR): string {
 
 export type RunFilter = Partial<Pick<RunConfig, 'profile' | 'dataset' | 'arm' | 'condition' | 'seed'>> | ((r: RunRecord) => boolean);
 
-/** Every record in `dir` (runs/ by default) that matches the filter, sorted by dataset, arm, condition, seed. */
-export function loadRuns(filter: RunFilter = {}, dir = RUNS_DIR): RunRecord[] {
+export interface LoadRunsOptions {
+  /** folder of run records (default runs/) */
+  dir?: string;
+  /**
+   * 'runs': only runs/; 'paper': only the exported reference results (paper/results/finetune-<profile>.json,
+   * see export.ts); 'auto' (default): runs/ when it holds matching records, else the exports.
+   */
+  from?: 'runs' | 'paper' | 'auto';
+}
+
+function matches(rec: RunRecord, filter: RunFilter): boolean {
+  if (typeof filter === 'function') return filter(rec);
+  return Object.entries(filter).every(([k, v]) => v === undefined || (rec.config as unknown as Record<string, unknown>)[k] === v);
+}
+
+function readRunsDir(dir: string): RunRecord[] {
   if (!fs.existsSync(dir)) return [];
   const out: RunRecord[] = [];
   for (const f of fs.readdirSync(dir)) {
     if (!/^[0-9a-f]{16}\.json$/.test(f)) continue;
     const rec = readJson<RunRecord>(path.join(dir, f));
-    if (rec.schema !== 1) continue;
-    if (typeof filter === 'function') {
-      if (!filter(rec)) continue;
-    } else if (!Object.entries(filter).every(([k, v]) => v === undefined || (rec.config as unknown as Record<string, unknown>)[k] === v)) continue;
-    out.push(rec);
+    if (rec.schema === 1) out.push(rec);
   }
+  return out;
+}
+
+function readExports(): RunRecord[] {
+  const dir = path.join(PAPER_DIR, 'results');
+  if (!fs.existsSync(dir)) return [];
+  const out: RunRecord[] = [];
+  for (const f of fs.readdirSync(dir)) if (/^finetune-.*\.json$/.test(f)) out.push(...readJson<{ runs: RunRecord[] }>(path.join(dir, f)).runs);
+  return out;
+}
+
+/**
+ * Every run record matching the filter, sorted by dataset, arm, condition, seed. The reader for notebooks and
+ * reports: `loadRuns({ profile: 'cpu', dataset: 'chest-ct' })` or `loadRuns((r) => r.config.condition !== 'baseline')`.
+ */
+export function loadRuns(filter: RunFilter = {}, opts: LoadRunsOptions | string = {}): RunRecord[] {
+  const o = typeof opts === 'string' ? { dir: opts, from: 'runs' as const } : opts;
+  const from = o.from ?? 'auto';
+  let out = from === 'paper' ? [] : readRunsDir(o.dir ?? RUNS_DIR).filter((r) => matches(r, filter));
+  if (from === 'paper' || (from === 'auto' && out.length === 0)) out = readExports().filter((r) => matches(r, filter));
   const key = (r: RunRecord) => [r.config.dataset, r.config.arm, r.config.condition, String(r.config.seed).padStart(6, '0')].join('|');
   return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }

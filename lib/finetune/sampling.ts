@@ -1,8 +1,7 @@
 // Which training images an epoch sees: seeded class-stratified subsets (smoke profile) and the paper's
 // class-imbalance conditions (down-sampling, over-sampling) or class weights in the loss.
-// TODO(lib/data/balance.ts): delegate to the data layer's balancing once it lands; the contract here is
-// indices in, indices out, so the switch is local to this file.
 import { Rng } from '../util/rng';
+import { classWeights, downsample, oversample } from '../data/balance';
 
 export type Balance = 'none' | 'downsample' | 'oversample' | 'class-weights';
 
@@ -34,32 +33,21 @@ export interface Balanced {
 }
 
 /**
- * 'downsample': every class cut to the smallest class's count (random, seeded);
- * 'oversample': every class topped up to the largest class's count by drawing with replacement;
- * 'class-weights': indices unchanged, weight n / (C · n_c) per class (Keras/sklearn "balanced");
- * 'none': unchanged.
+ * The paper's imbalance conditions, from lib/data/balance.ts: 'downsample' cuts every class to the smallest
+ * class's count, 'oversample' tops every class up to the largest by seeded draws with replacement,
+ * 'class-weights' leaves the indices and weights the loss n / (C · n_c) (scikit-learn 'balanced'); 'none'.
  */
 export function balanceTrainIndices(labels: ArrayLike<number>, indices: number[], numClasses: number, mode: Balance, rng: Rng): Balanced {
-  if (mode === 'none') return { indices: indices.slice() };
-  const groups = byClass(labels, indices);
-  const sizes = [...groups.values()].map((g) => g.length);
-  if (mode === 'class-weights') {
-    const w = new Array(numClasses).fill(0).map((_, c) => {
-      const n = groups.get(c)?.length ?? 0;
-      return n ? indices.length / (groups.size * n) : 0;
-    });
-    return { indices: indices.slice(), classWeights: w };
+  switch (mode) {
+    case 'none':
+      return { indices: indices.slice() };
+    case 'downsample':
+      return { indices: downsample(labels, indices, numClasses, rng).indices };
+    case 'oversample':
+      return { indices: oversample(labels, indices, numClasses, rng).indices };
+    case 'class-weights':
+      return { indices: indices.slice(), classWeights: classWeights(labels, indices, numClasses) };
+    default:
+      throw new Error(`unknown balance mode "${mode as string}"`);
   }
-  const out: number[] = [];
-  if (mode === 'downsample') {
-    const m = Math.min(...sizes);
-    for (const [, g] of groups) out.push(...rng.shuffle(g.slice()).slice(0, m));
-  } else if (mode === 'oversample') {
-    const m = Math.max(...sizes);
-    for (const [, g] of groups) {
-      out.push(...g);
-      for (let k = g.length; k < m; k++) out.push(g[rng.int(g.length)]);
-    }
-  } else throw new Error(`unknown balance mode "${mode as string}"`);
-  return { indices: out.sort((a, b) => a - b) };
 }
