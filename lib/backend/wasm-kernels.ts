@@ -35,10 +35,13 @@ function pair(v: number | number[] | undefined, dflt = 1): [number, number] {
 function zeroInsert(x: tf.Tensor4D, sh: number, sw: number, rows: number, cols: number): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   let y = x;
-  if (sh > 1 || sw > 1) {
-    const x6 = tf.reshape(x, [n, h, 1, w, 1, c]);
-    const p = tf.pad(x6, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
-    y = tf.reshape(p, [n, h * sh, w * sw, c]);
+  // Rank ≤ 4 pads only: wasm's 5-/6-D pad and slice are 10–300× slower than its 4-D ones.
+  if (sw > 1) {
+    y = tf.reshape(tf.pad(tf.reshape(y, [n * h, w, 1, c]), [[0, 0], [0, 0], [0, sw - 1], [0, 0]]), [n, h, w * sw, c]);
+  }
+  if (sh > 1) {
+    const w2 = y.shape[2];
+    y = tf.reshape(tf.pad(tf.reshape(y, [n, h, 1, w2 * c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0]]), [n, h * sh, w2, c]);
   }
   return fitRowsCols(y, rows, cols);
 }
@@ -50,6 +53,14 @@ function fitRowsCols(x: tf.Tensor4D, rows: number, cols: number): tf.Tensor4D {
   if (h > rows || w > cols) y = tf.slice(y, [0, 0, 0, 0], [n, Math.min(h, rows), Math.min(w, cols), c]);
   if (h < rows || w < cols) y = tf.pad(y, [[0, 0], [0, Math.max(0, rows - h)], [0, Math.max(0, cols - w)], [0, 0]]);
   return y;
+}
+
+/** Flip a filter [fh,fw,a,b] in both spatial axes with one gather (wasm's Reverse kernel is a slow scalar loop). */
+function flipHW(f: tf.Tensor4D): tf.Tensor4D {
+  const [fh, fw, a, b] = f.shape;
+  if (fh * fw === 1) return f;
+  const idx = tf.tensor1d(Array.from({ length: fh * fw }, (_, i) => fh * fw - 1 - i), 'int32');
+  return tf.reshape(tf.gather(tf.reshape(f, [fh * fw, a * b]), idx), [fh, fw, a, b]) as tf.Tensor4D;
 }
 
 /**
@@ -132,10 +143,16 @@ export function conv2dBackpropInputImpl(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const g = geom(inputShape, filter.shape, strides, dilations, pad, dimRoundingMode, false);
+    if (g.fh === 1 && g.fw === 1 && g.pt === 0 && g.pl === 0) {
+      // 1×1: dX at the sampled positions is dy·Wᵀ (one matMul), scattered back by zero insertion.
+      const wT = tf.transpose(tf.reshape(filter, [g.ci, g.co])); // [Co,Ci]
+      const d = tf.reshape(tf.matMul(tf.reshape(dy, [g.n * g.oh * g.ow, g.co]), wT), [g.n, g.oh, g.ow, g.ci]) as tf.Tensor4D;
+      return zeroInsert(d, g.sh, g.sw, g.h, g.w);
+    }
     const L = (g.oh - 1) * g.sh + 1;
     const M = (g.ow - 1) * g.sw + 1;
     const dyz = zeroInsert(dy, g.sh, g.sw, L, M);
-    const wf = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    const wf = tf.transpose(flipHW(filter), [0, 1, 3, 2]) as tf.Tensor4D;
     const ekh = (g.fh - 1) * g.dh, ekw = (g.fw - 1) * g.dw;
     const pt = ekh - g.pt, pl = ekw - g.pl;
     const pb = g.h - L - pt + ekh, pr = g.w - M - pl + ekw;
@@ -158,8 +175,10 @@ export function conv2dBackpropFilterImpl(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const g = geom(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false);
-    if (g.fh === 1 && g.fw === 1 && g.sh === 1 && g.sw === 1 && g.pt === 0 && g.pl === 0 && g.oh === g.h && g.ow === g.w) {
-      const x2 = tf.transpose(tf.reshape(x, [g.n * g.h * g.w, g.ci]));
+    if (g.fh === 1 && g.fw === 1 && g.pt === 0 && g.pl === 0) {
+      // 1×1: dW = Xsᵀ·dY over the sampled positions (transpose first: wasm's transposed matMul is not XNNPACK).
+      const xs = g.sh === 1 && g.sw === 1 && g.oh === g.h && g.ow === g.w ? x : stridedWindow(x, 0, 0, g.oh, g.ow, g.sh, g.sw);
+      const x2 = tf.transpose(tf.reshape(xs, [g.n * g.oh * g.ow, g.ci]));
       const d2 = tf.reshape(dy, [g.n * g.oh * g.ow, g.co]);
       return tf.reshape(tf.matMul(x2, d2), [1, 1, g.ci, g.co]) as tf.Tensor4D;
     }
@@ -195,7 +214,7 @@ export function depthwiseBackpropInputImpl(
     const ekh = (g.fh - 1) * g.dh, ekw = (g.fw - 1) * g.dw;
     const pt = ekh - g.pt, pl = ekw - g.pl;
     const pb = g.h - L - pt + ekh, pr = g.w - M - pl + ekw;
-    const wf = tf.reshape(tf.reverse(filter, [0, 1]), [g.fh, g.fw, c * m, 1]) as tf.Tensor4D;
+    const wf = tf.reshape(flipHW(filter), [g.fh, g.fw, c * m, 1]) as tf.Tensor4D;
     const out = conv1(dyz, wf, pt, pb, pl, pr, [g.dh, g.dw], true); // [N,H,W,C*m]
     if (m === 1) return out;
     return tf.sum(tf.reshape(out, [g.n, g.h, g.w, c, m]), 4) as tf.Tensor4D;
@@ -267,8 +286,9 @@ function stridedWindow(x: tf.Tensor4D, r0: number, c0: number, oh: number, ow: n
   const needR = r0 + oh * sh, needC = c0 + ow * sw;
   const xp = needR > h || needC > w ? tf.pad(x, [[0, 0], [0, Math.max(0, needR - h)], [0, Math.max(0, needC - w)], [0, 0]]) : x;
   const s = tf.slice(xp, [0, r0, c0, 0], [n, oh * sh, ow * sw, c]);
-  const s6 = tf.reshape(s, [n, oh, sh, ow, sw, c]);
-  return tf.reshape(tf.slice(s6, [0, 0, 0, 0, 0, 0], [n, oh, 1, ow, 1, c]), [n, oh, ow, c]);
+  // [n·oh, sh, ow, sw·c] → keep row phase 0 and the first c of each sw·c group (a 4-D slice; 6-D is very slow)
+  const s4 = tf.reshape(s, [n * oh, sh, ow, sw * c]);
+  return tf.reshape(tf.slice(s4, [0, 0, 0, 0], [n * oh, 1, ow, c]), [n, oh, ow, c]);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -319,6 +339,100 @@ export function maxPoolGradImpl(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Reductions over N,H,W of NHWC (bias, batch-norm and moments gradients, BN statistics). wasm's Sum/Mean
+// transpose the input so the reduced axes are innermost and then loop (and a ones-row matMul re-packs the whole
+// activation as XNNPACK "weights"); XNNPACK's average pooling over the full H×W window reads it once with
+// channels vectorised. The remaining [N,C] → [C] reduction is tiny. Everything else goes to wasm's own kernel.
+
+function isNHWReduction(axis: unknown, shape: number[]): boolean {
+  if (shape.length !== 4 || shape[1] * shape[2] <= 1) return false;
+  const axes = tf.util.parseAxisParam(axis as number | number[], shape).slice().sort((p, q) => p - q);
+  return axes.length === 3 && axes[0] === 0 && axes[1] === 1 && axes[2] === 2;
+}
+
+function reduceNHW(x: tf.Tensor4D, keepDims: boolean, mean: boolean): tf.Tensor {
+  return tf.tidy(() => {
+    const [n, h, w, c] = x.shape;
+    const pooled = tf.reshape(tf.avgPool(x, [h, w], 1, 'valid'), [n, c]); // mean over H×W
+    let r: tf.Tensor = tf.sum(pooled, 0); // [C]: wasm's own Sum (rank 2)
+    r = tf.mul(r, mean ? 1 / n : h * w);
+    return keepDims ? tf.reshape(r, [1, 1, 1, c]) : r;
+  });
+}
+
+type AnyKernelConfig = tf.KernelConfig;
+
+function reductionOverride(name: 'Sum' | 'Mean', orig: AnyKernelConfig): AnyKernelConfig {
+  return {
+    kernelName: name,
+    backendName: BACKEND,
+    setupFunc: orig.setupFunc,
+    disposeFunc: orig.disposeFunc,
+    kernelFunc: ((args: KernelArgs) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      const at = a(args.attrs);
+      if (x.dtype === 'float32' && isNHWReduction(at.axis, x.shape)) {
+        return reduceNHW(asTensor(x), Boolean(at.keepDims), name === 'Mean');
+      }
+      return (orig.kernelFunc as unknown as (a: KernelArgs) => tf.TensorInfo)(args);
+    }) as unknown as tf.KernelFunc,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Batch-norm gradient without Tile. tfjs-core's FusedBatchNorm gradient tiles rsqrt(var) to the full activation
+// shape (wasm's Tile is a scalar loop: ~30 % of a ResNet step) and makes ~10 full-size passes. Same math with
+// per-channel factors first: dx = dy·(γ·r), dmean = −γ·r·Σdy, dvar = −½γ·r³·Σdy(x−μ), dγ = r·Σdy(x−μ), dβ = Σdy.
+// Gradients are registered per kernel for all backends, so this applies to cpu too (same values up to rounding).
+
+let origBnGrad: tf.GradConfig | undefined;
+
+/** tfjs-core's own FusedBatchNorm gradient (for tests), available after registerWasmTrainingKernels(). */
+export function originalBatchNormGrad(): tf.GradConfig | undefined {
+  return origBnGrad;
+}
+
+/** Register a gradient config, silencing tfjs's "Overriding the gradient" warning. */
+export function setGradientQuietly(cfg: tf.GradConfig): void {
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    tf.registerGradient(cfg);
+  } finally {
+    console.warn = warn;
+  }
+}
+
+export const batchNormGradConfig: tf.GradConfig = {
+  kernelName: 'FusedBatchNorm',
+  inputsToSave: ['x', 'mean', 'variance', 'scale'],
+  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+    const g = dy as tf.Tensor;
+    const [x, mean, variance, scale] = saved;
+    const eps = (attrs as { varianceEpsilon: number }).varianceEpsilon;
+    const perChannel = (t: tf.Tensor | undefined) => t == null || t.rank === 0 || tf.util.arraysEqual(t.shape, mean.shape);
+    if (!perChannel(scale) || !tf.util.arraysEqual(variance.shape, mean.shape)) {
+      return origBnGrad!.gradFunc(dy, saved, attrs);
+    }
+    const axes = tf.backend_util.getReductionAxes(mean.shape, x.shape);
+    const rs = tf.rsqrt(tf.add(variance, eps));
+    const gr = scale == null ? rs : tf.mul(scale, rs);
+    // Computed here, not memoised inside the thunks: each thunk runs in its own tidy, so a tensor cached by one
+    // would be disposed before the next used it. Tensors made here live until the backward pass ends.
+    const sumDy = tf.reshape(axes.length ? tf.sum(g, axes) : g, mean.shape);
+    const dyXm = tf.mul(g, tf.sub(x, mean));
+    const sumDyXm = tf.reshape(axes.length ? tf.sum(dyXm, axes) : dyXm, mean.shape);
+    return {
+      x: () => tf.mul(g, gr),
+      mean: () => tf.neg(tf.mul(gr, sumDy)),
+      variance: () => tf.mul(tf.mul(tf.mul(gr, tf.mul(rs, rs)), -0.5), sumDyXm),
+      scale: () => tf.mul(rs, sumDyXm),
+      offset: () => tf.clone(sumDy),
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
 // Registration
 
 function kernel(name: string, fn: (a: KernelArgs) => tf.Tensor) {
@@ -350,17 +464,31 @@ export const WASM_TRAINING_KERNELS = [
   }),
 ];
 
-export const WASM_TRAINING_KERNEL_NAMES = WASM_TRAINING_KERNELS.map((k) => k.kernelName);
+let registered: string[] | null = null;
 
-let registered = false;
-
-/** Register (or override) our training kernels on the wasm backend. Idempotent. */
+/**
+ * Register (or override) our training kernels on the wasm backend, the fast leading-axis Sum/Mean, and the
+ * batch-norm gradient. Call before the wasm backend initialises (the overrides keep wasm's setup functions).
+ * Idempotent; returns the kernel names.
+ */
 export function registerWasmTrainingKernels(): string[] {
-  if (registered) return WASM_TRAINING_KERNEL_NAMES;
+  if (registered) return registered;
+  const names: string[] = [];
   for (const k of WASM_TRAINING_KERNELS) {
     if (tf.getKernel(k.kernelName, BACKEND) != null) tf.unregisterKernel(k.kernelName, BACKEND);
     tf.registerKernel(k);
+    names.push(k.kernelName);
   }
-  registered = true;
-  return WASM_TRAINING_KERNEL_NAMES;
+  for (const name of ['Sum', 'Mean'] as const) {
+    const orig = tf.getKernel(name, BACKEND);
+    if (orig == null) continue;
+    tf.unregisterKernel(name, BACKEND);
+    tf.registerKernel(reductionOverride(name, orig));
+    names.push(name);
+  }
+  origBnGrad = tf.getGradient('FusedBatchNorm');
+  setGradientQuietly(batchNormGradConfig);
+  names.push('FusedBatchNorm (gradient)');
+  registered = names;
+  return names;
 }

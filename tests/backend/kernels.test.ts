@@ -8,6 +8,9 @@ import {
   conv2dBackpropInputImpl,
   depthwiseBackpropFilterImpl,
   depthwiseBackpropInputImpl,
+  batchNormGradConfig,
+  originalBatchNormGrad,
+  setGradientQuietly,
 } from '../../lib/backend/wasm-kernels';
 import { Rng } from '../../lib/util/rng';
 import { maxRelDiff, randn, runOn, size } from './helpers';
@@ -174,5 +177,76 @@ describe('Pooling gradients (MaxPoolGrad override, wasm AvgPoolGrad)', () => {
         for (let i = 0; i < 2; i++) expect(maxRelDiff(got[i], ref[i])).toBeLessThan(TOL);
       });
     }
+  }
+});
+
+describe('batch-norm gradient without Tile (registered for all backends)', () => {
+  const cases: Array<{ shape: number[]; withScale: boolean; perChannelStats: boolean }> = [
+    { shape: [4, 5, 7, 6], withScale: true, perChannelStats: true }, // training: mean/var from moments(x)
+    // (no case without scale: tfjs-core's engine cannot save an absent 'scale' input for the backward pass, with
+    // its own gradient as with ours)
+    { shape: [8, 6], withScale: true, perChannelStats: true }, // BN after a dense layer
+    { shape: [2, 3, 3, 4], withScale: true, perChannelStats: false }, // inference: constant stats
+  ];
+  for (const c of cases) {
+    it(`matches tfjs-core's gradient: x=${c.shape} scale=${c.withScale} ${c.perChannelStats ? 'moments' : 'constant stats'}`, async () => {
+      const orig = originalBatchNormGrad();
+      expect(orig).toBeDefined();
+      const rng = new Rng(size(c.shape));
+      const ch = c.shape[c.shape.length - 1];
+      const xd = randn(rng, size(c.shape), 2);
+      const gd = randn(rng, ch), bd = randn(rng, ch), rd = randn(rng, size(c.shape));
+      const md = randn(rng, ch), vd = randn(rng, ch).map((v) => 0.5 + v * v);
+      const axes = c.shape.map((_, i) => i).slice(0, -1);
+      const fn = () => {
+        const x = tf.tensor(xd, c.shape);
+        const gamma = tf.tensor1d(gd), beta = tf.tensor1d(bd), r = tf.tensor(rd, c.shape);
+        const f = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
+          const { mean, variance } = c.perChannelStats ? tf.moments(xx, axes) : { mean: tf.tensor1d(md), variance: tf.tensor1d(vd) };
+          const y = tf.sum(tf.mul(r, tf.batchNorm(xx, mean, variance, bb, c.withScale ? gg : undefined, 1e-3)));
+          return c.withScale ? y : tf.add(y, tf.mul(tf.sum(gg), 0)); // keep gamma in the graph
+        };
+        return tf.grads(f)([x, gamma, beta]);
+      };
+      const mine = await runOn('cpu', fn);
+      const mineWasm = await runOn('wasm', fn);
+      setGradientQuietly(orig!);
+      try {
+        const ref = await runOn('cpu', fn);
+        for (let i = 0; i < 3; i++) {
+          expect(maxRelDiff(mine[i], ref[i])).toBeLessThan(TOL);
+          expect(maxRelDiff(mineWasm[i], ref[i])).toBeLessThan(TOL);
+        }
+      } finally {
+        setGradientQuietly(batchNormGradConfig);
+      }
+    });
+  }
+});
+
+describe('leading-axis Sum/Mean override on wasm', () => {
+  const cases: Array<{ shape: number[]; axis: number | number[]; keepDims: boolean }> = [
+    { shape: [4, 8, 8, 6], axis: [0, 1, 2], keepDims: false },
+    { shape: [4, 8, 8, 6], axis: [2, 0, 1], keepDims: true },
+    { shape: [64, 10], axis: 0, keepDims: false },
+    { shape: [16, 8, 3], axis: [0, 1, 2], keepDims: false },
+    { shape: [4, 8, 8, 6], axis: [1, 2], keepDims: false }, // not leading: wasm's own kernel
+    { shape: [4, 8, 8, 6], axis: -1, keepDims: true },
+  ];
+  for (const c of cases) {
+    it(`sum and mean over ${JSON.stringify(c.axis)} of ${c.shape}, keepDims=${c.keepDims}`, async () => {
+      const xd = randn(new Rng(size(c.shape)), size(c.shape));
+      const fn = () => [tf.sum(tf.tensor(xd, c.shape), c.axis, c.keepDims), tf.mean(tf.tensor(xd, c.shape), c.axis, c.keepDims)];
+      const ref = await runOn('cpu', fn);
+      const got = await runOn('wasm', fn);
+      const shapes = await (async () => {
+        await tf.setBackend('wasm');
+        return tf.tidy(() => fn().map((t) => t.shape));
+      })();
+      await tf.setBackend('cpu');
+      const refShapes = tf.tidy(() => fn().map((t) => t.shape));
+      expect(shapes).toEqual(refShapes);
+      for (let i = 0; i < 2; i++) expect(maxRelDiff(got[i], ref[i])).toBeLessThan(TOL);
+    });
   }
 });
