@@ -11,7 +11,7 @@ import { getEntry, type DatasetEntry } from './registry';
 import { locateDataset, verifyDatasetFile } from './locate';
 import { readNpz, parseNpy, encodeNpy, toInt32, type NpyArray } from './npz';
 import { decodeJpegBytes, greyToRgb, resizeImages } from './images';
-import { loadOrMakeSplits, type Splits } from './splits';
+import { loadOrMakeSplits, type Splits, type SplitInputs } from './splits';
 
 export interface ImageSet {
   id: string;
@@ -204,6 +204,18 @@ export async function loadMeta(id: string | DatasetEntry, opts: { dataDir?: stri
   return { id: entry.id, file, n: s.n, labels: s.labels, sourceSplit: s.sourceSplit, classNames: s.classNames, groups: s.groups, storedSize };
 }
 
+/**
+ * What makeSplits needs, read from the file at the stored resolution (decodes every image of a JPEG set). Used to
+ * re-make a split and check it against the committed one (`npm run data -- check-splits`).
+ */
+export async function splitInputsOf(id: string | DatasetEntry, opts: { dataDir?: string } = {}): Promise<SplitInputs> {
+  const entry = typeof id === 'string' ? getEntry(id) : id;
+  const file = opts.dataDir?.endsWith('.npz') ? path.resolve(opts.dataDir) : locateDataset(entry, opts);
+  verifyDatasetFile(entry, file);
+  const s = await readStored(entry, file, entry.storedSizes[0], true);
+  return { labels: s.labels, numClasses: entry.classNames.length, sourceSplit: s.sourceSplit, groups: s.groups, pixelHashes: pixelHashes(s.pixels!, s.n) };
+}
+
 /** sha1 (base64) of each image's bytes: equal hashes = exact duplicates. */
 export function pixelHashes(pixels: Uint8Array, n: number): string[] {
   const per = pixels.length / n;
@@ -280,7 +292,9 @@ async function loadUncached(entry: DatasetEntry, file: string, opts: LoadOptions
     entry,
     stored.n,
     async () => {
-      const px = stored.pixels ?? (await readStored(entry, file, storedSize, true)).pixels!;
+      // Duplicates are always judged at the first stored resolution, whatever size was asked for.
+      const base = entry.storedSizes[0];
+      const px = storedSize === base && stored.pixels ? stored.pixels : (await readStored(entry, file, base, true)).pixels!;
       return { labels: stored.labels, numClasses: entry.classNames.length, sourceSplit: stored.sourceSplit, groups: stored.groups, pixelHashes: pixelHashes(px, stored.n) };
     },
     opts.splitsDir,
