@@ -22,6 +22,10 @@ export const IMAGENET_STANDS_IN_FOR = 'ImageNet Xception (paper TL backbone; not
  * `randomInit: seed` gives the same topology with seeded random weights (the probe baseline).
  */
 export async function loadImagenetMobileNetV2(o: { inputSize: number; dir?: string; randomInit?: number }): Promise<Backbone> {
+  if (!(Number.isInteger(o.inputSize) && o.inputSize >= 32 && o.inputSize % 32 === 0)) {
+    // five stride-2 stages with Keras' fixed ((0,1),(0,1)) padding: below 32 px a layer gets an empty output
+    throw new Error(`MobileNetV2 ImageNet arm: inputSize must be a multiple of 32 and ≥ 32, got ${o.inputSize}`);
+  }
   const dir = o.dir ?? MOBILENET_V2_DIR;
   const files = readLayersModelDir(dir);
   const sha = sha256File(path.join(dir, 'weights.bin'));

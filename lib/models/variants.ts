@@ -21,10 +21,11 @@ export const VARIANTS = {
   'mini-xception': { arch: 'xception', inputSize: 64, width: 0.25, middleRepeats: 8, note: 'Xception ×0.25 width, 8 middle blocks' },
   // CPU profile nets (sized from measured throughput, see scripts/pretrain.ts)
   'tiny-resnet18-w16': { arch: 'resnet18', inputSize: 32, width: 0.25, blocks: [2, 2, 2, 2], stem: 'cifar', note: 'ResNet-18, base width 16, CIFAR stem' },
-  'tiny-xception': { arch: 'xception', inputSize: 32, width: 0.125, middleRepeats: 2, note: 'Xception ×0.125 width, 2 middle blocks' },
+  'tiny-resnet10-w8': { arch: 'resnet18', inputSize: 32, width: 0.125, blocks: [1, 1, 1, 1], stem: 'cifar', note: 'cpu profile SSL/TL ResNet: basic blocks [1,1,1,1] (ResNet-10), base width 8' },
+  'tiny-xception': { arch: 'xception', inputSize: 32, width: 0.125, middleRepeats: 2, note: 'cpu profile TL/SSL Xception: ×0.125 width, 2 middle blocks' },
   // Unit tests
-  'test-resnet': { arch: 'resnet18', inputSize: 16, width: 0.125, blocks: [1, 1, 1, 1], stem: 'cifar', note: 'tests only' },
-  'test-xception': { arch: 'xception', inputSize: 16, width: 0.0625, middleRepeats: 1, note: 'tests only' },
+  'test-resnet': { arch: 'resnet18', inputSize: 16, width: 0.125, blocks: [1, 1, 1, 1], stem: 'cifar', note: 'tests / smoke profile' },
+  'test-xception': { arch: 'xception', inputSize: 16, width: 0.0625, middleRepeats: 1, note: 'tests / smoke profile' },
 } as const satisfies Record<string, VariantSpec>;
 
 export type VariantName = keyof typeof VARIANTS;

@@ -30,8 +30,8 @@ export interface PretrainConfig {
   batchSize: number;
   optimizer: OptimizerConfig;
   seed: number;
-  /** SimCLR: NT-Xent temperature and projection width. */
-  ssl?: { temperature: number; projDim: number };
+  /** SimCLR: NT-Xent temperature, projection width, overrides of lib/data/simclr-views' defaults. */
+  ssl?: { temperature: number; projDim: number; views: { cropScale: [number, number]; jitterStrength: number; blurProb: number } };
   /** Bumped when the training code changes in a way that changes results. */
   codeVersion: number;
 }

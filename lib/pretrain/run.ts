@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { applyScaling } from '../data/scaling';
 import { loadImageSet, toBatch, labelsOf, type ImageSet } from '../data/load';
+import { simclrConfig, simclrViews } from '../data/simclr-views';
 import type { Backbone } from '../models/backbone';
 import { RngDropout } from '../models/rng-dropout';
 import { saveLayersModelDir } from '../models/tfjs-files';
@@ -97,12 +98,9 @@ function setLr(opt: tf.Optimizer, lr: number): void {
   (opt as unknown as { learningRate: number }).learningRate = lr;
 }
 
-async function defaultViews(): Promise<ViewFn> {
-  const modPath = '../data/simclr-views'; // dynamic: the data layer's module is optional for TL-only runs
-  const mod = (await import(modPath)) as Record<string, unknown>;
-  const fn = (mod.simclrViews ?? mod.makeSimclrViews ?? mod.default) as ViewFn | undefined;
-  if (typeof fn !== 'function') throw new Error('lib/data/simclr-views.ts does not export simclrViews(x, rng)');
-  return fn;
+function defaultViews(cfg: PretrainConfig): ViewFn {
+  const vc = simclrConfig(cfg.inputSize, cfg.ssl?.views ?? {});
+  return (x, rng) => simclrViews(x, rng, vc);
 }
 
 export async function runPretraining(cfg: PretrainConfig, o: RunOptions = {}): Promise<RunResult> {
@@ -127,7 +125,7 @@ export async function runPretraining(cfg: PretrainConfig, o: RunOptions = {}): P
   const scale = (x: tf.Tensor4D) => applyScaling(x, backbone.scaling);
   const task =
     cfg.method === 'ssl'
-      ? simclrTask(backbone, { temperature: cfg.ssl?.temperature ?? 0.5, projDim: cfg.ssl?.projDim ?? 128, seed: cfg.seed, scale, views: o.views ?? (await defaultViews()) })
+      ? simclrTask(backbone, { temperature: cfg.ssl?.temperature ?? 0.5, projDim: cfg.ssl?.projDim ?? 128, seed: cfg.seed, scale, views: o.views ?? defaultViews(cfg) })
       : supervisedTask(backbone, { numClasses: set.numClasses, seed: cfg.seed, scale });
   const model = task.trainModel;
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);

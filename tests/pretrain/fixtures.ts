@@ -27,7 +27,7 @@ export function syntheticSet(n: number, size: number, seed = 0): ImageSet {
   const nTest = Math.floor(n / 4);
   return {
     id: 'synthetic', title: 'synthetic squares', size, n, images, labels, classNames: ['r', 'g', 'b'], numClasses: 3,
-    splits: { train: Int32Array.from(all.slice(nTest)), val: new Int32Array(0), test: Int32Array.from(all.slice(0, nTest)) },
+    splits: { train: all.slice(nTest), val: [], test: all.slice(0, nTest) },
     splitHash: 'synthetic', splitMethod: 'fixed', sha256: 'synthetic', file: '-', storedSize: size, colour: 'rgb', domain: 'natural',
   } as unknown as ImageSet;
 }

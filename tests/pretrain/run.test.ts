@@ -23,7 +23,7 @@ const base = (method: 'tl' | 'ssl'): PretrainConfig => ({
   batchSize: 8,
   optimizer: { name: 'adam', lr: 2e-3, weightDecay: 1e-4, warmupEpochs: 1, schedule: 'cosine' },
   seed: 5,
-  ssl: { temperature: 0.5, projDim: 16 },
+  ssl: { temperature: 0.5, projDim: 16, views: { cropScale: [0.2, 1], jitterStrength: 0.5, blurProb: 0 } },
   codeVersion: PRETRAIN_CODE_VERSION,
 });
 

@@ -1,0 +1,61 @@
+// The one entry point later stages use to get a backbone:
+//   getPretrainedBackbone('tl' | 'ssl' | 'imagenet' | 'random', { profile, arch?, pairing?, inputSize? })
+// Each call returns a FRESH model (fine-tuning trains it in place).
+//   tl / ssl   the profile's pre-trained checkpoint (data/checkpoints/<config hash>/backbone). If it is missing it is
+//              trained first when `train` is true (default only for the smoke profile, which takes seconds);
+//              otherwise the error names the command that makes it.
+//   imagenet   ImageNet MobileNetV2-α0.35, standing in for the paper's ImageNet Xception (recorded in source).
+//   random     the same architecture at seeded random init (the "no pre-training" control).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Backbone } from '../models/backbone';
+import { loadImagenetMobileNetV2 } from '../models/mobilenet-v2-imagenet';
+import { buildBackbone } from '../models/variants';
+import { CHECKPOINTS_DIR } from '../util/paths';
+import type { ProfileName } from '../util/profile';
+import { loadBackboneDir } from './backbone-files';
+import { checkpointDir } from './checkpoint';
+import { pretrainHash } from './config';
+import { archFor, pretrainConfigFor, PRETRAIN_PROFILES, type ArchFamily, type Pairing } from './profiles';
+import { runPretraining } from './run';
+
+export type Arm = 'tl' | 'ssl' | 'imagenet' | 'random';
+
+export interface BackboneRequest {
+  profile: ProfileName;
+  /** Architecture family; default from `pairing` (paper: TL→xception, SSL→resnet; matched: resnet). */
+  arch?: ArchFamily;
+  pairing?: Pairing;
+  /** Input size to build at (default: the profile's pre-training size). Weights are size-independent. */
+  inputSize?: number;
+  /** Train the checkpoint if it is missing (default: true for smoke only). */
+  train?: boolean;
+  /** Seed of the random arm (default: the profile's seed). */
+  seed?: number;
+  /** Checkpoint root (tests). */
+  root?: string;
+}
+
+export async function getPretrainedBackbone(arm: Arm, o: BackboneRequest): Promise<Backbone> {
+  const prof = PRETRAIN_PROFILES[o.profile];
+  const inputSize = o.inputSize ?? prof.inputSize;
+  if (arm === 'imagenet') return loadImagenetMobileNetV2({ inputSize });
+  if (arm === 'random') {
+    const arch = o.arch ?? archFor('tl', o.pairing);
+    return buildBackbone(prof.variants[arch], { inputSize, seed: o.seed ?? prof.seed });
+  }
+  const arch = archFor(arm, o.pairing, o.arch);
+  const cfg = pretrainConfigFor(o.profile, arm, arch);
+  const dir = checkpointDir(pretrainHash(cfg), o.root ?? CHECKPOINTS_DIR);
+  if (!fs.existsSync(path.join(dir, 'done.json'))) {
+    if (!(o.train ?? o.profile === 'smoke')) {
+      throw new Error(
+        `no ${arm.toUpperCase()} ${arch} backbone for profile "${o.profile}" (expected ${dir}). ` +
+          `Make it with: npm run pretrain -- --profile ${o.profile} --only ${arm}-${arch}` +
+          (fs.existsSync(path.join(dir, 'latest.json')) ? ' --resume (a partial run exists)' : ''),
+      );
+    }
+    await runPretraining(cfg, { root: o.root, resume: true });
+  }
+  return loadBackboneDir(dir, cfg, inputSize);
+}

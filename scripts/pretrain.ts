@@ -1,0 +1,112 @@
+// npm run pretrain -- --profile smoke|cpu|gpu [--resume] [--only tl-xception,ssl-resnet,...] [--no-probe] [--probe-only]
+// Pre-trains the profile's backbones (TL = supervised, SSL = SimCLR; paper pairing TL-Xception / SSL-ResNet and the
+// matched pairings), then probes every finished backbone, the same nets at random init and the ImageNet
+// MobileNetV2 arm on the source's held-out split. Results: paper/pretrain/<profile>.json.
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend, describeBackend } from '../lib/backend/select-backend';
+import { loadImageSet } from '../lib/data/load';
+import { IMAGENET_ARM_NAME, IMAGENET_STANDS_IN_FOR, loadImagenetMobileNetV2 } from '../lib/models/mobilenet-v2-imagenet';
+import { buildBackbone } from '../lib/models/variants';
+import { loadBackboneDir } from '../lib/pretrain/backbone-files';
+import { checkpointDir } from '../lib/pretrain/checkpoint';
+import { describeConfig, pretrainHash } from '../lib/pretrain/config';
+import { probeBackbone, type ProbeResult } from '../lib/pretrain/probe';
+import { PRETRAIN_PROFILES, pretrainConfigFor } from '../lib/pretrain/profiles';
+import { runPretraining, type PretrainRecord } from '../lib/pretrain/run';
+import { gitCommit } from '../lib/report/provenance';
+import { readJson, writeJsonAtomic } from '../lib/util/atomic';
+import { PAPER_DIR } from '../lib/util/paths';
+import { profileFromArgv } from '../lib/util/profile';
+import fs from 'node:fs';
+
+const argv = process.argv.slice(2);
+const profile = profileFromArgv(argv);
+const flag = (f: string) => argv.includes(f);
+const onlyArg = argv.find((a) => a.startsWith('--only'));
+const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : argv[argv.indexOf(onlyArg) + 1]).split(',') : null;
+const prof = PRETRAIN_PROFILES[profile];
+const backend = await selectBackend();
+const load0 = os.loadavg();
+console.log(`pretrain profile=${profile} backend=${describeBackend(backend)} load=${load0.map((l) => l.toFixed(2)).join(' ')}`);
+
+const runs = prof.runs.filter((r) => !only || only.includes(`${r.method}-${r.arch}`));
+if (only && runs.length === 0) throw new Error(`--only ${only.join(',')}: no such run; choose from ${prof.runs.map((r) => `${r.method}-${r.arch}`).join(', ')}`);
+
+if (!flag('--probe-only')) {
+  for (const r of runs) {
+    const cfg = pretrainConfigFor(profile, r.method, r.arch);
+    console.log(`\n== ${describeConfig(cfg)}  [${pretrainHash(cfg)}]`);
+    try {
+      const res = await runPretraining(cfg, { resume: flag('--resume') });
+      console.log(res.skipped ? `   already finished: ${res.dir} (no-op)` : `   done in ${res.record!.wallSeconds.toFixed(0)} s → ${res.dir}`);
+    } catch (e) {
+      console.error(`\n${(e as Error).message}`);
+      process.exit(1);
+    }
+  }
+}
+if (flag('--no-probe')) process.exit(0);
+
+// ---- probes on the source's held-out split ----
+const set = await loadImageSet(prof.source, { size: prof.inputSize });
+const po = { maxTrain: prof.probe.maxTrain || undefined, maxTest: prof.probe.maxTest || undefined, seed: prof.seed };
+const outFile = path.join(PAPER_DIR, 'pretrain', `${profile}.json`);
+const runsOut: unknown[] = [];
+const fmt = (p: ProbeResult) => `k-NN ${(100 * p.knnTop1).toFixed(1)} %  linear ${(100 * p.linearTop1).toFixed(1)} %`;
+for (const r of prof.runs) {
+  const cfg = pretrainConfigFor(profile, r.method, r.arch);
+  const hash = pretrainHash(cfg);
+  const dir = checkpointDir(hash);
+  if (!fs.existsSync(path.join(dir, 'done.json'))) {
+    console.log(`-- ${r.method}-${r.arch}: not trained yet (${dir})`);
+    continue;
+  }
+  const rec = readJson<PretrainRecord>(path.join(dir, 'done.json'));
+  const bb = await loadBackboneDir(dir, cfg);
+  const probe = probeBackbone(bb, set, po);
+  console.log(`-- ${r.method.toUpperCase()} ${cfg.variant}: ${fmt(probe)}`);
+  const last = rec.history[rec.history.length - 1];
+  runsOut.push({
+    arm: r.method, arch: r.arch, variant: cfg.variant, hash, config: cfg, checkpoint: path.relative(process.cwd(), dir),
+    trainSeconds: rec.trainSeconds, imgPerSec: rec.history.map((h) => +h.imgPerSec.toFixed(1)), finalLoss: last.loss,
+    backend: rec.backend, commit: rec.commit, probe,
+  });
+  bb.model.dispose();
+}
+const baselines: unknown[] = [];
+for (const arch of ['xception', 'resnet'] as const) {
+  const bb = buildBackbone(prof.variants[arch], { inputSize: prof.inputSize, seed: prof.seed });
+  const probe = probeBackbone(bb, set, po);
+  console.log(`-- random-init ${bb.name}: ${fmt(probe)}`);
+  baselines.push({ arm: 'random', arch, variant: bb.name, seed: prof.seed, probe });
+}
+const inet = await loadImagenetMobileNetV2({ inputSize: prof.inputSize });
+const inetProbe = probeBackbone(inet, set, po);
+console.log(`-- ${IMAGENET_ARM_NAME} (stands in for ImageNet Xception): ${fmt(inetProbe)}`);
+const inetRandom = await loadImagenetMobileNetV2({ inputSize: prof.inputSize, randomInit: prof.seed });
+const inetRandomProbe = probeBackbone(inetRandom, set, po);
+console.log(`-- MobileNetV2-α0.35 random init: ${fmt(inetRandomProbe)}`);
+
+writeJsonAtomic(outFile, {
+  what: 'Source pre-training (TL = supervised, SSL = SimCLR) and frozen-feature probes on the source held-out split',
+  profile,
+  seed: prof.seed,
+  commit: gitCommit(),
+  backend: describeBackend(backend),
+  loadAverage: { start: load0, end: os.loadavg(), cores: os.cpus().length },
+  date: new Date().toISOString(),
+  dataset: { id: set.id, sha256: set.sha256, splitHash: set.splitHash, inputSize: set.size, probeSplit: 'test (Imagenette official val)', probeTrainImages: inetProbe.trainImages, probeTestImages: inetProbe.testImages },
+  profileConfig: prof,
+  pairings: {
+    paper: { tl: pretrainHash(pretrainConfigFor(profile, 'tl', 'xception')), ssl: pretrainHash(pretrainConfigFor(profile, 'ssl', 'resnet')) },
+    matchedResnet: { tl: pretrainHash(pretrainConfigFor(profile, 'tl', 'resnet')), ssl: pretrainHash(pretrainConfigFor(profile, 'ssl', 'resnet')) },
+    matchedXception: { tl: pretrainHash(pretrainConfigFor(profile, 'tl', 'xception')), ssl: pretrainHash(pretrainConfigFor(profile, 'ssl', 'xception')) },
+  },
+  runs: runsOut,
+  randomInit: baselines,
+  imagenet: { name: IMAGENET_ARM_NAME, standsInFor: IMAGENET_STANDS_IN_FOR, source: inet.source, probe: inetProbe, randomInitProbe: inetRandomProbe },
+  tfjs: tf.version.tfjs,
+});
+console.log(`\nwrote ${outFile}`);
