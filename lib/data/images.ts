@@ -14,12 +14,14 @@ async function inBatches(n: number, fn: (i: number) => Promise<void>): Promise<v
 }
 
 /**
- * Decode JPEGs stored end to end (`bytes[offsets[i]:offsets[i+1]]`) to NHWC uint8 RGB of side `expectSize`.
- * Grey JPEGs come back as RGB by channel copy. `where` names the file in errors.
+ * Decode JPEGs stored end to end (`bytes[offsets[i]:offsets[i+1]]`), each `expectSize` square, to NHWC uint8 RGB,
+ * resized to `resizeTo` in the same sharp call when given (one call per image instead of two: the per-call cost
+ * dominates for 32 px images). Grey JPEGs come back as RGB by channel copy. `where` names the file in errors.
  */
-export async function decodeJpegBytes(bytes: Uint8Array, offsets: ArrayLike<number>, expectSize: number, where: string): Promise<Uint8Array> {
+export async function decodeJpegBytes(bytes: Uint8Array, offsets: ArrayLike<number>, expectSize: number, where: string, resizeTo?: number): Promise<Uint8Array> {
   const n = offsets.length - 1;
-  const px = expectSize * expectSize * 3;
+  const outSize = resizeTo ?? expectSize;
+  const px = outSize * outSize * 3;
   const out = new Uint8Array(n * px);
   await inBatches(n, async (i) => {
     const a = Number(offsets[i]);
@@ -27,19 +29,44 @@ export async function decodeJpegBytes(bytes: Uint8Array, offsets: ArrayLike<numb
     if (!(b > a) || b > bytes.length) throw new Error(`${where}: bad offsets for image ${i} (${a}..${b}, ${bytes.length} bytes of JPEG data)`);
     let res: { data: Buffer; info: { width: number; height: number; channels: number } };
     try {
-      res = await sharp(bytes.subarray(a, b)).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+      const img = sharp(bytes.subarray(a, b));
+      if (resizeTo !== undefined && resizeTo !== expectSize) {
+        // Check the stored size from the header before resizing, so a wrong-sized image is still an error.
+        const dim = jpegSize(bytes.subarray(a, b));
+        if (!dim || dim[0] !== expectSize || dim[1] !== expectSize) throw new Error(`is ${dim ? dim.join('×') : 'of unknown size'}, expected ${expectSize}×${expectSize}`);
+        img.resize(resizeTo, resizeTo, { fit: 'fill' });
+      }
+      res = await img.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     } catch (e) {
-      throw new Error(`${where}: image ${i} is not a decodable JPEG (${(e as Error).message})`);
+      throw new Error(`${where}: image ${i} is not a decodable JPEG of the stored size (${(e as Error).message})`);
     }
     const { data, info } = res;
-    if (info.width !== expectSize || info.height !== expectSize) {
-      throw new Error(`${where}: image ${i} is ${info.width}×${info.height}, expected ${expectSize}×${expectSize}`);
+    if (info.width !== outSize || info.height !== outSize) {
+      throw new Error(`${where}: image ${i} is ${info.width}×${info.height}, expected ${outSize}×${outSize}`);
     }
     if (info.channels === 3) out.set(data, i * px);
     else if (info.channels === 1) greyToRgbInto(data, out, i * px);
     else throw new Error(`${where}: image ${i} decoded to ${info.channels} channels`);
   });
   return out;
+}
+
+/** [width, height] from a JPEG's start-of-frame marker, or null if none is found. */
+export function jpegSize(b: Uint8Array): [number, number] | null {
+  if (b[0] !== 0xff || b[1] !== 0xd8) return null;
+  let p = 2;
+  while (p + 9 < b.length) {
+    if (b[p] !== 0xff) return null;
+    const m = b[p + 1];
+    if (m === 0xff) {
+      p++;
+      continue;
+    }
+    const len = (b[p + 2] << 8) | b[p + 3];
+    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) return [(b[p + 7] << 8) | b[p + 8], (b[p + 5] << 8) | b[p + 6]];
+    p += 2 + len;
+  }
+  return null;
 }
 
 /** Copy a single-channel image into RGB at `out[offset...]`. */

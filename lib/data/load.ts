@@ -109,7 +109,7 @@ function imageArray(a: NpyArray, n: number | null, s: number, file: string, key:
 }
 
 /** Read a dataset file. `withPixels` false skips the image arrays (used when the disk cache has them). */
-async function readStored(entry: DatasetEntry, file: string, storedSize: number, withPixels: boolean): Promise<Stored> {
+async function readStored(entry: DatasetEntry, file: string, storedSize: number, withPixels: boolean, jpegResizeTo?: number): Promise<Stored> {
   const C = entry.classNames.length;
   if (entry.format === 'medmnist') {
     const parts = ['train', 'val', 'test'];
@@ -171,7 +171,7 @@ async function readStored(entry: DatasetEntry, file: string, storedSize: number,
       const off = arrs.offsets;
       checkShape(off, [n + 1], file, 'offsets');
       const offsets = toInt32(off, `${file}[offsets]`);
-      pixels = await decodeJpegBytes(arrs.jpeg_bytes.data as Uint8Array, offsets, storedSize, file);
+      pixels = await decodeJpegBytes(arrs.jpeg_bytes.data as Uint8Array, offsets, storedSize, file, jpegResizeTo);
       channels = 3;
     } else {
       const im = imageArray(arrs[`x${storedSize}`], n, storedSize, file, `x${storedSize}`);
@@ -273,12 +273,18 @@ async function loadUncached(entry: DatasetEntry, file: string, opts: LoadOptions
   const cachePath = diskCachePath(entry, size);
 
   // Metadata first (cheap); pixels from the disk cache when it has them.
-  let stored = await readStored(entry, file, storedSize, !useDisk);
+  const jpegResize = entry.format === 'jpeg-bytes' && size !== storedSize;
+  let stored = await readStored(entry, file, storedSize, !useDisk && !jpegResize);
   let images = useDisk ? readDiskCache(cachePath, stored.n, size) : null;
   if (!images) {
-    if (!stored.pixels) stored = await readStored(entry, file, storedSize, true);
-    const resized = await resizeImages(stored.pixels!, stored.n, storedSize, size, stored.channels);
-    images = stored.channels === 1 ? greyToRgb(resized) : resized;
+    if (jpegResize) {
+      // decode + resize in one sharp call per image; stored-size pixels are then read only if a split must be made
+      images = (await readStored(entry, file, storedSize, true, size)).pixels!;
+    } else {
+      if (!stored.pixels) stored = await readStored(entry, file, storedSize, true);
+      const resized = await resizeImages(stored.pixels!, stored.n, storedSize, size, stored.channels);
+      images = stored.channels === 1 ? greyToRgb(resized) : resized;
+    }
     if (useDisk) {
       try {
         writeFileAtomic(cachePath, encodeNpy(images, [stored.n, size, size, 3]));
