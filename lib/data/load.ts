@@ -6,10 +6,9 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { CACHE_DIR } from '../util/paths';
-import { writeFileAtomic } from '../util/atomic';
 import { getEntry, type DatasetEntry } from './registry';
 import { locateDataset, verifyDatasetFile } from './locate';
-import { readNpz, parseNpy, encodeNpy, toInt32, type NpyArray } from './npz';
+import { readNpz, encodeNpy, toInt32, type NpyArray } from './npz';
 import { decodeJpegBytes, greyToRgb, resizeImages } from './images';
 import { loadOrMakeSplits, type Splits, type SplitInputs } from './splits';
 
@@ -228,16 +227,45 @@ function diskCachePath(entry: DatasetEntry, size: number): string {
   return path.join(CACHE_DIR, 'images', `${entry.id}-${size}px-${entry.sha256.slice(0, 16)}.npy`);
 }
 
+/** Read a cached (n, size, size, 3) uint8 .npy; null when absent or not that shape. Chunked: files may exceed 2 GiB. */
 function readDiskCache(file: string, n: number, size: number): Uint8Array | null {
   if (!fs.existsSync(file)) return null;
   try {
-    const a = parseNpy(fs.readFileSync(file), file);
-    if (a.dtype === '|u1' && a.shape.join(',') === [n, size, size, 3].join(',')) return a.data as Uint8Array;
+    const expect = encodeNpy(new Uint8Array(0), [n, size, size, 3]); // the header we would have written
+    const total = expect.length + n * size * size * 3;
+    if (fs.statSync(file).size !== total) return null;
+    const fd = fs.openSync(file, 'r');
+    try {
+      const head = new Uint8Array(expect.length);
+      fs.readSync(fd, head, 0, head.length, 0);
+      if (Buffer.compare(Buffer.from(head), Buffer.from(expect)) !== 0) return null;
+      const out = new Uint8Array(total - expect.length);
+      for (let o = 0; o < out.length; ) o += fs.readSync(fd, out, o, Math.min(1 << 30, out.length - o), expect.length + o);
+      return out;
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch {
-    /* unreadable cache entry: rebuild it */
+    return null; // unreadable cache entry: rebuild it
   }
-  return null;
 }
+
+function writeDiskCache(file: string, images: Uint8Array, n: number, size: number): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, encodeNpy(new Uint8Array(0), [n, size, size, 3]));
+    for (let o = 0; o < images.length; o += 1 << 30) fs.writeSync(fd, images.subarray(o, Math.min(images.length, o + (1 << 30))));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+/** Largest image array a typed array can hold in Node 20 (4 GiB). */
+const MAX_BYTES = 2 ** 32;
 
 /**
  * Load a dataset as an ImageSet at `size`×`size`, RGB uint8. `id` may be a registry id or an entry object (for
@@ -275,6 +303,9 @@ async function loadUncached(entry: DatasetEntry, file: string, opts: LoadOptions
   // Metadata first (cheap); pixels from the disk cache when it has them.
   const jpegResize = entry.format === 'jpeg-bytes' && size !== storedSize;
   let stored = await readStored(entry, file, storedSize, !useDisk && !jpegResize);
+  if (stored.n * size * size * 3 >= MAX_BYTES) {
+    throw new Error(`${file}: ${stored.n} images at ${size}×${size}×3 need ${((stored.n * size * size * 3) / 2 ** 30).toFixed(1)} GiB, more than one array can hold (4 GiB); load a smaller size`);
+  }
   let images = useDisk ? readDiskCache(cachePath, stored.n, size) : null;
   if (!images) {
     if (jpegResize) {
@@ -287,7 +318,7 @@ async function loadUncached(entry: DatasetEntry, file: string, opts: LoadOptions
     }
     if (useDisk) {
       try {
-        writeFileAtomic(cachePath, encodeNpy(images, [stored.n, size, size, 3]));
+        writeDiskCache(cachePath, images, stored.n, size);
       } catch {
         /* cache is an optimisation only */
       }
