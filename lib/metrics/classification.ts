@@ -143,10 +143,32 @@ function checkLabel(y: number, numClasses: number, i: number): void {
   }
 }
 
-function nanMean(values: number[]): number {
+/**
+ * Per-class rates from one-vs-rest counts, with this module's conventions for undefined cases (see header).
+ * Counts may be weighted (bootstrap multiplicities).
+ */
+export function classRates(
+  tp: number,
+  fp: number,
+  fn: number,
+  tn: number,
+): { sensitivity: number; specificity: number; precision: number; f1: number } {
+  const support = tp + fn;
+  const predicted = tp + fp;
+  return {
+    sensitivity: support > 0 ? tp / support : NaN,
+    specificity: tn + fp > 0 ? tn / (tn + fp) : NaN,
+    precision: predicted > 0 ? tp / predicted : support > 0 ? 0 : NaN,
+    f1: 2 * tp + fp + fn > 0 ? (2 * tp) / (2 * tp + fp + fn) : NaN,
+  };
+}
+
+/** Mean of the values that are not NaN; NaN when none is. */
+export function nanMean(values: ArrayLike<number>): number {
   let s = 0;
   let k = 0;
-  for (const v of values) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
     if (!Number.isNaN(v)) {
       s += v;
       k++;
@@ -224,10 +246,7 @@ export function classificationMetrics(
     const fp = predicted - tp;
     const tn = n - tp - fn - fp;
     tpTotal += tp;
-    const sensitivity = support > 0 ? tp / support : NaN;
-    const specificity = tn + fp > 0 ? tn / (tn + fp) : NaN;
-    const precision = predicted > 0 ? tp / predicted : support > 0 ? 0 : NaN;
-    const f1 = 2 * tp + fp + fn > 0 ? (2 * tp) / (2 * tp + fp + fn) : NaN;
+    const { sensitivity, specificity, precision, f1 } = classRates(tp, fp, fn, tn);
     for (let i = 0; i < n; i++) {
       column[i] = probs[i * numClasses + c];
       isPos[i] = yTrue[i] === c ? 1 : 0;

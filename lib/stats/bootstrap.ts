@@ -7,6 +7,9 @@
 //   linear interpolation (type 7, as numpy.percentile). Default 2000 resamples, level 0.95.
 // - Resamples whose statistic is undefined (NaN, e.g. AUC of a resample with one class) are dropped and
 //   counted in `undefinedResamples`; the quantiles use the rest.
+// - Metrics given by name are evaluated with lib/metrics/prepared (sample multiplicities as weights, O(N·C)
+//   per resample); a metric given as a function of the full ClassificationMetrics materialises each resample
+//   (slower, same resamples for the same seed).
 // - Paired bootstrap: the same resampled indices for both models, statistic = metric(A) − metric(B).
 //   Its `pValue` is the two-sided percentile-bootstrap p: 2·min(P*(Δ* ≤ 0), P*(Δ* ≥ 0)), capped at 1
 //   (resolution 1/resamples; report it beside the CI, not instead of it).
@@ -17,6 +20,7 @@ import {
   type ClassificationMetrics,
   type ScalarMetricName,
 } from '../metrics/classification';
+import { prepareMetrics } from '../metrics/prepared';
 import { quantileSorted } from './summary';
 
 export interface BootstrapOptions {
@@ -176,6 +180,32 @@ export function subsetRows(
   return { y, p };
 }
 
+/** Multiplicity of each sample in a resample given as indices. */
+function multiplicities(idx: Int32Array, n: number): Float64Array {
+  const w = new Float64Array(n);
+  for (let i = 0; i < idx.length; i++) w[idx[i]]++;
+  return w;
+}
+
+/** statistic(idx) for one model's predictions and a metric selector. */
+function metricStatistic(
+  yTrue: ArrayLike<number>,
+  probs: ArrayLike<number>,
+  numClasses: number,
+  metric: MetricSelector,
+): (idx: Int32Array) => number {
+  const n = yTrue.length;
+  if (typeof metric === 'string') {
+    const prep = prepareMetrics(yTrue, probs, numClasses);
+    return (idx) => prep.evaluate(metric, multiplicities(idx, n));
+  }
+  const get = selectMetric(metric);
+  return (idx) => {
+    const { y, p } = subsetRows(yTrue, probs, numClasses, idx);
+    return get(classificationMetrics(y, p, numClasses));
+  };
+}
+
 /** Bootstrap CI of one classification metric (by name or accessor) on a test set. */
 export function bootstrapMetricCI(
   yTrue: ArrayLike<number>,
@@ -184,15 +214,7 @@ export function bootstrapMetricCI(
   metric: MetricSelector,
   opts: BootstrapOptions,
 ): BootstrapResult {
-  const get = selectMetric(metric);
-  return bootstrapCI(
-    yTrue.length,
-    (idx) => {
-      const { y, p } = subsetRows(yTrue, probs, numClasses, idx);
-      return get(classificationMetrics(y, p, numClasses));
-    },
-    opts,
-  );
+  return bootstrapCI(yTrue.length, metricStatistic(yTrue, probs, numClasses, metric), opts);
 }
 
 /**
@@ -209,13 +231,10 @@ export function pairedBootstrap(
 ): PairedBootstrapResult {
   if (probsA.length !== probsB.length) throw new Error('pairedBootstrap: A and B have different sizes');
   const { B, level } = checkOpts(opts);
-  const get = selectMetric(metric);
   const n = yTrue.length;
-  const both = (idx: ArrayLike<number>): [number, number] => {
-    const sa = subsetRows(yTrue, probsA, numClasses, idx);
-    const sb = subsetRows(yTrue, probsB, numClasses, idx);
-    return [get(classificationMetrics(sa.y, sa.p, numClasses)), get(classificationMetrics(sb.y, sb.p, numClasses))];
-  };
+  const statA = metricStatistic(yTrue, probsA, numClasses, metric);
+  const statB = metricStatistic(yTrue, probsB, numClasses, metric);
+  const both = (idx: Int32Array): [number, number] => [statA(idx), statB(idx)];
   const [a, b] = both(identity(n));
   const { values, undefinedResamples } = bootstrapDistribution(
     n,
