@@ -12,7 +12,8 @@
 //   copies from every split. Why: the test set stays exactly the source's test images, so results remain
 //   comparable with other work on that split, and no test image is also seen in training. Moving copies instead
 //   would change the test set; keeping them would leak.
-// - Duplicates whose copies carry different labels are label noise with no right answer: the whole unit is dropped.
+// - Duplicates whose copies carry different labels are label noise with no right answer: every copy is dropped,
+//   except copies in a source test split, which is always kept exactly as the source published it.
 // Dropped indices are listed, with the reason, in the split file.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -164,8 +165,10 @@ export function makeSplits(entry: { id: string; sha256: string }, inp: SplitInpu
     const bad = new Set([...labelsByHash].filter(([, ls]) => ls.size > 1).map(([h]) => h));
     if (bad.size) {
       conflicts += bad.size;
-      for (const i of u) if (bad.has(inp.pixelHashes[i])) drop(i, 'exact duplicate with a different label');
-      u = u.filter((i) => !bad.has(inp.pixelHashes[i]));
+      // A source test split is kept exactly as published (comparability), so copies in it stay.
+      const goes = (i: number) => bad.has(inp.pixelHashes[i]) && !(hasSource && src[i] === 'test');
+      for (const i of u) if (goes(i)) drop(i, 'exact duplicate with a different label');
+      u = u.filter((i) => !goes(i));
       if (!u.length) continue;
     }
     const splitsInUnit = new Set(u.map((i) => src[i]));
@@ -177,7 +180,7 @@ export function makeSplits(entry: { id: string; sha256: string }, inp: SplitInpu
       kept.push(keep);
     } else kept.push(u);
   }
-  if (conflicts) notes.push(`${conflicts} exact-duplicate group(s) with conflicting labels dropped entirely`);
+  if (conflicts) notes.push(`${conflicts} exact-duplicate group(s) with conflicting labels: copies dropped${hasSource ? ' (except those in the source test split)' : ''}`);
   if (spanning) notes.push(`${spanning} duplicate/group unit(s) spanned source splits: kept the copies in the most held-out split, dropped the others`);
   const dupUnits = kept.filter((u) => u.length > 1).length;
   if (dupUnits) notes.push(`${dupUnits} unit(s) of more than one image (duplicates or same group) kept together`);

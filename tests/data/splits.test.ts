@@ -53,7 +53,7 @@ describe('makeSplits', () => {
     expect(makeSplits(entry, inp, 1).hash).not.toBe(s.hash); // seeded
   });
 
-  it('source split kept; copies spanning source splits stay only in the most held-out one; conflicting labels dropped', () => {
+  it('source split kept (test whole); copies spanning source splits stay only in the most held-out one; conflicting labels dropped outside test', () => {
     const n = 12;
     const labels = Int32Array.from([0, 0, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1]);
     const sourceSplit = ['train', 'train', 'train', 'train', 'val', 'val', 'test', 'test', 'train', 'train', 'train', 'test'];
@@ -61,16 +61,18 @@ describe('makeSplits', () => {
     pixelHashes[0] = pixelHashes[6] = 'dupA'; // train + test, same label → keep 6, drop 0
     pixelHashes[1] = pixelHashes[4] = 'dupB'; // train + val → keep 4, drop 1
     pixelHashes[8] = pixelHashes[9] = 'dupC'; // both train → both kept
-    pixelHashes[10] = pixelHashes[11] = 'dupD'; // labels 1 and 1 … make a conflict instead:
+    pixelHashes[10] = pixelHashes[11] = 'dupD'; // train + test with different labels → test copy kept, train copy dropped
     labels[10] = 0;
+    pixelHashes[2] = pixelHashes[3] = 'dupE'; // both train, different labels → both dropped
+    labels[3] = 0;
     const s = makeSplits(entry, { labels, numClasses: 2, sourceSplit, pixelHashes });
     expect(s.method).toBe('source split');
-    expect(s.train).toEqual([2, 3, 8, 9]);
+    expect(s.train).toEqual([8, 9]);
     expect(s.val).toEqual([4, 5]);
-    expect(s.test).toEqual([6, 7]);
+    expect(s.test).toEqual([6, 7, 11]); // the source test split is kept whole
     expect(s.dropped['copy of an image in the source test split']).toEqual([0]);
     expect(s.dropped['copy of an image in the source val split']).toEqual([1]);
-    expect(s.dropped['exact duplicate with a different label']).toEqual([10, 11]);
+    expect(s.dropped['exact duplicate with a different label']).toEqual([2, 3, 10]);
   });
 
   it('train/test-only source gets val carved from train; train/val-only source uses its val as test', () => {
