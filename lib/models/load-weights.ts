@@ -12,6 +12,15 @@ function key(name: string): string {
   return `${layer}/${weight}`;
 }
 
+/**
+ * Keras 2 (the published .h5 files) numbers unnamed layers from 1 (conv2d_1, batch_normalization_1, …); tf.keras
+ * numbers them from 0 with no suffix for the first (conv2d, batch_normalization_1 = the second, …). Xception's
+ * four shortcut convs are such layers, so a file converted from tf.keras is matched through this alias.
+ */
+function tfKerasAlias(k: string): string {
+  return k.replace(/^(conv2d|batch_normalization)_(\d+)\//, (_m, base: string, n: string) => (n === '1' ? `${base}/` : `${base}_${Number(n) - 1}/`));
+}
+
 export interface LoadReport {
   loaded: number;
   /** Our weights with no same-named source weight. */
@@ -33,6 +42,8 @@ export function loadWeightsByName(
   const what = opts.what ?? 'weights';
   const byKey = new Map<string, [string, tf.Tensor]>();
   for (const [n, t] of Object.entries(source)) byKey.set(key(n), [n, t]);
+  // a file with an unsuffixed `conv2d` / `batch_normalization` layer was numbered by tf.keras (see tfKerasAlias)
+  const tfKeras = byKey.has('conv2d/kernel') || byKey.has('batch_normalization/gamma');
   const used = new Set<string>();
   const missing: string[] = [];
   let loaded = 0;
@@ -42,7 +53,7 @@ export function loadWeightsByName(
     let ok = true;
     for (const w of layer.weights) {
       const k = key(w.originalName);
-      const hit = byKey.get(k);
+      const hit = byKey.get(tfKeras ? tfKerasAlias(k) : k);
       if (!hit) {
         missing.push(w.originalName);
         ok = false;

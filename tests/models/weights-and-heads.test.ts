@@ -91,3 +91,21 @@ describe.skipIf(!fs.existsSync(MOBILENET_V2_DIR))('ImageNet MobileNetV2 arm', ()
     expect(maxDiff(y, r.model.predict(tf.zeros([1, 32, 32, 3])) as tf.Tensor)).toBeGreaterThan(1e-3);
   });
 });
+
+describe('tf.keras numbering of unnamed layers', () => {
+  it('Xception shortcut convs load from tf.keras names (conv2d, conv2d_1, …) as well as Keras 2 names (conv2d_1, …)', () => {
+    const src = buildBackbone('test-xception', { seed: 21 });
+    const named: tf.NamedTensorMap = {};
+    for (const w of src.model.weights) {
+      // rename Keras-2 style conv2d_N / batch_normalization_N to tf.keras style (N-1, none for the first)
+      const n = w.originalName.replace(/^(conv2d|batch_normalization)_(\d+)\//, (_m, b: string, k: string) => (k === '1' ? `${b}/` : `${b}_${Number(k) - 1}/`));
+      named[`xception/${n}`] = w.read();
+    }
+    expect(Object.keys(named)).toContain('xception/conv2d/kernel');
+    const dst = buildBackbone('test-xception', { seed: 22 });
+    const rep = loadWeightsByName(dst.model, named);
+    expect(rep.missing).toEqual([]);
+    const x = tf.randomUniform([1, 16, 16, 3], 0, 1, 'float32', 4);
+    expect(maxDiff(dst.model.predict(x) as tf.Tensor, src.model.predict(x) as tf.Tensor)).toBeLessThan(1e-6);
+  });
+});
