@@ -1,5 +1,6 @@
 // npm run grid -- [--profile smoke|cpu|gpu] [--shard i/n] [--dry] [--check-pairs] [--export]
-//                 [--stand-in random] [--datasets a,b] [--seeds 0,1]
+//                 [--stand-in random] [--datasets a,b] [--arms tl,ssl] [--conditions baseline,...] [--seeds 0,1]
+//                 [--epochs N] [--runs-dir DIR]
 //
 // Runs the fine-tuning grid of a profile (lib/finetune/grid.ts GRIDS): every dataset × arm × condition × seed,
 // one record per run in runs/<config-hash>.json (a finished config is a cache hit), one progress bar, and a
@@ -7,6 +8,8 @@
 //   --dry          list the configs (and the shard's share) without running
 //   --check-pairs  compare every intermediate → target pair of the double-FT table image by image and print it
 //   --export       also write the profile's records, compacted, to paper/results/finetune-<profile>.json
+//   --epochs N / --runs-dir DIR  timing runs: override the epoch count (use a scratch --runs-dir so such runs
+//                  never mix with the profile's records)
 //   --stand-in random  use randomly initialised backbones of the arms' architectures (before pre-training exists;
 //                  recorded in the config as backbone "random:<variant>")
 import fs from 'node:fs';
@@ -14,7 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../lib/backend/select-backend';
 import { loadImageSet } from '../lib/data/load';
 import { augmentBatch, PAPER_AUGMENT } from '../lib/data/augment';
-import { buildBackbone } from '../lib/models/variants';
+import { buildBackbone, variantSpec } from '../lib/models/variants';
 import type { Backbone } from '../lib/models/backbone';
 import { profileFromArgv } from '../lib/util/profile';
 import { fmtTime } from '../lib/util/progress';
@@ -40,7 +43,7 @@ const ARM_VARIANT: Record<string, Record<Arm, string>> = {
   gpu: { tl: 'xception', ssl: 'resnet50', imagenet: 'xception', random: 'xception' },
 };
 
-async function pretrainedProvider(profile: string): Promise<{ id: (arm: Arm) => string; get: RunDeps['getBackbone'] } | null> {
+async function pretrainedProvider(profile: string): Promise<{ id: (arm: Arm) => string; size: (arm: Arm) => number; get: RunDeps['getBackbone'] } | null> {
   // lib/pretrain/backbones.ts (getPretrainedBackbone) is optional at build time: load it by path when present.
   const modPath = '../lib/pretrain/backbones';
   let mod: { getPretrainedBackbone?: (arm: Arm, o: { profile: string; size?: number }) => Promise<Backbone> };
@@ -52,13 +55,19 @@ async function pretrainedProvider(profile: string): Promise<{ id: (arm: Arm) => 
   if (!mod.getPretrainedBackbone) return null;
   const get = mod.getPretrainedBackbone;
   const ids = new Map<Arm, string>();
+  const sizes = new Map<Arm, number>();
   for (const arm of ['tl', 'ssl'] as Arm[]) {
     const bb = await get(arm, { profile });
     const src = bb.source as { configHash?: string; kind: string };
     ids.set(arm, `${src.kind}:${bb.name}:${src.configHash ?? 'none'}`);
+    sizes.set(arm, bb.inputSize);
     bb.model.dispose();
   }
-  return { id: (arm) => ids.get(arm) ?? arm, get: (arm, o) => get(arm, { profile: o.profile, size: o.size }) };
+  return {
+    id: (arm) => ids.get(arm) ?? arm,
+    size: (arm) => sizes.get(arm) ?? GRIDS[profileFromArgv(argv)].size,
+    get: (arm, o) => get(arm, { profile: o.profile, size: o.size }),
+  };
 }
 
 async function checkPairs(size: number): Promise<void> {
@@ -80,6 +89,14 @@ async function main(): Promise<void> {
   const spec = { ...GRIDS[profile] };
   if (arg('--datasets')) spec.datasets = arg('--datasets')!.split(',');
   if (arg('--seeds')) spec.seeds = arg('--seeds')!.split(',').map(Number);
+  if (arg('--arms')) spec.arms = arg('--arms')!.split(',') as Arm[];
+  if (arg('--conditions')) spec.conditions = arg('--conditions')!.split(',') as typeof spec.conditions;
+  if (arg('--epochs')) {
+    if (!arg('--runs-dir')) throw new Error('--epochs changes the profile\'s settings: give a scratch --runs-dir too');
+    const e = Number(arg('--epochs'));
+    spec.train = { ...spec.train, epochs: e };
+    spec.stage1 = { ...spec.stage1, epochs: e };
+  }
   const info = await selectBackend({ quiet: false });
 
   if (flag('--check-pairs')) {
@@ -89,10 +106,12 @@ async function main(): Promise<void> {
 
   const standIn = arg('--stand-in');
   let backboneId: (arm: Arm) => string;
+  let sizeFor: (arm: Arm) => number;
   let getBackbone: RunDeps['getBackbone'];
   const variants = ARM_VARIANT[profile];
   if (standIn === 'random') {
     backboneId = (arm) => `random:${variants[arm]}`;
+    sizeFor = (arm) => variantSpec(variants[arm]).inputSize;
     getBackbone = async (arm, o) => buildBackbone(variants[arm], { inputSize: o.size, seed: 0 });
   } else {
     const p = await pretrainedProvider(profile);
@@ -103,10 +122,11 @@ async function main(): Promise<void> {
       );
     }
     backboneId = p.id;
+    sizeFor = p.size;
     getBackbone = p.get;
   }
 
-  const all = gridConfigs(spec, backboneId);
+  const all = gridConfigs(spec, backboneId, sizeFor);
   const shard = arg('--shard') ? parseShard(arg('--shard')!) : { index: 1, count: 1 };
   const configs = shardConfigs(all, shard.index, shard.count);
   console.log(`[grid] ${spec.note}`);
@@ -121,6 +141,7 @@ async function main(): Promise<void> {
     getBackbone,
     augment: (x, rng) => augmentBatch(x, rng, PAPER_AUGMENT),
     backend: () => `${tf.getBackend()}${info.threads > 1 ? `×${info.threads}` : ''}`,
+    runsDir: arg('--runs-dir'),
   };
   const res = await runGrid(configs, deps, { log: (m) => console.log(`[grid] ${m}`) });
   console.log(`\n[grid] ${res.ran} ran, ${res.cached} cached, ${res.failed.length} failed in ${fmtTime(res.wallSeconds)} (${res.wallSeconds.toFixed(0)} s)`);

@@ -128,8 +128,9 @@ export interface LoadRunsOptions {
   /** folder of run records (default runs/) */
   dir?: string;
   /**
-   * 'runs': only runs/; 'paper': only the exported reference results (paper/results/finetune-<profile>.json,
-   * see export.ts); 'auto' (default): runs/ when it holds matching records, else the exports.
+   * 'runs' (default): only runs/; 'paper': only the exported reference results
+   * (paper/results/finetune-<profile>.json, see export.ts); 'auto': runs/ when it holds matching records, else
+   * the exports.
    */
   from?: 'runs' | 'paper' | 'auto';
 }
@@ -164,7 +165,7 @@ function readExports(): RunRecord[] {
  */
 export function loadRuns(filter: RunFilter = {}, opts: LoadRunsOptions | string = {}): RunRecord[] {
   const o = typeof opts === 'string' ? { dir: opts, from: 'runs' as const } : opts;
-  const from = o.from ?? 'auto';
+  const from = o.from ?? 'runs';
   let out = from === 'paper' ? [] : readRunsDir(o.dir ?? RUNS_DIR).filter((r) => matches(r, filter));
   if (from === 'paper' || (from === 'auto' && out.length === 0)) out = readExports().filter((r) => matches(r, filter));
   const key = (r: RunRecord) => [r.config.dataset, r.config.arm, r.config.condition, String(r.config.seed).padStart(6, '0')].join('|');
