@@ -53,13 +53,16 @@ export function camOf(r: GradCamResult, i: number): Float32Array {
 /**
  * Grad-CAM / Grad-CAM++ of `images` ([N, H, W, C], already scaled the way the model expects).
  * @param layer layer name (searched through nested models), 'outer/inner' path string, or path array
+ * @param options options, or just the class index (one for all images, or one per image)
  */
 export function gradCam(
   model: tf.LayersModel,
   layer: string | LayerPath,
   images: tf.Tensor4D,
-  opts: GradCamOptions = {},
+  options: GradCamOptions | number | ArrayLike<number> = {},
 ): GradCamResult {
+  const opts: GradCamOptions =
+    typeof options === 'number' || 'length' in options ? { classIndex: options as number | ArrayLike<number> } : options;
   const method = opts.method ?? 'gradcam';
   const logits = opts.logits ?? true;
   const outIdx = opts.outputIndex ?? 0;

@@ -106,6 +106,12 @@ describe('Grad-CAM on a backbone nested inside a classifier', () => {
     const a = gradCam(model, 'cam_conv', x);
     const b = gradCam(model, ['backbone', 'cam_conv'], x);
     expect(maxAbsDiff(a.maps, b.maps)).toBe(0);
+    // class index as the 4th argument: a number or one per image
+    const c1 = gradCam(model, 'cam_conv', x, 1);
+    expect(Array.from(c1.classIndex)).toEqual(new Array(testSet.n).fill(1));
+    const per = gradCam(model, 'cam_conv', x, a.classIndex);
+    expect(maxAbsDiff(per.maps, a.maps)).toBe(0);
+    expect(() => gradCam(model, 'cam_conv', x, 5)).toThrow(/out of range/);
     expect(a.layerPath).toEqual(['backbone', 'cam_conv']);
   });
 
@@ -243,5 +249,32 @@ describe('overlay', () => {
     const p = (row * 2 * 64 + col * 2) * 3;
     expect(data[p]).toBeGreaterThan(data[p + 2]); // red over blue at the peak
     expect(peakInBox(camOf(r, i), SIZE, testSet.boxes[i]!)).toBe(true);
+  });
+});
+
+describe('on the project backbones (lib/models), flat and nested', () => {
+  it.each(['test-resnet', 'test-xception'])('%s: gradCamLayer works flat and nested, same maps, weights untouched', async (name) => {
+    const { buildBackbone } = await import('../../lib/models/variants');
+    const { buildClassifier } = await import('../../lib/models/heads');
+    const bb = buildBackbone(name, { seed: 3 });
+    const flat = buildClassifier(bb, 3, { seed: 4, dropout: 0.5 });
+    // the Keras failure case: the backbone model as ONE layer of the classifier, head layers shared
+    const inp = tf.input({ shape: [bb.inputSize, bb.inputSize, 3] });
+    let h = bb.model.apply(inp) as tf.SymbolicTensor;
+    for (const l of ['head_avg_pool', 'head_dropout', 'head_logits']) h = flat.getLayer(l).apply(h) as tf.SymbolicTensor;
+    const nested = tf.model({ inputs: inp, outputs: h });
+    expect(resolveLayerPath(nested, bb.gradCamLayer)).toEqual([bb.model.name, bb.gradCamLayer]);
+    const img = tf.randomUniform([2, bb.inputSize, bb.inputSize, 3], -1, 1, 'float32', 9) as tf.Tensor4D;
+    const before = flat.getWeights().map((w) => Array.from(w.dataSync()));
+    for (const method of ['gradcam', 'gradcam++'] as const) {
+      const a = gradCam(flat, bb.gradCamLayer, img, { method, classIndex: [0, 2] });
+      const b = gradCam(nested, bb.gradCamLayer, img, { method, classIndex: [0, 2] });
+      expect([a.height, a.width]).toEqual([bb.inputSize, bb.inputSize]);
+      expect(maxAbs(a.lowRes)).toBeGreaterThan(0);
+      expect(maxAbsDiff(a.lowRes, b.lowRes)).toBeLessThan(1e-4 * maxAbs(a.lowRes));
+    }
+    // inference mode: batch-norm moving statistics (and all other weights) unchanged
+    flat.getWeights().forEach((w, i) => expect(maxAbsDiff(w.dataSync(), before[i])).toBe(0));
+    img.dispose();
   });
 });
