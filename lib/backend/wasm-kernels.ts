@@ -266,15 +266,18 @@ function depthwiseBackpropFilterTaps(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeo
   return tf.reshape(tf.stack(taps), [g.fh, g.fw, c, m]) as tf.Tensor4D;
 }
 
-/** Pad x by (top,left) and then crop/pad to rows×cols, filling with `value`. */
+/**
+ * Place x at offset (top, left) in a rows×cols frame filled with `value`: positive offsets/margins pad, negative
+ * ones crop.
+ */
 function padTo(x: tf.Tensor4D, top: number, left: number, rows: number, cols: number, value: number): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const bottom = rows - h - top, right = cols - w - left;
+  const ct = Math.max(0, -top), cl = Math.max(0, -left), cb = Math.max(0, -bottom), cr = Math.max(0, -right);
   let y = x;
-  if (bottom < 0 || right < 0) y = tf.slice(y, [0, 0, 0, 0], [n, h + Math.min(0, bottom), w + Math.min(0, right), c]);
-  if (top > 0 || left > 0 || bottom > 0 || right > 0) {
-    y = tf.pad(y, [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]], value);
-  }
+  if (ct || cl || cb || cr) y = tf.slice(y, [0, ct, cl, 0], [n, h - ct - cb, w - cl - cr, c]);
+  const pt = Math.max(0, top), pl = Math.max(0, left), pb = Math.max(0, bottom), pr = Math.max(0, right);
+  if (pt || pl || pb || pr) y = tf.pad(y, [[0, 0], [pt, pb], [pl, pr], [0, 0]], value);
   return y;
 }
 
@@ -296,8 +299,13 @@ function stridedWindow(x: tf.Tensor4D, r0: number, c0: number, oh: number, ow: n
 
 /**
  * dx of max pooling, routing each window's gradient to the first maximal element in row-major window order (as
- * the cpu backend does, which matters for ties such as ReLU zeros). Per filter tap: compare the strided window
- * with y, mask out taps already claimed, and scatter dy·mask back by zero insertion and padding.
+ * the cpu backend does, which matters for ties such as ReLU zeros).
+ *
+ * The padded input is split once into its sh×sw stride phases; every filter tap is then a plain offset slice of
+ * one phase. A running "unclaimed gradient" r starts as dy; per tap, since window ≤ y, r' = r·step(y − window)
+ * keeps r where this tap is not a maximum, and c = r − r' goes to the tap, so only the first maximum receives it
+ * (arithmetic only: wasm's comparisons and select are ~6× slower than XNNPACK's sub/mul). Each c is padded into
+ * its phase's accumulator, and the phases are interleaved back at the end. Only rank ≤ 4 slices/pads are used.
  */
 export function maxPoolGradImpl(
   dy: tf.Tensor4D,
@@ -316,25 +324,48 @@ export function maxPoolGradImpl(
     const fh = info.effectiveFilterHeight, fw = info.effectiveFilterWidth;
     const pt = info.padInfo.top, pl = info.padInfo.left;
     const [n, h, w, c] = x.shape;
-    // Padded frame big enough for every window and a whole number of strides.
-    const rows = Math.max(h + pt, (fh - 1) + oh * sh), cols = Math.max(w + pl, (fw - 1) + ow * sw);
+    const ph = oh + Math.floor((fh - 1) / sh), pw = ow + Math.floor((fw - 1) / sw); // phase image size
+    const rows = sh * ph, cols = sw * pw;
     const xp = padTo(x, pt, pl, rows, cols, -Infinity);
-    let claimed: tf.Tensor | null = null;
-    let acc: tf.Tensor4D | null = null;
+    const rowPhase = new Map<number, tf.Tensor>();
+    const phase = (a: number, b: number): tf.Tensor4D => {
+      if (!rowPhase.has(a)) {
+        rowPhase.set(a, sh > 1 ? tf.slice(tf.reshape(xp, [n * ph, sh, cols * c]), [0, a, 0], [n * ph, 1, cols * c]) : xp);
+      }
+      let t = rowPhase.get(a)!;
+      if (sw > 1) t = tf.slice(tf.reshape(t, [n * ph * pw, sw, c]), [0, b, 0], [n * ph * pw, 1, c]);
+      return tf.reshape(t, [n, ph, pw, c]) as tf.Tensor4D;
+    };
+    const phases = new Map<string, tf.Tensor4D>();
+    const acc = new Map<string, tf.Tensor4D>();
+    let remaining: tf.Tensor4D = dy;
     for (let i = 0; i < fh; i++) {
       for (let j = 0; j < fw; j++) {
-        const win = stridedWindow(xp, i, j, oh, ow, sh, sw);
-        let hit: tf.Tensor = tf.equal(win, y);
-        if (claimed) hit = tf.logicalAnd(hit, tf.logicalNot(claimed));
-        claimed = claimed ? tf.logicalOr(claimed, hit) : hit;
-        const contrib = tf.where(hit, dy, tf.zerosLike(dy)) as tf.Tensor4D; // [N,oh,ow,C]
-        // place contrib[k,l] at padded position (i + k*sh, j + l*sw)
-        const z = zeroInsert(contrib, sh, sw, oh * sh, ow * sw);
-        const placed = tf.pad(z, [[0, 0], [i, rows - i - oh * sh], [j, cols - j - ow * sw], [0, 0]]) as tf.Tensor4D;
-        acc = acc ? (tf.add(acc, placed) as tf.Tensor4D) : placed;
+        const a = i % sh, b = j % sw, di = Math.floor(i / sh), dj = Math.floor(j / sw);
+        const key = `${a},${b}`;
+        if (!phases.has(key)) phases.set(key, phase(a, b));
+        const win = tf.slice(phases.get(key)!, [0, di, dj, 0], [n, oh, ow, c]);
+        const rest = tf.mul(remaining, tf.step(tf.sub(y, win), 0)) as tf.Tensor4D;
+        const contrib = tf.sub(remaining, rest) as tf.Tensor4D;
+        remaining = rest;
+        const placed = tf.pad(contrib, [[0, 0], [di, ph - oh - di], [dj, pw - ow - dj], [0, 0]]) as tf.Tensor4D;
+        const prev = acc.get(key);
+        acc.set(key, prev ? (tf.add(prev, placed) as tf.Tensor4D) : placed);
       }
     }
-    return tf.slice(acc!, [0, pt, pl, 0], [n, h, w, c]) as tf.Tensor4D;
+    const zerosPhase = () => tf.zeros([n, ph, pw, c]) as tf.Tensor4D;
+    const rowPhases: tf.Tensor[] = [];
+    for (let a = 0; a < sh; a++) {
+      const parts = Array.from({ length: sw }, (_, b) => acc.get(`${a},${b}`) ?? zerosPhase());
+      rowPhases.push(
+        sw === 1 ? parts[0] : tf.reshape(tf.concat(parts.map((p) => tf.reshape(p, [n * ph * pw, 1, c])), 1), [n, ph, cols, c]),
+      );
+    }
+    const dxp = (sh === 1
+      ? rowPhases[0]
+      : tf.reshape(tf.concat(rowPhases.map((p) => tf.reshape(p, [n * ph, 1, cols * c])), 1), [n, rows, cols, c])) as tf.Tensor4D;
+    // back to the unpadded frame: drop (pt, pl), crop or zero-fill to h×w
+    return padTo(dxp, -pt, -pl, h, w, 0);
   });
 }
 
