@@ -17,16 +17,16 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../lib/backend/select-backend';
 import { loadImageSet } from '../lib/data/load';
 import { augmentBatch, PAPER_AUGMENT } from '../lib/data/augment';
-import { buildBackbone, variantSpec } from '../lib/models/variants';
-import type { Backbone } from '../lib/models/backbone';
-import { profileFromArgv } from '../lib/util/profile';
+import { getPretrainedBackbone, type BackboneRequest } from '../lib/pretrain/backbones';
+import { archFor } from '../lib/pretrain/profiles';
+import { profileFromArgv, type ProfileName } from '../lib/util/profile';
 import { fmtTime } from '../lib/util/progress';
 import { GRIDS, gridConfigs, parseShard, shardConfigs, runGrid, resultsTable, formatTable } from '../lib/finetune/grid';
 import { exportRuns } from '../lib/finetune/export';
 import { DOUBLE_FT_PAIRS } from '../lib/finetune/pairs';
 import { compareSets, fingerprints } from '../lib/finetune/overlap';
 import type { Arm } from '../lib/finetune/run-record';
-import type { RunDeps } from '../lib/finetune/run';
+import { disposeWeights, type RunDeps } from '../lib/finetune/run';
 
 const argv = process.argv.slice(2);
 const arg = (name: string): string | undefined => {
@@ -36,37 +36,27 @@ const arg = (name: string): string | undefined => {
 };
 const flag = (name: string) => argv.includes(name);
 
-/** Architectures per arm, as in the paper: TL = Xception (supervised), SSL = ResNet (SimCLR). */
-const ARM_VARIANT: Record<string, Record<Arm, string>> = {
-  smoke: { tl: 'tiny-xception', ssl: 'tiny-resnet18-w16', imagenet: 'tiny-xception', random: 'tiny-xception' },
-  cpu: { tl: 'tiny-xception', ssl: 'tiny-resnet18-w16', imagenet: 'tiny-xception', random: 'tiny-xception' },
-  gpu: { tl: 'xception', ssl: 'resnet50', imagenet: 'xception', random: 'xception' },
-};
-
-async function pretrainedProvider(profile: string): Promise<{ id: (arm: Arm) => string; size: (arm: Arm) => number; get: RunDeps['getBackbone'] } | null> {
-  // lib/pretrain/backbones.ts (getPretrainedBackbone) is optional at build time: load it by path when present.
-  const modPath = '../lib/pretrain/backbones';
-  let mod: { getPretrainedBackbone?: (arm: Arm, o: { profile: string; size?: number }) => Promise<Backbone> };
-  try {
-    mod = await import(modPath);
-  } catch {
-    return null;
-  }
-  if (!mod.getPretrainedBackbone) return null;
-  const get = mod.getPretrainedBackbone;
+/**
+ * Backbones for the grid, from lib/pretrain (getPretrainedBackbone): each call a fresh model. The id written into
+ * every config names the checkpoint (its pre-training config hash), so re-pre-training invalidates the cache.
+ * `standIn`: the arms' own architectures at seeded random init (TL → Xception, SSL → ResNet, as in the paper).
+ */
+async function backboneProvider(profile: ProfileName, standIn: boolean, arms: Arm[]): Promise<{ id: (arm: Arm) => string; size: (arm: Arm) => number; get: RunDeps['getBackbone'] }> {
+  const req = (arm: Arm, inputSize?: number): [Arm, BackboneRequest] =>
+    standIn ? ['random', { profile, inputSize, arch: archFor(arm === 'ssl' ? 'ssl' : 'tl') }] : [arm, { profile, inputSize }];
   const ids = new Map<Arm, string>();
   const sizes = new Map<Arm, number>();
-  for (const arm of ['tl', 'ssl'] as Arm[]) {
-    const bb = await get(arm, { profile });
-    const src = bb.source as { configHash?: string; kind: string };
-    ids.set(arm, `${src.kind}:${bb.name}:${src.configHash ?? 'none'}`);
+  for (const arm of arms) {
+    const bb = await getPretrainedBackbone(...req(arm));
+    const src = bb.source as { configHash?: string; kind: string; seed?: number; weights?: string };
+    ids.set(arm, `${src.kind}:${bb.name}:${src.configHash ?? src.weights ?? `seed${src.seed ?? ''}`}`);
     sizes.set(arm, bb.inputSize);
-    bb.model.dispose();
+    disposeWeights([bb.model]);
   }
   return {
     id: (arm) => ids.get(arm) ?? arm,
-    size: (arm) => sizes.get(arm) ?? GRIDS[profileFromArgv(argv)].size,
-    get: (arm, o) => get(arm, { profile: o.profile, size: o.size }),
+    size: (arm) => sizes.get(arm) ?? GRIDS[profile].size,
+    get: (arm, o) => getPretrainedBackbone(...req(arm, o.size)),
   };
 }
 
@@ -105,28 +95,10 @@ async function main(): Promise<void> {
   }
 
   const standIn = arg('--stand-in');
-  let backboneId: (arm: Arm) => string;
-  let sizeFor: (arm: Arm) => number;
-  let getBackbone: RunDeps['getBackbone'];
-  const variants = ARM_VARIANT[profile];
-  if (standIn === 'random') {
-    backboneId = (arm) => `random:${variants[arm]}`;
-    sizeFor = (arm) => variantSpec(variants[arm]).inputSize;
-    getBackbone = async (arm, o) => buildBackbone(variants[arm], { inputSize: o.size, seed: 0 });
-  } else {
-    const p = await pretrainedProvider(profile);
-    if (!p) {
-      throw new Error(
-        'no pre-trained backbones: lib/pretrain/backbones.ts (getPretrainedBackbone) is missing or has nothing for this profile. ' +
-          'Run `npm run pretrain -- --profile ' + profile + '` first, or pass --stand-in random to fine-tune randomly initialised backbones.',
-      );
-    }
-    backboneId = p.id;
-    sizeFor = p.size;
-    getBackbone = p.get;
-  }
+  if (standIn && standIn !== 'random') throw new Error(`--stand-in: only "random" is supported, got "${standIn}"`);
+  const provider = await backboneProvider(profile, standIn === 'random', spec.arms);
 
-  const all = gridConfigs(spec, backboneId, sizeFor);
+  const all = gridConfigs(spec, provider.id, provider.size);
   const shard = arg('--shard') ? parseShard(arg('--shard')!) : { index: 1, count: 1 };
   const configs = shardConfigs(all, shard.index, shard.count);
   console.log(`[grid] ${spec.note}`);
@@ -138,7 +110,7 @@ async function main(): Promise<void> {
 
   const deps: RunDeps = {
     loadDataset: (id, size) => loadImageSet(id, { size }),
-    getBackbone,
+    getBackbone: provider.get,
     augment: (x, rng) => augmentBatch(x, rng, PAPER_AUGMENT),
     backend: () => `${tf.getBackend()}${info.threads > 1 ? `×${info.threads}` : ''}`,
     runsDir: arg('--runs-dir'),

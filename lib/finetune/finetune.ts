@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng';
 import { sha256Hex, canonicalJson } from '../util/hash';
-import { applyFreeze } from './freeze';
+import { applyFreeze, setTrainableBnMomentum } from './freeze';
 import { lrAt } from './schedule';
 import type { EpochLog, StageRecord, TrainSettings } from './run-record';
 import { balanceTrainIndices, stratifiedSubset, type Balance } from './sampling';
@@ -135,6 +135,7 @@ export async function finetune(backbone: FinetuneBackbone, data: FinetuneData, o
   const classWeights = bal.classWeights;
 
   applyFreeze(backbone.model, opts.freeze, opts.topLayers);
+  if (opts.bnMomentum !== undefined) setTrainableBnMomentum(backbone.model, opts.bnMomentum);
   const classifier = buildClassifier(backbone as Backbone, C, { dropout: opts.dropout, seed: rng.seed(), activation: 'linear', prefix: opts.headPrefix ?? 'head' });
   const vars = classifier.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = tf.train.adam(opts.lr);

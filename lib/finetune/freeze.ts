@@ -68,3 +68,15 @@ export function applyFreeze(backbone: tf.LayersModel, strategy: FreezeStrategy, 
   keepFrozenBatchNormInInference(backbone);
   return trainable.size;
 }
+
+/** Set the moving-statistics momentum of the trainable BatchNormalization layers (read by BN at call time). */
+export function setTrainableBnMomentum(model: tf.LayersModel, momentum: number): number {
+  if (!(momentum > 0 && momentum < 1)) throw new Error(`bnMomentum must be in (0, 1), got ${momentum}`);
+  let n = 0;
+  for (const l of flatLayers(model)) {
+    if (l.getClassName() !== 'BatchNormalization' || !l.trainable) continue;
+    (l as unknown as { momentum: number }).momentum = momentum;
+    n++;
+  }
+  return n;
+}

@@ -35,8 +35,8 @@ export const GRIDS: Record<ProfileName, GridSpec> = {
     seeds: [0, 1],
     size: 32,
     // Subsets (class-stratified, seeded) keep every run to seconds: 160 train / 64 val / 128 test images.
-    train: { epochs: 2, batchSize: 32, lr: 1e-3, schedule: { kind: 'cosine' }, freeze: 'all', patience: 2, dropout: 0.2, subset: { train: 160, val: 64, test: 128 } },
-    stage1: { epochs: 1, batchSize: 32, lr: 1e-3, schedule: { kind: 'constant' }, freeze: 'all', patience: 1, dropout: 0.2, subset: { train: 320, val: 64, test: 0 } },
+    train: { epochs: 2, batchSize: 32, lr: 1e-3, schedule: { kind: 'cosine' }, freeze: 'all', patience: 2, dropout: 0.2, bnMomentum: 0.9, subset: { train: 160, val: 64, test: 128 } },
+    stage1: { epochs: 1, batchSize: 32, lr: 1e-3, schedule: { kind: 'constant' }, freeze: 'all', patience: 1, dropout: 0.2, bnMomentum: 0.9, subset: { train: 320, val: 64, test: 0 } },
     note: 'smoke: 2 datasets × TL/SSL × 4 conditions × 2 seeds, 32 px, 2 epochs, subsets 160/64/128',
   },
   cpu: {
@@ -46,8 +46,8 @@ export const GRIDS: Record<ProfileName, GridSpec> = {
     conditions: ['baseline', 'augment', 'downsample', 'double-ft'],
     seeds: [0, 1, 2],
     size: 32,
-    train: { epochs: 15, batchSize: 64, lr: 1e-3, schedule: { kind: 'cosine', warmupEpochs: 1 }, freeze: 'all', patience: 4, dropout: 0.3 },
-    stage1: { epochs: 10, batchSize: 64, lr: 1e-3, schedule: { kind: 'cosine', warmupEpochs: 1 }, freeze: 'all', patience: 3, dropout: 0.3 },
+    train: { epochs: 15, batchSize: 64, lr: 1e-3, schedule: { kind: 'cosine', warmupEpochs: 1 }, freeze: 'all', patience: 4, dropout: 0.3, bnMomentum: 0.9 },
+    stage1: { epochs: 10, batchSize: 64, lr: 1e-3, schedule: { kind: 'cosine', warmupEpochs: 1 }, freeze: 'all', patience: 3, dropout: 0.3, bnMomentum: 0.9 },
     note: 'cpu: 11 medical sets × TL/SSL × 4 conditions (double-FT only where a pair exists) × 3 seeds, 32 px, ≤15 epochs',
   },
   gpu: {

@@ -59,6 +59,18 @@ describe('finetune', () => {
     }
   });
 
+  it('bnMomentum sets how fast trainable batch-norm statistics move', async () => {
+    const data = shapesSet(48);
+    const shift = async (bnMomentum?: number) => {
+      const bb = tinyBackbone();
+      const before = bnStats(bb.model).get(`${bb.name}_bn1`)![0].slice();
+      await finetune(bb, data, { ...base, epochs: 1, seed: 5, evaluateTest: false, bnMomentum, lr: 1e-6 });
+      const after = bnStats(bb.model).get(`${bb.name}_bn1`)![0];
+      return Math.hypot(...after.map((v, j) => v - before[j]));
+    };
+    expect(await shift(0.3)).toBeGreaterThan(1.5 * (await shift(undefined))); // fixture layers use 0.8
+  });
+
   it('stops early and restores the best epoch weights', async () => {
     const data = shapesSet(96);
     const bb = tinyBackbone();
