@@ -95,12 +95,26 @@ export function applyAugment(x: tf.Tensor4D, draws: AugmentDraw[], cfg: Pick<Aug
     const geometric = draws.some((d) => d.angleRad !== 0 || d.zoom !== 1 || d.hFlip || d.vFlip);
     let y: tf.Tensor4D = x;
     if (geometric) {
-      // One transform call per image: tfjs 4.22's cpu Transform kernel returns after the first image of a batch
-      // (the rest come back as the fill value), so batched calls are wrong on that backend.
-      const parts = draws.map((d, i) =>
-        tf.image.transform(x.slice([i], [1]), tf.tensor2d([affineRow(d, h, w)], [1, 8], 'float32'), 'bilinear', cfg.fillMode, 0),
-      );
-      y = n === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor4D);
+      // 'reflect' is done by mirror-padding then sampling with 'nearest': tfjs-backend-wasm 4.22's Transform maps
+      // negative coordinates in 'reflect' mode like 'wrap', so the kernel's own reflect differs across backends.
+      const reflect = cfg.fillMode === 'reflect';
+      const p = reflect ? Math.ceil(Math.min(h, w) / 2) : 0;
+      const src = reflect ? tf.mirrorPad(x, [[0, 0], [p, p], [p, p], [0, 0]], 'symmetric') : x;
+      const mode = reflect ? 'nearest' : cfg.fillMode;
+      const rows = draws.map((d) => {
+        const row = affineRow(d, h, w);
+        row[2] += p;
+        row[5] += p;
+        return row;
+      });
+      if (tf.getBackend() === 'cpu') {
+        // tfjs 4.22's cpu Transform kernel returns after the first image of a batch (the rest come back as the
+        // fill value), so on cpu each image gets its own call. Elsewhere one batched call (slicing is slow on wasm).
+        const parts = rows.map((row, i) => tf.image.transform(src.slice([i], [1]), tf.tensor2d([row], [1, 8], 'float32'), 'bilinear', mode, 0, [h, w]));
+        y = n === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor4D);
+      } else {
+        y = tf.image.transform(src, tf.tensor2d(rows, [n, 8], 'float32'), 'bilinear', mode, 0, [h, w]);
+      }
     }
     if (draws.some((d) => d.blurSigma > 0)) {
       y = gaussianBlurPerImage(y, draws.map((d) => d.blurSigma), blurKernelSize(Math.min(h, w), cfg.blurKernelFraction));

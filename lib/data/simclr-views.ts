@@ -79,10 +79,14 @@ export function drawCropBox(h: number, w: number, scale: [number, number], ratio
   return boxOf(Math.floor((h - ch) / 2), Math.floor((w - cw) / 2), ch, cw, h, w);
 }
 
-/** Pixel crop → normalised box whose corners are the first and last pixel centres (cropAndResize's convention). */
+/**
+ * Pixel crop → normalised box whose corners are the first and last pixel centres (cropAndResize's convention).
+ * The far edge is pulled in by 1e-6: at exactly 1.0, rounding can put a sample a hair past the last pixel, which
+ * the cpu backend fills with the extrapolation value (0) and the wasm backend does not.
+ */
 function boxOf(top: number, left: number, ch: number, cw: number, h: number, w: number): [number, number, number, number] {
-  const ny = (v: number) => (h > 1 ? v / (h - 1) : 0);
-  const nx = (v: number) => (w > 1 ? v / (w - 1) : 0);
+  const ny = (v: number) => (h > 1 ? Math.min(v / (h - 1), 1 - 1e-6) : 0);
+  const nx = (v: number) => (w > 1 ? Math.min(v / (w - 1), 1 - 1e-6) : 0);
   return [ny(top), nx(left), ny(top + ch - 1), nx(left + cw - 1)];
 }
 
@@ -104,20 +108,30 @@ export function drawView(h: number, w: number, cfg: SimclrViewConfig, rng: Rng):
 
 const LUMA = [0.2989, 0.587, 0.114];
 
-/** Per-image scalar column [N,1,1,1]. */
-const col = (v: number[]) => tf.tensor4d(v, [v.length, 1, 1, 1]);
+// Every colour op here is, per image, an affine map of the RGB vector: rgb_out = M · rgb_in + bias. So one jitter
+// "slot" (each image applying one op) is a single batched [N, HW, 3] × [N, 3, 3] matMul, which is fast on every
+// backend (broadcast subtracts and tile are slow on wasm). Matrices are stored transposed (row vector · Mᵀ).
+type Mat3 = number[][];
+const IDENTITY: Mat3 = [
+  [1, 0, 0],
+  [0, 1, 0],
+  [0, 0, 1],
+];
 
-function greyOf(x: tf.Tensor4D): tf.Tensor4D {
-  return x.mul(tf.tensor1d(LUMA)).sum(-1, true) as tf.Tensor4D;
+function scaleMat(f: number): Mat3 {
+  return IDENTITY.map((r) => r.map((v) => v * f));
+}
+
+/** Saturation f: out = f·rgb + (1 − f)·luma. f = 0 gives the grey (luma) image. */
+function saturationMat(f: number): Mat3 {
+  return [0, 1, 2].map((c) => [0, 1, 2].map((k) => (c === k ? f : 0) + (1 - f) * LUMA[k]));
 }
 
 /**
- * Hue rotation by `turns` of a full circle (−0.5..0.5), per image: rotation of the chroma plane in YIQ space
- * about the luma axis (grey pixels stay grey; luma is preserved). A close, cheap stand-in for the HSV hue shift.
+ * Hue rotation by `turns` of a full circle: rotation of the chroma plane in YIQ space about the luma axis (grey
+ * pixels stay grey; luma is preserved). A close, cheap stand-in for the HSV hue shift.
  */
-function hueRotate(x: tf.Tensor4D, turns: number[]): tf.Tensor4D {
-  const n = turns.length;
-  // RGB → YIQ → rotate IQ → RGB, one 3×3 matrix per image.
+function hueMat(turns: number): Mat3 {
   const T = [
     [0.299, 0.587, 0.114],
     [0.596, -0.274, -0.322],
@@ -128,25 +142,35 @@ function hueRotate(x: tf.Tensor4D, turns: number[]): tf.Tensor4D {
     [1, -0.272, -0.647],
     [1, -1.106, 1.703],
   ];
-  const mats = new Float32Array(n * 9);
-  for (let i = 0; i < n; i++) {
-    const a = 2 * Math.PI * turns[i];
-    const R = [
-      [1, 0, 0],
-      [0, Math.cos(a), -Math.sin(a)],
-      [0, Math.sin(a), Math.cos(a)],
-    ];
-    const M = mul3(Ti, mul3(R, T)); // rgb_out = M · rgb_in
-    // store transposed for x[.., k] · Mt[k, j]
-    for (let k = 0; k < 3; k++) for (let j = 0; j < 3; j++) mats[i * 9 + k * 3 + j] = M[j][k];
-  }
-  const [, h, w] = x.shape;
-  const flat = x.reshape([n, h * w, 3]) as tf.Tensor3D;
-  return tf.matMul(flat, tf.tensor3d(mats, [n, 3, 3])).reshape(x.shape) as tf.Tensor4D;
+  const a = 2 * Math.PI * turns;
+  const R = [
+    [1, 0, 0],
+    [0, Math.cos(a), -Math.sin(a)],
+    [0, Math.sin(a), Math.cos(a)],
+  ];
+  return mul3(Ti, mul3(R, T));
 }
 
-function mul3(A: number[][], B: number[][]): number[][] {
+const GREY_MAT: Mat3 = [LUMA, LUMA, LUMA];
+
+function mul3(A: Mat3, B: Mat3): Mat3 {
   return A.map((r) => [0, 1, 2].map((j) => r[0] * B[0][j] + r[1] * B[1][j] + r[2] * B[2][j]));
+}
+
+/** rgb_out = M_i · rgb_in for image i (mats[i] is M_i). */
+function colourMatMul(y: tf.Tensor4D, mats: Mat3[]): tf.Tensor4D {
+  const [n, h, w] = y.shape;
+  const t = new Float32Array(n * 9);
+  mats.forEach((M, i) => {
+    for (let k = 0; k < 3; k++) for (let c = 0; c < 3; c++) t[i * 9 + k * 3 + c] = M[c][k];
+  });
+  return tf.matMul(y.reshape([n, h * w, 3]) as tf.Tensor3D, tf.tensor3d(t, [n, 3, 3])).reshape(y.shape) as tf.Tensor4D;
+}
+
+/** Mean luma per image, [N,1,1,1]. */
+function meanLuma(y: tf.Tensor4D): tf.Tensor4D {
+  const [n, h, w] = y.shape;
+  return tf.matMul(y.reshape([n * h * w, 3]) as tf.Tensor2D, tf.tensor2d(LUMA, [3, 1])).reshape([n, h * w]).mean(1).reshape([n, 1, 1, 1]) as tf.Tensor4D;
 }
 
 /** Make one view per image from drawn parameters. */
@@ -157,30 +181,31 @@ export function applyView(x: tf.Tensor4D, draws: ViewDraw[], cfg: SimclrViewConf
     const boxes = tf.tensor2d(draws.map((d) => d.box), [n, 4]);
     const idx = tf.tensor1d(draws.map((_, i) => i), 'int32');
     let y = tf.image.cropAndResize(x, boxes, idx, [cfg.outputSize, cfg.outputSize], 'bilinear');
-    // Colour jitter: four slots; in slot k image i applies op order_i[k] (or nothing if it is not jittered).
+    // Colour jitter: four slots; in slot k image i applies op order_i[k] (or nothing if it is not jittered),
+    // clipping to [0,1] after each, as SimCLR does. Contrast c: out = c·rgb + (1 − c)·mean luma of the image.
     for (let k = 0; k < 4; k++) {
-      const pick = (op: number, v: (d: ViewDraw) => number, none: number) => draws.map((d) => (d.jitter && d.order[k] === op ? v(d) : none));
-      const b = pick(0, (d) => d.brightness, 1);
-      const c = pick(1, (d) => d.contrast, 1);
-      const s = pick(2, (d) => d.saturation, 1);
-      const hh = pick(3, (d) => d.hue, 0);
-      if (b.some((v) => v !== 1)) y = y.mul(col(b)).clipByValue(0, 1) as tf.Tensor4D;
-      if (c.some((v) => v !== 1)) {
-        const mean = greyOf(y).mean([1, 2, 3], true);
-        y = y.sub(mean).mul(col(c)).add(mean).clipByValue(0, 1) as tf.Tensor4D;
-      }
-      if (s.some((v) => v !== 1)) {
-        const g = greyOf(y);
-        y = y.sub(g).mul(col(s)).add(g).clipByValue(0, 1) as tf.Tensor4D;
-      }
-      if (hh.some((v) => v !== 0)) y = hueRotate(y, hh).clipByValue(0, 1) as tf.Tensor4D;
+      const ops = draws.map((d) => (d.jitter ? d.order[k] : -1));
+      if (ops.every((o) => o < 0)) continue;
+      const mats = draws.map((d, i) => {
+        switch (ops[i]) {
+          case 0:
+            return scaleMat(d.brightness);
+          case 1:
+            return scaleMat(d.contrast);
+          case 2:
+            return saturationMat(d.saturation);
+          case 3:
+            return hueMat(d.hue);
+          default:
+            return IDENTITY;
+        }
+      });
+      let out = colourMatMul(y, mats);
+      const biasCoef = draws.map((d, i) => (ops[i] === 1 ? 1 - d.contrast : 0));
+      if (biasCoef.some((v) => v !== 0)) out = out.add(meanLuma(y).mul(tf.tensor4d(biasCoef, [n, 1, 1, 1])));
+      y = out.clipByValue(0, 1) as tf.Tensor4D;
     }
-    const grey = draws.map((d) => (d.greyscale ? 1 : 0));
-    if (grey.some((v) => v)) {
-      const g = greyOf(y).tile([1, 1, 1, 3]);
-      const m = col(grey);
-      y = y.mul(tf.scalar(1).sub(m)).add(g.mul(m)) as tf.Tensor4D;
-    }
+    if (draws.some((d) => d.greyscale)) y = colourMatMul(y, draws.map((d) => (d.greyscale ? GREY_MAT : IDENTITY)));
     if (draws.some((d) => d.blurSigma > 0)) {
       y = gaussianBlurPerImage(y, draws.map((d) => d.blurSigma), blurKernelSize(cfg.outputSize, cfg.blurKernelFraction));
     }

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../lib/util/rng';
-import { augmentBatch, applyAugment, PAPER_AUGMENT, NO_AUGMENT, type AugmentConfig, type AugmentDraw } from '../../lib/data/augment';
+import { augmentBatch, applyAugment, affineRow, PAPER_AUGMENT, NO_AUGMENT, type AugmentConfig, type AugmentDraw } from '../../lib/data/augment';
 import { gaussianBlurPerImage, gaussianKernel1d } from '../../lib/data/blur';
 
 beforeAll(async () => {
@@ -101,3 +101,19 @@ export function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: num
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
   expect(worst).toBeLessThanOrEqual(tol);
 }
+
+describe('reflect fill', () => {
+  it("matches tfjs-cpu's own 'reflect' transform (our version pads by mirroring, so every backend agrees)", () => {
+    const x = randomBatch(3, 12, 12, 6);
+    const draws: AugmentDraw[] = [
+      { ...none, angleRad: 0.35, zoom: 0.8 },
+      { ...none, angleRad: -0.3, zoom: 1.1, hFlip: true },
+      { ...none, angleRad: Math.PI / 7, zoom: 0.85, vFlip: true },
+    ];
+    const ours = applyAugment(x, draws, { fillMode: 'reflect', blurKernelFraction: 0.1 }).dataSync();
+    const ref = tf
+      .concat(draws.map((d, i) => tf.image.transform(x.slice([i], [1]), tf.tensor2d([affineRow(d, 12, 12)]), 'bilinear', 'reflect')))
+      .dataSync();
+    expectClose(ours, ref, 1e-5);
+  });
+});
