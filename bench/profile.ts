@@ -7,6 +7,14 @@ import { buildBackbone } from '../lib/models/variants';
 
 const [variant = 'mini-resnet18-w32', batchS = '64', backend = 'wasm', threadsS = '1'] = process.argv.slice(2);
 const batch = Number(batchS);
+// Kernel times from process CPU time instead of wall time: stable when other processes share the cores (valid
+// for 1 thread). MEDSSL_PROFILE_WALL=1 keeps wall time.
+if (!process.env.MEDSSL_PROFILE_WALL) {
+  (tf.env().platform as unknown as { now: () => number }).now = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+}
 if (backend === 'wasm') await initWasm(Number(threadsS));
 else await initCpu();
 const bb = buildBackbone(variant, { seed: 1 });
@@ -19,10 +27,15 @@ const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32') as tf.Tensor1D, 10
 const opt = tf.train.sgd(0.01);
 const step = () => tf.tidy(() => opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)!.dataSync());
 step();
-let t0 = performance.now();
+const c0 = process.cpuUsage();
 step();
-const stepMs = performance.now() - t0;
-console.log(`${variant} batch ${batch} on ${backend}: step ${stepMs.toFixed(0)} ms = ${((batch * 1000) / stepMs).toFixed(1)} img/s`);
+const cu = process.cpuUsage(c0);
+const stepMs = (cu.user + cu.system) / 1000;
+console.log(`${variant} batch ${batch} on ${backend}: step ${stepMs.toFixed(0)} ms CPU time = ${((batch * 1000) / stepMs).toFixed(1)} img/s`);
+const fc0 = process.cpuUsage();
+tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
+const fcu = process.cpuUsage(fc0);
+console.log(`forward (inference) ${((fcu.user + fcu.system) / 1000).toFixed(0)} ms CPU time`);
 const prof = await tf.profile(() => { step(); });
 const agg = new Map<string, { ms: number; n: number }>();
 for (const k of prof.kernels) {
@@ -32,3 +45,8 @@ for (const k of prof.kernels) {
 }
 const rows = [...agg.entries()].sort((p, q) => q[1].ms - p[1].ms);
 for (const [name, a] of rows.slice(0, 30)) console.log(`${name.padEnd(40)} ${a.ms.toFixed(1).padStart(8)} ms  ×${a.n}`);
+if (process.env.MEDSSL_PROFILE_DETAIL) {
+  for (const k of prof.kernels.filter((k) => k.name === process.env.MEDSSL_PROFILE_DETAIL)) {
+    console.log(k.name, JSON.stringify(k.inputShapes), '→', JSON.stringify(k.outputShapes), (k.kernelTimeMs as number).toFixed(1));
+  }
+}

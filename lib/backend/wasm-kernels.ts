@@ -55,12 +55,27 @@ function fitRowsCols(x: tf.Tensor4D, rows: number, cols: number): tf.Tensor4D {
   return y;
 }
 
-/** Flip a filter [fh,fw,a,b] in both spatial axes with one gather (wasm's Reverse kernel is a slow scalar loop). */
+/**
+ * Flip a filter [fh,fw,a,b] in both spatial axes: the fh·fw taps are contiguous [a·b] rows, so reversing them is
+ * fh·fw row slices and one concat (wasm's Reverse and GatherV2 are scalar loops, ~10× slower here).
+ */
 function flipHW(f: tf.Tensor4D): tf.Tensor4D {
   const [fh, fw, a, b] = f.shape;
-  if (fh * fw === 1) return f;
-  const idx = tf.tensor1d(Array.from({ length: fh * fw }, (_, i) => fh * fw - 1 - i), 'int32');
-  return tf.reshape(tf.gather(tf.reshape(f, [fh * fw, a * b]), idx), [fh, fw, a, b]) as tf.Tensor4D;
+  const k = fh * fw;
+  if (k === 1) return f;
+  const rows = tf.reshape(f, [k, a * b]);
+  const parts = Array.from({ length: k }, (_, i) => tf.slice(rows, [k - 1 - i, 0], [1, a * b]));
+  return tf.reshape(tf.concat(parts, 0), [fh, fw, a, b]) as tf.Tensor4D;
+}
+
+/** Interleave s×s phase images P[a][b] [n,U,V,c] into [n, s·U, s·V, c] (out[s·u+a, s·v+b] = P[a][b][u,v]). */
+function interleavePhases(p: tf.Tensor4D[][], sh: number, sw: number): tf.Tensor4D {
+  const [n, u, v, c] = p[0][0].shape;
+  const rowsOf = p.map((row) =>
+    sw === 1 ? row[0] : tf.reshape(tf.concat(row.map((q) => tf.reshape(q, [n * u * v, 1, c])), 1), [n, u, v * sw, c]),
+  );
+  if (sh === 1) return rowsOf[0] as tf.Tensor4D;
+  return tf.reshape(tf.concat(rowsOf.map((q) => tf.reshape(q, [n * u, 1, v * sw * c])), 1), [n, u * sh, v * sw, c]) as tf.Tensor4D;
 }
 
 /**
@@ -149,6 +164,9 @@ export function conv2dBackpropInputImpl(
       const d = tf.reshape(tf.matMul(tf.reshape(dy, [g.n * g.oh * g.ow, g.co]), wT), [g.n, g.oh, g.ow, g.ci]) as tf.Tensor4D;
       return zeroInsert(d, g.sh, g.sw, g.h, g.w);
     }
+    if ((g.sh > 1 || g.sw > 1) && g.dh === 1 && g.dw === 1 && g.fh >= g.sh && g.fw >= g.sw) {
+      return conv2dBackpropInputPhases(dy, filter, g);
+    }
     const L = (g.oh - 1) * g.sh + 1;
     const M = (g.ow - 1) * g.sw + 1;
     const dyz = zeroInsert(dy, g.sh, g.sw, L, M);
@@ -158,6 +176,31 @@ export function conv2dBackpropInputImpl(
     const pb = g.h - L - pt + ekh, pr = g.w - M - pl + ekw;
     return conv1(dyz, wf, pt, pb, pl, pr, [g.dh, g.dw], false);
   });
+}
+
+/**
+ * Strided dX without zero insertion (which would spend sh·sw× the FLOPs on zeros): padded-input row r = s·u + a
+ * receives dy[u − t]·W[a + s·t], a full convolution of dy with the sub-filter W[a::sh, b::sw]. Each of the sh·sw
+ * phases is one stride-1 XNNPACK conv of dy; the phase images are interleaved and the padding cropped.
+ */
+function conv2dBackpropInputPhases(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeom): tf.Tensor4D {
+  const U = Math.ceil((g.pt + g.h) / g.sh), V = Math.ceil((g.pl + g.w) / g.sw); // phase image size
+  const phases: tf.Tensor4D[][] = [];
+  for (let a = 0; a < g.sh; a++) {
+    const row: tf.Tensor4D[] = [];
+    const ta = Math.ceil((g.fh - a) / g.sh);
+    for (let b = 0; b < g.sw; b++) {
+      const tb = Math.ceil((g.fw - b) / g.sw);
+      // sub-filter W[a + sh·t, b + sw·t'] via a rank-4 strided slice of the (small) filter
+      const sub = tf.stridedSlice(filter, [a, b, 0, 0], [g.fh, g.fw, g.ci, g.co], [g.sh, g.sw, 1, 1]) as tf.Tensor4D;
+      const wf = tf.transpose(flipHW(sub), [0, 1, 3, 2]) as tf.Tensor4D; // [ta,tb,Co,Ci]
+      // full convolution: pad ta-1 on top; output rows U ⇒ bottom pad U - oh
+      row.push(conv1(dy, wf, ta - 1, U - g.oh, tb - 1, V - g.ow, [1, 1], false));
+    }
+    phases.push(row);
+  }
+  const dxp = interleavePhases(phases, g.sh, g.sw); // padded frame [n, sh·U, sw·V, Ci]
+  return padTo(dxp, -g.pt, -g.pl, g.h, g.w, 0);
 }
 
 /**
@@ -354,16 +397,8 @@ export function maxPoolGradImpl(
       }
     }
     const zerosPhase = () => tf.zeros([n, ph, pw, c]) as tf.Tensor4D;
-    const rowPhases: tf.Tensor[] = [];
-    for (let a = 0; a < sh; a++) {
-      const parts = Array.from({ length: sw }, (_, b) => acc.get(`${a},${b}`) ?? zerosPhase());
-      rowPhases.push(
-        sw === 1 ? parts[0] : tf.reshape(tf.concat(parts.map((p) => tf.reshape(p, [n * ph * pw, 1, c])), 1), [n, ph, cols, c]),
-      );
-    }
-    const dxp = (sh === 1
-      ? rowPhases[0]
-      : tf.reshape(tf.concat(rowPhases.map((p) => tf.reshape(p, [n * ph, 1, cols * c])), 1), [n, rows, cols, c])) as tf.Tensor4D;
+    const grid = Array.from({ length: sh }, (_, a) => Array.from({ length: sw }, (_, b) => acc.get(`${a},${b}`) ?? zerosPhase()));
+    const dxp = interleavePhases(grid, sh, sw);
     // back to the unpadded frame: drop (pt, pl), crop or zero-fill to h×w
     return padTo(dxp, -pt, -pl, h, w, 0);
   });
