@@ -5,6 +5,7 @@
 //   time [id ...] [--size 64]    load time per dataset, cold (no disk/memory cache) and warm, plus batching to tensors
 //   check-splits [id ...]        re-make each split from the data and compare with the committed data/splits/<id>.json
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { REGISTRY, DATASET_IDS, getEntry } from '../lib/data/registry';
 import { candidatePaths, locateDataset } from '../lib/data/locate';
@@ -82,6 +83,7 @@ async function time(args: string[]): Promise<void> {
   const { loadImageSet, toBatch, clearImageSetCache } = await import('../lib/data/load');
   const tf = await import('@tensorflow/tfjs');
   await tf.setBackend('cpu');
+  console.log(`load average at the start (1/5/15 min): ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
   const rows = [['id', 'n', `cold load ${size}px (s)`, 'warm load (s)', 'toBatch all, 256/batch (s)', 'img/s into tensors']];
   for (const id of ids) {
     const e = getEntry(id);
@@ -104,6 +106,7 @@ async function time(args: string[]): Promise<void> {
     console.error(`${e.id}: cold ${cold.toFixed(2)} s, warm ${warm.toFixed(2)} s, toBatch ${batch.toFixed(2)} s`);
   }
   console.log(table(rows));
+  console.log(`load average at the end (1/5/15 min): ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
 }
 
 async function checkSplits(args: string[]): Promise<void> {
