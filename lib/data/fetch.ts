@@ -50,7 +50,8 @@ export async function fetchDataset(id: string | DatasetEntry, opts: FetchOptions
     try {
       res = await fetch(url, { signal: ctrl.signal, redirect: 'follow' });
     } catch (e) {
-      throw new Error(`${url}: download failed (${ctrl.signal.aborted ? `no response for ${idle} ms` : (e as Error).message})`);
+      const cause = (e as Error & { cause?: Error }).cause?.message;
+      throw new Error(`${url}: download failed (${ctrl.signal.aborted ? `no response for ${idle} ms` : (e as Error).message}${cause ? `: ${cause}` : ''})`);
     }
     if (!res.ok || !res.body) throw new Error(`${url}: HTTP ${res.status} ${res.statusText}`);
     const total = Number(res.headers.get('content-length') ?? entry.bytes) || entry.bytes;
