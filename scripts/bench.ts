@@ -3,7 +3,7 @@
 // nets, batch and thread counts. Every measurement runs in its own process (own peak RSS, own wasm thread pool).
 // Writes paper/bench/bench.json with machine facts and load averages.
 //
-// Options: --batch 64  --steps 3  --cpu-batch 2  --cpu-steps 1  --threads 1,2  --nets mini-resnet18-w32,mini-xception
+// Options: --batch 64  --steps 3  --cpu-batch 2  --cpu-steps 1  --threads 1 (wasm)  --torch-threads 1,2  --nets mini-resnet18-w32,mini-xception
 //          --backends tensorflow,wasm,cpu  --no-torch  --out paper/bench/bench.json
 //
 // On this kind of shared 2-core machine, wall-clock numbers move with other people's load. Each step's process
@@ -16,6 +16,7 @@ import path from 'node:path';
 import { ROOT } from '../lib/util/paths';
 import { writeJsonAtomic } from '../lib/util/atomic';
 import { defaultImporter, gpuVisible } from '../lib/backend/select-backend';
+import { enableWasmThreads as enableWasmThreadsSupported } from '../lib/backend/wasm-threads';
 import type { WorkerJob, WorkerResult } from '../bench/worker';
 
 function arg(name: string, dflt: string): string {
@@ -31,7 +32,10 @@ const batch = Number(arg('batch', '64'));
 const steps = Number(arg('steps', '3'));
 const cpuBatch = Number(arg('cpu-batch', '2'));
 const cpuSteps = Number(arg('cpu-steps', '1'));
-const threadList = arg('threads', '1,2').split(',').map(Number);
+// wasm thread counts: >1 needs the threaded build, which tfjs-backend-wasm 4.22 does not enable under Node (see
+// lib/backend/wasm-threads.ts); PyTorch runs at 1 and 2 threads either way.
+const threadList = arg('threads', enableWasmThreadsSupported() ? '1,2' : '1').split(',').map(Number);
+const torchThreads = arg('torch-threads', '1,2').split(',').map(Number);
 const nets = arg('nets', 'mini-resnet18-w32,mini-xception').split(',');
 const wantBackends = arg('backends', 'tensorflow,wasm,cpu').split(',');
 const outFile = path.resolve(ROOT, arg('out', 'paper/bench/bench.json'));
@@ -140,7 +144,7 @@ async function main() {
   const torchOk = !flag('no-torch') && spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
   if (torchOk) {
     const torchNets = nets.map((n) => TORCH_NET[n]).filter(Boolean);
-    for (const t of threadList) {
+    for (const t of torchThreads) {
       process.stdout.write(`[bench] PyTorch ${t} thread(s) ... `);
       const r = runTorch(t, torchNets);
       torch.push(r);
@@ -208,7 +212,7 @@ async function main() {
     finishedAt: new Date().toISOString(),
     commit: gitCommit(),
     machine: { ...m0, loadavgStart: m0.loadavg, loadavgEnd: m1.loadavg },
-    settings: { batch, steps, cpuBatch, cpuSteps, threads: threadList, nets },
+    settings: { batch, steps, cpuBatch, cpuSteps, wasmThreads: threadList, torchThreads, nets },
     notAvailable,
     rows,
     runs: results,

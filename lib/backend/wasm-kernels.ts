@@ -68,6 +68,22 @@ function flipHW(f: tf.Tensor4D): tf.Tensor4D {
   return tf.reshape(tf.concat(parts, 0), [fh, fw, a, b]) as tf.Tensor4D;
 }
 
+/**
+ * The sub-filter W[a + sh·t, b + sw·u] flipped in both spatial axes, from row slices of the [fh·fw, a·b] view and
+ * one concat (wasm's StridedSlice/Reverse/GatherV2 are scalar loops).
+ */
+function subFilterFlipped(f: tf.Tensor4D, a: number, b: number, sh: number, sw: number): tf.Tensor4D {
+  const [fh, fw, ci, co] = f.shape;
+  const rowsIdx: number[] = [];
+  for (let i = a; i < fh; i += sh) rowsIdx.push(i);
+  const colsIdx: number[] = [];
+  for (let j = b; j < fw; j += sw) colsIdx.push(j);
+  const view = tf.reshape(f, [fh * fw, ci * co]);
+  const parts: tf.Tensor[] = [];
+  for (const i of [...rowsIdx].reverse()) for (const j of [...colsIdx].reverse()) parts.push(tf.slice(view, [i * fw + j, 0], [1, ci * co]));
+  return tf.reshape(parts.length === 1 ? parts[0] : tf.concat(parts, 0), [rowsIdx.length, colsIdx.length, ci, co]) as tf.Tensor4D;
+}
+
 /** Interleave s×s phase images P[a][b] [n,U,V,c] into [n, s·U, s·V, c] (out[s·u+a, s·v+b] = P[a][b][u,v]). */
 function interleavePhases(p: tf.Tensor4D[][], sh: number, sw: number): tf.Tensor4D {
   const [n, u, v, c] = p[0][0].shape;
@@ -191,9 +207,7 @@ function conv2dBackpropInputPhases(dy: tf.Tensor4D, filter: tf.Tensor4D, g: Conv
     const ta = Math.ceil((g.fh - a) / g.sh);
     for (let b = 0; b < g.sw; b++) {
       const tb = Math.ceil((g.fw - b) / g.sw);
-      // sub-filter W[a + sh·t, b + sw·t'] via a rank-4 strided slice of the (small) filter
-      const sub = tf.stridedSlice(filter, [a, b, 0, 0], [g.fh, g.fw, g.ci, g.co], [g.sh, g.sw, 1, 1]) as tf.Tensor4D;
-      const wf = tf.transpose(flipHW(sub), [0, 1, 3, 2]) as tf.Tensor4D; // [ta,tb,Co,Ci]
+      const wf = tf.transpose(subFilterFlipped(filter, a, b, g.sh, g.sw), [0, 1, 3, 2]) as tf.Tensor4D; // [ta,tb,Co,Ci]
       // full convolution: pad ta-1 on top; output rows U ⇒ bottom pad U - oh
       row.push(conv1(dy, wf, ta - 1, U - g.oh, tb - 1, V - g.ow, [1, 1], false));
     }
@@ -544,6 +558,24 @@ export function registerWasmTrainingKernels(): string[] {
     if (tf.getKernel(k.kernelName, BACKEND) != null) tf.unregisterKernel(k.kernelName, BACKEND);
     tf.registerKernel(k);
     names.push(k.kernelName);
+  }
+  // Identity: wasm's copies the data; tfjs clones every tensor it saves for the backward pass through Identity
+  // (hundreds of full-size copies per step). Tensor data is immutable, so share it as the cpu backend does.
+  const origIdentity = tf.getKernel('Identity', BACKEND);
+  if (origIdentity != null) {
+    tf.unregisterKernel('Identity', BACKEND);
+    tf.registerKernel({
+      kernelName: 'Identity',
+      backendName: BACKEND,
+      setupFunc: origIdentity.setupFunc,
+      kernelFunc: ((args: KernelArgs) => {
+        const x = args.inputs.x as tf.TensorInfo;
+        if (x.dtype === 'string') return (origIdentity.kernelFunc as unknown as (a: KernelArgs) => tf.TensorInfo)(args);
+        (args.backend as { incRef(id: unknown): void }).incRef(x.dataId);
+        return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+      }) as unknown as tf.KernelFunc,
+    });
+    names.push('Identity');
   }
   for (const name of ['Sum', 'Mean'] as const) {
     const orig = tf.getKernel(name, BACKEND);

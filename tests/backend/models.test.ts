@@ -157,8 +157,12 @@ describe('no tensor leaks on wasm', () => {
     const losses: number[] = [];
     for (let i = 0; i < 3; i++) losses.push(step()); // optimizer slots are created lazily in the first steps
     const before = tf.memory().numTensors;
+    const bytesBefore = tf.memory().numBytes;
+    const idsBefore = tf.backend().numDataIds(); // wasm's own buffers (shared by Identity, freed by refcount)
     for (let i = 0; i < 50; i++) losses.push(step());
     expect(tf.memory().numTensors).toBe(before);
+    expect(tf.memory().numBytes).toBe(bytesBefore);
+    expect(tf.backend().numDataIds()).toBe(idsBefore);
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(losses[losses.length - 1]).toBeLessThan(losses[0]);
     tf.dispose([xb, yb]);
