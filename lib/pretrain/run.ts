@@ -103,7 +103,44 @@ function defaultViews(cfg: PretrainConfig): ViewFn {
   return (x, rng) => simclrViews(x, rng, vc);
 }
 
+/** One trainer per checkpoint folder: a lock file holding the pid; a lock left by a dead process is taken over. */
+function acquireLock(dir: string): () => void {
+  const lock = path.join(dir, 'lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(fs.readFileSync(lock, 'utf8'));
+      let alive = false;
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch {
+        alive = false;
+      }
+      if (alive) throw new Error(`${dir}: being trained by process ${pid} (lock file ${lock}); wait for it or stop it`);
+      fs.rmSync(lock, { force: true });
+    }
+  }
+  throw new Error(`${dir}: could not take the lock`);
+}
+
 export async function runPretraining(cfg: PretrainConfig, o: RunOptions = {}): Promise<RunResult> {
+  const hash = pretrainHash(cfg);
+  const dir0 = checkpointDir(hash, o.root ?? CHECKPOINTS_DIR);
+  if (fs.existsSync(path.join(dir0, 'done.json'))) return runLocked(cfg, o);
+  fs.mkdirSync(dir0, { recursive: true });
+  const release = acquireLock(dir0);
+  try {
+    return await runLocked(cfg, o);
+  } finally {
+    release();
+  }
+}
+
+async function runLocked(cfg: PretrainConfig, o: RunOptions): Promise<RunResult> {
   const hash = pretrainHash(cfg);
   const dir = checkpointDir(hash, o.root ?? CHECKPOINTS_DIR);
   const donePath = path.join(dir, 'done.json');

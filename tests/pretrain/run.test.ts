@@ -62,6 +62,19 @@ describe('runPretraining', () => {
     });
   }
 
+  it('a second trainer of the same config is refused while the first holds the lock', async () => {
+    const root = tmp();
+    const cfg = base('tl');
+    const dir = path.join(root, (await import('../../lib/pretrain/config')).pretrainHash(cfg));
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'lock'), String(process.ppid)); // a live process (our parent)
+    await expect(runPretraining(cfg, { data: syntheticSet(40, 16), root, quiet: true })).rejects.toThrow(/being trained by process/);
+    fs.writeFileSync(path.join(dir, 'lock'), '999999999'); // stale: no such process → taken over
+    const r = await runPretraining(cfg, { data: syntheticSet(40, 16), root, quiet: true });
+    expect(fs.existsSync(path.join(dir, 'lock'))).toBe(false);
+    expect(r.finished).toBe(true);
+  });
+
   it('a non-finite loss stops the run with a clear message', async () => {
     const cfg = { ...base('tl'), optimizer: { ...base('tl').optimizer, lr: 1e30, warmupEpochs: 0 }, epochs: 2 };
     await expect(runPretraining(cfg, { data: syntheticSet(40, 16), root: tmp(), quiet: true })).rejects.toThrow(NonFiniteLossError);
