@@ -46,9 +46,15 @@ export const GRIDS: Record<ProfileName, GridSpec> = {
     conditions: ['baseline', 'augment', 'downsample', 'double-ft'],
     seeds: [0, 1, 2],
     size: 32,
-    train: { epochs: 15, batchSize: 64, lr: 1e-3, schedule: { kind: 'cosine', warmupEpochs: 1 }, freeze: 'all', patience: 4, dropout: 0.3, bnMomentum: 0.9 },
-    stage1: { epochs: 10, batchSize: 64, lr: 1e-3, schedule: { kind: 'cosine', warmupEpochs: 1 }, freeze: 'all', patience: 3, dropout: 0.3, bnMomentum: 0.9 },
-    note: 'cpu: 11 medical sets × TL/SSL × 4 conditions (double-FT only where a pair exists) × 3 seeds, 32 px, ≤15 epochs',
+    // Sizing, measured 2026-11-25 with wasm (1 thread) on the shared 2-core machine at load average 9-12 (our
+    // process got ~40 % of a core): one epoch over every set's full train split takes 137 s (TL, tiny-xception)
+    // + 202 s (SSL, tiny-resnet10-w8) at 32 px, 65-300 img/s. Per seed at the 10-epoch cap: baseline + augment
+    // (~1.2×) + down-sampling (~0.3×) ≈ 339 s × 10 × 2.5 = 8.5e3 s, double-FT targets ≈ 340 s, stage 1 ≈ 1.1e3 s:
+    // ≈ 2.7 h per seed at that load, ≈ 8 h for 3 seeds; early stopping and an idle machine (≈ 2.5× faster)
+    // bring it to roughly 2-3 h. Split across machines with --shard i/n.
+    train: { epochs: 10, batchSize: 64, lr: 1e-3, schedule: { kind: 'cosine', warmupEpochs: 1 }, freeze: 'all', patience: 3, dropout: 0.3, bnMomentum: 0.9 },
+    stage1: { epochs: 6, batchSize: 64, lr: 1e-3, schedule: { kind: 'cosine', warmupEpochs: 1 }, freeze: 'all', patience: 2, dropout: 0.3, bnMomentum: 0.9 },
+    note: 'cpu: 11 medical sets × TL/SSL × 4 conditions (double-FT only where a pair exists) × 3 seeds = 222 runs, 32 px, ≤10 epochs',
   },
   gpu: {
     profile: 'gpu',
@@ -56,7 +62,7 @@ export const GRIDS: Record<ProfileName, GridSpec> = {
     arms: ['tl', 'ssl'],
     conditions: ['baseline', 'augment', 'downsample', 'oversample', 'class-weights', 'double-ft'],
     seeds: [0, 1, 2, 3, 4],
-    size: 224,
+    size: 128, // default only: the pre-trained backbone's input size is used (lib/pretrain gpu profile: 128)
     train: { epochs: 50, batchSize: 32, lr: 1e-4, schedule: { kind: 'cosine', warmupEpochs: 2 }, freeze: 'all', patience: 8, dropout: 0.5 },
     stage1: { epochs: 30, batchSize: 32, lr: 1e-4, schedule: { kind: 'cosine', warmupEpochs: 2 }, freeze: 'all', patience: 6, dropout: 0.5 },
     note: 'gpu: paper scale, 11 sets × TL/SSL × 6 conditions × 5 seeds, backbone input size, ≤50 epochs',

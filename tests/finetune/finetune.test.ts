@@ -1,5 +1,6 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../lib/backend/select-backend';
 import { finetune, evaluate } from '../../lib/finetune/finetune';
 import { flatLayers } from '../../lib/finetune/freeze';
 import type { TrainSettings } from '../../lib/finetune/run-record';
@@ -8,7 +9,7 @@ import { shapesSet, tinyBackbone } from './fixtures';
 const base: TrainSettings = { epochs: 3, batchSize: 16, lr: 0.01, schedule: { kind: 'cosine' }, freeze: 'all', patience: 5, dropout: 0 };
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await selectBackend({ quiet: true });
 });
 
 function bnStats(model: tf.LayersModel): Map<string, Float32Array[]> {

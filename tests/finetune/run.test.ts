@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../lib/backend/select-backend';
 import { runOne, type RunDeps } from '../../lib/finetune/run';
 import { loadRuns, runPath, type RunConfig, type TrainSettings } from '../../lib/finetune/run-record';
 import { OverlapError } from '../../lib/finetune/pairs';
@@ -10,7 +11,7 @@ import type { FinetuneData } from '../../lib/finetune/finetune';
 import { shapesSet, tinyBackbone } from './fixtures';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await selectBackend({ quiet: true });
 });
 
 const train: TrainSettings = { epochs: 1, batchSize: 16, lr: 0.01, schedule: { kind: 'constant' }, freeze: 'all', patience: 2, dropout: 0 };
@@ -47,7 +48,7 @@ describe('run records', () => {
     expect(r.configHash).toMatch(/^[0-9a-f]{16}$/);
     expect(r.dataset.sha256).toBe('synthetic');
     expect(r.dataset.splitHash).toMatch(/^[0-9a-f]{16}$/);
-    expect(r.backend).toBe('cpu');
+    expect(r.backend).toBe(tf.getBackend());
     expect(r.gitCommit).toMatch(/^([0-9a-f]{40}|unknown)$/);
     expect(r.stages).toHaveLength(1);
     expect(r.stages[0].epochs[0]).toHaveProperty('valLoss');
