@@ -1,4 +1,4 @@
-// npm run reproduce [-- --profile smoke|cpu|gpu] [--only 01,03] [--no-build] [--keep-going] [--cell-timeout S]
+// npm run reproduce [-- --profile smoke|cpu|gpu] [--only 01,03] [--jobs 2] [--no-build] [--keep-going] [--cell-timeout S]
 //                   [--no-stages] [--build-only: only regenerate the .ipynb files from their .ts sources]
 //
 // First runs the pipeline stages whose scripts exist (each is a cache hit when its results are already there):
@@ -14,7 +14,7 @@ import { spawnSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildNotebook, firstFailure, parsePercent, type Notebook } from '../lib/report/ipynb';
+import { buildNotebook, cellSources, firstFailure, parsePercent, type Notebook } from '../lib/report/ipynb';
 import { gitCommit } from '../lib/report/provenance';
 import { writeFileAtomic, writeJsonAtomic } from '../lib/util/atomic';
 import { PAPER_DIR, ROOT } from '../lib/util/paths';
@@ -33,6 +33,10 @@ src, out, cwd, timeout = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 nb = nbformat.read(src, as_version=4)
 client = NotebookClient(nb, timeout=None if timeout <= 0 else timeout, kernel_name='tslab',
                         resources={'metadata': {'path': cwd}}, record_timing=False)
+def on_error(cell, cell_index, execute_reply):
+    # tslab may report a runtime error only on stderr, without an 'error' output: remember which cell failed
+    nb.metadata['medssl_failed_cell'] = cell_index
+client.on_cell_error = on_error
 status = 0
 try:
     client.execute()
@@ -89,13 +93,14 @@ function tidy(nb: Notebook): Notebook {
   return nb;
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> {
+/** Run a command; its stderr is captured (and echoed live when `echo`). */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, echo = true): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'inherit', 'pipe'] });
+    const child = spawn(cmd, args, { env, stdio: ['ignore', echo ? 'inherit' : 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
-      process.stderr.write(d);
+      if (echo) process.stderr.write(d);
     });
     child.on('close', (code) => resolve({ code: code ?? 1, stderr }));
   });
@@ -107,14 +112,19 @@ async function main(): Promise<number> {
   const cellTimeout = Number(arg('--cell-timeout') ?? (profile === 'smoke' ? 600 : profile === 'cpu' ? 6 * 3600 : 0));
   const build = !flag('--no-build');
   if (flag('--build-only')) {
+    // Only notebooks whose cells changed are rewritten (without outputs); the others keep their outputs.
     for (const name of notebookSources()) {
       const src = path.join(NB_DIR, `${name}.ts`);
-      writeFileAtomic(path.join(NB_DIR, `${name}.ipynb`), JSON.stringify(buildNotebook(name, parsePercent(fs.readFileSync(src, 'utf8'), src)), null, 1) + '\n');
+      const out = path.join(NB_DIR, `${name}.ipynb`);
+      const built = buildNotebook(name, parsePercent(fs.readFileSync(src, 'utf8'), src));
+      if (fs.existsSync(out) && JSON.stringify(cellSources(JSON.parse(fs.readFileSync(out, 'utf8')))) === JSON.stringify(cellSources(built))) continue;
+      writeFileAtomic(out, JSON.stringify(built, null, 1) + '\n');
       console.log(`[reproduce] built notebooks/${name}.ipynb (no outputs)`);
     }
     return 0;
   }
   const keepGoing = flag('--keep-going');
+  const jobs = Number(arg('--jobs') ?? 2);
   checkTools();
 
   const names = notebookSources().filter((n) => !only || only.some((o) => n.startsWith(o)));
@@ -139,7 +149,7 @@ async function main(): Promise<number> {
     const script = (n: string) => path.join(ROOT, 'scripts', `${n}.ts`);
     const stages: [string, string[], string?][] = [
       ['pretrain', ['--profile', profile]],
-      ['grid', ['--profile', profile, '--export'], 'pretrain'],
+      ['grid', ['--profile', profile, '--export']],
     ];
     for (const [name, args, needs] of stages) {
       if (!fs.existsSync(script(name))) {
@@ -163,7 +173,7 @@ async function main(): Promise<number> {
     }
   }
 
-  for (const name of names) {
+  const runNotebook = async (name: string): Promise<boolean> => {
     const ipynb = path.join(NB_DIR, `${name}.ipynb`);
     const tmpIn = path.join(NB_DIR, `.${name}.in.${process.pid}.tmp`);
     const tmpOut = path.join(NB_DIR, `.${name}.out.${process.pid}.tmp`);
@@ -177,7 +187,7 @@ async function main(): Promise<number> {
     writeFileAtomic(tmpIn, JSON.stringify(input, null, 1) + '\n');
     const t0 = Date.now();
     console.log(`[reproduce] ${name} …`);
-    const res = await run(PYTHON, ['-c', EXECUTOR, tmpIn, tmpOut, NB_DIR, String(cellTimeout)], env);
+    const res = await run(PYTHON, ['-c', EXECUTOR, tmpIn, tmpOut, NB_DIR, String(cellTimeout)], env, false);
     const seconds = (Date.now() - t0) / 1000;
     fs.rmSync(tmpIn, { force: true });
     const executed: Notebook | null = fs.existsSync(tmpOut) ? tidy(JSON.parse(fs.readFileSync(tmpOut, 'utf8'))) : null;
@@ -186,10 +196,12 @@ async function main(): Promise<number> {
       fs.rmSync(tmpOut, { force: true });
       console.log(`[reproduce] ${name} ok in ${fmtTime(seconds)}`);
       log.push({ notebook: name, ok: true, seconds });
-      continue;
+      return true;
     }
     failed++;
-    const failure = executed ? firstFailure(executed) : null;
+    const failedAt = executed?.metadata.medssl_failed_cell as number | undefined;
+    if (executed) delete executed.metadata.medssl_failed_cell;
+    const failure = executed ? firstFailure(executed, failedAt) : null;
     const kept = path.join(os.tmpdir(), `medssl-${name}.failed.ipynb`);
     if (executed) fs.writeFileSync(kept, JSON.stringify(executed, null, 1));
     fs.rmSync(tmpOut, { force: true });
@@ -203,8 +215,20 @@ async function main(): Promise<number> {
     if (executed) lines.push(`(partial executed notebook: ${kept}; ${path.relative(ROOT, ipynb)} left as it was)`);
     console.error(lines.join('\n'));
     log.push({ notebook: name, ok: false, seconds, error: failure ? failure.stderr.trim().split('\n')[0] : `exit ${res.code}` });
-    if (!keepGoing) break;
-  }
+    return false;
+  };
+
+  // Notebooks only read what the stages wrote, so they can run side by side: most of a smoke notebook's time is
+  // tslab starting and type-checking its imports on one core.
+  const queue = [...names];
+  let stop = false;
+  const worker = async () => {
+    while (!stop && queue.length) {
+      const ok = await runNotebook(queue.shift()!);
+      if (!ok && !keepGoing) stop = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
 
   return finish(profile, log, names.length, started, failed);
 }

@@ -358,3 +358,13 @@ export function conditionGains(records: RunRecord[], condition: string, opts: { 
   }
   return rows;
 }
+
+/** 0.8123 → "81.2%" */
+export const fmtPct = (x: number, d = 1) => (Number.isFinite(x) ? `${(100 * x).toFixed(d)}%` : 'n/a');
+/** 0.031 → "+3.1" (percentage points) */
+export const fmtPts = (x: number, d = 1) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(d)}` : 'n/a');
+/** "81.2% [78.0, 84.1]" */
+export const fmtAccCI = (s: Pick<ArmSummary, 'accuracy' | 'lo' | 'hi'>) => `${fmtPct(s.accuracy)} [${(100 * s.lo).toFixed(1)}, ${(100 * s.hi).toFixed(1)}]`;
+/** "+3.1 [−0.5, +6.8]" */
+export const fmtDiffCI = (d: Pick<PairedDiff, 'diff' | 'lo' | 'hi'>) => `${fmtPts(d.diff)} [${fmtPts(d.lo)}, ${fmtPts(d.hi)}]`;
+export const fmtP = (p: number) => (!Number.isFinite(p) ? 'n/a' : p < 0.001 ? '<0.001' : p.toFixed(3));

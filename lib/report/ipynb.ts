@@ -130,15 +130,19 @@ export interface CellFailure {
   error: string; // ename: evalue + traceback, when present
 }
 
-/** First code cell with an error output, with its source and stderr (tslab's errors live in stderr). */
-export function firstFailure(nb: Notebook): CellFailure | null {
+/**
+ * First code cell with an error output, with its source and stderr (tslab's errors live in stderr). tslab
+ * sometimes reports a runtime error without an `error` output; `failedIndex` (the cell the executor saw fail)
+ * covers that case.
+ */
+export function firstFailure(nb: Notebook, failedIndex?: number): CellFailure | null {
   let codeIndex = 0;
   for (let i = 0; i < nb.cells.length; i++) {
     const c = nb.cells[i];
     if (c.cell_type !== 'code') continue;
     codeIndex++;
     const outs = c.outputs ?? [];
-    const err = outs.find((o) => o.output_type === 'error');
+    const err = outs.find((o) => o.output_type === 'error') ?? (i === failedIndex ? ({ output_type: 'error', ename: 'Error', evalue: '' } as NbOutput) : undefined);
     if (!err) continue;
     const stderr = outs
       .filter((o) => o.output_type === 'stream' && o.name === 'stderr')

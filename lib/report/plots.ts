@@ -37,7 +37,7 @@ export function trainingCurves(series: CurveSeries[], opts: { metric?: string; t
       title: { text: opts.title ?? `Training curves (${metric})` },
       xaxis: { title: { text: 'epoch' }, zeroline: false },
       yaxis: { title: { text: metric }, type: opts.logY ? 'log' : 'linear' },
-      legend: { orientation: 'h', y: 1.1 },
+      legend: { orientation: 'h', y: 1.02, yanchor: 'bottom', x: 1, xanchor: 'right' },
     },
   };
 }
@@ -84,7 +84,7 @@ export function groupedBarsCI(
       title: { text: opts.title ?? '' },
       barmode: 'group',
       yaxis: { title: { text: opts.yTitle ?? '' }, ...(opts.yRange ? { range: opts.yRange } : {}) },
-      legend: { orientation: 'h', y: 1.1 },
+      legend: { orientation: 'h', y: 1.02, yanchor: 'bottom', x: 1, xanchor: 'right' },
     },
   };
 }
@@ -161,7 +161,8 @@ export function imageGrid(cells: (RgbImage | null)[][], opts: { rowTitles?: stri
   const nc = Math.max(...cells.map((r) => r.length));
   const gap = opts.gap ?? 0.02;
   const data: Record<string, unknown>[] = [];
-  const layout: Record<string, any> = { title: { text: opts.title ?? '' }, showlegend: false, annotations: [] };
+  const longest = Math.max(0, ...(opts.rowTitles ?? []).flatMap((t) => t.split('<br>').map((l) => l.length)));
+  const layout: Record<string, any> = { title: { text: opts.title ?? '' }, showlegend: false, annotations: [], margin: { l: Math.max(40, 12 + 6 * longest), t: 80 } };
   const w = (1 - gap * (nc - 1)) / nc;
   const h = (1 - gap * (nr - 1)) / nr;
   let k = 0;
@@ -181,7 +182,8 @@ export function imageGrid(cells: (RgbImage | null)[][], opts: { rowTitles?: stri
     }
     if (opts.rowTitles?.[r]) {
       const y1 = 1 - r * (h + gap);
-      layout.annotations.push({ text: opts.rowTitles[r], xref: 'paper', yref: 'paper', x: 0, xanchor: 'right', xshift: -6, y: y1 - h / 2, showarrow: false, textangle: -90, font: { size: 11 } });
+      // Horizontal, right-aligned against the grid: leave room with layout.margin.l (multi-line titles use <br>).
+      layout.annotations.push({ text: opts.rowTitles[r], xref: 'paper', yref: 'paper', x: 0, xanchor: 'right', xshift: -8, y: y1 - h / 2, showarrow: false, align: 'right', font: { size: 10 } });
     }
   }
   return { data, layout };
@@ -244,7 +246,7 @@ export function gainVsSize(points: GainPoint[], opts: { title?: string; yTitle?:
       xaxis: { type: 'log', title: { text: 'training images' } },
       yaxis: { title: { text: opts.yTitle ?? 'gain (points)' }, zeroline: true, zerolinecolor: '#999' },
       shapes: [{ type: 'line', xref: 'paper', x0: 0, x1: 1, y0: 0, y1: 0, line: { color: '#999', dash: 'dot' } }],
-      legend: { orientation: 'h', y: 1.1 },
+      legend: { orientation: 'h', y: 1.02, yanchor: 'bottom', x: 1, xanchor: 'right' },
     },
   };
 }

@@ -29,6 +29,7 @@ export const SMALL_SET = 1000;
 /** Pre-training records (paper/pretrain/*.json, written by `npm run pretrain`): the fields we read. */
 export interface PretrainSummary {
   method: string; // 'tl' | 'ssl'
+  arch?: string; // architecture family ('xception' | 'resnet'), when recorded
   variant: string;
   inputSize: number;
   source: string;
@@ -37,6 +38,13 @@ export interface PretrainSummary {
   trainSeconds: number;
   profile?: string;
   file: string;
+  hash?: string;
+  description?: string;
+  history?: { epoch: number; loss: number; imgPerSec?: number; seconds?: number }[];
+  finalLoss?: number;
+  imgPerSec?: number[];
+  /** frozen-feature probes on the source's held-out split, when the pre-training run recorded them */
+  probe?: { knnTop1: number; linearTop1: number };
 }
 
 export function loadPretrainSummaries(dir = path.join(PAPER_DIR, 'pretrain')): PretrainSummary[] {
@@ -49,12 +57,13 @@ export function loadPretrainSummaries(dir = path.join(PAPER_DIR, 'pretrain')): P
     } catch {
       continue;
     }
-    const list: any[] = Array.isArray(j) ? j : Array.isArray(j.records) ? j.records : [j];
+    const list: any[] = Array.isArray(j) ? j : Array.isArray(j.runs) ? j.runs : Array.isArray(j.records) ? j.records : [j];
     for (const r of list) {
       const c = r?.config;
       if (!c?.method || typeof r.trainSeconds !== 'number') continue;
       out.push({
         method: c.method,
+        arch: r.arch,
         variant: c.variant,
         inputSize: c.inputSize,
         source: c.source?.dataset ?? '?',
@@ -63,6 +72,12 @@ export function loadPretrainSummaries(dir = path.join(PAPER_DIR, 'pretrain')): P
         trainSeconds: r.trainSeconds,
         profile: r.profile ?? j.profile,
         file: f,
+        hash: r.hash,
+        description: r.description,
+        history: Array.isArray(r.history) ? r.history : undefined,
+        finalLoss: typeof r.finalLoss === 'number' ? r.finalLoss : undefined,
+        imgPerSec: Array.isArray(r.imgPerSec) ? r.imgPerSec : undefined,
+        probe: r.probe && typeof r.probe.knnTop1 === 'number' ? { knnTop1: r.probe.knnTop1, linearTop1: r.probe.linearTop1 } : undefined,
       });
     }
   }
@@ -161,10 +176,13 @@ export function evaluateClaims(inp: ReproductionInput, prov: Provenance): Reprod
   ];
 
   // C6: cost. Pre-training seconds SSL / TL from paper/pretrain, fine-tuning seconds from the run records.
-  const secs = (m: string) => inp.pretrain.filter((p) => p.method === m && (!p.profile || p.profile === inp.profile)).map((p) => p.trainSeconds);
+  // Same architecture on both sides isolates the method's cost; without such pairs, fall back to all runs.
+  const pre = inp.pretrain.filter((p) => !p.profile || p.profile === inp.profile);
+  const secs = (m: string, arch?: string) => pre.filter((p) => p.method === m && (arch === undefined || p.arch === arch)).map((p) => p.trainSeconds);
+  const archs = [...new Set(pre.map((p) => p.arch).filter((a): a is string => !!a))].filter((a) => secs('tl', a).length && secs('ssl', a).length);
   const tl = secs('tl');
   const ssl = secs('ssl');
-  const ratio = tl.length && ssl.length ? avg(ssl) / avg(tl) : NaN;
+  const ratio = archs.length ? avg(archs.map((a) => avg(secs('ssl', a)) / avg(secs('tl', a)))) : tl.length && ssl.length ? avg(ssl) / avg(tl) : NaN;
   const summaries = summarizeAll(R, opts);
   const ftT = (arm: string) => avg(summaries.filter((s) => s.arm === arm && s.condition === 'baseline').map((s) => s.trainSeconds));
   const ftRatio = ftT('ssl') / ftT('tl');
@@ -173,7 +191,7 @@ export function evaluateClaims(inp: ReproductionInput, prov: Provenance): Reprod
     id: 'C6',
     claim: 'SSL takes 2–3× the training time of TL',
     paper: '2–3×',
-    ours: `pre-training SSL/TL = ${Number.isFinite(ratio) ? ratio.toFixed(2) + '×' : 'n/a'} (${ssl.length} SSL, ${tl.length} TL runs); fine-tuning SSL/TL = ${Number.isFinite(ftRatio) ? ftRatio.toFixed(2) + '×' : 'n/a'}`,
+    ours: `pre-training SSL/TL = ${Number.isFinite(ratio) ? ratio.toFixed(2) + '×' : 'n/a'} (${archs.length ? `same architecture: ${archs.join(', ')}` : `${ssl.length} SSL, ${tl.length} TL runs`}); fine-tuning SSL/TL = ${Number.isFinite(ftRatio) ? ftRatio.toFixed(2) + '×' : 'n/a'}`,
     test: 'ratio of measured seconds on one machine (no CI: one pre-training run per arm); supported if within 1.6–3.6×, contradicted if < 1.25× or > 5×',
     p: NaN,
     pHolm: NaN,
@@ -246,6 +264,9 @@ function renderMarkdown(rep: Reproduction, inp: ReproductionInput, prov: Provena
     '',
     `<sub>${provenanceLine(prov)}</sub>`,
     '',
+    ...(inp.profile === 'smoke'
+      ? ['> **Smoke profile.** Tiny networks, two epochs, class-stratified subsets of two datasets: this report proves the pipeline runs end to end (CI). Its verdicts say nothing about the paper; quote the `cpu` or `gpu` profile\'s report.', '']
+      : []),
     '## Claims',
     '',
     'Verdict rule: *supported* when the 95% CI of the effect lies on the claimed side of zero and the Holm-adjusted p < 0.05; *contradicted* when both point the other way; otherwise *inconclusive* (too few runs, or an effect smaller than the noise). Effects are accuracy differences in percentage points, averaged over datasets (each dataset averaged over its seeds).',
@@ -269,14 +290,25 @@ function renderMarkdown(rep: Reproduction, inp: ReproductionInput, prov: Provena
   ].join('\n');
 }
 
-/** Evaluate and write paper/REPRODUCTION.md and paper/tables/09-claims.{csv,md}. */
+const RANK: Record<string, number> = { smoke: 0, cpu: 1, gpu: 2 };
+
+/** The report file(s) a profile writes: always REPRODUCTION-<profile>.md, and REPRODUCTION.md unless a larger
+ * profile's report already exists (so a local smoke run never overwrites the cpu or gpu report). */
+export function reportFiles(profile: string, dir = PAPER_DIR): string[] {
+  const own = path.join(dir, `REPRODUCTION-${profile}.md`);
+  const higher = Object.keys(RANK).filter((p) => RANK[p] > (RANK[profile] ?? -1));
+  const shadowed = higher.some((p) => fs.existsSync(path.join(dir, `REPRODUCTION-${p}.md`)));
+  return shadowed ? [own] : [own, path.join(dir, 'REPRODUCTION.md')];
+}
+
+/** Evaluate and write paper/REPRODUCTION[-<profile>].md and paper/tables/09-claims-<profile>.{csv,md}. */
 export function writeReproduction(inp: ReproductionInput, opts: { dir?: string; provenance?: Partial<Provenance> } = {}): Reproduction {
   const prov = provenance({ profile: inp.profile, seeds: [...new Set(inp.records.map((r) => r.config.seed))], backend: inp.records[0]?.backend, ...opts.provenance });
   const rep = evaluateClaims(inp, prov);
   const dir = opts.dir ?? PAPER_DIR;
-  writeFileAtomic(path.join(dir, 'REPRODUCTION.md'), rep.markdown);
+  for (const f of reportFiles(inp.profile, dir)) writeFileAtomic(f, rep.markdown);
   writeTable(
-    '09-claims',
+    `09-claims-${inp.profile}`,
     rep.claims.map((c) => ({
       id: c.id,
       claim: c.claim,

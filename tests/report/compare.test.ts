@@ -104,6 +104,16 @@ describe('reproduction report', () => {
     expect(c1.detail!.diff).toBeCloseTo(40 / 120, 10);
   });
 
+  it('a smoke report never replaces a cpu one', async () => {
+    const { reportFiles } = await import('../../lib/report/reproduction');
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-rf-'));
+    expect(reportFiles('smoke', d).map((f) => path.basename(f))).toEqual(['REPRODUCTION-smoke.md', 'REPRODUCTION.md']);
+    fs.writeFileSync(path.join(d, 'REPRODUCTION-cpu.md'), 'x');
+    expect(reportFiles('smoke', d).map((f) => path.basename(f))).toEqual(['REPRODUCTION-smoke.md']);
+    expect(reportFiles('cpu', d).map((f) => path.basename(f))).toEqual(['REPRODUCTION-cpu.md', 'REPRODUCTION.md']);
+    fs.rmSync(d, { recursive: true, force: true });
+  });
+
   it('writes REPRODUCTION.md with the claims table, paper numbers and deviations', () => {
     writeReproduction({ records, pretrain, profile: 'test', resamples: 200 }, { dir, provenance: { commit: 'x' } });
     const md = fs.readFileSync(path.join(dir, 'REPRODUCTION.md'), 'utf8');
@@ -112,6 +122,20 @@ describe('reproduction report', () => {
     expect(md).toMatch(/\| C1 \| TL beats SSL on colour data \|.*\*\*supported\*\*/);
     expect(md).toContain('No Kvasir');
     expect(md).toContain('MobileNetV2');
-    expect(fs.existsSync(path.join(dir, 'tables', '09-claims.csv'))).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'tables', '09-claims-test.csv'))).toBe(true);
+    expect(fs.readFileSync(path.join(dir, 'REPRODUCTION-test.md'), 'utf8')).toBe(md);
+  });
+});
+
+describe('latestPerCell', () => {
+  it('keeps the newest record per cell and drops random stand-ins for TL/SSL', async () => {
+    const { latestPerCell } = await import('../../lib/report/runs');
+    const old = { ...rec('busi', 'tl', 'baseline', 0, 10, 5), finishedAt: '2026-01-01' };
+    const neu = { ...rec('busi', 'tl', 'baseline', 0, 10, 7), finishedAt: '2026-02-01' };
+    const stand = rec('busi', 'ssl', 'baseline', 0, 10, 7);
+    stand.config.backbone = 'random:tiny-resnet';
+    const r = latestPerCell([neu, old, stand]);
+    expect(r.kept).toEqual([neu]);
+    expect(r.dropped).toBe(2);
   });
 });

@@ -1,0 +1,59 @@
+// Where the notebooks get fine-tuning results: runs/<hash>.json (lib/finetune's loadRuns) on the machine that ran
+// the grid, else the compacted export paper/results/finetune-<profile>.json that `npm run grid -- --export`
+// writes, so a fresh clone can rebuild every figure without re-training.
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadRuns } from '../finetune/run-record';
+import { PAPER_DIR } from '../util/paths';
+import type { RunRecord } from './compare';
+
+export function exportFile(profile: string): string {
+  return path.join(PAPER_DIR, 'results', `finetune-${profile}.json`);
+}
+
+export interface ProfileRuns {
+  records: RunRecord[];
+  source: string; // where they came from, for the notebook to say
+}
+
+type Timed = RunRecord & { finishedAt?: string };
+
+/**
+ * Keep one record per (dataset, arm, condition, seed): the most recently finished. Runs of an older pre-trained
+ * backbone (a new pre-training changes the config hash) would otherwise be averaged with the new ones.
+ * Records made with `npm run grid -- --stand-in random` (backbone "random:…") are not TL or SSL results and are
+ * dropped for those arms.
+ */
+export function latestPerCell(records: RunRecord[]): { kept: RunRecord[]; dropped: number } {
+  const best = new Map<string, Timed>();
+  let dropped = 0;
+  for (const r of records as Timed[]) {
+    if ((r.config.arm === 'tl' || r.config.arm === 'ssl') && r.config.backbone.startsWith('random:')) {
+      dropped++;
+      continue;
+    }
+    const k = `${r.config.dataset}|${r.config.arm}|${r.config.condition}|${r.config.seed}`;
+    const cur = best.get(k);
+    if (!cur || (r.finishedAt ?? '') > (cur.finishedAt ?? '')) {
+      if (cur) dropped++;
+      best.set(k, r);
+    } else dropped++;
+  }
+  return { kept: [...best.values()], dropped };
+}
+
+/** All fine-tuning records of a profile: runs/ first, the exported file otherwise (see latestPerCell). */
+export function loadProfileRuns(profile: string): ProfileRuns {
+  const live = loadRuns({ profile }) as unknown as RunRecord[];
+  let recs: RunRecord[] = live;
+  let where = 'runs/';
+  if (live.length === 0) {
+    const file = exportFile(profile);
+    if (!fs.existsSync(file)) return { records: [], source: 'none' };
+    const j = JSON.parse(fs.readFileSync(file, 'utf8')) as { runs?: RunRecord[] };
+    recs = (j.runs ?? []).filter((r) => r.config.profile === profile);
+    where = path.relative(path.dirname(PAPER_DIR), file);
+  }
+  const { kept, dropped } = latestPerCell(recs);
+  return { records: kept, source: `${where} (${kept.length} records${dropped ? `; ${dropped} older or stand-in records ignored` : ''})` };
+}

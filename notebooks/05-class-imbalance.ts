@@ -1,0 +1,162 @@
+// %% [markdown]
+// # 05 · Class imbalance: down-sampling, over-sampling, class weights
+//
+// **What the paper claims.** The paper balances classes by **down-sampling** the larger classes, and reports that
+// this hurts datasets with fewer than about 1000 images: throwing away images costs more than the imbalance did.
+//
+// **What we run.** Against the baseline (no re-balancing), three treatments from `lib/finetune/sampling.ts`:
+// `downsample` (every class cut to the smallest), `oversample` (small classes repeated up to the largest) and
+// `class-weights` (loss weighted by inverse class frequency, no images added or dropped). Which of them a profile
+// runs is set in `lib/finetune/grid.ts` (the CPU profiles run down-sampling, the paper's choice; the gpu profile
+// runs all three). Accuracy rewards predicting the majority class, so we also report balanced accuracy.
+
+// %% [markdown]
+// ## Setup and knobs
+
+// %%
+import { profileName } from '../lib/util/profile';
+import { loadProfileRuns } from '../lib/report/runs';
+import { armLabel, conditionGains, fmtAccCI, fmtDiffCI, fmtP, fmtPts, pairRuns, pairedDiff, interactionUnits, unitDiff, type RunRecord } from '../lib/report/compare';
+import { renderFigure } from '../lib/report/figures';
+import { gainVsSize, groupedBarsCI, trainingCurves } from '../lib/report/plots';
+import { writeTable } from '../lib/report/tables';
+import { showFigure, showMarkdown, showTable } from '../lib/report/notebook';
+import { GRIDS } from '../lib/finetune/grid';
+
+const PROFILE = profileName();
+const CONDITIONS = ['downsample', 'oversample', 'class-weights']; // compared with 'baseline', each on its own
+const SMALL_SET = 1000; // "small" = fewer training images than this (the paper's threshold)
+const KNOBS = {
+  smoke: { resamples: 500 },
+  cpu: { resamples: 2000 },
+  gpu: { resamples: 5000 },
+}[PROFILE];
+const BOOTSTRAP_SEED = 0;
+const opts = { seed: BOOTSTRAP_SEED, resamples: KNOBS.resamples };
+console.log({ PROFILE, CONDITIONS, SMALL_SET, ...KNOBS, BOOTSTRAP_SEED });
+
+// %% [markdown]
+// ## The runs
+// Records of this profile for the baseline and the balancing treatments.
+
+// %%
+const grid = GRIDS[PROFILE];
+console.log(grid.note);
+const loaded = loadProfileRuns(PROFILE); // (no destructuring: tslab does not carry destructured names to later cells)
+const allRuns = loaded.records;
+const present = CONDITIONS.filter((c) => allRuns.some((r) => r.config.condition === c));
+console.log(`records: ${loaded.source}; conditions with runs: ${present.join(', ') || 'none'}`);
+const missing = CONDITIONS.filter((c) => !present.includes(c));
+if (missing.length) console.log(`not in the ${PROFILE} grid (or not run yet): ${missing.join(', ')}. \`npm run grid -- --profile ${PROFILE}\` runs what the grid lists; the gpu profile lists all conditions.`);
+
+// %%
+const trainCounts = CONDITIONS.flatMap((c) => allRuns.filter((r) => r.config.condition === c && r.config.seed === Math.min(...allRuns.map((x) => x.config.seed))).map((r) => ({ condition: c, dataset: r.config.dataset, arm: armLabel(r.config.arm), 'train per class (after balancing)': r.stages[r.stages.length - 1].trainCounts.join(' / ') })));
+if (trainCounts.length) showTable(writeTable(`05-train-counts-${PROFILE}`, trainCounts, { title: 'What each treatment trains on (lowest seed)' }));
+
+// %% [markdown]
+// ## Gain over the baseline, per dataset and arm
+// Gain = accuracy with the treatment − accuracy at baseline, same arm, same seed, same test images
+// (percentage points, 95% paired bootstrap CI).
+
+// %%
+const gains = CONDITIONS.flatMap((c) => conditionGains(allRuns, c, opts).map((g) => ({ condition: c, ...g })));
+if (gains.length > 0) {
+  showTable(
+    writeTable(
+      `05-gains-${PROFILE}`,
+      gains
+        .sort((a, b) => a.condition.localeCompare(b.condition) || a.trainImages - b.trainImages || a.arm.localeCompare(b.arm))
+        .map((g) => ({
+          condition: g.condition,
+          dataset: g.dataset,
+          content: g.colour,
+          'train images': g.trainImages,
+          arm: armLabel(g.arm),
+          'baseline [95% CI]': fmtAccCI(g.base),
+          'treated [95% CI]': fmtAccCI(g.cond),
+          'gain, pts [95% CI]': fmtDiffCI(g.gain),
+          'p (bootstrap)': fmtP(g.gain.pBootstrap),
+          'p (McNemar)': fmtP(g.gain.pMcnemar),
+        })),
+      { title: `Class imbalance: gain over baseline, profile ${PROFILE}` },
+    ),
+  );
+}
+
+// %%
+for (const c of present) {
+  const gs = gains.filter((g) => g.condition === c);
+  const bars = gs.map((g) => ({ group: `${g.dataset} (${g.trainImages})`, arm: armLabel(g.arm), value: 100 * g.gain.diff, lo: 100 * g.gain.lo, hi: 100 * g.gain.hi }));
+  const fig = groupedBarsCI(bars, { title: `${c} − baseline, per dataset (training images in brackets)`, yTitle: 'gain (points)' });
+  showFigure(await renderFigure(`05-${c}-gain-${PROFILE}`, fig, { width: Math.max(600, 120 * new Set(gs.map((g) => g.dataset)).size + 200), height: 440 }));
+  const pts = gs.map((g) => ({ dataset: `${g.dataset} ${armLabel(g.arm)}`, n: g.trainImages, gain: 100 * g.gain.diff, lo: 100 * g.gain.lo, hi: 100 * g.gain.hi, colour: g.colour }));
+  showFigure(await renderFigure(`05-${c}-gain-vs-size-${PROFILE}`, gainVsSize(pts, { title: `${c} − baseline vs training-set size`, yTitle: 'gain (points)' }), { height: 420 }));
+}
+
+// %% [markdown]
+// ## Pooled: does it help, and does it help one arm more?
+// Pooled over datasets (each weighs the same), for all sets and for small ones. "TL gain − SSL gain" is the
+// interaction: per image, (TL treated − TL baseline) − (SSL treated − SSL baseline).
+
+// %%
+const smallSet = (ds: string) => (allRuns.find((r) => r.config.dataset === ds)?.dataset.counts.train ?? Infinity) < SMALL_SET;
+const armPairs = (c: string, arm: string, keep: (ds: string) => boolean) =>
+  pairRuns(allRuns.filter((r) => r.config.condition === c && r.config.arm === arm && keep(r.config.dataset)), allRuns.filter((r) => r.config.condition === 'baseline' && r.config.arm === arm && keep(r.config.dataset)));
+const pooledRows = present.flatMap((c) =>
+  ([['all sets', () => true], [`small sets (< ${SMALL_SET})`, smallSet]] as [string, (ds: string) => boolean][]).map(([label, keep]) => {
+    const tl = armPairs(c, 'tl', keep);
+    const ssl = armPairs(c, 'ssl', keep);
+    const both = pairedDiff([...tl.map((p) => ({ ...p, dataset: p.dataset + '/tl' })), ...ssl.map((p) => ({ ...p, dataset: p.dataset + '/ssl' }))], opts);
+    const inter = unitDiff(interactionUnits(tl, ssl), opts);
+    return {
+      condition: c,
+      sets: label,
+      'gain TL, pts': fmtDiffCI(pairedDiff(tl, opts)),
+      'gain SSL, pts': fmtDiffCI(pairedDiff(ssl, opts)),
+      'gain both arms, pts': fmtDiffCI(both),
+      'p (both)': fmtP(both.pBootstrap),
+      'TL gain − SSL gain': fmtDiffCI(inter),
+      'p (interaction)': fmtP(inter.pBootstrap),
+      _both: both,
+      _inter: inter,
+    };
+  }),
+);
+if (pooledRows.length) showTable(writeTable(`05-pooled-${PROFILE}`, pooledRows.map(({ _both, _inter, ...r }) => r), { title: 'Class imbalance: pooled gains' }));
+
+// %% [markdown]
+// ## Balanced accuracy
+// The same comparison on balanced accuracy (mean recall over classes), which does not reward the majority class.
+
+// %%
+const balRows = gains.map((g) => ({ condition: g.condition, dataset: g.dataset, arm: armLabel(g.arm), 'baseline bal. acc.': g.base.balancedAccuracy, 'treated bal. acc.': g.cond.balancedAccuracy, 'change, pts': fmtPts(g.cond.balancedAccuracy - g.base.balancedAccuracy) }));
+if (balRows.length) showTable(writeTable(`05-balanced-accuracy-${PROFILE}`, balRows, { title: 'Balanced accuracy (mean over seeds)' }));
+
+// %% [markdown]
+// ## What we found
+// Computed from the runs above:
+
+// %%
+showMarkdown(
+  pooledRows.length === 0
+    ? `No runs for ${CONDITIONS.join('/')} in profile \`${PROFILE}\` yet.`
+    : pooledRows
+        .map((r) => {
+          const b = r._both;
+          const verdict = b.pairs === 0 ? 'no paired runs' : b.lo > 0 ? 'helps' : b.hi < 0 ? 'hurts' : 'no clear effect';
+          return `- **${r.condition}**, ${r.sets}: ${fmtPts(b.diff)} points [${fmtPts(b.lo)}, ${fmtPts(b.hi)}] → ${verdict}; TL gain − SSL gain ${fmtPts(r._inter.diff)} [${fmtPts(r._inter.lo)}, ${fmtPts(r._inter.hi)}].`;
+        })
+        .join('\n') + `\n\nThe paper expects: down-sampling hurts the sets with fewer than ~1000 images.`,
+);
+
+// %% [markdown]
+// Down-sampling is the bluntest tool: it makes every epoch balanced by discarding data. Over-sampling and class
+// weights keep all images and shift the decision threshold instead. When accuracy drops but balanced accuracy
+// rises, the treatment traded majority-class hits for minority-class recall, which is often what a clinic wants.
+//
+// ## Exercises
+// 1. On the most imbalanced set (notebook 01: Alzheimer MRI, about 50:1), how many training images does
+//    down-sampling keep? Predict its effect before looking at the table.
+// 2. Run the `oversample` and `class-weights` conditions on a CPU profile for two sets
+//    (`npm run grid -- --profile cpu --datasets busi,isic-uda1`, after adding the conditions to the grid spec).
+// 3. Plot gain against the *smallest* class size instead of the total. Is it a better predictor of harm?
