@@ -89,7 +89,8 @@ function runTorch(threads: number, torchNets: string[]): TorchRun | { threads: n
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchRun;
 }
 
-const fmt = (v: number | undefined, d = 1) => (v == null || !Number.isFinite(v) ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(d));
+const fmt = (v: number | undefined, d = 1) =>
+  v == null || !Number.isFinite(v) ? '—' : v >= 100 ? v.toFixed(0) : v > 0 && v < 0.1 ? v.toPrecision(2) : v.toFixed(d);
 
 async function main() {
   const startedAt = new Date().toISOString();
@@ -168,8 +169,9 @@ async function main() {
     const tr = torch.find((t): t is TorchRun => !('error' in t) && t.threads === r.backend.threads);
     const tres = tr?.results.find((x) => x.net === r.job.net || x.net === tnet);
     const vsCpu = cpu ? r.trainImgS / cpu.trainImgS : undefined;
-    const vsTorch = tres ? r.trainImgS / tres.train_img_s : undefined;
-    const vsTorchCpu = tres && r.backend.threads === 1 ? r.trainImgSCpu / tres.train_img_s_cpu : undefined;
+    const vsCpuCpuTime = cpu ? r.trainImgSCpu / cpu.trainImgSCpu : undefined;
+    const vsTorch = tres && r.backend.name !== 'cpu' ? r.trainImgS / tres.train_img_s : undefined;
+    const vsTorchCpu = tres && r.backend.name !== 'cpu' && r.backend.threads === 1 ? r.trainImgSCpu / tres.train_img_s_cpu : undefined;
     rows.push({
       net: r.job.net,
       backend: r.backend.name,
@@ -183,13 +185,14 @@ async function main() {
       inferGflopS: r.inferGflopS,
       peakRssMB: r.peakRssMB,
       trainRatioToCpuBackend: vsCpu,
+      trainRatioToCpuBackendCpuTime: vsCpuCpuTime,
       trainRatioToTorch: vsTorch,
       trainRatioToTorchCpuTime: vsTorchCpu,
       params: r.backboneParams,
       torchParamsWithBnStats: tres?.params_backbone_with_bn_stats,
     });
     console.log(
-      `| ${r.job.net} | ${r.backend.name} | ${r.backend.threads} | ${r.job.batch} | ${fmt(r.trainImgS, 2)} | ${fmt(r.trainImgSCpu, 2)} | ${fmt(r.inferImgS, 2)} | ${fmt(r.trainGflopS)} | ${fmt(r.inferGflopS)} | ${fmt(r.peakRssMB, 0)} | ${vsCpu ? fmt(vsCpu) + '×' : '—'} | ${vsTorch ? vsTorch.toFixed(2) + '×' : '—'}${vsTorchCpu ? ` (cpu-time ${vsTorchCpu.toFixed(2)}×)` : ''} |`,
+      `| ${r.job.net} | ${r.backend.name} | ${r.backend.threads} | ${r.job.batch} | ${fmt(r.trainImgS, 2)} | ${fmt(r.trainImgSCpu, 2)} | ${fmt(r.inferImgS, 2)} | ${fmt(r.trainGflopS)} | ${fmt(r.inferGflopS)} | ${fmt(r.peakRssMB, 0)} | ${vsCpu ? fmt(vsCpu) + '×' : '—'}${vsCpuCpuTime ? ` (cpu-time ${fmt(vsCpuCpuTime)}×)` : ''} | ${vsTorch ? vsTorch.toFixed(2) + '×' : '—'}${vsTorchCpu ? ` (cpu-time ${vsTorchCpu.toFixed(2)}×)` : ''} |`,
     );
   }
   for (const t of torch) {
