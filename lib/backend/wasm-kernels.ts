@@ -235,8 +235,14 @@ export function conv2dBackpropFilterImpl(
     if (g.fh === 1 && g.fw === 1 && g.pt === 0 && g.pl === 0) {
       // 1×1: dW = Xsᵀ·dY over the sampled positions (transpose first: wasm's transposed matMul is not XNNPACK).
       const xs = g.sh === 1 && g.sw === 1 && g.oh === g.h && g.ow === g.w ? x : stridedWindow(x, 0, 0, g.oh, g.ow, g.sh, g.sw);
-      const x2 = tf.transpose(tf.reshape(xs, [g.n * g.oh * g.ow, g.ci]));
-      const d2 = tf.reshape(dy, [g.n * g.oh * g.ow, g.co]);
+      // XNNPACK packs the right operand as "weights" on every call: make it the narrower of the two.
+      const m = g.n * g.oh * g.ow;
+      if (g.ci < g.co) {
+        const d2T = tf.transpose(tf.reshape(dy, [m, g.co]));
+        return tf.reshape(tf.transpose(tf.matMul(d2T, tf.reshape(xs, [m, g.ci]))), [1, 1, g.ci, g.co]) as tf.Tensor4D;
+      }
+      const x2 = tf.transpose(tf.reshape(xs, [m, g.ci]));
+      const d2 = tf.reshape(dy, [m, g.co]);
       return tf.reshape(tf.matMul(x2, d2), [1, 1, g.ci, g.co]) as tf.Tensor4D;
     }
     const xt = tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D; // [Ci,H,W,N]
