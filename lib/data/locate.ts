@@ -73,6 +73,7 @@ export function cachedSha256(file: string): string {
   if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.sha256;
   const sha = sha256File(abs);
   cache[abs] = { size: st.size, mtimeMs: st.mtimeMs, sha256: sha };
+  for (const k of Object.keys(cache)) if (!fs.existsSync(k)) delete cache[k]; // forget files that are gone
   try {
     writeJsonAtomic(SHA_CACHE(), cache);
   } catch {
