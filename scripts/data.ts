@@ -2,6 +2,7 @@
 //   list                         table of every registry dataset: modality, colour, classes, split counts, found/missing
 //   show <id> [--size 64] [--per-class 8] [--split train]   montage PNG → figures/montage-<id>.png
 //   fetch <id> [--force]         download a byte-identical upstream copy into data/cache/ (sha256 checked)
+//   cache [id ...] [--sizes 32,64]  decode/resize once into data/cache/images (later loads read one file)
 //   time [id ...] [--size 64]    load time per dataset, cold (no disk/memory cache) and warm, plus batching to tensors
 //   check-splits [id ...]        re-make each split from the data and compare with the committed data/splits/<id>.json
 import fs from 'node:fs';
@@ -109,6 +110,20 @@ async function time(args: string[]): Promise<void> {
   console.log(`load average at the end (1/5/15 min): ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
 }
 
+async function cache(args: string[]): Promise<void> {
+  const ids = positional(args).length ? positional(args) : DATASET_IDS;
+  const sizes = (flag(args, 'sizes', flag(args, 'size', '64')) ?? '64').split(',').map(Number);
+  const { loadImageSet, clearImageSetCache } = await import('../lib/data/load');
+  for (const id of ids) {
+    for (const size of sizes) {
+      const t = performance.now();
+      const set = await loadImageSet(id, { size });
+      console.log(`${id} @ ${size} px: ${set.n} images ready in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      clearImageSetCache();
+    }
+  }
+}
+
 async function checkSplits(args: string[]): Promise<void> {
   const ids = positional(args).length ? positional(args) : DATASET_IDS;
   const { splitInputsOf } = await import('../lib/data/load');
@@ -125,7 +140,7 @@ async function checkSplits(args: string[]): Promise<void> {
 }
 
 const [cmd, ...rest] = process.argv.slice(2);
-const commands: Record<string, (a: string[]) => void | Promise<void>> = { list, show, fetch: fetchCmd, time, 'check-splits': checkSplits };
+const commands: Record<string, (a: string[]) => void | Promise<void>> = { list, show, fetch: fetchCmd, cache, time, 'check-splits': checkSplits };
 if (!cmd || !commands[cmd]) {
   console.error(`usage: npm run data -- <${Object.keys(commands).join('|')}> ...`);
   process.exit(cmd ? 1 : 0);
