@@ -141,17 +141,22 @@ const bench = readBench(BENCH_DIR);
 if (bench.length === 0) {
   console.log(`no benchmark results in ${BENCH_DIR}: run \`npm run bench\` to fill this section`);
 } else {
-  showTable(writeTable('00-bench', bench, { title: 'npm run bench', digits: 2 }));
+  // The columns a reader needs; everything else stays in paper/bench/bench.json.
+  const keep = ['net', 'backend', 'threads', 'batch', 'trainImgS', 'inferImgS', 'trainGflopS', 'peakRssMB', 'trainRatioToCpuBackend', 'trainRatioToTorch'];
+  const cols = keep.filter((k) => bench.some((r) => k in r));
+  const slim = cols.length >= 3 ? bench.map((r) => Object.fromEntries(cols.map((k) => [k, r[k] ?? null]))) : bench;
+  showTable(writeTable('00-bench', slim, { title: 'npm run bench (training/inference images per second; ratios to the pure-JS cpu backend and to PyTorch)', digits: 2 }));
 }
 
 // %%
-const imgPerSec = bench.filter((r) => typeof r.imgPerSec === 'number' || typeof r.img_per_s === 'number');
-if (imgPerSec.length > 0) {
-  const label = (r: BenchRow) => [r.model ?? r.net ?? r.arch, r.backend, r.mode ?? r.phase].filter((x) => x != null).join(' · ');
+const speed = (r: BenchRow) => Number(r.trainImgS ?? r.imgPerSec ?? r.img_per_s);
+const trainRows = bench.filter((r) => Number.isFinite(speed(r)) && speed(r) > 0);
+if (trainRows.length > 0) {
+  const label = (r: BenchRow) => [r.net ?? r.model ?? r.arch, r.backend, r.threads != null ? `${r.threads} thr` : null].filter((x) => x != null).join(' · ');
   const fig = await renderFigure('00-bench-throughput', {
-    data: [{ type: 'bar', orientation: 'h', y: imgPerSec.map(label), x: imgPerSec.map((r) => Number(r.imgPerSec ?? r.img_per_s)) }],
-    layout: { title: { text: 'Training throughput by backend (npm run bench)' }, xaxis: { title: { text: 'images / s' }, type: 'log' }, margin: { l: 260 } },
-  }, { height: 120 + 28 * imgPerSec.length });
+    data: [{ type: 'bar', orientation: 'h', y: trainRows.map(label), x: trainRows.map(speed), text: trainRows.map((r) => speed(r).toPrecision(3)), textposition: 'outside' }],
+    layout: { title: { text: 'Training throughput by backend (npm run bench)' }, xaxis: { title: { text: 'training images / s (log)' }, type: 'log' }, yaxis: { autorange: 'reversed' }, margin: { l: 260 } },
+  }, { height: 140 + 28 * trainRows.length });
   showFigure(fig);
 }
 
