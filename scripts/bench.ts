@@ -198,6 +198,16 @@ async function main() {
   for (const t of torch) {
     if ('error' in t) continue;
     for (const x of t.results) {
+      rows.push({
+        net: x.net,
+        backend: `pytorch ${t.torch}`,
+        threads: t.threads,
+        batch,
+        trainImgS: x.train_img_s,
+        trainImgSCpuTime: x.train_img_s_cpu,
+        inferImgS: x.infer_img_s,
+        params: x.params_backbone_with_bn_stats,
+      });
       console.log(`| ${x.net} | PyTorch ${t.torch} | ${t.threads} | ${batch} | ${fmt(x.train_img_s, 2)} | ${fmt(x.train_img_s_cpu, 2)} | ${fmt(x.infer_img_s, 2)} | | | | | |`);
     }
   }
