@@ -22,16 +22,16 @@ export const CHROMIUM_FLAGS = [
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 
 /** The browser binary: $MEDSSL_CHROMIUM, else the first of the usual Debian/Ubuntu paths that exists. */
-export function chromiumPath(): string {
+export function chromiumPath(candidates: readonly string[] = CANDIDATES): string {
   const env = process.env.MEDSSL_CHROMIUM;
   if (env) {
     if (!fs.existsSync(env)) throw new Error(`MEDSSL_CHROMIUM=${env}: no such file`);
     return env;
   }
-  const found = CANDIDATES.find((p) => fs.existsSync(p));
+  const found = candidates.find((p) => fs.existsSync(p));
   if (!found) {
     throw new Error(
-      `figures need a headless Chromium and none was found (looked in ${CANDIDATES.join(', ')}). ` +
+      `figures need a headless Chromium and none was found (looked in ${candidates.join(', ')}). ` +
         'Install it with `apt-get install chromium` (Debian/Ubuntu), or set MEDSSL_CHROMIUM to a Chrome/Chromium binary.',
     );
   }

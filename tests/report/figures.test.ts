@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeBrowser } from '../../lib/report/browser';
+import { chromiumPath, closeBrowser } from '../../lib/report/browser';
 import { renderFigure } from '../../lib/report/figures';
 import { confusionHeatmap, gainVsSize, groupedBarsCI, imageGrid, overlayHeatmap, trainingCurves } from '../../lib/report/plots';
 
@@ -87,6 +87,21 @@ describe('renderFigure (headless Chromium)', () => {
 
   it('rejects names that would escape the figures folder', async () => {
     await expect(renderFigure('../x', { data: [] }, { dir })).rejects.toThrow(/bad figure name/);
+  });
+});
+
+describe('chromiumPath', () => {
+  it('says how to install Chromium when there is none', () => {
+    const saved = process.env.MEDSSL_CHROMIUM;
+    delete process.env.MEDSSL_CHROMIUM;
+    try {
+      expect(() => chromiumPath(['/nonexistent/chromium'])).toThrow(/apt-get install chromium/);
+      process.env.MEDSSL_CHROMIUM = '/nonexistent/chrome';
+      expect(() => chromiumPath()).toThrow(/MEDSSL_CHROMIUM=\/nonexistent\/chrome: no such file/);
+    } finally {
+      if (saved === undefined) delete process.env.MEDSSL_CHROMIUM;
+      else process.env.MEDSSL_CHROMIUM = saved;
+    }
   });
 });
 
