@@ -56,32 +56,36 @@ function fitRowsCols(x: tf.Tensor4D, rows: number, cols: number): tf.Tensor4D {
 }
 
 /**
- * Flip a filter [fh,fw,a,b] in both spatial axes: the fh·fw taps are contiguous [a·b] rows, so reversing them is
- * fh·fw row slices and one concat (wasm's Reverse and GatherV2 are scalar loops, ~10× slower here).
+ * Rows `idx` of the [k, m] matrix v, in that order, as one XNNPACK matMul with a 0/1 selection matrix (exact for
+ * finite values). wasm's Reverse, GatherV2, StridedSlice and Slice are scalar loops (≈10–40 ns per element), and
+ * filters are re-arranged on every backward pass.
  */
+function selectRows(v: tf.Tensor2D, idx: number[]): tf.Tensor2D {
+  const k = v.shape[0];
+  const sel = new Float32Array(idx.length * k);
+  idx.forEach((r, i) => (sel[i * k + r] = 1));
+  return tf.matMul(tf.tensor2d(sel, [idx.length, k]), v);
+}
+
+/** Flip a filter [fh,fw,a,b] in both spatial axes (= reverse its fh·fw taps). */
 function flipHW(f: tf.Tensor4D): tf.Tensor4D {
   const [fh, fw, a, b] = f.shape;
   const k = fh * fw;
   if (k === 1) return f;
-  const rows = tf.reshape(f, [k, a * b]);
-  const parts = Array.from({ length: k }, (_, i) => tf.slice(rows, [k - 1 - i, 0], [1, a * b]));
-  return tf.reshape(tf.concat(parts, 0), [fh, fw, a, b]) as tf.Tensor4D;
+  const idx = Array.from({ length: k }, (_, i) => k - 1 - i);
+  return tf.reshape(selectRows(tf.reshape(f, [k, a * b]), idx), [fh, fw, a, b]) as tf.Tensor4D;
 }
 
-/**
- * The sub-filter W[a + sh·t, b + sw·u] flipped in both spatial axes, from row slices of the [fh·fw, a·b] view and
- * one concat (wasm's StridedSlice/Reverse/GatherV2 are scalar loops).
- */
+/** The sub-filter W[a + sh·t, b + sw·u], flipped in both spatial axes. */
 function subFilterFlipped(f: tf.Tensor4D, a: number, b: number, sh: number, sw: number): tf.Tensor4D {
   const [fh, fw, ci, co] = f.shape;
   const rowsIdx: number[] = [];
   for (let i = a; i < fh; i += sh) rowsIdx.push(i);
   const colsIdx: number[] = [];
   for (let j = b; j < fw; j += sw) colsIdx.push(j);
-  const view = tf.reshape(f, [fh * fw, ci * co]);
-  const parts: tf.Tensor[] = [];
-  for (const i of [...rowsIdx].reverse()) for (const j of [...colsIdx].reverse()) parts.push(tf.slice(view, [i * fw + j, 0], [1, ci * co]));
-  return tf.reshape(parts.length === 1 ? parts[0] : tf.concat(parts, 0), [rowsIdx.length, colsIdx.length, ci, co]) as tf.Tensor4D;
+  const idx: number[] = [];
+  for (const i of [...rowsIdx].reverse()) for (const j of [...colsIdx].reverse()) idx.push(i * fw + j);
+  return tf.reshape(selectRows(tf.reshape(f, [fh * fw, ci * co]), idx), [rowsIdx.length, colsIdx.length, ci, co]) as tf.Tensor4D;
 }
 
 /** Interleave s×s phase images P[a][b] [n,U,V,c] into [n, s·U, s·V, c] (out[s·u+a, s·v+b] = P[a][b][u,v]). */
