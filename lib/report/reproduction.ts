@@ -229,7 +229,7 @@ export function deviations(inp: ReproductionInput): string[] {
   const seeds = [...new Set(inp.records.map((r) => r.config.seed))].sort((a, b) => a - b);
   const pre = inp.pretrain.filter((p) => !p.profile || p.profile === inp.profile);
   const preText = pre.length
-    ? pre.map((p) => `${p.method.toUpperCase()}: ${p.variant} at ${p.inputSize} px on ${p.source}, ${p.epochs} epochs, batch ${p.batchSize}`).join('; ')
+    ? pre.map((p) => `${p.method.toUpperCase()}: ${p.variant} at ${p.inputSize} px on ${p.source}, ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}, batch ${p.batchSize}`).join('; ')
     : 'no pre-training records for this profile yet (`npm run pretrain`)';
   const stand = (Object.keys(REGISTRY) as DatasetId[])
     .map((id) => REGISTRY[id])
@@ -242,7 +242,7 @@ export function deviations(inp: ReproductionInput): string[] {
     '**Grey vs colour.** Grouped by content (`contentColour` in lib/report/compare.ts): BUSI and Chest-CT are RGB files of grey images and count as grey (notebook 01 measures their colour content).',
     `**Resolution.** Fine-tuning at ${sizes.length ? sizes.join(', ') + ' px' : '(no runs yet)'} for profile \`${inp.profile}\`; the paper uses 224 px (Xception 299 px). Smaller images are what a 2-core CPU can train in hours; the \`gpu\` profile uses the backbones' input size.`,
     `**Architectures and pre-training source.** The paper: ImageNet-pre-trained Xception (TL) and SimCLR ResNet-50 (SSL). Here both arms are pre-trained by us on the same natural-image source, small and scaled down to the machine: ${preText}.`,
-    '**ImageNet stand-in.** Real ImageNet weights exist here only for small mobile nets: an `imagenet` arm uses the ImageNet MobileNetV2 α=0.35 (../shared/weights) in place of ImageNet Xception, to show what full-scale supervised pre-training adds.',
+    `**ImageNet stand-in.** Real ImageNet weights exist here only for small mobile nets, so the paper's ImageNet Xception is stood in for by ImageNet MobileNetV2 α=0.35 (../shared/weights; \`getPretrainedBackbone('imagenet')\`), to show what full-scale supervised pre-training adds. ${inp.records.some((r) => r.config.arm === 'imagenet') ? 'Runs of that arm are in the results above.' : 'This profile\'s grid did not run that arm: TL here means supervised pre-training by us on the small source above.'}`,
     `**Seeds, statistics.** ${seeds.length ? `Seeds ${seeds.join(', ')}` : 'No runs yet'}; the paper reports single runs without intervals. We report the mean over seeds with a 95% paired bootstrap CI over test images, McNemar and Wilcoxon tests, Holm-corrected across claims.`,
     `**Backend.** ${backends.length ? backends.join(', ') : 'n/a'} (TF.js); the paper uses Keras/TensorFlow on a GPU. Training times are comparable only within one machine.`,
     '**Splits.** Source splits kept where they exist; otherwise class-stratified 70/15/15, with exact duplicates and same-patient images kept in one split (lib/data/splits.ts). The paper\'s splits are not published.',
