@@ -1,11 +1,18 @@
-// Training kernels for @tensorflow/tfjs-backend-wasm 4.22.
+// Training kernels for @tensorflow/tfjs-backend-wasm 4.22 (registered by registerWasmTrainingKernels()).
 //
 // The wasm backend ships no Conv2DBackpropFilter / DepthwiseConv2dNativeBackpropInput / ...BackpropFilter, its
-// MaxPoolGrad returns wrong gradients, and its Conv2DBackpropInput is a slow scalar loop (see
-// ../../../shared/ENVIRONMENT.md). Every kernel here is composed from kernels that wasm runs fast (XNNPACK conv
-// and matMul, pad, slice, transpose, elementwise), so nothing is read back to JS. Composed kernels run inside
-// `tf.tidy` and return a Tensor; the engine accepts that (it does for tfjs-node) and records no tape for the
-// nested ops, because they run at kernel depth > 0.
+// MaxPoolGrad returns wrong gradients, and several of its kernels are scalar loops (Conv2DBackpropInput, Tile,
+// Reverse, GatherV2, StridedSlice, 5-/6-D Slice and Pad; see ../../../shared/ENVIRONMENT.md). Registered here:
+//   Conv2DBackpropFilter      1×1: one matMul; else one XNNPACK conv with batch and channels swapped
+//   Conv2DBackpropInput       stride 1: XNNPACK conv with the flipped filter; stride s: s² phase convs (no zeros)
+//   DepthwiseConv2dNativeBackpropInput / ...Filter   XNNPACK depthwise convs (batch folded into channels for dW)
+//   MaxPoolGrad (override)    phase-split, first-maximum routing like the cpu backend
+//   Sum, Mean (override)      N·H·W reductions through XNNPACK average pooling
+//   Identity (override)       shares data instead of copying (tfjs clones every tensor saved for backprop)
+//   FusedBatchNorm gradient   same math without Tile (a gradient, so it applies to every backend)
+// Composed kernels use only kernels that wasm runs fast, nothing is read back to JS. They run inside `tf.tidy`
+// and return a Tensor; the engine accepts that (it does for tfjs-node) and records no tape for the nested ops,
+// because they run at kernel depth > 0.
 import * as tf from '@tensorflow/tfjs';
 // Imported first so that its own kernel registrations happen before our overrides.
 import '@tensorflow/tfjs-backend-wasm';
@@ -17,7 +24,7 @@ const BACKEND = 'wasm';
 
 /** Inputs reach kernels as Tensors when called through ops; wrap bare TensorInfos just in case. */
 function asTensor<R extends tf.Rank = tf.Rank.R4>(t: tf.TensorInfo | undefined): tf.Tensor<R> {
-  if (t == null) throw new Error("medssl wasm kernel: missing input");
+  if (t == null) throw new Error('medssl wasm kernel: missing input');
   if (t instanceof tf.Tensor) return t as tf.Tensor<R>;
   return tf.engine().makeTensorFromTensorInfo(t) as tf.Tensor<R>;
 }
