@@ -50,8 +50,13 @@ export const PRETRAIN_PROFILES: Record<ProfileName, PretrainProfile> = {
     seed: 0,
   },
   // 2-core laptop. Imagenette (an ImageNet subset, so the TL arm is "supervised on ImageNet-like images" as in the
-  // paper, and the ImageNet MobileNet arm is scored on the same images) at 32 px. Sized from throughput measured
-  // with selectBackend() (wasm + training kernels) on the shared machine: see paper/pretrain/cpu.json `sizing`.
+  // paper, and the ImageNet MobileNet arm is scored on the same images) at 32 px rather than CIFAR-10: Imagenette's
+  // 8000 training images (after the val carve-out) make 6 epochs affordable, CIFAR's 50k would allow ~1.
+  // Sized from throughput measured with selectBackend() (wasm 1 thread + training kernels), batch 64, source img/s
+  // (SSL: 2 views each), load average ≈ 2.5 on the 2-core machine: TL tiny-xception 406, SSL tiny-xception 232,
+  // TL tiny-resnet10-w8 342, SSL tiny-resnet10-w8 154 → 6 × 8000 images per run ≈ 2 / 3.5 / 2.3 / 5.2 min, ≈ 13 min
+  // for all four. The committed reference run took 75 min of training time (two processes, ~48 min wall) because
+  // the shared machine's load average was 6–18 at the time; per-epoch img/s is in each run's log.jsonl.
   cpu: {
     source: 'imagenette',
     inputSize: 32,
