@@ -46,12 +46,14 @@ export const GRIDS: Record<ProfileName, GridSpec> = {
     conditions: ['baseline', 'augment', 'downsample', 'double-ft'],
     seeds: [0, 1, 2],
     size: 32,
-    // Sizing, measured 2026-11-25 with wasm (1 thread) on the shared 2-core machine at load average 9-12 (our
-    // process got ~40 % of a core): one epoch over every set's full train split takes 137 s (TL, tiny-xception)
-    // + 202 s (SSL, tiny-resnet10-w8) at 32 px, 65-300 img/s. Per seed at the 10-epoch cap: baseline + augment
-    // (~1.2×) + down-sampling (~0.3×) ≈ 339 s × 10 × 2.5 = 8.5e3 s, double-FT targets ≈ 340 s, stage 1 ≈ 1.1e3 s:
-    // ≈ 2.7 h per seed at that load, ≈ 8 h for 3 seeds; early stopping and an idle machine (≈ 2.5× faster)
-    // bring it to roughly 2-3 h. Split across machines with --shard i/n.
+    // Sizing, measured 2026-11-25 with wasm (1 thread) at 32 px on the 2-core machine while it was quiet (load
+    // 1-4, `npm run grid -- --profile cpu --conditions baseline --seeds 0 --epochs 2 --runs-dir /tmp/x`): one epoch
+    // over every set's full train split (21,013 images) takes 38.6 s for TL (tiny-xception, ~510 img/s) and 59.3 s
+    // for SSL (tiny-resnet10-w8, ~345 img/s); with validation, loading and test ≈ 100 s per epoch for both arms.
+    // Per seed at the 10-epoch cap: baseline 1000 s + augment (~1.2×) 1200 s + down-sampling (~0.3×) 300 s +
+    // double-FT (4 targets + 4 stage-1 sets at 6 epochs) ≈ 400 s ≈ 48 min; 3 seeds ≈ 2.4 h, ≈ 2.1 h with early
+    // stopping (seed-0 baselines stopped after 8.6 epochs on average). At load average ~10 (other jobs) it ran
+    // 2-2.5× slower. Split across machines with --shard i/n.
     train: { epochs: 10, batchSize: 64, lr: 1e-3, schedule: { kind: 'cosine', warmupEpochs: 1 }, freeze: 'all', patience: 3, dropout: 0.3, bnMomentum: 0.9 },
     stage1: { epochs: 6, batchSize: 64, lr: 1e-3, schedule: { kind: 'cosine', warmupEpochs: 1 }, freeze: 'all', patience: 2, dropout: 0.3, bnMomentum: 0.9 },
     note: 'cpu: 11 medical sets × TL/SSL × 4 conditions (double-FT only where a pair exists) × 3 seeds = 222 runs, 32 px, ≤10 epochs',
