@@ -51,6 +51,8 @@ const loaded = loadProfileRuns(PROFILE); // (no destructuring: tslab does not ca
 const allRuns = loaded.records;
 const runs: RunRecord[] = allRuns.filter((r) => r.config.condition === CONDITION);
 console.log(`records: ${loaded.source}; ${runs.length} at condition "${CONDITION}"`);
+// Provenance printed on every figure and table: the seeds and backend of the runs shown.
+const PROV = { seeds: [...new Set(runs.map((r) => r.config.seed))], backend: runs[0]?.backend };
 if (runs.length === 0) console.log(`No runs yet: \`npm run grid -- --profile ${PROFILE}\` (or \`npm run reproduce -- --profile ${PROFILE}\`) fills them.`);
 
 // %% [markdown]
@@ -77,7 +79,7 @@ if (rows.length > 0) {
         'TL bal. acc.': r.a.balancedAccuracy,
         'SSL bal. acc.': r.b.balancedAccuracy,
       })),
-      { title: `TL vs SSL, ${CONDITION}, profile ${PROFILE}`, provenance: { seeds: [...new Set(runs.map((r) => r.config.seed))], backend: runs[0].backend } },
+      { title: `TL vs SSL, ${CONDITION}, profile ${PROFILE}`, provenance: PROV },
     ),
   );
 }
@@ -89,7 +91,7 @@ if (rows.length > 0) {
     { group: `${r.dataset} (${r.colour})`, arm: 'SSL', value: r.b.accuracy, lo: r.b.lo, hi: r.b.hi },
   ]);
   const fig = groupedBarsCI(bars, { title: `Test accuracy, TL vs SSL (${CONDITION}; whiskers: 95% CI)`, yTitle: 'accuracy', yRange: [0, 1] });
-  showFigure(await renderFigure(`03-tl-vs-ssl-bars-${PROFILE}`, fig, { width: Math.max(600, 110 * rows.length + 200), height: 460, provenance: { seeds: [...new Set(runs.map((r) => r.config.seed))], backend: runs[0].backend } }));
+  showFigure(await renderFigure(`03-tl-vs-ssl-bars-${PROFILE}`, fig, { width: Math.max(600, 110 * rows.length + 200), height: 460, provenance: PROV }));
 }
 
 // %% [markdown]
@@ -115,7 +117,7 @@ showTable(
       'p (McNemar)': fmtP(d.pMcnemar),
       'p (Wilcoxon)': fmtP(d.pWilcoxon),
     })),
-    { title: 'TL − SSL pooled by image content' },
+    { title: 'TL − SSL pooled by image content', provenance: PROV },
   ),
 );
 
@@ -130,7 +132,7 @@ if (rows.length > 0) {
     rows.map((r) => ({ dataset: r.dataset, n: r.trainImages, gain: 100 * r.diff.diff, lo: 100 * r.diff.lo, hi: 100 * r.diff.hi, colour: r.colour })),
     { title: 'TL − SSL accuracy vs training-set size', yTitle: 'TL − SSL (points)' },
   );
-  showFigure(await renderFigure(`03-gap-vs-size-${PROFILE}`, fig, { height: 440 }));
+  showFigure(await renderFigure(`03-gap-vs-size-${PROFILE}`, fig, { height: 440, provenance: PROV }));
 }
 
 // %% [markdown]
@@ -149,12 +151,12 @@ for (const ds of examples) {
       const ep = r.stages[r.stages.length - 1].epochs;
       return { arm: armLabel(r.config.arm), epoch: ep.map((e) => e.epoch), train: ep.map((e) => e.trainAcc), val: ep.map((e) => e.valAcc) };
     });
-  showFigure(await renderFigure(`03-curves-${ds}-${PROFILE}`, trainingCurves(series, { metric: 'accuracy', title: `${ds}: accuracy per epoch (seed 0)` }), { height: 380 }));
+  showFigure(await renderFigure(`03-curves-${ds}-${PROFILE}`, trainingCurves(series, { metric: 'accuracy', title: `${ds}: accuracy per epoch (seed 0)` }), { height: 380, provenance: PROV }));
   for (const arm of ['tl', 'ssl']) {
     const r = pick(arm);
     const cm = r?.test.metrics.confusionMatrix as number[][] | undefined;
     if (r && cm) {
-      showFigure(await renderFigure(`03-confusion-${ds}-${arm}-${PROFILE}`, confusionHeatmap(cm, r.dataset.classNames, { normalize: true, title: `${ds}, ${armLabel(arm)}: confusion (row %)` }), { width: 520, height: 460 }));
+      showFigure(await renderFigure(`03-confusion-${ds}-${arm}-${PROFILE}`, confusionHeatmap(cm, r.dataset.classNames, { normalize: true, title: `${ds}, ${armLabel(arm)}: confusion (row %)` }), { width: 520, height: 460, provenance: PROV }));
     }
   }
 }

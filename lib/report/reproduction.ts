@@ -201,7 +201,7 @@ export function evaluateClaims(inp: ReproductionInput, prov: Provenance): Reprod
   });
 
   const base = (d: string, arm: string) => summaries.find((s) => s.dataset === d && s.arm === arm && s.condition === 'baseline');
-  const fmtS = (s?: ArmSummary) => (s ? `${pct(s.accuracy)} [${pct(s.lo)}, ${pct(s.hi)}] (${s.seeds} seeds)` : 'not run');
+  const fmtS = (s?: ArmSummary) => (s ? `${pct(s.accuracy)} [${pct(s.lo)}, ${pct(s.hi)}] (${s.seeds} seed${s.seeds === 1 ? '' : 's'})` : 'not run');
   const headline = [
     { dataset: 'Kvasir v2 (colour)', what: 'TL vs SSL accuracy', paper: 'TL 96.4%, SSL 92.1%', ours: 'dataset not available (see deviations)' },
     { dataset: 'BUSI (grey)', what: 'SSL accuracy', paper: 'SSL 90%', ours: `SSL ${fmtS(base('busi', 'ssl'))}; TL ${fmtS(base('busi', 'tl'))}` },
