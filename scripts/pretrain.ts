@@ -31,12 +31,13 @@ const backend = await selectBackend();
 const load0 = os.loadavg();
 console.log(`pretrain profile=${profile} backend=${describeBackend(backend)} load=${load0.map((l) => l.toFixed(2)).join(' ')}`);
 
-const runs = prof.runs.filter((r) => !only || only.includes(`${r.method}-${r.arch}`));
-if (only && runs.length === 0) throw new Error(`--only ${only.join(',')}: no such run; choose from ${prof.runs.map((r) => `${r.method}-${r.arch}`).join(', ')}`);
+const runName = (r: (typeof prof.runs)[number]) => `${r.method}-${r.arch}${r.source ? `-${r.source}` : ''}`;
+const runs = prof.runs.filter((r) => !only || only.includes(runName(r)));
+if (only && runs.length === 0) throw new Error(`--only ${only.join(',')}: no such run; choose from ${prof.runs.map(runName).join(', ')}`);
 
 if (!flag('--probe-only')) {
   for (const r of runs) {
-    const cfg = pretrainConfigFor(profile, r.method, r.arch);
+    const cfg = pretrainConfigFor(profile, r.method, r.arch, {}, r.source);
     console.log(`\n== ${describeConfig(cfg)}  [${pretrainHash(cfg)}]`);
     try {
       const res = await runPretraining(cfg, { resume: flag('--resume') });
@@ -56,20 +57,21 @@ const outFile = path.join(PAPER_DIR, 'pretrain', `${profile}.json`);
 const runsOut: unknown[] = [];
 const fmt = (p: ProbeResult) => `k-NN ${(100 * p.knnTop1).toFixed(1)} %  linear ${(100 * p.linearTop1).toFixed(1)} %`;
 for (const r of prof.runs) {
-  const cfg = pretrainConfigFor(profile, r.method, r.arch);
+  const cfg = pretrainConfigFor(profile, r.method, r.arch, {}, r.source);
   const hash = pretrainHash(cfg);
   const dir = checkpointDir(hash);
   if (!fs.existsSync(path.join(dir, 'done.json'))) {
-    console.log(`-- ${r.method}-${r.arch}: not trained yet (${dir})`);
+    console.log(`-- ${runName(r)}: not trained yet (${dir})`);
     continue;
   }
   const rec = readJson<PretrainRecord>(path.join(dir, 'done.json'));
   const bb = await loadBackboneDir(dir, cfg);
+  // every backbone is probed on the natural source's held-out split (the in-domain one too, for comparison)
   const probe = probeBackbone(bb, set, po);
-  console.log(`-- ${r.method.toUpperCase()} ${cfg.variant}: ${fmt(probe)}`);
+  console.log(`-- ${r.method.toUpperCase()} ${cfg.variant}${r.source ? ` (${r.source})` : ''}: ${fmt(probe)}`);
   const last = rec.history[rec.history.length - 1];
   runsOut.push({
-    arm: r.method, arch: r.arch, variant: cfg.variant, hash, config: cfg, checkpoint: path.relative(process.cwd(), dir),
+    arm: r.source === 'medical-all' ? 'ssl-medical' : r.method, arch: r.arch, variant: cfg.variant, source: cfg.source, hash, config: cfg, checkpoint: path.relative(process.cwd(), dir),
     trainSeconds: rec.trainSeconds, imgPerSec: rec.history.map((h) => +h.imgPerSec.toFixed(1)), finalLoss: last.loss,
     backend: rec.backend, commit: rec.commit, probe,
   });

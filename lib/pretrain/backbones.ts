@@ -19,7 +19,8 @@ import { pretrainHash } from './config';
 import { archFor, pretrainConfigFor, PRETRAIN_PROFILES, type ArchFamily, type Pairing } from './profiles';
 import { runPretraining } from './run';
 
-export type Arm = 'tl' | 'ssl' | 'imagenet' | 'random';
+/** 'ssl-medical': in-domain SimCLR on the pooled medical train splits (optional 4th backbone). */
+export type Arm = 'tl' | 'ssl' | 'imagenet' | 'random' | 'ssl-medical';
 
 export interface BackboneRequest {
   profile: ProfileName;
@@ -44,14 +45,15 @@ export async function getPretrainedBackbone(arm: Arm, o: BackboneRequest): Promi
     const arch = o.arch ?? archFor('tl', o.pairing);
     return buildBackbone(prof.variants[arch], { inputSize, seed: o.seed ?? prof.seed });
   }
-  const arch = archFor(arm, o.pairing, o.arch);
-  const cfg = pretrainConfigFor(o.profile, arm, arch);
+  const method = arm === 'ssl-medical' ? 'ssl' : arm;
+  const arch = archFor(method, o.pairing, o.arch);
+  const cfg = pretrainConfigFor(o.profile, method, arch, {}, arm === 'ssl-medical' ? 'medical-all' : undefined);
   const dir = checkpointDir(pretrainHash(cfg), o.root ?? CHECKPOINTS_DIR);
   if (!fs.existsSync(path.join(dir, 'done.json'))) {
     if (!(o.train ?? o.profile === 'smoke')) {
       throw new Error(
         `no ${arm.toUpperCase()} ${arch} backbone for profile "${o.profile}" (expected ${dir}). ` +
-          `Make it with: npm run pretrain -- --profile ${o.profile} --only ${arm}-${arch}` +
+          `Make it with: npm run pretrain -- --profile ${o.profile} --only ${method}-${arch}${arm === 'ssl-medical' ? '-medical-all' : ''}` +
           (fs.existsSync(path.join(dir, 'latest.json')) ? ' --resume (a partial run exists)' : ''),
       );
     }

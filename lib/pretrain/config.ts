@@ -3,7 +3,8 @@
 import { configHash } from '../util/hash';
 
 export type PretrainMethod = 'tl' | 'ssl';
-export type SourceDataset = 'imagenette' | 'cifar10';
+/** 'medical-all': train splits of all medical sets pooled, for in-domain SimCLR (lib/pretrain/sources.ts). */
+export type SourceDataset = 'imagenette' | 'cifar10' | 'medical-all';
 
 export interface OptimizerConfig {
   /**

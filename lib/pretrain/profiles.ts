@@ -19,8 +19,8 @@ export interface PretrainProfile {
   /** SimCLR view overrides: at ≤ 64 px the CIFAR recipe (jitter 0.5, no blur); a milder crop for short budgets. */
   views: { cropScale: [number, number]; jitterStrength: number; blurProb: number };
   variants: Record<ArchFamily, string>;
-  /** Which (method, arch) runs `npm run pretrain` makes for this profile. */
-  runs: { method: PretrainMethod; arch: ArchFamily }[];
+  /** Which (method, arch[, source]) runs `npm run pretrain` makes for this profile. */
+  runs: { method: PretrainMethod; arch: ArchFamily; source?: SourceDataset }[];
   probe: { maxTrain: number; maxTest: number };
   seed: number;
 }
@@ -31,6 +31,7 @@ const ALL_RUNS: PretrainProfile['runs'] = [
   { method: 'ssl', arch: 'resnet' }, // paper pairing, SSL arm
   { method: 'tl', arch: 'resnet' }, // matched pairing (ResNet), TL arm
   { method: 'ssl', arch: 'xception' }, // matched pairing (Xception), SSL arm
+  { method: 'ssl', arch: 'resnet', source: 'medical-all' }, // optional 4th backbone: in-domain SimCLR
 ];
 
 export const PRETRAIN_PROFILES: Record<ProfileName, PretrainProfile> = {
@@ -89,8 +90,15 @@ export const PRETRAIN_PROFILES: Record<ProfileName, PretrainProfile> = {
   },
 };
 
-export function pretrainConfigFor(profile: ProfileName, method: PretrainMethod, arch: ArchFamily, overrides: Partial<PretrainProfile> = {}): PretrainConfig {
-  const p = { ...PRETRAIN_PROFILES[profile], ...overrides };
+export function pretrainConfigFor(
+  profile: ProfileName,
+  method: PretrainMethod,
+  arch: ArchFamily,
+  overrides: Partial<PretrainProfile> = {},
+  source?: SourceDataset,
+): PretrainConfig {
+  const p = { ...PRETRAIN_PROFILES[profile], ...overrides, ...(source ? { source } : {}) };
+  if (p.source === 'medical-all' && method !== 'ssl') throw new Error('the pooled medical source has no shared labels: SSL only');
   return {
     method,
     variant: p.variants[arch],

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { applyScaling } from '../data/scaling';
-import { loadImageSet, toBatch, labelsOf, type ImageSet } from '../data/load';
+import { toBatch, labelsOf, type ImageSet } from '../data/load';
 import { simclrConfig, simclrViews } from '../data/simclr-views';
 import type { Backbone } from '../models/backbone';
 import { RngDropout } from '../models/rng-dropout';
@@ -20,6 +20,7 @@ import { Progress } from '../util/progress';
 import { Rng } from '../util/rng';
 import { checkpointDir, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { describeConfig, pretrainHash, type PretrainConfig } from './config';
+import { loadSource } from './sources';
 import { supervisedTask } from './supervised';
 
 export interface EpochLog {
@@ -156,7 +157,7 @@ async function runLocked(cfg: PretrainConfig, o: RunOptions): Promise<RunResult>
     if (canonicalJson(readJson(cfgPath)) !== canonicalJson(cfg)) throw new Error(`${cfgPath}: differs from the requested config with the same hash ${hash}`);
   } else writeJsonAtomic(cfgPath, cfg);
 
-  const set = o.data ?? (await loadImageSet(cfg.source.dataset, { size: cfg.inputSize }));
+  const set = o.data ?? (await loadSource(cfg.source.dataset, cfg.inputSize));
   if (set.size !== cfg.inputSize) throw new Error(`pretrain ${hash}: data is ${set.size} px, config says ${cfg.inputSize}`);
   const idx = budgetIndices(set, cfg);
   const scale = (x: tf.Tensor4D) => applyScaling(x, backbone.scaling);
