@@ -86,7 +86,7 @@ if (tested.length > 0) {
       margin: { l: 330 },
     },
   };
-  showFigure(await renderFigure(`09-claims-${PROFILE}`, fig, { width: 900, height: 140 + 45 * tested.length }));
+  showFigure(await renderFigure(`09-claims-${PROFILE}`, fig, { width: 900, height: 140 + 45 * tested.length, provenance: { seeds: [...new Set(records.map((r) => r.config.seed))], backend: records[0]?.backend } }));
 }
 
 // %% [markdown]
