@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic, readJson } from '../util/atomic';
 import { PAPER_DIR } from '../util/paths';
-import { loadRuns, type RunRecord } from './run-record';
+import { loadRuns, runHash, type RunConfig, type RunRecord } from './run-record';
 
 export function exportPath(profile: string): string {
   return path.join(PAPER_DIR, 'results', `finetune-${profile}.json`);
@@ -26,4 +26,24 @@ export function readExport(profile: string): RunRecord[] {
   const file = exportPath(profile);
   if (!fs.existsSync(file)) return [];
   return readJson<{ runs: RunRecord[] }>(file).runs;
+}
+
+const exportIndex = new Map<string, { mtimeMs: number; byHash: Map<string, RunRecord> }>();
+
+/**
+ * The exported reference record of this exact config, if the profile's export holds one. A fresh clone has an
+ * empty runs/, so without this `npm run reproduce` would repeat hours of fine-tuning that the committed export
+ * already records; with it, re-running an exported config is a cache hit like any other.
+ */
+export function exportedRun(config: RunConfig): RunRecord | undefined {
+  const file = exportPath(config.profile);
+  if (!fs.existsSync(file)) return undefined;
+  const mtimeMs = fs.statSync(file).mtimeMs;
+  let idx = exportIndex.get(file);
+  if (!idx || idx.mtimeMs !== mtimeMs) {
+    idx = { mtimeMs, byHash: new Map(readExport(config.profile).map((r) => [r.configHash, r])) };
+    exportIndex.set(file, idx);
+  }
+  const rec = idx.byHash.get(runHash(config));
+  return rec && rec.schema === 1 ? rec : undefined;
 }
