@@ -16,9 +16,10 @@
 // %%
 import { profileName } from '../lib/util/profile';
 import { loadProfileRuns } from '../lib/report/runs';
-import { armLabel, conditionGains, fmtAccCI, fmtDiffCI, fmtP, fmtPts, pairRuns, pairedDiff, interactionUnits, unitDiff, type RunRecord } from '../lib/report/compare';
+import { armLabel } from '../lib/report/compare';
+import { gainsByCondition, gainTableRows, pooledGainFindings, pooledGains, pooledGainTable, renderGainFigures } from '../lib/report/condition-gains';
 import { renderFigure } from '../lib/report/figures';
-import { gainVsSize, groupedBarsCI, trainingCurves } from '../lib/report/plots';
+import { trainingCurves } from '../lib/report/plots';
 import { writeTable } from '../lib/report/tables';
 import { showFigure, showMarkdown, showTable } from '../lib/report/notebook';
 import { GRIDS } from '../lib/finetune/grid';
@@ -58,39 +59,12 @@ showTable(writeTable('06-pairs', DOUBLE_FT_PAIRS.map((p) => ({ intermediate: p.i
 // (percentage points, 95% paired bootstrap CI).
 
 // %%
-const gains = CONDITIONS.flatMap((c) => conditionGains(allRuns, c, opts).map((g) => ({ condition: c, ...g })));
-if (gains.length > 0) {
-  showTable(
-    writeTable(
-      `06-gains-${PROFILE}`,
-      gains
-        .sort((a, b) => a.condition.localeCompare(b.condition) || a.trainImages - b.trainImages || a.arm.localeCompare(b.arm))
-        .map((g) => ({
-          condition: g.condition,
-          dataset: g.dataset,
-          content: g.colour,
-          'train images': g.trainImages,
-          arm: armLabel(g.arm),
-          'baseline [95% CI]': fmtAccCI(g.base),
-          'treated [95% CI]': fmtAccCI(g.cond),
-          'gain, pts [95% CI]': fmtDiffCI(g.gain),
-          'p (bootstrap)': fmtP(g.gain.pBootstrap),
-          'p (McNemar)': fmtP(g.gain.pMcnemar),
-        })),
-      { title: `Double fine-tuning: gain over baseline, profile ${PROFILE}` },
-    ),
-  );
-}
+const gains = gainsByCondition(allRuns, CONDITIONS, opts); // sorted by condition, training images, arm
+if (gains.length > 0) showTable(writeTable(`06-gains-${PROFILE}`, gainTableRows(gains), { title: `Double fine-tuning: gain over baseline, profile ${PROFILE}` }));
 
 // %%
-for (const c of present) {
-  const gs = gains.filter((g) => g.condition === c);
-  const bars = gs.map((g) => ({ group: `${g.dataset} (${g.trainImages})`, arm: armLabel(g.arm), value: 100 * g.gain.diff, lo: 100 * g.gain.lo, hi: 100 * g.gain.hi }));
-  const fig = groupedBarsCI(bars, { title: `${c} − baseline, per dataset (training images in brackets)`, yTitle: 'gain (points)' });
-  showFigure(await renderFigure(`06-${c}-gain-${PROFILE}`, fig, { width: Math.max(600, 120 * new Set(gs.map((g) => g.dataset)).size + 200), height: 440 }));
-  const pts = gs.map((g) => ({ dataset: `${g.dataset} ${armLabel(g.arm)}`, n: g.trainImages, gain: 100 * g.gain.diff, lo: 100 * g.gain.lo, hi: 100 * g.gain.hi, colour: g.colour }));
-  showFigure(await renderFigure(`06-${c}-gain-vs-size-${PROFILE}`, gainVsSize(pts, { title: `${c} − baseline vs training-set size`, yTitle: 'gain (points)' }), { height: 420 }));
-}
+const gainFigures = await renderGainFigures(gains, present, '06', PROFILE); // per condition: gain bars, gain vs size
+for (const f of gainFigures) showFigure(f);
 
 // %% [markdown]
 // ## Pooled: does it help, and does it help one arm more?
@@ -98,30 +72,8 @@ for (const c of present) {
 // interaction: per image, (TL treated − TL baseline) − (SSL treated − SSL baseline).
 
 // %%
-const smallSet = (ds: string) => (allRuns.find((r) => r.config.dataset === ds)?.dataset.counts.train ?? Infinity) < SMALL_SET;
-const armPairs = (c: string, arm: string, keep: (ds: string) => boolean) =>
-  pairRuns(allRuns.filter((r) => r.config.condition === c && r.config.arm === arm && keep(r.config.dataset)), allRuns.filter((r) => r.config.condition === 'baseline' && r.config.arm === arm && keep(r.config.dataset)));
-const pooledRows = present.flatMap((c) =>
-  ([['all sets', () => true], [`small sets (< ${SMALL_SET})`, smallSet]] as [string, (ds: string) => boolean][]).map(([label, keep]) => {
-    const tl = armPairs(c, 'tl', keep);
-    const ssl = armPairs(c, 'ssl', keep);
-    const both = pairedDiff([...tl.map((p) => ({ ...p, dataset: p.dataset + '/tl' })), ...ssl.map((p) => ({ ...p, dataset: p.dataset + '/ssl' }))], opts);
-    const inter = unitDiff(interactionUnits(tl, ssl), opts);
-    return {
-      condition: c,
-      sets: label,
-      'gain TL, pts': fmtDiffCI(pairedDiff(tl, opts)),
-      'gain SSL, pts': fmtDiffCI(pairedDiff(ssl, opts)),
-      'gain both arms, pts': fmtDiffCI(both),
-      'p (both)': fmtP(both.pBootstrap),
-      'TL gain − SSL gain': fmtDiffCI(inter),
-      'p (interaction)': fmtP(inter.pBootstrap),
-      _both: both,
-      _inter: inter,
-    };
-  }),
-);
-if (pooledRows.length) showTable(writeTable(`06-pooled-${PROFILE}`, pooledRows.map(({ _both, _inter, ...r }) => r), { title: 'Double fine-tuning: pooled gains' }));
+const pooledRows = pooledGains(allRuns, present, { smallSet: SMALL_SET, seed: opts.seed, resamples: opts.resamples });
+if (pooledRows.length) showTable(writeTable(`06-pooled-${PROFILE}`, pooledGainTable(pooledRows), { title: 'Double fine-tuning: pooled gains' }));
 
 // %% [markdown]
 // ## Two stages in one curve
@@ -148,13 +100,7 @@ for (const ds of [...new Set(dft.map((r) => r.config.dataset))].slice(0, 2)) {
 showMarkdown(
   pooledRows.length === 0
     ? `No runs for ${CONDITIONS.join('/')} in profile \`${PROFILE}\` yet.`
-    : pooledRows
-        .map((r) => {
-          const b = r._both;
-          const verdict = b.pairs === 0 ? 'no paired runs' : b.lo > 0 ? 'helps' : b.hi < 0 ? 'hurts' : 'no clear effect';
-          return `- **${r.condition}**, ${r.sets}: ${fmtPts(b.diff)} points [${fmtPts(b.lo)}, ${fmtPts(b.hi)}] → ${verdict}; TL gain − SSL gain ${fmtPts(r._inter.diff)} [${fmtPts(r._inter.lo)}, ${fmtPts(r._inter.hi)}].`;
-        })
-        .join('\n') + `\n\nThe paper expects: +3 to 5 points, most for TL on small sets.`,
+    : pooledGainFindings(pooledRows) + `\n\nThe paper expects: +3 to 5 points, most for TL on small sets.`,
 );
 
 // %% [markdown]

@@ -1,0 +1,63 @@
+// Condition-vs-baseline gains (notebooks 04-06) on synthetic records with hand-chosen correct/incorrect patterns.
+import { describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../lib/report/compare';
+import { gainsByCondition, gainTableRows, pooledGainFindings, pooledGains, pooledGainTable } from '../../lib/report/condition-gains';
+
+/** A record whose first `nRight` of `n` test images are predicted correctly (2 classes). */
+function rec(dataset: string, arm: string, condition: string, seed: number, n: number, nRight: number, trainN = 500): RunRecord {
+  const labels = Array.from({ length: n }, (_, i) => i % 2);
+  const probs = labels.map((y, i) => ((i < nRight) === (y === 1) ? [0.2, 0.8] : [0.8, 0.2]));
+  return {
+    config: { profile: 'test', dataset, arm, condition, seed, size: 32, backbone: 'b' },
+    dataset: { id: dataset, classNames: ['a', 'b'], size: 32, counts: { train: trainN, val: 10, test: n } },
+    backend: 'cpu',
+    gitCommit: 'x',
+    stages: [{ stage: 'target', dataset, trainCounts: [trainN / 2, trainN / 2], wallSeconds: 1, imgPerSec: 100, epochs: [] }],
+    test: { metrics: { accuracy: nRight / n, balancedAccuracy: 0.5, macroF1: 0.5 }, labels, probs, indices: labels.map((_, i) => i) },
+  };
+}
+
+// busi (small, 400 train): augment +20 pts for TL, +0 for SSL; isic-uda1 (large, 2000 train): +10 for both.
+const records: RunRecord[] = [
+  rec('busi', 'tl', 'baseline', 0, 100, 60, 400),
+  rec('busi', 'tl', 'augment', 0, 100, 80, 400),
+  rec('busi', 'ssl', 'baseline', 0, 100, 70, 400),
+  rec('busi', 'ssl', 'augment', 0, 100, 70, 400),
+  rec('isic-uda1', 'tl', 'baseline', 0, 100, 50, 2000),
+  rec('isic-uda1', 'tl', 'augment', 0, 100, 60, 2000),
+  rec('isic-uda1', 'ssl', 'baseline', 0, 100, 50, 2000),
+  rec('isic-uda1', 'ssl', 'augment', 0, 100, 60, 2000),
+];
+const opts = { seed: 0, resamples: 200 };
+
+describe('condition gains', () => {
+  it('gainsByCondition: one row per dataset and arm, sorted by training images then arm', () => {
+    const g = gainsByCondition(records, ['augment', 'downsample'], opts);
+    expect(g.map((r) => `${r.condition} ${r.dataset} ${r.arm}`)).toEqual(['augment busi ssl', 'augment busi tl', 'augment isic-uda1 ssl', 'augment isic-uda1 tl']);
+    expect(g.map((r) => r.gain.diff)).toEqual([0, 0.2, 0.1, 0.1].map((x) => expect.closeTo(x, 10)));
+    const rows = gainTableRows(g);
+    expect(rows[1]).toMatchObject({ condition: 'augment', dataset: 'busi', arm: 'TL', 'train images': 400 });
+    expect(rows[1]['gain, pts [95% CI]']).toMatch(/^\+20\.0 \[/);
+  });
+
+  it('pooledGains: both arms pooled, interaction, and the small-set subset', () => {
+    const rows = pooledGains(records, ['augment'], { ...opts, smallSet: 1000 });
+    expect(rows.map((r) => r.sets)).toEqual(['all sets', 'small sets (< 1000)']);
+    // all sets: mean over the four (dataset, arm) units of 0, 0.2, 0.1, 0.1; interaction mean of busi 0.2, isic 0
+    expect(rows[0]._both.diff).toBeCloseTo(0.1, 10);
+    expect(rows[0]._inter.diff).toBeCloseTo(0.1, 10);
+    // small sets: busi only
+    expect(rows[1]._both.datasets).toEqual(['busi/tl', 'busi/ssl']);
+    expect(rows[1]._inter.diff).toBeCloseTo(0.2, 10);
+    const table = pooledGainTable(rows);
+    expect(Object.keys(table[0])).toEqual(['condition', 'sets', 'gain TL, pts', 'gain SSL, pts', 'gain both arms, pts', 'p (both)', 'TL gain − SSL gain', 'p (interaction)']);
+    expect(pooledGainFindings(rows).split('\n')).toHaveLength(2);
+    expect(pooledGainFindings(rows)).toMatch(/^- \*\*augment\*\*, all sets: \+10\.0 points/);
+  });
+
+  it('pooledGains: a condition without runs gives "no paired runs"', () => {
+    const rows = pooledGains(records, ['downsample'], { ...opts, smallSet: 1000 });
+    expect(rows[0]._both.pairs).toBe(0);
+    expect(pooledGainFindings(rows)).toContain('no paired runs');
+  });
+});
