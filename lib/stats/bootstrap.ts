@@ -103,6 +103,23 @@ function intervalFrom(values: number[], level: number): { lower: number; upper: 
   };
 }
 
+/** The BootstrapResult of a percentile interval over the resampled `values` (sorted in place). */
+function percentileResult(estimate: number, values: number[], undefinedResamples: number, B: number, level: number, opts: BootstrapOptions): BootstrapResult {
+  const { lower, upper, se } = intervalFrom(values, level);
+  return {
+    estimate,
+    lower,
+    upper,
+    level,
+    method: 'percentile',
+    resamples: B,
+    undefinedResamples,
+    se,
+    seed: opts.seed,
+    stratified: !!opts.strata,
+  };
+}
+
 function checkOpts(opts: BootstrapOptions): { B: number; level: number } {
   const B = opts.resamples ?? 2000;
   const level = opts.level ?? 0.95;
@@ -148,19 +165,7 @@ export function bootstrapCI(n: number, statistic: (idx: Int32Array) => number, o
   const { B, level } = checkOpts(opts);
   const estimate = statistic(identity(n));
   const { values, undefinedResamples } = bootstrapDistribution(n, statistic, opts);
-  const { lower, upper, se } = intervalFrom(values, level);
-  return {
-    estimate,
-    lower,
-    upper,
-    level,
-    method: 'percentile',
-    resamples: B,
-    undefinedResamples,
-    se,
-    seed: opts.seed,
-    stratified: !!opts.strata,
-  };
+  return percentileResult(estimate, values, undefinedResamples, B, level, opts);
 }
 
 /** Rows `idx` of labels and N×C probabilities (copies). */
@@ -251,20 +256,5 @@ export function pairedBootstrap(
     if (d >= 0) ge++;
   }
   const pValue = values.length > 0 ? Math.min(1, (2 * Math.min(le, ge)) / values.length) : NaN;
-  const { lower, upper, se } = intervalFrom(values, level);
-  return {
-    estimate: a - b,
-    lower,
-    upper,
-    level,
-    method: 'percentile',
-    resamples: B,
-    undefinedResamples,
-    se,
-    seed: opts.seed,
-    stratified: !!opts.strata,
-    a,
-    b,
-    pValue,
-  };
+  return { ...percentileResult(a - b, values, undefinedResamples, B, level, opts), a, b, pValue };
 }
