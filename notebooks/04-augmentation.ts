@@ -16,7 +16,7 @@
 // %%
 import { profileName } from '../lib/util/profile';
 import { loadProfileRuns } from '../lib/report/runs';
-import { gainsByCondition, gainTableRows, pooledGainFindings, pooledGains, pooledGainTable, renderGainFigures } from '../lib/report/condition-gains';
+import { conditionsWithRuns, gainsByCondition, gainTableRows, pooledGainFindings, pooledGains, pooledGainTable, renderGainFigures } from '../lib/report/condition-gains';
 import { writeTable } from '../lib/report/tables';
 import { showFigure, showMarkdown, showTable } from '../lib/report/notebook';
 import { GRIDS } from '../lib/finetune/grid';
@@ -43,10 +43,7 @@ const grid = GRIDS[PROFILE];
 console.log(grid.note);
 const loaded = loadProfileRuns(PROFILE); // (no destructuring: tslab does not carry destructured names to later cells)
 const allRuns = loaded.records;
-const present = CONDITIONS.filter((c) => allRuns.some((r) => r.config.condition === c));
-console.log(`records: ${loaded.source}; conditions with runs: ${present.join(', ') || 'none'}`);
-const missing = CONDITIONS.filter((c) => !present.includes(c));
-if (missing.length) console.log(`not in the ${PROFILE} grid (or not run yet): ${missing.join(', ')}. \`npm run grid -- --profile ${PROFILE}\` runs what the grid lists; the gpu profile lists all conditions.`);
+const present = conditionsWithRuns(allRuns, CONDITIONS, PROFILE, loaded.source); // prints which have runs, and how to run the others
 
 // %%
 console.log('augmentation used by the grid:', JSON.stringify(PAPER_AUGMENT));

@@ -17,7 +17,7 @@
 import { profileName } from '../lib/util/profile';
 import { loadProfileRuns } from '../lib/report/runs';
 import { armLabel } from '../lib/report/compare';
-import { gainsByCondition, gainTableRows, pooledGainFindings, pooledGains, pooledGainTable, renderGainFigures } from '../lib/report/condition-gains';
+import { conditionsWithRuns, gainsByCondition, gainTableRows, pooledGainFindings, pooledGains, pooledGainTable, renderGainFigures } from '../lib/report/condition-gains';
 import { renderFigure } from '../lib/report/figures';
 import { trainingCurves } from '../lib/report/plots';
 import { writeTable } from '../lib/report/tables';
@@ -45,10 +45,7 @@ const grid = GRIDS[PROFILE];
 console.log(grid.note);
 const loaded = loadProfileRuns(PROFILE); // (no destructuring: tslab does not carry destructured names to later cells)
 const allRuns = loaded.records;
-const present = CONDITIONS.filter((c) => allRuns.some((r) => r.config.condition === c));
-console.log(`records: ${loaded.source}; conditions with runs: ${present.join(', ') || 'none'}`);
-const missing = CONDITIONS.filter((c) => !present.includes(c));
-if (missing.length) console.log(`not in the ${PROFILE} grid (or not run yet): ${missing.join(', ')}. \`npm run grid -- --profile ${PROFILE}\` runs what the grid lists; the gpu profile lists all conditions.`);
+const present = conditionsWithRuns(allRuns, CONDITIONS, PROFILE, loaded.source); // prints which have runs, and how to run the others
 
 // %%
 showTable(writeTable('06-pairs', DOUBLE_FT_PAIRS.map((p) => ({ intermediate: p.intermediate, target: p.target, used: p.refused ? 'refused' : 'yes', why: p.refused ?? p.rationale })), { title: 'Double fine-tuning pairs (lib/finetune/pairs.ts)' }));

@@ -10,6 +10,18 @@ export interface GainStatsOptions {
   resamples?: number;
 }
 
+/**
+ * The conditions that have runs in `records`, in the order given. Prints them, and for the others how to run them
+ * (`source` says where the records came from).
+ */
+export function conditionsWithRuns(records: RunRecord[], conditions: string[], profile: string, source: string): string[] {
+  const present = conditions.filter((c) => records.some((r) => r.config.condition === c));
+  console.log(`records: ${source}; conditions with runs: ${present.join(', ') || 'none'}`);
+  const missing = conditions.filter((c) => !present.includes(c));
+  if (missing.length) console.log(`not in the ${profile} grid (or not run yet): ${missing.join(', ')}. \`npm run grid -- --profile ${profile}\` runs what the grid lists; the gpu profile lists all conditions.`);
+  return present;
+}
+
 /** A GainRow tagged with its condition. */
 export type ConditionGain = GainRow & { condition: string };
 

@@ -1,7 +1,7 @@
 // Condition-vs-baseline gains (notebooks 04-06) on synthetic records with hand-chosen correct/incorrect patterns.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { RunRecord } from '../../lib/report/compare';
-import { gainsByCondition, gainTableRows, pooledGainFindings, pooledGains, pooledGainTable } from '../../lib/report/condition-gains';
+import { conditionsWithRuns, gainsByCondition, gainTableRows, pooledGainFindings, pooledGains, pooledGainTable } from '../../lib/report/condition-gains';
 
 /** A record whose first `nRight` of `n` test images are predicted correctly (2 classes). */
 function rec(dataset: string, arm: string, condition: string, seed: number, n: number, nRight: number, trainN = 500): RunRecord {
@@ -59,5 +59,15 @@ describe('condition gains', () => {
     const rows = pooledGains(records, ['downsample'], { ...opts, smallSet: 1000 });
     expect(rows[0]._both.pairs).toBe(0);
     expect(pooledGainFindings(rows)).toContain('no paired runs');
+  });
+
+  it('conditionsWithRuns: keeps the order given, says which are missing', () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      expect(conditionsWithRuns(records, ['downsample', 'augment'], 'test', 'here')).toEqual(['augment']);
+      expect(log.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/conditions with runs: augment$/), expect.stringMatching(/not run yet\): downsample\./)]);
+    } finally {
+      log.mockRestore();
+    }
   });
 });
