@@ -146,8 +146,8 @@ describe('no tensor leaks on wasm', () => {
     x = tf.layers.dropout({ rate: 0.3 }).apply(x) as tf.SymbolicTensor;
     const out = tf.layers.dense({ units: 3, activation: 'softmax' }).apply(x) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: out });
-    const opt = tf.train.adam(1e-3);
-    const xb = tf.randomNormal([4, 12, 12, 3]);
+    const opt = tf.train.adam(2e-2);
+    const xb = tf.randomNormal([4, 12, 12, 3], 0, 1, 'float32', 7);
     const yb = oneHot([0, 1, 2, 0], 3);
     const step = () =>
       tf.tidy(() => {
@@ -164,7 +164,10 @@ describe('no tensor leaks on wasm', () => {
     expect(tf.memory().numBytes).toBe(bytesBefore);
     expect(tf.backend().numDataIds()).toBe(idsBefore);
     expect(losses.every(Number.isFinite)).toBe(true);
-    expect(losses[losses.length - 1]).toBeLessThan(losses[0]);
+    // Dropout and tfjs's initializers are unseeded, so compare window means, not single noisy steps: 53 Adam steps
+    // on 4 images must fit them clearly better than at the start.
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    expect(mean(losses.slice(-10))).toBeLessThan(0.9 * mean(losses.slice(0, 3)));
     tf.dispose([xb, yb]);
     model.dispose();
     opt.dispose();
