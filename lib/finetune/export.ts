@@ -3,7 +3,7 @@
 // tables without re-training: probabilities rounded to 4 decimals, everything else as recorded.
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeJsonAtomic, readJson } from '../util/atomic';
+import { writeFileAtomic, readJson } from '../util/atomic';
 import { PAPER_DIR } from '../util/paths';
 import { loadRuns, runHash, type RunConfig, type RunRecord } from './run-record';
 
@@ -17,7 +17,9 @@ export function exportRuns(profile: string, runsDir?: string): string {
     test: { ...r.test, probs: r.test.probs.map((row) => row.map((v) => Math.round(v * 1e4) / 1e4)) },
   }));
   const file = exportPath(profile);
-  writeJsonAtomic(file, { schema: 1, profile, exportedAt: new Date().toISOString(), runs: recs });
+  // Compact, one record per line: pretty-printing puts every probability on its own line (~3× the bytes).
+  const body = recs.map((r) => JSON.stringify(r)).join(',\n');
+  writeFileAtomic(file, `{"schema":1,"profile":${JSON.stringify(profile)},"exportedAt":"${new Date().toISOString()}","runs":[\n${body}\n]}\n`);
   return file;
 }
 
