@@ -30,3 +30,16 @@ export const FIGURES_DIR = path.join(ROOT, 'figures');
 export const PAPER_DIR = path.join(ROOT, 'paper');
 /** The shared folder laid beside the checkout (datasets, weights). */
 export const SHARED_DIR = process.env.MEDSSL_SHARED_DIR ?? path.join(ROOT, '..', 'shared');
+
+/** Profiles whose generated artefacts (figures, tables, results, notebooks with outputs) are committed. */
+export const COMMITTED_PROFILES: readonly string[] = ['cpu', 'gpu'];
+/** Git-ignored: smoke artefacts and whatever a live notebook kernel writes while a student explores. */
+export const SCRATCH_DIR = path.join(ROOT, 'scratch');
+
+/**
+ * Where a profile's artefacts live: `figures/` and `paper/` for the committed profiles, `scratch/<profile>/`
+ * (same layout below it) for the others, so a smoke run can never replace a committed cpu or gpu artefact.
+ */
+export function artefactRoot(profile: string): string {
+  return COMMITTED_PROFILES.includes(profile) ? ROOT : path.join(SCRATCH_DIR, profile);
+}
