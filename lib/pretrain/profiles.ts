@@ -1,7 +1,8 @@
 // Pre-training knobs per profile (smoke / cpu / gpu), in one table. The cpu numbers are sized from measured
 // throughput on the 2-core reference machine (see the comment on `cpu`); gpu is paper scale, config only.
 import type { ProfileName } from '../util/profile';
-import { PRETRAIN_CODE_VERSION, type OptimizerConfig, type PretrainConfig, type PretrainMethod, type SourceDataset } from './config';
+import { codeVersion } from '../util/code-version';
+import { type OptimizerConfig, type PretrainConfig, type PretrainMethod, type SourceDataset } from './config';
 
 export type ArchFamily = 'xception' | 'resnet';
 /** paper: TL on Xception, SSL on ResNet (as in the study). matched: the same architecture in both arms. */
@@ -109,7 +110,7 @@ export function pretrainConfigFor(
     optimizer: p.optimizer,
     seed: p.seed,
     ssl: method === 'ssl' ? { temperature: p.temperature, projDim: 128, views: p.views } : undefined,
-    codeVersion: PRETRAIN_CODE_VERSION,
+    codeVersion: codeVersion('pretrain'),
   };
 }
 

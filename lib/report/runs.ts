@@ -3,13 +3,10 @@
 // writes, so a fresh clone can rebuild every figure without re-training.
 import fs from 'node:fs';
 import path from 'node:path';
+import { exportPath, readExportFile } from '../finetune/export';
 import { loadRuns } from '../finetune/run-record';
-import { PAPER_DIR } from '../util/paths';
+import { ROOT } from '../util/paths';
 import type { RunRecord } from './compare';
-
-export function exportFile(profile: string): string {
-  return path.join(PAPER_DIR, 'results', `finetune-${profile}.json`);
-}
 
 export interface ProfileRuns {
   records: RunRecord[];
@@ -48,11 +45,10 @@ export function loadProfileRuns(profile: string): ProfileRuns {
   let recs: RunRecord[] = live;
   let where = 'runs/';
   if (live.length === 0) {
-    const file = exportFile(profile);
+    const file = exportPath(profile);
     if (!fs.existsSync(file)) return { records: [], source: 'none' };
-    const j = JSON.parse(fs.readFileSync(file, 'utf8')) as { runs?: RunRecord[] };
-    recs = (j.runs ?? []).filter((r) => r.config.profile === profile);
-    where = path.relative(path.dirname(PAPER_DIR), file);
+    recs = readExportFile(file).filter((r) => r.config.profile === profile) as unknown as RunRecord[];
+    where = path.relative(ROOT, file);
   }
   const { kept, dropped } = latestPerCell(recs);
   return { records: kept, source: `${where} (${kept.length} records${dropped ? `; ${dropped} older or stand-in records ignored` : ''})` };

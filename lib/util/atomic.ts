@@ -37,3 +37,39 @@ export function readJson<T = unknown>(file: string): T {
     throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
   }
 }
+
+/**
+ * Remove temp files that writeFileAtomic left in `dir` when its process died between write and rename: those of
+ * a pid that is not running here and at least a minute old (a shared folder's other hosts write temps too, for
+ * milliseconds), and any older than `maxAgeMs`.
+ */
+export function cleanStaleTemps(dir: string, maxAgeMs = 3600_000): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const removed: string[] = [];
+  for (const f of fs.readdirSync(dir)) {
+    const m = /^\..+\.(\d+)\.(\d+)\.tmp$/.exec(f);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    let alive = pid === process.pid;
+    if (!alive) {
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch (e) {
+        alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    }
+    const file = path.join(dir, f);
+    let age: number;
+    try {
+      age = Date.now() - fs.statSync(file).mtimeMs;
+    } catch {
+      continue;
+    }
+    if (age > maxAgeMs || (!alive && age > 60_000)) {
+      fs.rmSync(file, { force: true });
+      removed.push(file);
+    }
+  }
+  return removed;
+}

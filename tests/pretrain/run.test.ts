@@ -6,7 +6,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../lib/backend/select-backend';
-import { PRETRAIN_CODE_VERSION, type PretrainConfig } from '../../lib/pretrain/config';
+import type { PretrainConfig } from '../../lib/pretrain/config';
+import { codeVersion } from '../../lib/util/code-version';
 import { NonFiniteLossError, runPretraining } from '../../lib/pretrain/run';
 import { syntheticSet, testViews } from './fixtures';
 
@@ -24,7 +25,7 @@ const base = (method: 'tl' | 'ssl'): PretrainConfig => ({
   optimizer: { name: 'adam', lr: 2e-3, weightDecay: 1e-4, warmupEpochs: 1, schedule: 'cosine' },
   seed: 5,
   ssl: { temperature: 0.5, projDim: 16, views: { cropScale: [0.2, 1], jitterStrength: 0.5, blurProb: 0 } },
-  codeVersion: PRETRAIN_CODE_VERSION,
+  codeVersion: codeVersion('pretrain'),
 });
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-pt-'));
