@@ -16,6 +16,23 @@ export interface LocateOptions {
   dataDir?: string;
 }
 
+/** MEDSSL_DATA_DIR as an absolute path (undefined when unset or empty); throws when it names no folder or .npz. */
+export function dataDirFromEnv(): string | undefined {
+  const v = process.env.MEDSSL_DATA_DIR;
+  if (!v) return undefined;
+  const abs = path.resolve(v);
+  const shown = `MEDSSL_DATA_DIR is set to ${v}${abs === v ? '' : ` (${abs})`}`;
+  const fix = `point it at a folder holding the dataset files (laid out like ${SHARED_DATASETS_DIR}) or unset it`;
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(abs);
+  } catch {
+    throw new Error(`${shown}, which does not exist; ${fix}`);
+  }
+  if (!st.isDirectory() && !(st.isFile() && abs.endsWith('.npz'))) throw new Error(`${shown}, which is not a folder; ${fix}`);
+  return abs;
+}
+
 /** Places tried for a dataset, in order (absolute file paths). */
 export function candidatePaths(entry: DatasetEntry, opts: LocateOptions = {}): string[] {
   const out: string[] = [];
@@ -30,7 +47,7 @@ export function candidatePaths(entry: DatasetEntry, opts: LocateOptions = {}): s
     }
   };
   add(opts.dataDir);
-  add(process.env.MEDSSL_DATA_DIR);
+  add(dataDirFromEnv());
   add(CACHE_DIR);
   add(SHARED_DATASETS_DIR);
   return [...new Set(out)];

@@ -146,6 +146,7 @@ describe('bad input: each error names the file and the problem', () => {
     const dir = tmpDir('missing');
     const old = process.env.MEDSSL_DATA_DIR;
     process.env.MEDSSL_DATA_DIR = path.join(dir, 'env');
+    fs.mkdirSync(path.join(dir, 'env')); // an existing but empty folder (a missing one is an error of its own)
     try {
       const { entry } = writeFixtureDataset(dir, 'fx-missing');
       const gone = { ...entry, file: 'nowhere/fx-missing.npz' };
