@@ -83,6 +83,11 @@ function bad(file: string, problem: string): never {
   throw new Error(`${file}: ${problem}`);
 }
 
+/** Refused at read time, before any cache or split file could be written for it. */
+function noImages(file: string): never {
+  bad(file, 'no images (N = 0): an empty dataset cannot be split or trained on');
+}
+
 function strings(a: NpyArray, file: string, key: string): string[] {
   if (!Array.isArray(a.data)) bad(file, `key "${key}" should be a string array, found dtype ${a.dtype}`);
   return a.data;
@@ -132,6 +137,7 @@ async function readStored(entry: DatasetEntry, file: string, storedSize: number,
       for (let i = 0; i < m; i++) sourceSplit.push(p);
     }
     const n = sourceSplit.length;
+    if (n === 0) noImages(file);
     const labels = new Int32Array(n);
     let o = 0;
     for (const l of labs) (labels.set(l, o), (o += l.length));
@@ -150,6 +156,7 @@ async function readStored(entry: DatasetEntry, file: string, storedSize: number,
   const y = arrs.y;
   if (y.shape.length !== 1) bad(file, `key "y" has shape (${y.shape.join(', ')}), expected (N,)`);
   const n = y.shape[0];
+  if (n === 0) noImages(file);
   const labels = toInt32(y, `${file}[y]`);
   const classNames = strings(arrs.class_names, file, 'class_names');
   if (classNames.join('|') !== entry.classNames.join('|')) {
@@ -307,6 +314,7 @@ async function loadUncached(entry: DatasetEntry, file: string, opts: LoadOptions
     throw new Error(`${file}: ${stored.n} images at ${size}×${size}×3 need ${((stored.n * size * size * 3) / 2 ** 30).toFixed(1)} GiB, more than one array can hold (4 GiB); load a smaller size`);
   }
   let images = useDisk ? readDiskCache(cachePath, stored.n, size) : null;
+  const makeCache = useDisk && !images;
   if (!images) {
     if (jpegResize) {
       // decode + resize in one sharp call per image; stored-size pixels are then read only if a split must be made
@@ -315,13 +323,6 @@ async function loadUncached(entry: DatasetEntry, file: string, opts: LoadOptions
       if (!stored.pixels) stored = await readStored(entry, file, storedSize, true);
       const resized = await resizeImages(stored.pixels!, stored.n, storedSize, size, stored.channels);
       images = stored.channels === 1 ? greyToRgb(resized) : resized;
-    }
-    if (useDisk) {
-      try {
-        writeDiskCache(cachePath, images, stored.n, size);
-      } catch {
-        /* cache is an optimisation only */
-      }
     }
   }
 
@@ -335,7 +336,17 @@ async function loadUncached(entry: DatasetEntry, file: string, opts: LoadOptions
       return { labels: stored.labels, numClasses: entry.classNames.length, sourceSplit: stored.sourceSplit, groups: stored.groups, pixelHashes: pixelHashes(px, stored.n) };
     },
     opts.splitsDir,
+    file,
   );
+
+  // Only now, with the split accepted: a dataset refused above leaves no cache file behind.
+  if (makeCache) {
+    try {
+      writeDiskCache(cachePath, images, stored.n, size);
+    } catch {
+      /* cache is an optimisation only */
+    }
+  }
 
   return {
     id: entry.id,

@@ -42,14 +42,18 @@ describe('loadImageSet on small synthetic files', () => {
 
   it('resizing a constant image keeps its value; the disk cache gives the same pixels back', async () => {
     const dir = tmpDir('resize');
+    // image i is the constant 60 + i (distinct images: identical ones with different labels would be dropped)
+    const n = 20;
+    const px = 16 * 16 * 3;
     const { entry } = writeFixtureDataset(dir, 'fx-flat', {
-      n: 6,
+      n,
       colour: 'rgb',
-      mutate: (a) => (a.x16 = { dtype: '|u1', shape: [6, 16, 16, 3], data: new Array(6 * 16 * 16 * 3).fill(77) }),
+      mutate: (a) => (a.x16 = { dtype: '|u1', shape: [n, 16, 16, 3], data: Array.from({ length: n * px }, (_, k) => 60 + Math.floor(k / px)) }),
     });
     const opts = { size: 28, dataDir: dir, splitsDir: path.join(dir, 's') };
     const a = await loadImageSet(entry, opts);
-    for (const v of a.images) expect(v).toBe(77);
+    const off = a.images.findIndex((v, k) => v !== 60 + Math.floor(k / (28 * 28 * 3)));
+    expect(off).toBe(-1);
     const cached = fs.readdirSync(path.join(CACHE_DIR, 'images')).filter((f) => f.startsWith('fx-flat-28px-'));
     expect(cached.length).toBe(1);
     clearImageSetCache();
@@ -187,4 +191,38 @@ describe('bad input: each error names the file and the problem', () => {
     fs.writeFileSync(f, JSON.stringify(j));
     await expect(loadImageSet(entry, { size: 16, dataDir: dir, splitsDir, memoryCache: false })).rejects.toThrow(`${f}: recorded hash`);
   });
+
+  it('an empty dataset (N = 0) is refused before anything is written: no cache file, no split file', async () => {
+    const dir = tmpDir('empty');
+    const { entry, file } = writeFixtureDataset(dir, 'fx-empty', { n: 0 });
+    const splitsDir = path.join(dir, 's');
+    const msg = `${file}: no images (N = 0)`;
+    await expect(loadMeta(entry, { dataDir: dir })).rejects.toThrow(msg);
+    // size 8 ≠ stored 16, so a non-empty set would be resized and written to the disk cache
+    await expect(loadImageSet(entry, { size: 8, dataDir: dir, splitsDir, memoryCache: false })).rejects.toThrow(msg);
+    expect(fs.existsSync(path.join(splitsDir, 'fx-empty.json'))).toBe(false);
+    expect(cacheFilesOf(entry)).toEqual([]);
+  });
+
+  it('a dataset too small to give every split an image is refused: names the file and the empty splits, writes nothing', async () => {
+    const dir = tmpDir('tiny');
+    // 2 images per class, random 70/15/15: both go to train, val and test stay empty
+    const { entry, file } = writeFixtureDataset(dir, 'fx-tiny', { n: 4 });
+    const splitsDir = path.join(dir, 's');
+    const err = await loadImageSet(entry, { size: 8, dataDir: dir, splitsDir, memoryCache: false }).then(
+      () => 'loaded without an error',
+      (e: Error) => e.message,
+    );
+    expect(err).toContain(`${file}: "fx-tiny" would get an empty val and test split (4 images: train 4, val 0, test 0`);
+    expect(err).toContain(`${path.join(splitsDir, 'fx-tiny.json')} not written`);
+    expect(fs.existsSync(path.join(splitsDir, 'fx-tiny.json'))).toBe(false);
+    expect(cacheFilesOf(entry)).toEqual([]);
+  });
 });
+
+/** Files in data/cache/images for this entry's bytes (finished or temporary), sorted. */
+function cacheFilesOf(entry: { id: string; sha256: string }): string[] {
+  const d = path.join(CACHE_DIR, 'images');
+  const mine = (f: string) => f.replace(/^\./, '').startsWith(`${entry.id}-`) && f.includes(entry.sha256.slice(0, 16));
+  return fs.existsSync(d) ? fs.readdirSync(d).filter(mine).sort() : [];
+}
