@@ -11,6 +11,7 @@ import { locateDataset, verifyDatasetFile } from './locate';
 import { readNpz, encodeNpy, toInt32, type NpyArray } from './npz';
 import { decodeJpegBytes, greyToRgb, resizeImages } from './images';
 import { loadOrMakeSplits, type Splits, type SplitInputs } from './splits';
+import { removeStaleTempFiles } from './stale-temp-files';
 
 export interface ImageSet {
   id: string;
@@ -257,18 +258,28 @@ function readDiskCache(file: string, n: number, size: number): Uint8Array | null
   }
 }
 
+/** Atomic like lib/util/atomic.ts (temp file, fsync, rename), but written in chunks: the array may exceed 2 GiB. */
 function writeDiskCache(file: string, images: Uint8Array, n: number, size: number): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true });
+  removeStaleTempFiles(dir);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    fs.writeSync(fd, encodeNpy(new Uint8Array(0), [n, size, size, 3]));
-    for (let o = 0; o < images.length; o += 1 << 30) fs.writeSync(fd, images.subarray(o, Math.min(images.length, o + (1 << 30))));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      for (const part of [encodeNpy(new Uint8Array(0), [n, size, size, 3]), images]) {
+        // writeSync may write less than asked (at most ~2 GiB per call): loop until the part is out
+        for (let o = 0; o < part.length; ) o += fs.writeSync(fd, part, o, Math.min(1 << 30, part.length - o));
+      }
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
   }
-  fs.renameSync(tmp, file);
 }
 
 /** Largest image array a typed array can hold in Node 20 (4 GiB). */

@@ -21,6 +21,7 @@ import { Rng } from '../util/rng';
 import { sha256Hex, canonicalJson } from '../util/hash';
 import { writeFileAtomic, readJson } from '../util/atomic';
 import { SPLITS_DIR } from '../util/paths';
+import { removeStaleTempFiles } from './stale-temp-files';
 
 export type SplitName = 'train' | 'val' | 'test';
 export const SPLIT_NAMES: readonly SplitName[] = ['train', 'val', 'test'];
@@ -275,6 +276,7 @@ export async function loadOrMakeSplits(entry: { id: string; sha256: string }, n:
         `every split needs at least one image; ${file} not written`,
     );
   }
+  removeStaleTempFiles(dir);
   writeFileAtomic(file, formatSplitFile(s));
   return s;
 }

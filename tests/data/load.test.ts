@@ -226,3 +226,33 @@ function cacheFilesOf(entry: { id: string; sha256: string }): string[] {
   const mine = (f: string) => f.replace(/^\./, '').startsWith(`${entry.id}-`) && f.includes(entry.sha256.slice(0, 16));
   return fs.existsSync(d) ? fs.readdirSync(d).filter(mine).sort() : [];
 }
+
+describe('no half-written files', () => {
+  it('temp files left by a killed process are removed when the image cache and the split folder are next written', async () => {
+    const dir = tmpDir('stray');
+    const { entry } = writeFixtureDataset(dir, 'fx-stray', { n: 30 });
+    const splitsDir = path.join(dir, 's');
+    const images = path.join(CACHE_DIR, 'images');
+    fs.mkdirSync(images, { recursive: true });
+    fs.mkdirSync(splitsDir);
+    const dead = 999999999; // above Linux's pid_max: no such process
+    const stray = [
+      path.join(images, `.fx-stray-8px-${entry.sha256.slice(0, 16)}.npy.${dead}.1700000000000.tmp`), // writeFileAtomic's name
+      path.join(images, `fx-stray-8px-${entry.sha256.slice(0, 16)}.npy.${dead}.tmp`), // the image cache's old name
+      path.join(splitsDir, `.fx-stray.json.${dead}.1700000000000.tmp`),
+    ];
+    const live = [path.join(images, `.fx-stray-9px-${entry.sha256.slice(0, 16)}.npy.${process.ppid}.1700000000000.tmp`), path.join(splitsDir, `.other.json.${process.ppid}.1700000000000.tmp`)];
+    const other = path.join(splitsDir, 'notes.tmp'); // not a temp name we make: left alone
+    for (const f of [...stray, ...live, other]) fs.writeFileSync(f, 'half');
+    try {
+      const set = await loadImageSet(entry, { size: 8, dataDir: dir, splitsDir, memoryCache: false });
+      expect(set.n).toBe(30);
+      for (const f of stray) expect(fs.existsSync(f), f).toBe(false);
+      for (const f of [...live, other]) expect(fs.existsSync(f), f).toBe(true);
+      expect(cacheFilesOf(entry)).toEqual([`fx-stray-8px-${entry.sha256.slice(0, 16)}.npy`, path.basename(live[0])].sort()); // the new cache file; no temp of ours
+    } finally {
+      for (const f of [...stray, ...live]) fs.rmSync(f, { force: true });
+      fs.rmSync(path.join(images, `fx-stray-8px-${entry.sha256.slice(0, 16)}.npy`), { force: true });
+    }
+  });
+});

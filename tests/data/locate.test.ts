@@ -102,4 +102,16 @@ describe('sha256 cache', () => {
     const j = fs.existsSync(cache) ? JSON.parse(fs.readFileSync(cache, 'utf8')) : {};
     expect(j[path.resolve(file)]).toBeUndefined();
   });
+
+  it('writing the cache removes temp files left by dead processes, keeps those of live ones', () => {
+    const d = tmpDir('shatmp');
+    const { file } = writeFixtureDataset(d, 'fx-shatmp');
+    const dead = path.join(d, '.sha256.json.999999999.1700000000000.tmp'); // no such pid (above pid_max)
+    const live = path.join(d, `.sha256.json.${process.ppid}.1700000000000.tmp`);
+    for (const f of [dead, live]) fs.writeFileSync(f, '{"half":');
+    fs.utimesSync(file, 1_600_000_000, 1_600_000_000);
+    cachedSha256(file, path.join(d, 'sha256.json'));
+    expect(fs.existsSync(dead)).toBe(false);
+    expect(fs.existsSync(live)).toBe(true);
+  });
 });
