@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import { CACHE_DIR } from '../util/paths';
 import { Progress } from '../util/progress';
 import { getEntry, type DatasetEntry } from './registry';
+import { removeStaleTempFiles } from './stale-temp-files';
 
 export interface FetchOptions {
   /** Override the URL (tests serve a file from 127.0.0.1). */
@@ -36,6 +37,7 @@ export async function fetchDataset(id: string | DatasetEntry, opts: FetchOptions
     throw new Error(`${dest}: already exists but its sha256 ${sha} is not the registry's ${entry.sha256}; remove it or pass --force`);
   }
   fs.mkdirSync(path.dirname(dest), { recursive: true });
+  removeStaleTempFiles(path.dirname(dest)); // a download killed half-way
   const tmp = `${dest}.${process.pid}.download`;
   const ctrl = new AbortController();
   let timer: NodeJS.Timeout | undefined;
