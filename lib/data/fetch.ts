@@ -1,12 +1,12 @@
 // Download a dataset file that has a byte-identical upstream copy (MedMNIST on Zenodo) into data/cache/, with a
 // progress bar, streaming sha256, and an atomic rename only once size and checksum match.
 import fs from 'node:fs';
+import { cleanStaleTemps } from '../util/atomic';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { CACHE_DIR } from '../util/paths';
 import { Progress } from '../util/progress';
 import { getEntry, type DatasetEntry } from './registry';
-import { removeStaleTempFiles } from './stale-temp-files';
 
 export interface FetchOptions {
   /** Override the URL (tests serve a file from 127.0.0.1). */
@@ -37,7 +37,7 @@ export async function fetchDataset(id: string | DatasetEntry, opts: FetchOptions
     throw new Error(`${dest}: already exists but its sha256 ${sha} is not the registry's ${entry.sha256}; remove it or pass --force`);
   }
   fs.mkdirSync(path.dirname(dest), { recursive: true });
-  removeStaleTempFiles(path.dirname(dest)); // a download killed half-way
+  cleanStaleTemps(path.dirname(dest), { graceMs: 0 }); // a download killed half-way (this checkout's own folder)
   const tmp = `${dest}.${process.pid}.download`;
   const ctrl = new AbortController();
   let timer: NodeJS.Timeout | undefined;

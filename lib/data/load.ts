@@ -2,6 +2,7 @@
 // Heavy work (JPEG decode, resize) runs once: results are kept in memory per (file, size) and on disk under
 // data/cache/images/ as plain .npy, keyed by the dataset's sha256, so a warm load is one file read.
 import fs from 'node:fs';
+import { cleanStaleTemps } from '../util/atomic';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
@@ -11,7 +12,6 @@ import { locateDataset, verifyDatasetFile } from './locate';
 import { readNpz, encodeNpy, toInt32, type NpyArray } from './npz';
 import { decodeJpegBytes, greyToRgb, resizeImages } from './images';
 import { loadOrMakeSplits, type Splits, type SplitInputs } from './splits';
-import { removeStaleTempFiles } from './stale-temp-files';
 
 export interface ImageSet {
   id: string;
@@ -262,7 +262,7 @@ function readDiskCache(file: string, n: number, size: number): Uint8Array | null
 function writeDiskCache(file: string, images: Uint8Array, n: number, size: number): void {
   const dir = path.dirname(file);
   fs.mkdirSync(dir, { recursive: true });
-  removeStaleTempFiles(dir);
+  cleanStaleTemps(dir, { graceMs: 0 }); // this checkout's own folder
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
     const fd = fs.openSync(tmp, 'w');

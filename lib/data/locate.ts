@@ -7,8 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CACHE_DIR, SHARED_DIR } from '../util/paths';
 import { sha256File } from '../util/hash';
-import { readJson, writeJsonAtomic } from '../util/atomic';
-import { removeStaleTempFiles } from './stale-temp-files';
+import { readJson, writeJsonAtomic, cleanStaleTemps } from '../util/atomic';
 import { getEntry, type DatasetEntry } from './registry';
 
 export const SHARED_DATASETS_DIR = path.join(SHARED_DIR, 'datasets');
@@ -102,7 +101,7 @@ export function cachedSha256(file: string, cacheFile = shaCachePath()): string {
   else delete cache[abs];
   for (const k of Object.keys(cache)) if (!fs.existsSync(k)) delete cache[k]; // forget files that are gone
   try {
-    removeStaleTempFiles(path.dirname(cacheFile));
+    cleanStaleTemps(path.dirname(cacheFile), { graceMs: 0 }); // this checkout's own folder
     writeJsonAtomic(cacheFile, cache);
   } catch {
     /* read-only checkout: verification still happened */

@@ -19,9 +19,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Rng } from '../util/rng';
 import { sha256Hex, canonicalJson } from '../util/hash';
-import { writeFileAtomic, readJson } from '../util/atomic';
+import { writeFileAtomic, readJson, cleanStaleTemps } from '../util/atomic';
 import { SPLITS_DIR } from '../util/paths';
-import { removeStaleTempFiles } from './stale-temp-files';
 
 export type SplitName = 'train' | 'val' | 'test';
 export const SPLIT_NAMES: readonly SplitName[] = ['train', 'val', 'test'];
@@ -276,7 +275,7 @@ export async function loadOrMakeSplits(entry: { id: string; sha256: string }, n:
         `every split needs at least one image; ${file} not written`,
     );
   }
-  removeStaleTempFiles(dir);
+  cleanStaleTemps(dir, { graceMs: 0 }); // this checkout's own folder
   writeFileAtomic(file, formatSplitFile(s));
   return s;
 }
