@@ -14,7 +14,7 @@ import { loadBackboneDir } from '../lib/pretrain/backbone-files';
 import { checkpointDir } from '../lib/pretrain/checkpoint';
 import { describeConfig, pretrainHash } from '../lib/pretrain/config';
 import { probeBackbone, type ProbeResult } from '../lib/pretrain/probe';
-import { PRETRAIN_PROFILES, pretrainConfigFor } from '../lib/pretrain/profiles';
+import { PRETRAIN_PROFILES, pretrainConfigFor, runConfig, runName, type PretrainRun } from '../lib/pretrain/profiles';
 import { runPretraining, type PretrainRecord } from '../lib/pretrain/run';
 import { gitCommit } from '../lib/report/provenance';
 import { readJson, writeJsonAtomic } from '../lib/util/atomic';
@@ -45,16 +45,18 @@ const backend = await selectBackend();
 const load0 = os.loadavg();
 console.log(`pretrain profile=${profile} backend=${describeBackend(backend)} load=${load0.map((l) => l.toFixed(2)).join(' ')}`);
 
-const runName = (r: (typeof prof.runs)[number]) => `${r.method}-${r.arch}${r.source ? `-${r.source}` : ''}`;
-const runs = prof.runs.filter((r) => !only || only.includes(runName(r)));
-if (only && runs.length === 0) throw new Error(`--only ${only.join(',')}: no such run; choose from ${prof.runs.map(runName).join(', ')}`);
+const nameOf = (r: PretrainRun) => runName(profile, r);
+const runs = prof.runs.filter((r) => !only || only.includes(nameOf(r)));
+if (only && runs.length === 0) throw new Error(`--only ${only.join(',')}: no such run; choose from ${prof.runs.map(nameOf).join(', ')}`);
 
 if (!flag('probe-only')) {
   for (const r of runs) {
-    const cfg = pretrainConfigFor(profile, r.method, r.arch, {}, r.source);
+    const cfg = runConfig(profile, r);
     console.log(`\n== ${describeConfig(cfg)}  [${pretrainHash(cfg)}]`);
+    // k-NN probes during training need the source's labels: the pooled medical source has none shared
+    const probe = cfg.source.dataset === 'medical-all' ? undefined : { ...prof.probe, seed: prof.seed };
     try {
-      const res = await runPretraining(cfg, { resume: flag('resume') });
+      const res = await runPretraining(cfg, { resume: flag('resume'), probe });
       console.log(res.skipped ? `   already finished: ${res.dir} (no-op)` : `   done in ${res.record!.wallSeconds.toFixed(0)} s → ${res.dir}`);
     } catch (e) {
       console.error(`\n${(e as Error).message}`);
@@ -68,7 +70,7 @@ if (flag('no-probe')) process.exit(0);
 const outFile = path.join(artefactRoot(profile), 'paper', 'pretrain', `${profile}.json`);
 // What the probes measure: the finished checkpoints (by config hash), the profile's knobs and the code. When the
 // committed results measured exactly this, probing again would only rewrite dates.
-const finished = prof.runs.map((r) => pretrainHash(pretrainConfigFor(profile, r.method, r.arch, {}, r.source))).filter((h) => fs.existsSync(path.join(checkpointDir(h), 'done.json')));
+const finished = prof.runs.map((r) => pretrainHash(runConfig(profile, r))).filter((h) => fs.existsSync(path.join(checkpointDir(h), 'done.json')));
 const probeKey = configHash({ finished, profileConfig: prof, code: codeVersion('pretrain') });
 if (!flag('reprobe') && fs.existsSync(outFile) && readJson<{ probeKey?: string }>(outFile).probeKey === probeKey) {
   console.log(`probes up to date: ${path.relative(process.cwd(), outFile)} (probeKey ${probeKey}; --reprobe to measure again)`);
@@ -79,11 +81,11 @@ const po = { maxTrain: prof.probe.maxTrain || undefined, maxTest: prof.probe.max
 const runsOut: unknown[] = [];
 const fmt = (p: ProbeResult) => `k-NN ${(100 * p.knnTop1).toFixed(1)} %  linear ${(100 * p.linearTop1).toFixed(1)} %`;
 for (const r of prof.runs) {
-  const cfg = pretrainConfigFor(profile, r.method, r.arch, {}, r.source);
+  const cfg = runConfig(profile, r);
   const hash = pretrainHash(cfg);
   const dir = checkpointDir(hash);
   if (!fs.existsSync(path.join(dir, 'done.json'))) {
-    console.log(`-- ${runName(r)}: not trained yet (${dir})`);
+    console.log(`-- ${nameOf(r)}: not trained yet (${dir})`);
     continue;
   }
   const rec = readJson<PretrainRecord>(path.join(dir, 'done.json'));
