@@ -4,7 +4,7 @@
 import type * as tf from '@tensorflow/tfjs';
 
 /** How pixel values in [0,1] must be mapped before they enter the network (applied by lib/data applyScaling). */
-export type InputScaling = 'unit' | 'symmetric' | 'imagenet';
+export type InputScaling = 'unit' | 'symmetric' | 'imagenet' | 'caffe';
 
 export type Arch = 'xception' | 'resnet50' | 'resnet18' | 'mobilenet_v2';
 
