@@ -23,6 +23,8 @@ export interface PretrainProfile {
   runs: { method: PretrainMethod; arch: ArchFamily; source?: SourceDataset }[];
   probe: { maxTrain: number; maxTest: number };
   seed: number;
+  /** TL arm served by converted Keras weights (lib/weights) instead of our own pre-training, when they are present. */
+  importedTl?: Partial<Record<ArchFamily, string>>;
 }
 
 const adam = (lr: number, epochs: number): OptimizerConfig => ({ name: 'adam', lr, weightDecay: 1e-4, warmupEpochs: Math.min(1, epochs / 4), schedule: 'cosine' });
@@ -87,6 +89,8 @@ export const PRETRAIN_PROFILES: Record<ProfileName, PretrainProfile> = {
     runs: ALL_RUNS,
     probe: { maxTrain: 0, maxTest: 0 },
     seed: 0,
+    // the paper's TL backbone: Keras's ImageNet Xception (npm run weights -- fetch xception-imagenet)
+    importedTl: { xception: 'imagenet-xception' },
   },
 };
 
