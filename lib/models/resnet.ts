@@ -74,7 +74,9 @@ export function buildResNet(cfg: ResNetConfig, name = 'resnet'): { model: tf.Lay
         s = conv(x, outCh, 1, { strides: stride, useBias, name: cn('1') });
         s = bn(s, bnn('1'), eps);
       }
-      x = add([y, s], `res${id}_add`);
+      // Keras adds [shortcut, residual] (residual_block_v1), which puts the shortcut conv before the residual's last
+      // conv in the layer (and weight) order; ResNet-50 keeps Keras's order (tests/weights/manifest.test.ts)
+      x = add(bottleneck ? [s, y] : [y, s], `res${id}_add`);
       last = `res${id}_relu`;
       x = relu(x, last);
       inCh = outCh;
