@@ -7,6 +7,8 @@ For each model NAME it writes, into OUTDIR:
   NAME.input.f32      a fixed input batch, float32 little-endian, NHWC
   NAME.output.f32     Keras's output on it (inference mode)
   NAME.json           shapes, sizes and the Keras / TensorFlow versions
+  small.caffe.f32     keras.applications.resnet50.preprocess_input of the small input mapped to [0,1] (×255),
+                      for tests/data/scaling.test.ts
 Weights are random (seeded) with BN statistics away from 0/1, so every tensor is checked. Only the small model's
 files are committed (tests/weights/fixtures); the large ones are written to a temp dir by the test.
 """
@@ -91,6 +93,11 @@ def main(out, names):
             legacy_h5_format.save_weights_to_hdf5_group(f, model)
         x.astype("<f4").tofile(base + ".input.f32")
         y.astype("<f4").tofile(base + ".output.f32")
+        if name == "small":
+            from keras.applications.resnet50 import preprocess_input
+
+            unit = (x + 1.0) / 2.0  # the tests feed this [0,1] image to applyScaling
+            preprocess_input(unit * 255.0).astype("<f4").tofile(base + ".caffe.f32")
         with open(base + ".json", "w") as f:
             json.dump({"model": name, "input": list(x.shape), "output": list(y.shape), "params": int(model.count_params()),
                        "keras": keras.__version__, "tensorflow": tf.__version__, "seed": 15}, f, indent=1)
