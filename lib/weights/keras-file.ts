@@ -44,17 +44,18 @@ function chunkedStrings(g: H5Group, name: string): string[] | undefined {
   return out;
 }
 
-function toFloat32(file: string, where: string, v: unknown): Float32Array {
+function toFloat32(file: string, where: string, v: unknown, dtype: unknown): Float32Array {
   if (v instanceof Float32Array) return v;
-  if (v instanceof Float64Array || v instanceof Uint16Array || Array.isArray(v)) return Float32Array.from(v as ArrayLike<number>);
-  throw new Error(`${file}: ${where} is not a floating-point array`);
+  if (v instanceof Float64Array) return Float32Array.from(v);
+  // float16 (mixed-precision saves) and integer arrays are not weights we know how to read faithfully
+  throw new Error(`${file}: ${where} has dtype ${String(dtype)}; expected float32 or float64`);
 }
 
 function readDataset(file: string, g: H5Group, key: string, where: string): { shape: number[]; values: Float32Array } {
   const d = g.get(key);
   if (!isDataset(d)) throw new Error(`${file}: ${where} is listed but not stored in the file`);
   const shape = d.shape ?? [];
-  const values = toFloat32(file, where, d.value);
+  const values = toFloat32(file, where, d.value, d.dtype);
   const n = shape.reduce((a, b) => a * b, 1);
   if (values.length !== n) throw new Error(`${file}: ${where} holds ${values.length} values but its shape [${shape}] needs ${n}`);
   return { shape, values };
