@@ -54,7 +54,7 @@ export async function fetchKerasWeights(id: string | KerasWeightsEntry, o: Impor
   const e = typeof id === 'string' ? kerasWeightsEntry(id) : id;
   const url = o.url ?? e.url;
   const dest = path.join(o.cacheDir ?? WEIGHTS_DIR, e.file);
-  const file = await downloadVerified({ url, dest, label: e.id, hash: { algorithm: 'md5', hex: e.md5 }, expectedBy: 'Keras' }, { idleTimeoutMs: o.idleTimeoutMs, silent: o.silent });
+  const file = await downloadVerified({ url, dest, label: e.id, hash: { algorithm: 'md5', hex: e.md5 }, expectedBy: 'Keras' }, { idleTimeoutMs: o.idleTimeoutMs, silent: o.silent, force: o.force });
   // already converted from this very file: nothing to do (a re-run of fetch is a no-op)
   if (!o.force && hasConvertedBackbone(e.converted, o.root) && readConvertedMeta(e.converted, o.root).source.sha256 === sha256File(file)) {
     return convertedDir(e.converted, o.root);
