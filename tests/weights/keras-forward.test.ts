@@ -76,8 +76,9 @@ describe(`fetch → converted backbone → arms${why}`, () => {
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/xception.h5`;
     const entry = { ...KERAS_WEIGHTS['xception-imagenet'], md5: crypto.createHash('md5').update(body).digest('hex'), url };
-    const root = tmpDir('conv');
-    const cacheDir = tmpDir('cache');
+    // inside `dir`, so afterAll removes these ~250 MB too
+    const root = path.join(dir, 'converted');
+    const cacheDir = path.join(dir, 'cache');
     const size = kerasCase(dir, 'xception').meta.input[1];
 
     const convDir = await fetchKerasWeights(entry, { cacheDir, root, silent: true, idleTimeoutMs: 10_000 });
