@@ -1,5 +1,6 @@
 // Download a dataset file that has a byte-identical upstream copy (MedMNIST on Zenodo) into data/cache/, with a
-// progress bar, streaming sha256, and an atomic rename only once size and checksum match.
+// progress bar, streaming sha256, and an atomic rename only once size and checksum match. downloadVerified is the
+// one downloader (lib/weights/fetch.ts uses it for Keras's weight files, whose published checksums are md5).
 import fs from 'node:fs';
 import { cleanStaleTemps } from '../util/atomic';
 import path from 'node:path';
@@ -31,10 +32,35 @@ export async function fetchDataset(id: string | DatasetEntry, opts: FetchOptions
     throw new Error(`${entry.file}: "${entry.id}" cannot be fetched: ${why}. Copy it from the project's shared datasets folder instead.`);
   }
   const dest = path.join(opts.destDir ?? CACHE_DIR, entry.file);
+  return downloadVerified(
+    { url, dest, label: entry.id, hash: { algorithm: 'sha256', hex: entry.sha256 }, bytes: entry.bytes, expectedBy: 'registry' },
+    opts,
+  );
+}
+
+export interface DownloadSpec {
+  url: string;
+  dest: string;
+  /** Names the file in the progress bar and errors. */
+  label: string;
+  /** Published checksum (Keras publishes md5, the dataset registry sha256). */
+  hash: { algorithm: 'sha256' | 'md5'; hex: string };
+  /** Exact size when known; otherwise the Content-Length, when the server sends one, must be met. */
+  bytes?: number;
+  /** Who publishes the checksum, for error messages ("registry", "Keras"). */
+  expectedBy: string;
+}
+
+/**
+ * Download `spec.url` to `spec.dest` with a progress bar and a streaming checksum; the file appears (atomic rename)
+ * only once size and checksum match. An existing file with the right checksum is returned as is.
+ */
+export async function downloadVerified(spec: DownloadSpec, opts: Omit<FetchOptions, 'url' | 'destDir'> = {}): Promise<string> {
+  const { url, dest, hash: want } = spec;
   if (fs.existsSync(dest) && !opts.force) {
-    const sha = await sha256Of(dest);
-    if (sha === entry.sha256) return dest;
-    throw new Error(`${dest}: already exists but its sha256 ${sha} is not the registry's ${entry.sha256}; remove it or pass --force`);
+    const h = await hashOf(dest, want.algorithm);
+    if (h === want.hex) return dest;
+    throw new Error(`${dest}: already exists but its ${want.algorithm} ${h} is not the ${spec.expectedBy}'s ${want.hex}; remove it or pass --force`);
   }
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   cleanStaleTemps(path.dirname(dest), { graceMs: 0 }); // a download killed half-way (this checkout's own folder)
@@ -56,9 +82,10 @@ export async function fetchDataset(id: string | DatasetEntry, opts: FetchOptions
       throw new Error(`${url}: download failed (${ctrl.signal.aborted ? `no response for ${idle} ms` : (e as Error).message}${cause ? `: ${cause}` : ''})`);
     }
     if (!res.ok || !res.body) throw new Error(`${url}: HTTP ${res.status} ${res.statusText}`);
-    const total = Number(res.headers.get('content-length') ?? entry.bytes) || entry.bytes;
-    const bar = new Progress(`fetch ${entry.id}`, total, { silent: opts.silent, logEveryMs: 2000 });
-    const hash = crypto.createHash('sha256');
+    const announced = Number(res.headers.get('content-length')) || undefined;
+    const expected = spec.bytes ?? announced;
+    const bar = new Progress(`fetch ${spec.label}`, expected ?? 0, { silent: opts.silent, logEveryMs: 2000 });
+    const hash = crypto.createHash(want.algorithm);
     const fd = fs.openSync(tmp, 'w');
     let got = 0;
     try {
@@ -75,7 +102,7 @@ export async function fetchDataset(id: string | DatasetEntry, opts: FetchOptions
         fs.writeSync(fd, chunk.value);
         hash.update(chunk.value);
         got += chunk.value.length;
-        if (got > entry.bytes) throw new Error(`${url}: more than the expected ${entry.bytes} bytes; not the registry's file`);
+        if (spec.bytes !== undefined && got > spec.bytes) throw new Error(`${url}: more than the expected ${spec.bytes} bytes; not the ${spec.expectedBy}'s file`);
         bar.update(got, { MB: got / 1e6 });
       }
       fs.fsyncSync(fd);
@@ -83,9 +110,9 @@ export async function fetchDataset(id: string | DatasetEntry, opts: FetchOptions
       fs.closeSync(fd);
     }
     bar.done({ MB: got / 1e6 });
-    if (got !== entry.bytes) throw new Error(`${url}: got ${got} bytes, expected ${entry.bytes} (truncated download or a different file)`);
-    const sha = hash.digest('hex');
-    if (sha !== entry.sha256) throw new Error(`${url}: sha256 mismatch: downloaded ${sha}, registry expects ${entry.sha256} for "${entry.id}"`);
+    if (expected !== undefined && got !== expected) throw new Error(`${url}: got ${got} bytes, expected ${expected} (truncated download or a different file)`);
+    const h = hash.digest('hex');
+    if (h !== want.hex) throw new Error(`${url}: ${want.algorithm} mismatch: downloaded ${h}, ${spec.expectedBy} expects ${want.hex} for "${spec.label}"`);
     fs.renameSync(tmp, dest);
     return dest;
   } finally {
@@ -94,8 +121,8 @@ export async function fetchDataset(id: string | DatasetEntry, opts: FetchOptions
   }
 }
 
-async function sha256Of(file: string): Promise<string> {
-  const h = crypto.createHash('sha256');
+async function hashOf(file: string, algorithm: 'sha256' | 'md5'): Promise<string> {
+  const h = crypto.createHash(algorithm);
   for await (const chunk of fs.createReadStream(file)) h.update(chunk as Buffer);
   return h.digest('hex');
 }

@@ -4,7 +4,7 @@
 import type * as tf from '@tensorflow/tfjs';
 
 /** How pixel values in [0,1] must be mapped before they enter the network (applied by lib/data applyScaling). */
-export type InputScaling = 'unit' | 'symmetric' | 'imagenet';
+export type InputScaling = 'unit' | 'symmetric' | 'imagenet' | 'caffe';
 
 export type Arch = 'xception' | 'resnet50' | 'resnet18' | 'mobilenet_v2';
 
@@ -13,7 +13,9 @@ export type BackboneSource =
   | { kind: 'random'; seed: number }
   | { kind: 'imagenet'; weights: string; standsInFor: string; note: string }
   | { kind: 'tl' | 'ssl'; checkpoint: string; configHash: string; dataset: string }
-  | { kind: 'loaded'; path: string };
+  | { kind: 'loaded'; path: string }
+  /** Imported from a Keras weights file (lib/weights): `weights` = "<name>@<sha256 of the Keras file, 16 hex>". */
+  | { kind: 'keras'; weights: string; name: string; file: string; sha256: string; origin: string; converted: string };
 
 export interface Backbone {
   /** Variant name from lib/models/variants.ts (or 'imagenet-mobilenet_v2_035'). */

@@ -19,6 +19,8 @@ export interface ResNetConfig {
   width?: number;
   stem?: 'imagenet' | 'cifar';
   topClasses?: number;
+  /** BatchNormalization epsilon: 1e-3 in keras_applications v1 (default), 1.001e-5 in Keras 3 / tf.keras ResNet50. */
+  bnEpsilon?: number;
 }
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
@@ -26,19 +28,20 @@ const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 export function buildResNet(cfg: ResNetConfig, name = 'resnet'): { model: tf.LayersModel; gradCamLayer: string } {
   const w = cfg.width ?? 1;
   const bottleneck = cfg.block === 'bottleneck';
+  const eps = cfg.bnEpsilon ?? 1e-3;
   const useBias = bottleneck; // Keras v1 ResNet-50 convs have biases; torchvision-style ResNet-18 has none
   const input = tf.input({ shape: [cfg.inputSize, cfg.inputSize, 3], name: 'input_1' });
   let x: ST;
   if ((cfg.stem ?? 'imagenet') === 'imagenet') {
     x = zeroPad(input, 3, 'conv1_pad');
     x = conv(x, scaled(64, w), 7, { strides: 2, useBias, name: 'conv1' });
-    x = bn(x, 'bn_conv1');
+    x = bn(x, 'bn_conv1', eps);
     x = relu(x, 'conv1_relu');
     x = zeroPad(x, 1, 'pool1_pad');
     x = maxPool(x, 3, 2, 'valid', 'pool1');
   } else {
     x = conv(input, scaled(64, w), 3, { padding: 'same', useBias, name: 'conv1' });
-    x = bn(x, 'bn_conv1');
+    x = bn(x, 'bn_conv1', eps);
     x = relu(x, 'conv1_relu');
   }
   let inCh = scaled(64, w);
@@ -55,23 +58,25 @@ export function buildResNet(cfg: ResNetConfig, name = 'resnet'): { model: tf.Lay
       let y: ST;
       if (bottleneck) {
         y = conv(x, base, 1, { strides: stride, useBias, name: cn('2a') });
-        y = relu(bn(y, bnn('2a')), `res${id}_2a_relu`);
+        y = relu(bn(y, bnn('2a'), eps), `res${id}_2a_relu`);
         y = conv(y, base, 3, { padding: 'same', useBias, name: cn('2b') });
-        y = relu(bn(y, bnn('2b')), `res${id}_2b_relu`);
+        y = relu(bn(y, bnn('2b'), eps), `res${id}_2b_relu`);
         y = conv(y, outCh, 1, { useBias, name: cn('2c') });
-        y = bn(y, bnn('2c'));
+        y = bn(y, bnn('2c'), eps);
       } else {
         y = conv(x, base, 3, { strides: stride, padding: 'same', useBias, name: cn('2a') });
-        y = relu(bn(y, bnn('2a')), `res${id}_2a_relu`);
+        y = relu(bn(y, bnn('2a'), eps), `res${id}_2a_relu`);
         y = conv(y, base, 3, { padding: 'same', useBias, name: cn('2b') });
-        y = bn(y, bnn('2b'));
+        y = bn(y, bnn('2b'), eps);
       }
       let s: ST = x;
       if (stride !== 1 || inCh !== outCh) {
         s = conv(x, outCh, 1, { strides: stride, useBias, name: cn('1') });
-        s = bn(s, bnn('1'));
+        s = bn(s, bnn('1'), eps);
       }
-      x = add([y, s], `res${id}_add`);
+      // Keras adds [shortcut, residual] (residual_block_v1), which puts the shortcut conv before the residual's last
+      // conv in the layer (and weight) order; ResNet-50 keeps Keras's order (tests/weights/manifest.test.ts)
+      x = add(bottleneck ? [s, y] : [y, s], `res${id}_add`);
       last = `res${id}_relu`;
       x = relu(x, last);
       inCh = outCh;

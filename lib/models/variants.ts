@@ -65,6 +65,8 @@ export interface BuildOptions {
   init?: boolean;
   /** Add a Keras-style 1000-class top (for parameter-count checks against Keras). */
   topClasses?: number;
+  /** ResNet BatchNormalization epsilon (Keras 3 ResNet50 weights expect 1.001e-5; see lib/models/resnet.ts). */
+  bnEpsilon?: number;
 }
 
 /** Build the raw architecture (optionally with a Keras top) and its Grad-CAM layer. */
@@ -85,6 +87,7 @@ export function buildArchitecture(name: string, o: BuildOptions = {}): { model: 
       width: spec.width,
       stem: spec.stem,
       topClasses: o.topClasses,
+      bnEpsilon: o.bnEpsilon,
     };
     ({ model, gradCamLayer } = buildResNet(cfg, name));
   }
@@ -93,9 +96,9 @@ export function buildArchitecture(name: string, o: BuildOptions = {}): { model: 
 }
 
 /** A randomly initialised backbone (image → last conv feature map) from the variant table. */
-export function buildBackbone(name: string, o: { inputSize?: number; seed?: number } = {}): Backbone {
+export function buildBackbone(name: string, o: { inputSize?: number; seed?: number; bnEpsilon?: number } = {}): Backbone {
   const seed = o.seed ?? 0;
-  const { model, gradCamLayer, spec } = buildArchitecture(name, { inputSize: o.inputSize, seed });
+  const { model, gradCamLayer, spec } = buildArchitecture(name, { inputSize: o.inputSize, seed, bnEpsilon: o.bnEpsilon });
   const out = model.outputs[0].shape;
   return {
     name,

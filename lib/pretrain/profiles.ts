@@ -37,6 +37,8 @@ export interface PretrainProfile {
   /** Probe images (0 = the whole split); `every`: k-NN probe every so many epochs during pre-training (0 = never). */
   probe: { maxTrain: number; maxTest: number; every: number };
   seed: number;
+  /** TL arm served by converted Keras weights (lib/weights) instead of our own pre-training, when they are present. */
+  importedTl?: Partial<Record<ArchFamily, string>>;
 }
 
 const adam = (lr: number, warmupEpochs: number): OptimizerConfig => ({ name: 'adam', lr, weightDecay: 1e-4, warmupEpochs, schedule: 'cosine' });
@@ -105,6 +107,8 @@ export const PRETRAIN_PROFILES: Record<ProfileName, PretrainProfile> = {
     runs: ALL_RUNS,
     probe: { maxTrain: 0, maxTest: 0, every: 10 },
     seed: 0,
+    // the paper's TL backbone: Keras's ImageNet Xception (npm run weights -- fetch xception-imagenet)
+    importedTl: { xception: 'imagenet-xception' },
   },
 };
 
