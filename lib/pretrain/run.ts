@@ -2,6 +2,7 @@
 // difference between them is the objective: same source images, same image budget, epochs, batch size,
 // optimizer, schedule and seed. Checkpoints every epoch (lib/pretrain/checkpoint.ts); a finished config is a no-op.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { applyScaling } from '../data/scaling';
@@ -35,6 +36,11 @@ export interface EpochLog {
   imgPerSec: number;
   /** Mean L2 norm of the whole gradient over the epoch's steps. */
   gradNorm?: number;
+  /** Backend that trained this epoch (a run resumed on another backend says so per epoch). */
+  backend?: string;
+  /** CPU seconds of this process during the epoch, and the 1-minute load average at its end. */
+  cpuSeconds?: number;
+  load1?: number;
   /** k-NN top-1 of the backbone's pooled features on the source's held-out split, on probe epochs. */
   knnTop1?: number;
   probeSeconds?: number;
@@ -95,6 +101,11 @@ export function budgetIndices(set: ImageSet, cfg: PretrainConfig): Int32Array {
   const n = cfg.source.trainImages > 0 ? Math.min(cfg.source.trainImages, train.length) : train.length;
   if (n < train.length) new Rng(cfg.seed ^ 0x5eed).shuffle(train);
   return Int32Array.from(train.slice(0, n).sort((a, b) => a - b));
+}
+
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(start);
+  return (u.user + u.system) / 1e6;
 }
 
 function allFinite(model: tf.LayersModel): boolean {
@@ -210,6 +221,7 @@ async function runLocked(cfg: PretrainConfig, o: RunOptions): Promise<RunResult>
   let done = 0;
   for (let epoch = start; epoch < cfg.epochs; epoch++) {
     const te = Date.now();
+    const cpu0 = process.cpuUsage();
     const perm = rng.shuffle(Array.from(idx));
     let lossSum = 0;
     let gnormSum = 0;
@@ -249,7 +261,7 @@ async function runLocked(cfg: PretrainConfig, o: RunOptions): Promise<RunResult>
       bar.update(done, { ep: `${epoch + 1}/${cfg.epochs}`, loss, 'img/s': (done * B) / el });
     }
     const secs = (Date.now() - te) / 1000;
-    const log: EpochLog = { epoch: epoch + 1, loss: lossSum / steps, lr, images: steps * B, seconds: secs, imgPerSec: (steps * B) / secs, gradNorm: gnormSum / steps };
+    const log: EpochLog = { epoch: epoch + 1, loss: lossSum / steps, lr, images: steps * B, seconds: secs, imgPerSec: (steps * B) / secs, gradNorm: gnormSum / steps, backend: tf.getBackend(), cpuSeconds: cpuSecondsSince(cpu0), load1: os.loadavg()[0] };
     if (o.probe && o.probe.every > 0 && ((epoch + 1) % o.probe.every === 0 || epoch + 1 === cfg.epochs)) {
       const tp = Date.now();
       log.knnTop1 = knnProbe(backbone, set, o.probe);
