@@ -47,6 +47,7 @@ const { values: opt } = cli({
     seeds: { type: 'string', arg: '0,1', help: 'only these fine-tuning seeds' },
     epochs: { type: 'string', arg: 'N', help: 'timing runs: override the epoch count (needs --runs-dir, so such runs never mix with the profile\'s)' },
     'runs-dir': { type: 'string', arg: 'DIR', help: 'folder for run records (default runs/)' },
+    'no-train': { type: 'boolean', help: 'train nothing: collect the records that exist (runs/, the export) and list the configs that have none' },
   },
 });
 const str = (k: string) => (typeof opt[k] === 'string' ? (opt[k] as string) : undefined);
@@ -162,9 +163,10 @@ async function main(): Promise<void> {
     if (!ok) process.exitCode = 1;
     return;
   }
-  const res = await runGrid(configs, deps, { log: (m) => console.log(`[grid] ${m}`) });
+  const res = await runGrid(configs, deps, { log: (m) => console.log(`[grid] ${m}`), cachedOnly: opt['no-train'] === true });
   console.log(`\n[grid] ${res.ran} ran, ${res.cached} cached, ${res.locked.length} locked by another process, ${res.failed.length} failed in ${fmtTime(res.wallSeconds)} (${res.wallSeconds.toFixed(0)} s)`);
   for (const c of res.locked) console.log(`  LOCKED ${runLabel(c)}: another process is training it`);
+  if (res.notTrained.length) console.log(`[grid] --no-train: ${res.notTrained.length} configs have no record (${[...new Set(res.notTrained.map((c) => `${c.dataset}/${c.arm}`))].slice(0, 8).join(', ')}…); \`npm run grid -- --profile ${profile}\` trains them`);
   for (const f of res.failed) console.log(`  FAILED ${runLabel(f.config)}: ${f.error}`);
   console.log('\n' + formatTable(resultsTable(res.records)));
   if (opt.export) {

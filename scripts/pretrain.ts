@@ -18,7 +18,7 @@ import { PRETRAIN_PROFILES, pretrainConfigFor, runConfig, runName, type Pretrain
 import { runPretraining, type PretrainRecord } from '../lib/pretrain/run';
 import { gitCommit } from '../lib/report/provenance';
 import { readJson, writeJsonAtomic } from '../lib/util/atomic';
-import { artefactRoot } from '../lib/util/paths';
+import { artefactRoot, SCRATCH_DIR } from '../lib/util/paths';
 import { cli, listOption } from '../lib/util/cli';
 import { codeVersion } from '../lib/util/code-version';
 import { configHash } from '../lib/util/hash';
@@ -35,6 +35,8 @@ const { values: opt } = cli({
     'no-probe': { type: 'boolean', help: 'pre-train only' },
     'probe-only': { type: 'boolean', help: 'probe the finished backbones only' },
     reprobe: { type: 'boolean', help: 'probe again even when the probe results are up to date' },
+    'no-train': { type: 'boolean', help: 'train nothing: report which runs are not finished' },
+    'partial-probes': { type: 'boolean', help: 'probe the finished runs while others are not (written to scratch/, never over the profile\'s file)' },
   },
 });
 const profile = profileName(typeof opt.profile === 'string' ? opt.profile : undefined);
@@ -53,8 +55,12 @@ if (!flag('probe-only')) {
   for (const r of runs) {
     const cfg = runConfig(profile, r);
     console.log(`\n== ${describeConfig(cfg)}  [${pretrainHash(cfg)}]`);
-    // k-NN probes during training need the source's labels: the pooled medical source has none shared
-    const probe = cfg.source.dataset === 'medical-all' ? undefined : { ...prof.probe, seed: prof.seed };
+    if (flag('no-train') && !fs.existsSync(path.join(checkpointDir(pretrainHash(cfg)), 'done.json'))) {
+      console.log(`   not finished; --no-train: skipped (npm run pretrain -- --profile ${profile} --only ${nameOf(r)} --resume trains it)`);
+      continue;
+    }
+    // k-NN probe on the source's held-out split (for the pooled medical source its labels are the dataset ids)
+    const probe = { ...prof.probe, seed: prof.seed };
     try {
       const res = await runPretraining(cfg, { resume: flag('resume'), probe });
       console.log(res.skipped ? `   already finished: ${res.dir} (no-op)` : `   done in ${res.record!.wallSeconds.toFixed(0)} s → ${res.dir}`);
@@ -76,6 +82,14 @@ if (!flag('reprobe') && fs.existsSync(outFile) && readJson<{ probeKey?: string }
   console.log(`probes up to date: ${path.relative(process.cwd(), outFile)} (probeKey ${probeKey}; --reprobe to measure again)`);
   process.exit(0);
 }
+// The probe file is the profile's result: written once every run it defines is finished, never replaced by a
+// partial one (a pre-training done in stretches probes its finished runs with --partial-probes, into scratch/).
+const unfinished = prof.runs.length - finished.length;
+if (unfinished > 0 && !flag('partial-probes')) {
+  console.log(`${unfinished} of ${prof.runs.length} runs not finished: ${path.relative(process.cwd(), outFile)} left as it is (--partial-probes writes the finished runs' probes to scratch/)`);
+  process.exit(0);
+}
+const probeFile = unfinished > 0 ? path.join(SCRATCH_DIR, profile, 'paper', 'pretrain', `${profile}-partial.json`) : outFile;
 const set = await loadImageSet(prof.source, { size: prof.inputSize });
 const po = { maxTrain: prof.probe.maxTrain || undefined, maxTest: prof.probe.maxTest || undefined, seed: prof.seed };
 const runsOut: unknown[] = [];
@@ -115,7 +129,7 @@ const inetRandom = await loadImagenetMobileNetV2({ inputSize: prof.inputSize, ra
 const inetRandomProbe = probeBackbone(inetRandom, set, po);
 console.log(`-- MobileNetV2-α0.35 random init: ${fmt(inetRandomProbe)}`);
 
-writeJsonAtomic(outFile, {
+writeJsonAtomic(probeFile, {
   what: 'Source pre-training (TL = supervised, SSL = SimCLR) and frozen-feature probes on the source held-out split',
   profile,
   probeKey,
@@ -136,4 +150,4 @@ writeJsonAtomic(outFile, {
   imagenet: { name: IMAGENET_ARM_NAME, standsInFor: IMAGENET_STANDS_IN_FOR, source: inet.source, probe: inetProbe, randomInitProbe: inetRandomProbe },
   tfjs: tf.version.tfjs,
 });
-console.log(`\nwrote ${outFile}`);
+console.log(`\nwrote ${probeFile}`);

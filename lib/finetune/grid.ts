@@ -9,7 +9,7 @@ import type { ProfileName } from '../util/profile';
 import { meanSd, formatMeanSd } from '../stats/summary';
 import { bootstrapMetricCI } from '../stats/bootstrap';
 import { intermediateFor } from './pairs';
-import { runOne, RunLockedError, type RunDeps } from './run';
+import { NotTrainedError, runOne, RunLockedError, type RunDeps } from './run';
 import { runHash, type Arm, type Condition, type DataIdentity, type RunConfig, type RunRecord, type TrainSettings } from './run-record';
 
 export interface GridSpec {
@@ -147,6 +147,8 @@ export function shardConfigs(configs: RunConfig[], index: number, count: number)
 export interface GridOptions {
   log?: (msg: string) => void;
   silentProgress?: boolean;
+  /** Only collect records that exist (runs/ or the export); list the configs that would need training. */
+  cachedOnly?: boolean;
 }
 
 export interface GridResult {
@@ -155,6 +157,8 @@ export interface GridResult {
   cached: number;
   /** Configs another live process was training (their lock was held): skipped, not failed. */
   locked: RunConfig[];
+  /** Configs with no record, not trained because GridOptions.cachedOnly. */
+  notTrained: RunConfig[];
   failed: { config: RunConfig; error: string }[];
   wallSeconds: number;
 }
@@ -168,6 +172,7 @@ export async function runGrid(configs: RunConfig[], deps: RunDeps, o: GridOption
   const records: RunRecord[] = [];
   const failed: GridResult['failed'] = [];
   const locked: RunConfig[] = [];
+  const notTrained: RunConfig[] = [];
   for (let k = 0; k < configs.length; k++) {
     const c = configs[k];
     const budget = c.train.epochs + (c.stage1?.epochs ?? 0);
@@ -177,11 +182,16 @@ export async function runGrid(configs: RunConfig[], deps: RunDeps, o: GridOption
       const r = await runOne(c, deps, {
         onEpoch: () => bar.update(++done, { run: `${k + 1}/${configs.length}`, at: label }),
         log: o.log,
+        cachedOnly: o.cachedOnly,
       });
       records.push(r.record);
       if (r.cached) cached++;
       else ran++;
     } catch (e) {
+      if (e instanceof NotTrainedError) {
+        notTrained.push(c);
+        continue;
+      }
       if (e instanceof RunLockedError) {
         locked.push(c);
         o.log?.(`skipped ${label}: ${e.message}`);
@@ -194,7 +204,7 @@ export async function runGrid(configs: RunConfig[], deps: RunDeps, o: GridOption
     bar.update(done, { run: `${k + 1}/${configs.length}`, at: label });
   }
   bar.done({ ran, cached, locked: locked.length, failed: failed.length });
-  return { records, ran, cached, locked, failed, wallSeconds: (Date.now() - t0) / 1000 };
+  return { records, ran, cached, locked, notTrained, failed, wallSeconds: (Date.now() - t0) / 1000 };
 }
 
 export interface TableRow {

@@ -30,6 +30,8 @@ export interface RunDeps {
 export interface RunHooks {
   onEpoch?: (stage: 'stage1' | 'target') => void;
   log?: (msg: string) => void;
+  /** Serve cached or exported records only: a config that would need training throws NotTrainedError. */
+  cachedOnly?: boolean;
 }
 
 const BALANCE: Record<RunConfig['condition'], Balance> = {
@@ -102,6 +104,9 @@ function overlapCached(dir: string, a: FinetuneData, b: FinetuneData, pair: { in
 /** The run could not start because another live process holds its lock (it is training this config now). */
 export class RunLockedError extends Error {}
 
+/** No record of this config exists and training was not allowed (RunHooks.cachedOnly). */
+export class NotTrainedError extends Error {}
+
 /** Throws when the data or backbone a run got is not the one its config names (its identity). */
 function checkIdentity(config: RunConfig, what: string, got: DataIdentity | string, want: DataIdentity | string): void {
   const g = typeof got === 'string' ? got : `${got.sha256.slice(0, 16)}/${got.splitHash}`;
@@ -119,6 +124,7 @@ export async function runOne(config: RunConfig, deps: RunDeps, hooks: RunHooks =
     writeRun(exported, dir); // restore it, so runs/ holds every record the notebooks read
     return { record: exported, cached: true };
   }
+  if (hooks.cachedOnly) throw new NotTrainedError(`config ${runHash(config)} has no record and training is off`);
   // One process trains a config at a time; the second one skips it (and finds the record next time).
   const lock = tryLock(`${runPath(config, dir)}.lock`, { what: `fine-tuning ${config.dataset}/${config.arm}/${config.condition}/seed ${config.seed}` });
   if (!lock) throw new RunLockedError(`config ${runHash(config)} is being trained by another process (${runPath(config, dir)}.lock)`);

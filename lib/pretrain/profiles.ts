@@ -15,6 +15,8 @@ export interface PretrainRun {
   source?: SourceDataset;
   /** Pre-training seed (default the profile's): the matched ResNet pair is trained twice to measure seed spread. */
   seed?: number;
+  /** Image budget override (default the profile's), e.g. to give another source the same budget as Imagenette. */
+  trainImages?: number;
 }
 
 export interface PretrainProfile {
@@ -87,7 +89,8 @@ export const PRETRAIN_PROFILES: Record<ProfileName, PretrainProfile> = {
     temperature: 0.5,
     views: { cropScale: [0.08, 1], jitterStrength: 0.5, blurProb: 0 },
     variants: { xception: 'small-xception-w16', resnet: 'small-resnet18-w16' },
-    runs: [...ALL_RUNS, { method: 'tl', arch: 'resnet', seed: 1 }, { method: 'ssl', arch: 'resnet', seed: 1 }],
+    // the in-domain control gets Imagenette's 8,049 training images per epoch: the same image budget as the arms
+    runs: [...ALL_RUNS.filter((r) => !r.source), { method: 'ssl', arch: 'resnet', source: 'medical-all', trainImages: 8049 }, { method: 'tl', arch: 'resnet', seed: 1 }, { method: 'ssl', arch: 'resnet', seed: 1 }],
     probe: { maxTrain: 4000, maxTest: 2000, every: 5 },
     seed: 0,
   },
@@ -145,7 +148,7 @@ export function archFor(method: PretrainMethod, pairing: Pairing = 'paper', arch
 
 /** The config of one of a profile's runs. */
 export function runConfig(profile: ProfileName, r: PretrainRun): PretrainConfig {
-  return pretrainConfigFor(profile, r.method, r.arch, {}, r.source, r.seed);
+  return pretrainConfigFor(profile, r.method, r.arch, r.trainImages !== undefined ? { trainImages: r.trainImages } : {}, r.source, r.seed);
 }
 
 /** Name of a run as `npm run pretrain -- --only` takes it: ssl-resnet, tl-xception, ssl-resnet-medical-all, tl-resnet-s1. */

@@ -1,6 +1,9 @@
 // Profile table: both arms share source, budget, epochs and optimizer (controlled comparison); pairings map to
 // the right architectures; gpu is paper scale; config hashes separate runs.
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SPLITS_DIR } from '../../lib/util/paths';
 import { pretrainHash } from '../../lib/pretrain/config';
 import { archFor, pretrainConfigFor, PRETRAIN_PROFILES, runConfig, runName } from '../../lib/pretrain/profiles';
 import { buildArchitecture, buildBackbone } from '../../lib/models/variants';
@@ -52,7 +55,10 @@ describe('pre-training profiles', () => {
     const params = built.map((b) => b.model.countParams());
     expect(Math.max(...params) / Math.min(...params)).toBeLessThan(1.25);
     const cfgs = p.runs.map((r) => runConfig('cpu', r));
-    expect(new Set(cfgs.map((c) => `${c.inputSize}|${c.epochs}|${c.batchSize}|${c.source.trainImages}`)).size).toBe(1);
+    expect(new Set(cfgs.map((c) => `${c.inputSize}|${c.epochs}|${c.batchSize}`)).size).toBe(1);
+    // same image budget: the in-domain control is capped at Imagenette's train split
+    const split = JSON.parse(fs.readFileSync(path.join(SPLITS_DIR, 'imagenette.json'), 'utf8')) as { train: number[] };
+    for (const c of cfgs) expect(c.source.trainImages === 0 ? split.train.length : c.source.trainImages).toBe(split.train.length);
     // the matched ResNet pair is pre-trained with two seeds, and each run has its own name and hash
     for (const m of ['tl', 'ssl'] as const) expect(p.runs.filter((r) => r.method === m && r.arch === 'resnet' && !r.source).map((r) => r.seed ?? p.seed).sort()).toEqual([0, 1]);
     expect(new Set(p.runs.map((r) => runName('cpu', r))).size).toBe(p.runs.length);
