@@ -140,6 +140,19 @@ async function main(): Promise<void> {
 
   const standIn = str('stand-in');
   if (standIn && standIn !== 'random') throw new Error(`--stand-in: only "random" is supported, got "${standIn}"`);
+  if (opt['no-train']) {
+    // Training is off, so a backbone that is not pre-trained yet cannot be made here: its arm has nothing to collect.
+    const ready: Arm[] = [];
+    for (const arm of spec.arms) {
+      try {
+        disposeWeights([(await getPretrainedBackbone(arm, { profile, train: false })).model]);
+        ready.push(arm);
+      } catch (e) {
+        console.log(`[grid] --no-train: arm ${arm} skipped: ${(e as Error).message}`);
+      }
+    }
+    spec.arms = ready;
+  }
   const provider = await backboneProvider(profile, standIn === 'random', spec.arms);
 
   const all = gridConfigs(spec, { backbone: provider.identity, data: (id) => datasetIdentity(id), code: codeVersion('finetune') });
