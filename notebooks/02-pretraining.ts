@@ -30,7 +30,8 @@ import { probeBackbone, embed } from '../lib/pretrain/probe';
 import { GRIDS } from '../lib/finetune/grid';
 import { loadPretrainSummaries } from '../lib/report/reproduction';
 import { renderFigure } from '../lib/report/figures';
-import { trainingCurves } from '../lib/report/plots';
+import { pretrainHistoryFigure } from '../lib/report/plots';
+import { pretrainHistories, probePlateaued } from '../lib/pretrain/histories';
 import { writeTable } from '../lib/report/tables';
 import { showFigure, showTable } from '../lib/report/notebook';
 import { Rng } from '../lib/util/rng';
@@ -78,15 +79,48 @@ else
   );
 
 // %% [markdown]
-// ## Loss curves
-// When the records carry a per-epoch history: the two losses are on different scales (cross-entropy over the
-// source classes vs NT-Xent over the batch), so each is shown relative to its first epoch.
+// ## Histories: loss and k-NN probe per epoch
+// Every run of the profile, finished or still under way (read from its checkpoint folder): the loss relative to
+// its first epoch (TL's cross-entropy and SSL's NT-Xent are on different scales) and, on probe epochs, the k-NN
+// top-1 of the frozen features on the source's held-out split. A run that has levelled off shows two last probes
+// within one point; the table says which runs have.
 
 // %%
-const withHistory = pre.filter((p) => p.history && p.history.length > 0);
-if (withHistory.length) {
-  const series = withHistory.map((p) => ({ arm: p.method.toUpperCase(), epoch: p.history!.map((h) => h.epoch), train: p.history!.map((h) => h.loss / p.history![0].loss) }));
-  showFigure(await renderFigure(`02-pretrain-loss-${PROFILE}`, trainingCurves(series, { metric: 'loss / first-epoch loss', title: 'Pre-training loss, TL (cross-entropy) and SSL (NT-Xent)' }), { height: 380 }));
+const histories = pretrainHistories(PROFILE);
+const started = histories.filter((h) => h.history.length > 0);
+if (started.length === 0) console.log(`no pre-training history yet for ${PROFILE}: \`npm run pretrain -- --profile ${PROFILE}\``);
+else {
+  showFigure(
+    await renderFigure(
+      `02-pretrain-histories-${PROFILE}`,
+      pretrainHistoryFigure(
+        started.map((h) => ({
+          name: h.name,
+          epoch: h.history.map((e) => e.epoch),
+          relLoss: h.history.map((e) => e.loss / h.history[0].loss),
+          knn: h.history.map((e) => e.knnTop1 ?? null),
+        })),
+      ),
+      { height: 420 },
+    ),
+  );
+  showTable(
+    writeTable(
+      `02-pretrain-progress-${PROFILE}`,
+      histories.map((h) => {
+        const probes = h.history.filter((e) => e.knnTop1 !== undefined);
+        return {
+          run: h.name,
+          epochs: `${h.history.length}/${h.epochs}`,
+          finished: h.finished ? 'yes' : 'no',
+          'last k-NN': probes.length ? probes[probes.length - 1].knnTop1! : null,
+          plateaued: probes.length >= 2 ? (probePlateaued(h.history) ? 'yes' : 'no') : '–',
+          'CPU s/epoch': h.history.length ? h.history.reduce((t, e) => t + (e.cpuSeconds ?? e.seconds), 0) / h.history.length : null,
+        };
+      }),
+      { title: 'Pre-training progress', digits: 3 },
+    ),
+  );
 }
 
 // %% [markdown]

@@ -24,7 +24,7 @@ export interface GridSpec {
 }
 
 /** One line saying what a grid holds, computed from its configs (not written by hand, so it cannot go stale). */
-export function describeGrid(spec: GridSpec, configs: Pick<RunConfig, 'condition' | 'dataset' | 'size'>[]): string {
+export function describeGrid(spec: GridSpec, configs: readonly { condition: string; dataset: string; size: number }[]): string {
   const doubleFt = configs.filter((c) => c.condition === 'double-ft');
   const sizes = [...new Set(configs.map((c) => c.size))].join('/');
   return (

@@ -250,3 +250,35 @@ export function gainVsSize(points: GainPoint[], opts: { title?: string; yTitle?:
     },
   };
 }
+
+export interface HistorySeries {
+  name: string;
+  epoch: number[];
+  /** loss relative to the run's first epoch (TL and SSL losses are on different scales) */
+  relLoss: number[];
+  /** k-NN probe top-1 at the epochs it was measured (null elsewhere) */
+  knn: (number | null)[];
+}
+
+/** Pre-training histories: relative loss (left) and k-NN probe accuracy (right), one colour per run. */
+export function pretrainHistoryFigure(series: HistorySeries[], opts: { title?: string } = {}): Figure {
+  const data: Record<string, unknown>[] = [];
+  series.forEach((s, i) => {
+    const color = FALLBACK[i % FALLBACK.length];
+    data.push({ type: 'scatter', mode: 'lines', name: s.name, legendgroup: s.name, x: s.epoch, y: s.relLoss, line: { color, width: 2 }, xaxis: 'x', yaxis: 'y' });
+    data.push({ type: 'scatter', mode: 'lines+markers', name: s.name, legendgroup: s.name, showlegend: false, connectgaps: true, x: s.epoch, y: s.knn, line: { color, width: 2 }, marker: { size: 6 }, xaxis: 'x2', yaxis: 'y2' });
+  });
+  return {
+    data,
+    layout: {
+      title: { text: opts.title ?? 'Pre-training: loss and k-NN probe per epoch' },
+      grid: { rows: 1, columns: 2, pattern: 'independent' },
+      xaxis: { title: { text: 'epoch' }, automargin: true },
+      yaxis: { title: { text: 'loss / first-epoch loss' }, automargin: true },
+      xaxis2: { title: { text: 'epoch' }, automargin: true },
+      yaxis2: { title: { text: 'k-NN top-1 (held-out)' }, automargin: true, rangemode: 'tozero' },
+      legend: { orientation: 'h', y: -0.25, yanchor: 'top', x: 0.5, xanchor: 'center' },
+      margin: { b: 110 },
+    },
+  };
+}
