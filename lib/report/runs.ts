@@ -1,14 +1,14 @@
 // Where the notebooks get fine-tuning results: runs/<hash>.json (lib/finetune's loadRuns) on the machine that ran
-// the grid, else the compacted export paper/results/finetune-<profile>.json that `npm run grid -- --export`
-// writes, so a fresh clone can rebuild every figure without re-training.
+// the grid, else the compacted export <artefactRoot(profile)>/paper/results/finetune-<profile>.json that
+// `npm run grid -- --export` writes, so a fresh clone can rebuild every figure without re-training.
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadRuns } from '../finetune/run-record';
-import { PAPER_DIR } from '../util/paths';
+import { ROOT, artefactRoot } from '../util/paths';
 import type { RunRecord } from './compare';
 
 export function exportFile(profile: string): string {
-  return path.join(PAPER_DIR, 'results', `finetune-${profile}.json`);
+  return path.join(artefactRoot(profile), 'paper', 'results', `finetune-${profile}.json`);
 }
 
 export interface ProfileRuns {
@@ -52,7 +52,7 @@ export function loadProfileRuns(profile: string): ProfileRuns {
     if (!fs.existsSync(file)) return { records: [], source: 'none' };
     const j = JSON.parse(fs.readFileSync(file, 'utf8')) as { runs?: RunRecord[] };
     recs = (j.runs ?? []).filter((r) => r.config.profile === profile);
-    where = path.relative(path.dirname(PAPER_DIR), file);
+    where = path.relative(ROOT, file);
   }
   const { kept, dropped } = latestPerCell(recs);
   return { records: kept, source: `${where} (${kept.length} records${dropped ? `; ${dropped} older or stand-in records ignored` : ''})` };

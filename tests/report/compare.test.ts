@@ -104,26 +104,33 @@ describe('reproduction report', () => {
     expect(c1.detail!.diff).toBeCloseTo(40 / 120, 10);
   });
 
-  it('a smoke report never replaces a cpu one', async () => {
-    const { reportFiles } = await import('../../lib/report/reproduction');
-    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-rf-'));
-    expect(reportFiles('smoke', d).map((f) => path.basename(f))).toEqual(['REPRODUCTION-smoke.md', 'REPRODUCTION.md']);
-    fs.writeFileSync(path.join(d, 'REPRODUCTION-cpu.md'), 'x');
-    expect(reportFiles('smoke', d).map((f) => path.basename(f))).toEqual(['REPRODUCTION-smoke.md']);
-    expect(reportFiles('cpu', d).map((f) => path.basename(f))).toEqual(['REPRODUCTION-cpu.md', 'REPRODUCTION.md']);
-    fs.rmSync(d, { recursive: true, force: true });
+  it('each profile writes its own report, in the folder reportDir gives it', async () => {
+    const { reportFile } = await import('../../lib/report/reproduction');
+    const { ROOT, SCRATCH_DIR } = await import('../../lib/util/paths');
+    const prev = process.env.MEDSSL_PUBLISH;
+    try {
+      delete process.env.MEDSSL_PUBLISH;
+      expect(reportFile('cpu')).toBe(path.join(SCRATCH_DIR, 'cpu', 'paper', 'REPRODUCTION-cpu.md')); // a live kernel
+      process.env.MEDSSL_PUBLISH = '1';
+      expect(reportFile('cpu')).toBe(path.join(ROOT, 'paper', 'REPRODUCTION-cpu.md'));
+      expect(reportFile('smoke')).toBe(path.join(SCRATCH_DIR, 'smoke', 'paper', 'REPRODUCTION-smoke.md'));
+    } finally {
+      if (prev === undefined) delete process.env.MEDSSL_PUBLISH;
+      else process.env.MEDSSL_PUBLISH = prev;
+    }
   });
 
-  it('writes REPRODUCTION.md with the claims table, paper numbers and deviations', () => {
-    writeReproduction({ records, pretrain, profile: 'test', resamples: 200 }, { dir, provenance: { commit: 'x' } });
-    const md = fs.readFileSync(path.join(dir, 'REPRODUCTION.md'), 'utf8');
+  it('writes REPRODUCTION-<profile>.md with the claims table, paper numbers and deviations', () => {
+    const rep = writeReproduction({ records, pretrain, profile: 'test', resamples: 200 }, { dir, provenance: { commit: 'x' } });
+    expect(rep.files).toEqual({ markdown: path.join(dir, 'REPRODUCTION-test.md'), csv: path.join(dir, 'tables', '09-claims-test.csv') });
+    expect(fs.existsSync(path.join(dir, 'REPRODUCTION.md'))).toBe(false); // no profile-less copy
+    const md = fs.readFileSync(rep.files.markdown, 'utf8');
     expect(md).toContain('96.4%');
     expect(md).toContain('97.22%');
     expect(md).toMatch(/\| C1 \| TL beats SSL on colour data \|.*\*\*supported\*\*/);
     expect(md).toContain('No Kvasir');
     expect(md).toContain('MobileNetV2');
-    expect(fs.existsSync(path.join(dir, 'tables', '09-claims-test.csv'))).toBe(true);
-    expect(fs.readFileSync(path.join(dir, 'REPRODUCTION-test.md'), 'utf8')).toBe(md);
+    expect(fs.existsSync(rep.files.csv)).toBe(true);
   });
 });
 
