@@ -20,7 +20,8 @@ import path from 'node:path';
 import { buildNotebook, cellSources, firstFailure, parsePercent, summarizeError, type Notebook } from '../lib/report/ipynb';
 import { NB_DIR, PYTHON, checkJupyter, kernelEnv, notebookSources, selectNotebooks } from '../lib/report/jupyter';
 import { gitCommit } from '../lib/report/provenance';
-import { readJson, writeFileAtomic, writeJsonAtomic } from '../lib/util/atomic';
+import { ReproduceLog } from '../lib/report/reproduce-log';
+import { writeFileAtomic } from '../lib/util/atomic';
 import { ROOT, reportDir } from '../lib/util/paths';
 import { profileFromArgv } from '../lib/util/profile';
 import { fmtTime } from '../lib/util/progress';
@@ -108,7 +109,7 @@ async function main(): Promise<number> {
   }
   const env = kernelEnv(profile, true);
   const outDir = reportDir('notebooks', profile, true); // notebooks/ for cpu and gpu, scratch/<profile>/notebooks/ otherwise
-  const log = new ReproduceLog(profile);
+  const log = new ReproduceLog(profile, reportDir('paper', profile, true));
   console.log(`[reproduce] profile ${profile}, ${names.length} notebooks, commit ${gitCommit()}; executed notebooks → ${path.relative(ROOT, outDir)}/, log → ${path.relative(ROOT, log.file)}`);
   const started = Date.now();
   let failed = 0;
@@ -211,54 +212,6 @@ async function main(): Promise<number> {
   return finish(log, names.length, started, failed);
 }
 
-interface LogStep {
-  notebook: string; // a notebook name, or stage:<name>
-  ok: boolean;
-  seconds: number;
-  commit?: string;
-  date?: string;
-  cell?: number; // failing code cell, 1-based
-  line?: string; // its offending source line
-  source?: string; // the whole cell, when stderr does not show the offending line (an awaited rejection)
-  message?: string; // the error message (tslab's stderr, not the empty evalue)
-}
-
-/**
- * reproduce-log-<profile>.json in the profile's paper folder (paper/ for committed profiles, scratch otherwise),
- * rewritten atomically after every step so a failed or killed run still leaves it. A partial run (--only) updates
- * its own steps and keeps the others' (each step carries its own commit and date).
- */
-class ReproduceLog {
-  readonly file: string;
-  private steps = new Map<string, LogStep>();
-  constructor(readonly profile: string) {
-    this.file = path.join(reportDir('paper', profile, true), `reproduce-log-${profile}.json`);
-    if (fs.existsSync(this.file)) {
-      try {
-        for (const st of readJson<{ steps?: LogStep[] }>(this.file).steps ?? []) this.steps.set(st.notebook, st);
-      } catch (e) {
-        console.error(`[reproduce] ${(e as Error).message}: starting a new log`);
-      }
-    }
-  }
-  step(st: LogStep): void {
-    this.steps.set(st.notebook, { ...st, seconds: Math.round(st.seconds * 10) / 10, commit: gitCommit(), date: new Date().toISOString() });
-    this.write();
-  }
-  write(totalSeconds?: number): void {
-    const steps = [...this.steps.values()].sort((a, b) => stepOrder(a.notebook) - stepOrder(b.notebook) || a.notebook.localeCompare(b.notebook));
-    writeJsonAtomic(this.file, {
-      profile: this.profile,
-      commit: gitCommit(),
-      date: new Date().toISOString(),
-      ...(totalSeconds !== undefined ? { totalSeconds: Math.round(totalSeconds) } : {}),
-      ok: steps.every((st) => st.ok),
-      steps,
-    });
-  }
-}
-
-const stepOrder = (n: string) => (n.startsWith('stage:') ? 0 : 1);
 const lastLine = (text: string) => text.trim().split('\n').filter((l) => l.trim() !== '').slice(-1)[0]?.trim() ?? '';
 
 function finish(log: ReproduceLog, nNotebooks: number, started: number, failed: number): number {
