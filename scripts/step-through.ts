@@ -15,11 +15,12 @@ import { changedFiles, treeState } from '../lib/report/tree-state';
 import { profileFromArgv } from '../lib/util/profile';
 import { fmtTime } from '../lib/util/progress';
 
-// Reads [{name, cells: [source…]}] and writes [{name, ok, seconds, cells, failed?: {cell, source, stderr, evalue}}].
+// Reads [{name, cells: [source…]}] and writes [{name, ok, seconds, cells, failed?: {cell, source, stderr, evalue, kernelLog}}].
 const DRIVER = `
-import json, sys, time
+import json, os, sys, time
 from jupyter_client.manager import KernelManager
 spec_file, out_file, cwd, timeout, keep_going = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5] == '1'
+log_dir = os.path.dirname(out_file)
 results = []
 def run_cell(kc, code):
     msg_id = kc.execute(code, store_history=True, allow_stdin=False)
@@ -37,7 +38,10 @@ def run_cell(kc, code):
 for nb in json.load(open(spec_file)):
     t0, res = time.time(), {'name': nb['name'], 'ok': True, 'cells': 0}
     km = KernelManager(kernel_name='tslab')
-    km.start_kernel(cwd=cwd)
+    # The kernel's own output (tslab prints zmq noise while shutting down) goes to a file, shown only on failure.
+    klog_path = os.path.join(log_dir, nb['name'] + '.kernel.log')
+    klog = open(klog_path, 'w')
+    km.start_kernel(cwd=cwd, stdout=klog, stderr=klog)
     kc = km.client(); kc.start_channels()
     try:
         kc.wait_for_ready(timeout=300)
@@ -56,6 +60,9 @@ for nb in json.load(open(spec_file)):
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=False)
+        klog.close()
+    if not res['ok']:
+        res['failed']['kernelLog'] = ''.join(open(klog_path).readlines()[-20:])
     res['seconds'] = time.time() - t0
     results.append(res)
     json.dump(results, open(out_file, 'w'))
@@ -67,7 +74,7 @@ interface NotebookResult {
   ok: boolean;
   seconds: number;
   cells: number;
-  failed?: { cell: number; source: string; stderr: string; evalue: string };
+  failed?: { cell: number; source: string; stderr: string; evalue: string; kernelLog?: string };
 }
 
 function arg(name: string): string | undefined {
@@ -119,7 +126,7 @@ async function main(): Promise<number> {
     bad++;
     const f = r.failed!;
     const s = summarizeError(f.stderr || f.evalue, f.source);
-    console.error([`[step-through] ${r.name}: cell ${f.cell} FAILED: ${s.message}${s.line ? `\n  at: ${s.line}` : ''}`, '--- source ---', f.source, '--- stderr ---', f.stderr.trim() || '(empty)'].join('\n'));
+    console.error([`[step-through] ${r.name}: cell ${f.cell} FAILED: ${s.message}${s.line ? `\n  at: ${s.line}` : ''}`, '--- source ---', f.source, '--- stderr ---', f.stderr.trim() || '(empty)', ...(f.kernelLog?.trim() ? ['--- kernel log (last lines) ---', f.kernelLog.trim()] : [])].join('\n'));
   }
   const changed = changedFiles(before, treeState());
   if (changed.length > 0) {
