@@ -134,6 +134,26 @@ describe('reproduction report', () => {
   });
 });
 
+describe('where the notebooks read results', () => {
+  it('fine-tuning exports and pre-training records of a profile live under its artefactRoot (smoke: scratch/smoke/)', async () => {
+    const { exportFile } = await import('../../lib/report/runs');
+    const { pretrainDirs, loadPretrainSummaries } = await import('../../lib/report/reproduction');
+    const { ROOT, SCRATCH_DIR } = await import('../../lib/util/paths');
+    expect(exportFile('cpu')).toBe(path.join(ROOT, 'paper', 'results', 'finetune-cpu.json'));
+    expect(exportFile('smoke')).toBe(path.join(SCRATCH_DIR, 'smoke', 'paper', 'results', 'finetune-smoke.json'));
+    expect(pretrainDirs().sort()).toEqual([path.join(ROOT, 'paper', 'pretrain'), path.join(SCRATCH_DIR, 'smoke', 'paper', 'pretrain')].sort());
+    // records from every folder given, a missing folder skipped
+    const d1 = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-pre-'));
+    const d2 = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-pre-'));
+    const rec = (profile: string, method: string) => ({ profile, runs: [{ config: { method, inputSize: 32, epochs: 1, batchSize: 8, source: { dataset: 'imagenette' } }, trainSeconds: 3 }] });
+    fs.writeFileSync(path.join(d1, 'cpu.json'), JSON.stringify(rec('cpu', 'supervised')));
+    fs.writeFileSync(path.join(d2, 'smoke.json'), JSON.stringify(rec('smoke', 'simclr')));
+    expect(loadPretrainSummaries([d1, d2, path.join(d2, 'missing')]).map((p) => `${p.profile}:${p.method}`)).toEqual(['cpu:supervised', 'smoke:simclr']);
+    fs.rmSync(d1, { recursive: true, force: true });
+    fs.rmSync(d2, { recursive: true, force: true });
+  });
+});
+
 describe('latestPerCell', () => {
   it('keeps the newest record per cell and drops random stand-ins for TL/SSL', async () => {
     const { latestPerCell } = await import('../../lib/report/runs');
