@@ -25,7 +25,7 @@ import { renderFigure } from '../lib/report/figures';
 import { confusionHeatmap, gainVsSize, groupedBarsCI, trainingCurves } from '../lib/report/plots';
 import { writeTable } from '../lib/report/tables';
 import { showFigure, showMarkdown, showTable } from '../lib/report/notebook';
-import { GRIDS } from '../lib/finetune/grid';
+import { GRIDS, describeGrid } from '../lib/finetune/grid';
 
 const PROFILE = profileName();
 const CONDITION = 'baseline';
@@ -46,9 +46,9 @@ console.log({ PROFILE, CONDITION, ...KNOBS, BOOTSTRAP_SEED });
 
 // %%
 const grid = GRIDS[PROFILE];
-console.log(grid.note);
 const loaded = loadProfileRuns(PROFILE); // (no destructuring: tslab does not carry destructured names to later cells)
 const allRuns = loaded.records;
+console.log(`records of ${describeGrid(grid, allRuns.map((r) => r.config))}`);
 const runs: RunRecord[] = allRuns.filter((r) => r.config.condition === CONDITION);
 console.log(`records: ${loaded.source}; ${runs.length} at condition "${CONDITION}"`);
 // Provenance printed on every figure and table: the seeds and backend of the runs shown.

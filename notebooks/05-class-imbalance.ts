@@ -20,7 +20,7 @@ import { armLabel, fmtPts } from '../lib/report/compare';
 import { conditionsWithRuns, gainsByCondition, gainTableRows, pooledGainFindings, pooledGains, pooledGainTable, renderGainFigures } from '../lib/report/condition-gains';
 import { writeTable } from '../lib/report/tables';
 import { showFigure, showMarkdown, showTable } from '../lib/report/notebook';
-import { GRIDS } from '../lib/finetune/grid';
+import { GRIDS, describeGrid } from '../lib/finetune/grid';
 
 const PROFILE = profileName();
 const CONDITIONS = ['downsample', 'oversample', 'class-weights']; // compared with 'baseline', each on its own
@@ -40,9 +40,9 @@ console.log({ PROFILE, CONDITIONS, SMALL_SET, ...KNOBS, BOOTSTRAP_SEED });
 
 // %%
 const grid = GRIDS[PROFILE];
-console.log(grid.note);
 const loaded = loadProfileRuns(PROFILE); // (no destructuring: tslab does not carry destructured names to later cells)
 const allRuns = loaded.records;
+console.log(`records of ${describeGrid(grid, allRuns.map((r) => r.config))}`);
 const present = conditionsWithRuns(allRuns, CONDITIONS, PROFILE, loaded.source); // prints which have runs, and how to run the others
 
 // %%

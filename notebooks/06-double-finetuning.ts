@@ -22,7 +22,7 @@ import { renderFigure } from '../lib/report/figures';
 import { trainingCurves } from '../lib/report/plots';
 import { writeTable } from '../lib/report/tables';
 import { showFigure, showMarkdown, showTable } from '../lib/report/notebook';
-import { GRIDS } from '../lib/finetune/grid';
+import { GRIDS, describeGrid } from '../lib/finetune/grid';
 import { DOUBLE_FT_PAIRS } from '../lib/finetune/pairs';
 const PROFILE = profileName();
 const CONDITIONS = ['double-ft']; // compared with 'baseline', each on its own
@@ -42,9 +42,9 @@ console.log({ PROFILE, CONDITIONS, SMALL_SET, ...KNOBS, BOOTSTRAP_SEED });
 
 // %%
 const grid = GRIDS[PROFILE];
-console.log(grid.note);
 const loaded = loadProfileRuns(PROFILE); // (no destructuring: tslab does not carry destructured names to later cells)
 const allRuns = loaded.records;
+console.log(`records of ${describeGrid(grid, allRuns.map((r) => r.config))}`);
 const present = conditionsWithRuns(allRuns, CONDITIONS, PROFILE, loaded.source); // prints which have runs, and how to run the others
 
 // %%

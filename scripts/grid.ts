@@ -1,61 +1,77 @@
-// npm run grid -- [--profile smoke|cpu|gpu] [--shard i/n] [--dry] [--check-pairs] [--export]
-//                 [--stand-in random] [--datasets a,b] [--arms tl,ssl] [--conditions baseline,...] [--seeds 0,1]
-//                 [--epochs N] [--runs-dir DIR]
+// npm run grid -- [--profile smoke|cpu|gpu] [--shard i/n] [--dry] [--check-pairs] [--export] [--verify N] ...
 //
 // Runs the fine-tuning grid of a profile (lib/finetune/grid.ts GRIDS): every dataset × arm × condition × seed,
-// one record per run in runs/<config-hash>.json (a finished config is a cache hit), one progress bar, and a
-// results table at the end. --shard i/n runs a slice so several machines can split a grid and merge runs/.
-//   --dry          list the configs (and the shard's share) without running
-//   --check-pairs  compare every intermediate → target pair of the double-FT table image by image and print it
-//   --export       also write the profile's records, compacted, to paper/results/finetune-<profile>.json
-//   --epochs N / --runs-dir DIR  timing runs: override the epoch count (use a scratch --runs-dir so such runs
-//                  never mix with the profile's records)
-//   --stand-in random  use randomly initialised backbones of the arms' architectures (before pre-training exists;
-//                  recorded in the config as backbone "random:<variant>")
+// one record per run in runs/<config-hash>.json (a finished config is a cache hit, and so is a config the
+// profile's export already holds), one progress bar, and a results table at the end. `--help` lists the flags.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../lib/backend/select-backend';
 import { loadImageSet } from '../lib/data/load';
 import { augmentBatch, PAPER_AUGMENT } from '../lib/data/augment';
 import { getPretrainedBackbone, type BackboneRequest } from '../lib/pretrain/backbones';
 import { archFor } from '../lib/pretrain/profiles';
-import { profileFromArgv, type ProfileName } from '../lib/util/profile';
+import { profileName, type ProfileName } from '../lib/util/profile';
+import { cli, listOption } from '../lib/util/cli';
+import { codeVersion } from '../lib/util/code-version';
+import { Rng } from '../lib/util/rng';
+import { datasetIdentity } from '../lib/data/identity';
 import { fmtTime } from '../lib/util/progress';
-import { GRIDS, gridConfigs, parseShard, shardConfigs, runGrid, resultsTable, formatTable } from '../lib/finetune/grid';
-import { exportRuns } from '../lib/finetune/export';
+import { GRIDS, describeGrid, gridConfigs, parseShard, shardConfigs, runGrid, resultsTable, formatTable, type GridIdentity } from '../lib/finetune/grid';
+import { compareRecords, exportRuns, formatMergeReport, readExport, runLabel } from '../lib/finetune/export';
 import { DOUBLE_FT_PAIRS } from '../lib/finetune/pairs';
 import { compareSets, fingerprints } from '../lib/finetune/overlap';
-import type { Arm } from '../lib/finetune/run-record';
-import { disposeWeights, type RunDeps } from '../lib/finetune/run';
+import { runHash, type Arm, type RunConfig } from '../lib/finetune/run-record';
+import { disposeWeights, runOne, type RunDeps } from '../lib/finetune/run';
+import { weightsHash } from '../lib/finetune/finetune';
 
-const argv = process.argv.slice(2);
-const arg = (name: string): string | undefined => {
-  const i = argv.indexOf(name);
-  if (i >= 0) return argv[i + 1];
-  return argv.find((a) => a.startsWith(name + '='))?.slice(name.length + 1);
-};
-const flag = (name: string) => argv.includes(name);
+const { values: opt } = cli({
+  command: 'npm run grid --',
+  summary:
+    'Fine-tune every dataset × arm × condition × seed of a profile; results go to runs/<config-hash>.json, cached by their identity (config, backbone weights, code version, data).',
+  options: {
+    profile: { type: 'string', arg: 'P', help: 'smoke | cpu | gpu (default: MEDSSL_PROFILE, else cpu)' },
+    shard: { type: 'string', arg: 'i/n', help: 'run only shard i of n (machines or SLURM tasks split a grid)' },
+    dry: { type: 'boolean', help: 'list the configs (and the shard\'s share) without running' },
+    'check-pairs': { type: 'boolean', help: 'compare every double-FT intermediate → target pair image by image and print it' },
+    export: { type: 'boolean', help: 'merge the profile\'s records into its export (paper/results/finetune-P.json): adds or replaces by identity, never drops' },
+    'replace-conflicts': { type: 'boolean', help: 'with --export: where a record has the identity of an exported one but other numbers, take the new one (default: keep, report)' },
+    'drop-stale': { type: 'boolean', help: 'with --export: remove exported records of this profile that are not in the current grid (older backbones, code or data); each is listed' },
+    verify: { type: 'string', arg: 'N', help: 're-run N exported configs of the current grid (seeded sample) in a scratch folder and compare with the export' },
+    'verify-seed': { type: 'string', arg: 'S', help: 'seed of the --verify sample (default 0)' },
+    'stand-in': { type: 'string', arg: 'random', help: 'use randomly initialised backbones of the arms\' architectures (recorded as backbone "random:<variant>")' },
+    datasets: { type: 'string', arg: 'a,b', help: 'only these datasets' },
+    arms: { type: 'string', arg: 'tl,ssl', help: 'only these arms' },
+    conditions: { type: 'string', arg: 'c1,c2', help: 'only these conditions' },
+    seeds: { type: 'string', arg: '0,1', help: 'only these fine-tuning seeds' },
+    epochs: { type: 'string', arg: 'N', help: 'timing runs: override the epoch count (needs --runs-dir, so such runs never mix with the profile\'s)' },
+    'runs-dir': { type: 'string', arg: 'DIR', help: 'folder for run records (default runs/)' },
+  },
+});
+const str = (k: string) => (typeof opt[k] === 'string' ? (opt[k] as string) : undefined);
 
 /**
- * Backbones for the grid, from lib/pretrain (getPretrainedBackbone): each call a fresh model. The id written into
- * every config names the checkpoint (its pre-training config hash), so re-pre-training invalidates the cache.
- * `standIn`: the arms' own architectures at seeded random init (TL → Xception, SSL → ResNet, as in the paper).
+ * Backbones for the grid, from lib/pretrain (getPretrainedBackbone): each call a fresh model. Every config names
+ * its backbone by id (kind, variant, checkpoint config hash) and by the sha256 of its weights, so a re-made
+ * checkpoint with other weights is a cache miss. `standIn`: the arms' own architectures at seeded random init.
  */
-async function backboneProvider(profile: ProfileName, standIn: boolean, arms: Arm[]): Promise<{ id: (arm: Arm) => string; size: (arm: Arm) => number; get: RunDeps['getBackbone'] }> {
+async function backboneProvider(profile: ProfileName, standIn: boolean, arms: Arm[]): Promise<{ identity: GridIdentity['backbone']; get: RunDeps['getBackbone'] }> {
   const req = (arm: Arm, inputSize?: number): [Arm, BackboneRequest] =>
     standIn ? ['random', { profile, inputSize, arch: archFor(arm === 'ssl' ? 'ssl' : 'tl') }] : [arm, { profile, inputSize }];
-  const ids = new Map<Arm, string>();
-  const sizes = new Map<Arm, number>();
+  const ids = new Map<Arm, { id: string; weights: string; size: number }>();
   for (const arm of arms) {
     const bb = await getPretrainedBackbone(...req(arm));
     const src = bb.source as { configHash?: string; kind: string; seed?: number; weights?: string };
-    ids.set(arm, `${src.kind}:${bb.name}:${src.configHash ?? src.weights ?? `seed${src.seed ?? ''}`}`);
-    sizes.set(arm, bb.inputSize);
+    ids.set(arm, { id: `${src.kind}:${bb.name}:${src.configHash ?? src.weights ?? `seed${src.seed ?? ''}`}`, weights: weightsHash(bb.model).slice(0, 16), size: bb.inputSize });
     disposeWeights([bb.model]);
   }
   return {
-    id: (arm) => ids.get(arm) ?? arm,
-    size: (arm) => sizes.get(arm) ?? GRIDS[profile].size,
+    identity: (arm) => {
+      const v = ids.get(arm);
+      if (!v) throw new Error(`no backbone loaded for arm "${arm}"`);
+      return v;
+    },
     get: (arm, o) => getPretrainedBackbone(...req(arm, o.size)),
   };
 }
@@ -74,37 +90,63 @@ async function checkPairs(size: number): Promise<void> {
   }
 }
 
+/** Re-run a seeded sample of exported configs in a scratch folder and compare their numbers with the export. */
+async function verify(configs: RunConfig[], profile: ProfileName, n: number, seed: number, deps: RunDeps): Promise<boolean> {
+  const exported = new Map(readExport(profile).map((r) => [r.configHash, r]));
+  const candidates = configs.filter((c) => exported.has(runHash(c)));
+  console.log(`[verify] ${candidates.length} of ${configs.length} configs of the current grid are exported (${exported.size} records in the export)`);
+  if (!candidates.length) return false;
+  const rng = new Rng(seed);
+  const sample = rng.shuffle([...candidates]).slice(0, n);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-verify-'));
+  let ok = true;
+  try {
+    for (const c of sample) {
+      const { record } = await runOne(c, { ...deps, runsDir: scratch });
+      const d = compareRecords(exported.get(runHash(c))!, record);
+      ok &&= d.verdict !== 'different';
+      console.log(
+        `[verify] ${runLabel(c)}: accuracy ${d.accuracy[0].toFixed(4)} exported vs ${d.accuracy[1].toFixed(4)} now, max |Δp| ${d.maxProbDiff.toExponential(1)} → ${d.verdict}`,
+      );
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  return ok;
+}
+
 async function main(): Promise<void> {
-  const profile = profileFromArgv(argv);
+  const profile = profileName(str('profile'));
   const spec = { ...GRIDS[profile] };
-  if (arg('--datasets')) spec.datasets = arg('--datasets')!.split(',');
-  if (arg('--seeds')) spec.seeds = arg('--seeds')!.split(',').map(Number);
-  if (arg('--arms')) spec.arms = arg('--arms')!.split(',') as Arm[];
-  if (arg('--conditions')) spec.conditions = arg('--conditions')!.split(',') as typeof spec.conditions;
-  if (arg('--epochs')) {
-    if (!arg('--runs-dir')) throw new Error('--epochs changes the profile\'s settings: give a scratch --runs-dir too');
-    const e = Number(arg('--epochs'));
+  const list = (k: string) => listOption(opt[k]);
+  if (list('datasets')) spec.datasets = list('datasets')!;
+  if (list('seeds')) spec.seeds = list('seeds')!.map(Number);
+  if (list('arms')) spec.arms = list('arms') as Arm[];
+  if (list('conditions')) spec.conditions = list('conditions') as typeof spec.conditions;
+  if (str('epochs')) {
+    if (!str('runs-dir')) throw new Error("--epochs changes the profile's settings: give a scratch --runs-dir too");
+    const e = Number(str('epochs'));
     spec.train = { ...spec.train, epochs: e };
     spec.stage1 = { ...spec.stage1, epochs: e };
   }
+  const shard = str('shard') ? parseShard(str('shard')!) : { index: 1, count: 1 };
   const info = await selectBackend({ quiet: false });
 
-  if (flag('--check-pairs')) {
+  if (opt['check-pairs']) {
     await checkPairs(spec.size);
     return;
   }
 
-  const standIn = arg('--stand-in');
+  const standIn = str('stand-in');
   if (standIn && standIn !== 'random') throw new Error(`--stand-in: only "random" is supported, got "${standIn}"`);
   const provider = await backboneProvider(profile, standIn === 'random', spec.arms);
 
-  const all = gridConfigs(spec, provider.id, provider.size);
-  const shard = arg('--shard') ? parseShard(arg('--shard')!) : { index: 1, count: 1 };
+  const all = gridConfigs(spec, { backbone: provider.identity, data: (id) => datasetIdentity(id), code: codeVersion('finetune') });
   const configs = shardConfigs(all, shard.index, shard.count);
-  console.log(`[grid] ${spec.note}`);
+  console.log(`[grid] ${describeGrid(spec, all)}`);
   console.log(`[grid] ${all.length} configs${shard.count > 1 ? `, shard ${shard.index}/${shard.count}: ${configs.length}` : ''}; backend ${info.name}`);
-  if (flag('--dry')) {
-    for (const c of configs) console.log(`  ${c.dataset}/${c.arm}/${c.condition}/seed ${c.seed}${c.intermediate ? ` (stage 1: ${c.intermediate})` : ''}`);
+  if (opt.dry) {
+    for (const c of configs) console.log(`  ${runLabel(c)}${c.intermediate ? ` (stage 1: ${c.intermediate})` : ''}`);
     return;
   }
 
@@ -113,15 +155,27 @@ async function main(): Promise<void> {
     getBackbone: provider.get,
     augment: (x, rng) => augmentBatch(x, rng, PAPER_AUGMENT),
     backend: () => `${tf.getBackend()}${info.threads > 1 ? `×${info.threads}` : ''}`,
-    runsDir: arg('--runs-dir'),
+    runsDir: str('runs-dir'),
   };
+  if (str('verify')) {
+    const ok = await verify(configs, profile, Number(str('verify')), Number(str('verify-seed') ?? 0), deps);
+    if (!ok) process.exitCode = 1;
+    return;
+  }
   const res = await runGrid(configs, deps, { log: (m) => console.log(`[grid] ${m}`) });
-  console.log(`\n[grid] ${res.ran} ran, ${res.cached} cached, ${res.failed.length} failed in ${fmtTime(res.wallSeconds)} (${res.wallSeconds.toFixed(0)} s)`);
-  for (const f of res.failed) console.log(`  FAILED ${f.config.dataset}/${f.config.arm}/${f.config.condition}/seed ${f.config.seed}: ${f.error}`);
+  console.log(`\n[grid] ${res.ran} ran, ${res.cached} cached, ${res.locked.length} locked by another process, ${res.failed.length} failed in ${fmtTime(res.wallSeconds)} (${res.wallSeconds.toFixed(0)} s)`);
+  for (const c of res.locked) console.log(`  LOCKED ${runLabel(c)}: another process is training it`);
+  for (const f of res.failed) console.log(`  FAILED ${runLabel(f.config)}: ${f.error}`);
   console.log('\n' + formatTable(resultsTable(res.records)));
-  if (flag('--export')) {
-    const file = exportRuns(profile);
-    console.log(`[grid] wrote ${file} (${(fs.statSync(file).size / 1024).toFixed(0)} KiB)`);
+  if (opt.export) {
+    const current = new Set(all.map(runHash));
+    const { file, report } = await exportRuns(profile, {
+      runsDir: str('runs-dir'),
+      onConflict: opt['replace-conflicts'] ? 'replace' : 'keep',
+      drop: opt['drop-stale'] ? (r) => !current.has(r.configHash) : undefined,
+    });
+    console.log(`[grid] ${formatMergeReport(path.relative(process.cwd(), file), report)}`);
+    if (report.conflicts.length && !opt['replace-conflicts']) process.exitCode = 1;
   }
   if (res.failed.length) process.exitCode = 1;
 }

@@ -1,7 +1,8 @@
-// npm run pretrain -- --profile smoke|cpu|gpu [--resume] [--only tl-xception,ssl-resnet,...] [--no-probe] [--probe-only]
+// npm run pretrain -- [--profile smoke|cpu|gpu] [--resume] [--only tl-xception,ssl-resnet,...] [--no-probe] [--probe-only]
 // Pre-trains the profile's backbones (TL = supervised, SSL = SimCLR; paper pairing TL-Xception / SSL-ResNet and the
 // matched pairings), then probes every finished backbone, the same nets at random init and the ImageNet
-// MobileNetV2 arm on the source's held-out split. Results: paper/pretrain/<profile>.json.
+// MobileNetV2 arm on the source's held-out split. Results: <artefact root>/paper/pretrain/<profile>.json, rewritten
+// only when what the probes measure changed (a finished profile re-run is a no-op). `--help` lists the flags.
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -13,34 +14,49 @@ import { loadBackboneDir } from '../lib/pretrain/backbone-files';
 import { checkpointDir } from '../lib/pretrain/checkpoint';
 import { describeConfig, pretrainHash } from '../lib/pretrain/config';
 import { probeBackbone, type ProbeResult } from '../lib/pretrain/probe';
-import { PRETRAIN_PROFILES, pretrainConfigFor } from '../lib/pretrain/profiles';
+import { PRETRAIN_PROFILES, pretrainConfigFor, runConfig, runName, type PretrainRun } from '../lib/pretrain/profiles';
 import { runPretraining, type PretrainRecord } from '../lib/pretrain/run';
 import { gitCommit } from '../lib/report/provenance';
 import { readJson, writeJsonAtomic } from '../lib/util/atomic';
-import { PAPER_DIR } from '../lib/util/paths';
-import { profileFromArgv } from '../lib/util/profile';
+import { artefactRoot } from '../lib/util/paths';
+import { cli, listOption } from '../lib/util/cli';
+import { codeVersion } from '../lib/util/code-version';
+import { configHash } from '../lib/util/hash';
+import { profileName } from '../lib/util/profile';
 import fs from 'node:fs';
 
-const argv = process.argv.slice(2);
-const profile = profileFromArgv(argv);
-const flag = (f: string) => argv.includes(f);
-const onlyArg = argv.find((a) => a.startsWith('--only'));
-const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : argv[argv.indexOf(onlyArg) + 1]).split(',') : null;
+const { values: opt } = cli({
+  command: 'npm run pretrain --',
+  summary: "Pre-train a profile's TL (supervised) and SSL (SimCLR) backbones, then probe them on the source's held-out split.",
+  options: {
+    profile: { type: 'string', arg: 'P', help: 'smoke | cpu | gpu (default: MEDSSL_PROFILE, else cpu)' },
+    resume: { type: 'boolean', help: 'continue an interrupted run from its last checkpoint' },
+    only: { type: 'string', arg: 'a,b', help: 'only these runs (e.g. tl-xception,ssl-resnet,ssl-resnet-medical-all)' },
+    'no-probe': { type: 'boolean', help: 'pre-train only' },
+    'probe-only': { type: 'boolean', help: 'probe the finished backbones only' },
+    reprobe: { type: 'boolean', help: 'probe again even when the probe results are up to date' },
+  },
+});
+const profile = profileName(typeof opt.profile === 'string' ? opt.profile : undefined);
+const flag = (f: string) => opt[f] === true;
+const only = listOption(opt.only) ?? null;
 const prof = PRETRAIN_PROFILES[profile];
 const backend = await selectBackend();
 const load0 = os.loadavg();
 console.log(`pretrain profile=${profile} backend=${describeBackend(backend)} load=${load0.map((l) => l.toFixed(2)).join(' ')}`);
 
-const runName = (r: (typeof prof.runs)[number]) => `${r.method}-${r.arch}${r.source ? `-${r.source}` : ''}`;
-const runs = prof.runs.filter((r) => !only || only.includes(runName(r)));
-if (only && runs.length === 0) throw new Error(`--only ${only.join(',')}: no such run; choose from ${prof.runs.map(runName).join(', ')}`);
+const nameOf = (r: PretrainRun) => runName(profile, r);
+const runs = prof.runs.filter((r) => !only || only.includes(nameOf(r)));
+if (only && runs.length === 0) throw new Error(`--only ${only.join(',')}: no such run; choose from ${prof.runs.map(nameOf).join(', ')}`);
 
-if (!flag('--probe-only')) {
+if (!flag('probe-only')) {
   for (const r of runs) {
-    const cfg = pretrainConfigFor(profile, r.method, r.arch, {}, r.source);
+    const cfg = runConfig(profile, r);
     console.log(`\n== ${describeConfig(cfg)}  [${pretrainHash(cfg)}]`);
+    // k-NN probes during training need the source's labels: the pooled medical source has none shared
+    const probe = cfg.source.dataset === 'medical-all' ? undefined : { ...prof.probe, seed: prof.seed };
     try {
-      const res = await runPretraining(cfg, { resume: flag('--resume') });
+      const res = await runPretraining(cfg, { resume: flag('resume'), probe });
       console.log(res.skipped ? `   already finished: ${res.dir} (no-op)` : `   done in ${res.record!.wallSeconds.toFixed(0)} s → ${res.dir}`);
     } catch (e) {
       console.error(`\n${(e as Error).message}`);
@@ -48,20 +64,28 @@ if (!flag('--probe-only')) {
     }
   }
 }
-if (flag('--no-probe')) process.exit(0);
+if (flag('no-probe')) process.exit(0);
 
 // ---- probes on the source's held-out split ----
+const outFile = path.join(artefactRoot(profile), 'paper', 'pretrain', `${profile}.json`);
+// What the probes measure: the finished checkpoints (by config hash), the profile's knobs and the code. When the
+// committed results measured exactly this, probing again would only rewrite dates.
+const finished = prof.runs.map((r) => pretrainHash(runConfig(profile, r))).filter((h) => fs.existsSync(path.join(checkpointDir(h), 'done.json')));
+const probeKey = configHash({ finished, profileConfig: prof, code: codeVersion('pretrain') });
+if (!flag('reprobe') && fs.existsSync(outFile) && readJson<{ probeKey?: string }>(outFile).probeKey === probeKey) {
+  console.log(`probes up to date: ${path.relative(process.cwd(), outFile)} (probeKey ${probeKey}; --reprobe to measure again)`);
+  process.exit(0);
+}
 const set = await loadImageSet(prof.source, { size: prof.inputSize });
 const po = { maxTrain: prof.probe.maxTrain || undefined, maxTest: prof.probe.maxTest || undefined, seed: prof.seed };
-const outFile = path.join(PAPER_DIR, 'pretrain', `${profile}.json`);
 const runsOut: unknown[] = [];
 const fmt = (p: ProbeResult) => `k-NN ${(100 * p.knnTop1).toFixed(1)} %  linear ${(100 * p.linearTop1).toFixed(1)} %`;
 for (const r of prof.runs) {
-  const cfg = pretrainConfigFor(profile, r.method, r.arch, {}, r.source);
+  const cfg = runConfig(profile, r);
   const hash = pretrainHash(cfg);
   const dir = checkpointDir(hash);
   if (!fs.existsSync(path.join(dir, 'done.json'))) {
-    console.log(`-- ${runName(r)}: not trained yet (${dir})`);
+    console.log(`-- ${nameOf(r)}: not trained yet (${dir})`);
     continue;
   }
   const rec = readJson<PretrainRecord>(path.join(dir, 'done.json'));
@@ -94,6 +118,7 @@ console.log(`-- MobileNetV2-α0.35 random init: ${fmt(inetRandomProbe)}`);
 writeJsonAtomic(outFile, {
   what: 'Source pre-training (TL = supervised, SSL = SimCLR) and frozen-feature probes on the source held-out split',
   profile,
+  probeKey,
   seed: prof.seed,
   commit: gitCommit(),
   backend: describeBackend(backend),

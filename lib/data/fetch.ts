@@ -1,6 +1,7 @@
 // Download a dataset file that has a byte-identical upstream copy (MedMNIST on Zenodo) into data/cache/, with a
 // progress bar, streaming sha256, and an atomic rename only once size and checksum match.
 import fs from 'node:fs';
+import { cleanStaleTemps } from '../util/atomic';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { CACHE_DIR } from '../util/paths';
@@ -36,6 +37,7 @@ export async function fetchDataset(id: string | DatasetEntry, opts: FetchOptions
     throw new Error(`${dest}: already exists but its sha256 ${sha} is not the registry's ${entry.sha256}; remove it or pass --force`);
   }
   fs.mkdirSync(path.dirname(dest), { recursive: true });
+  cleanStaleTemps(path.dirname(dest), { graceMs: 0 }); // a download killed half-way (this checkout's own folder)
   const tmp = `${dest}.${process.pid}.download`;
   const ctrl = new AbortController();
   let timer: NodeJS.Timeout | undefined;

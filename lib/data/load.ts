@@ -2,6 +2,7 @@
 // Heavy work (JPEG decode, resize) runs once: results are kept in memory per (file, size) and on disk under
 // data/cache/images/ as plain .npy, keyed by the dataset's sha256, so a warm load is one file read.
 import fs from 'node:fs';
+import { cleanStaleTemps } from '../util/atomic';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
@@ -83,6 +84,11 @@ function bad(file: string, problem: string): never {
   throw new Error(`${file}: ${problem}`);
 }
 
+/** Refused at read time, before any cache or split file could be written for it. */
+function noImages(file: string): never {
+  bad(file, 'no images (N = 0): an empty dataset cannot be split or trained on');
+}
+
 function strings(a: NpyArray, file: string, key: string): string[] {
   if (!Array.isArray(a.data)) bad(file, `key "${key}" should be a string array, found dtype ${a.dtype}`);
   return a.data;
@@ -132,6 +138,7 @@ async function readStored(entry: DatasetEntry, file: string, storedSize: number,
       for (let i = 0; i < m; i++) sourceSplit.push(p);
     }
     const n = sourceSplit.length;
+    if (n === 0) noImages(file);
     const labels = new Int32Array(n);
     let o = 0;
     for (const l of labs) (labels.set(l, o), (o += l.length));
@@ -150,6 +157,7 @@ async function readStored(entry: DatasetEntry, file: string, storedSize: number,
   const y = arrs.y;
   if (y.shape.length !== 1) bad(file, `key "y" has shape (${y.shape.join(', ')}), expected (N,)`);
   const n = y.shape[0];
+  if (n === 0) noImages(file);
   const labels = toInt32(y, `${file}[y]`);
   const classNames = strings(arrs.class_names, file, 'class_names');
   if (classNames.join('|') !== entry.classNames.join('|')) {
@@ -250,18 +258,28 @@ function readDiskCache(file: string, n: number, size: number): Uint8Array | null
   }
 }
 
+/** Atomic like lib/util/atomic.ts (temp file, fsync, rename), but written in chunks: the array may exceed 2 GiB. */
 function writeDiskCache(file: string, images: Uint8Array, n: number, size: number): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true });
+  cleanStaleTemps(dir, { graceMs: 0 }); // this checkout's own folder
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    fs.writeSync(fd, encodeNpy(new Uint8Array(0), [n, size, size, 3]));
-    for (let o = 0; o < images.length; o += 1 << 30) fs.writeSync(fd, images.subarray(o, Math.min(images.length, o + (1 << 30))));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      for (const part of [encodeNpy(new Uint8Array(0), [n, size, size, 3]), images]) {
+        // writeSync may write less than asked (at most ~2 GiB per call): loop until the part is out
+        for (let o = 0; o < part.length; ) o += fs.writeSync(fd, part, o, Math.min(1 << 30, part.length - o));
+      }
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
   }
-  fs.renameSync(tmp, file);
 }
 
 /** Largest image array a typed array can hold in Node 20 (4 GiB). */
@@ -307,6 +325,7 @@ async function loadUncached(entry: DatasetEntry, file: string, opts: LoadOptions
     throw new Error(`${file}: ${stored.n} images at ${size}×${size}×3 need ${((stored.n * size * size * 3) / 2 ** 30).toFixed(1)} GiB, more than one array can hold (4 GiB); load a smaller size`);
   }
   let images = useDisk ? readDiskCache(cachePath, stored.n, size) : null;
+  const makeCache = useDisk && !images;
   if (!images) {
     if (jpegResize) {
       // decode + resize in one sharp call per image; stored-size pixels are then read only if a split must be made
@@ -315,13 +334,6 @@ async function loadUncached(entry: DatasetEntry, file: string, opts: LoadOptions
       if (!stored.pixels) stored = await readStored(entry, file, storedSize, true);
       const resized = await resizeImages(stored.pixels!, stored.n, storedSize, size, stored.channels);
       images = stored.channels === 1 ? greyToRgb(resized) : resized;
-    }
-    if (useDisk) {
-      try {
-        writeDiskCache(cachePath, images, stored.n, size);
-      } catch {
-        /* cache is an optimisation only */
-      }
     }
   }
 
@@ -335,7 +347,17 @@ async function loadUncached(entry: DatasetEntry, file: string, opts: LoadOptions
       return { labels: stored.labels, numClasses: entry.classNames.length, sourceSplit: stored.sourceSplit, groups: stored.groups, pixelHashes: pixelHashes(px, stored.n) };
     },
     opts.splitsDir,
+    file,
   );
+
+  // Only now, with the split accepted: a dataset refused above leaves no cache file behind.
+  if (makeCache) {
+    try {
+      writeDiskCache(cachePath, images, stored.n, size);
+    } catch {
+      /* cache is an optimisation only */
+    }
+  }
 
   return {
     id: entry.id,

@@ -1,12 +1,13 @@
 // Finding a dataset file and checking it is the file the registry describes.
 // Search order: explicit path (or folder) → MEDSSL_DATA_DIR → data/cache/ → ../shared/datasets/.
-// sha256 is verified the first time a file is used and remembered by (path, size, mtime) in data/cache/sha256.json,
-// so a later load costs one stat() instead of hashing 25 MB.
+// sha256 is verified the first time a file is used and remembered by (path, size, mtime, ctime) in
+// data/cache/sha256.json, so a later load costs one stat() instead of hashing 25 MB. ctime is in the key because
+// a user can put mtime back (touch -r) after an edit but cannot set ctime.
 import fs from 'node:fs';
 import path from 'node:path';
 import { CACHE_DIR, SHARED_DIR } from '../util/paths';
 import { sha256File } from '../util/hash';
-import { readJson, writeJsonAtomic } from '../util/atomic';
+import { readJson, writeJsonAtomic, cleanStaleTemps } from '../util/atomic';
 import { getEntry, type DatasetEntry } from './registry';
 
 export const SHARED_DATASETS_DIR = path.join(SHARED_DIR, 'datasets');
@@ -14,6 +15,23 @@ export const SHARED_DATASETS_DIR = path.join(SHARED_DIR, 'datasets');
 export interface LocateOptions {
   /** A file path, or a folder laid out like ../shared/datasets. Tried first. */
   dataDir?: string;
+}
+
+/** MEDSSL_DATA_DIR as an absolute path (undefined when unset or empty); throws when it names no folder or .npz. */
+export function dataDirFromEnv(): string | undefined {
+  const v = process.env.MEDSSL_DATA_DIR;
+  if (!v) return undefined;
+  const abs = path.resolve(v);
+  const shown = `MEDSSL_DATA_DIR is set to ${v}${abs === v ? '' : ` (${abs})`}`;
+  const fix = `point it at a folder holding the dataset files (laid out like ${SHARED_DATASETS_DIR}) or unset it`;
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(abs);
+  } catch {
+    throw new Error(`${shown}, which does not exist; ${fix}`);
+  }
+  if (!st.isDirectory() && !(st.isFile() && abs.endsWith('.npz'))) throw new Error(`${shown}, which is not a folder; ${fix}`);
+  return abs;
 }
 
 /** Places tried for a dataset, in order (absolute file paths). */
@@ -30,7 +48,7 @@ export function candidatePaths(entry: DatasetEntry, opts: LocateOptions = {}): s
     }
   };
   add(opts.dataDir);
-  add(process.env.MEDSSL_DATA_DIR);
+  add(dataDirFromEnv());
   add(CACHE_DIR);
   add(SHARED_DATASETS_DIR);
   return [...new Set(out)];
@@ -53,29 +71,38 @@ export function locateDataset(idOrEntry: string | DatasetEntry, opts: LocateOpti
   );
 }
 
-const SHA_CACHE = () => path.join(CACHE_DIR, 'sha256.json');
-type ShaCache = Record<string, { size: number; mtimeMs: number; sha256: string }>;
+const shaCachePath = () => path.join(CACHE_DIR, 'sha256.json');
+type ShaCache = Record<string, { size: number; mtimeMs: number; ctimeMs: number; sha256: string }>;
 
-function loadShaCache(): ShaCache {
+/**
+ * A file whose ctime is this close to the moment it was hashed is not remembered: timestamps are coarse (a
+ * kernel tick; whole seconds on some file systems), so an edit in the same tick would leave ctime unchanged.
+ */
+export const SHA_CACHE_RACY_MS = 2000;
+
+function loadShaCache(file: string): ShaCache {
   try {
-    return fs.existsSync(SHA_CACHE()) ? readJson<ShaCache>(SHA_CACHE()) : {};
+    return fs.existsSync(file) ? readJson<ShaCache>(file) : {};
   } catch {
     return {}; // a corrupt cache only costs a re-hash
   }
 }
 
-/** sha256 of a file, remembered by size + mtime. */
-export function cachedSha256(file: string): string {
+/** sha256 of a file, remembered by size + mtime + ctime in `cacheFile` (default data/cache/sha256.json). */
+export function cachedSha256(file: string, cacheFile = shaCachePath()): string {
   const abs = path.resolve(file);
+  const statAt = Date.now();
   const st = fs.statSync(abs);
-  const cache = loadShaCache();
+  const cache = loadShaCache(cacheFile);
   const hit = cache[abs];
-  if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.sha256;
+  if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs && hit.ctimeMs === st.ctimeMs) return hit.sha256;
   const sha = sha256File(abs);
-  cache[abs] = { size: st.size, mtimeMs: st.mtimeMs, sha256: sha };
+  if (st.ctimeMs < statAt - SHA_CACHE_RACY_MS) cache[abs] = { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, sha256: sha };
+  else delete cache[abs];
   for (const k of Object.keys(cache)) if (!fs.existsSync(k)) delete cache[k]; // forget files that are gone
   try {
-    writeJsonAtomic(SHA_CACHE(), cache);
+    cleanStaleTemps(path.dirname(cacheFile), { graceMs: 0 }); // this checkout's own folder
+    writeJsonAtomic(cacheFile, cache);
   } catch {
     /* read-only checkout: verification still happened */
   }

@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Rng } from '../util/rng';
 import { sha256Hex, canonicalJson } from '../util/hash';
-import { writeFileAtomic, readJson } from '../util/atomic';
+import { writeFileAtomic, readJson, cleanStaleTemps } from '../util/atomic';
 import { SPLITS_DIR } from '../util/paths';
 
 export type SplitName = 'train' | 'val' | 'test';
@@ -247,6 +247,7 @@ export function validateSplitFile(s: SplitFile, entry: { id: string; sha256: str
       seen[i] = 1;
     }
   }
+  for (const k of SPLIT_NAMES) if (!s[k].length) throw new Error(`${file}: the ${k} split is empty (every split needs at least one image)`);
   const h = splitHash(s);
   if (h !== s.hash) throw new Error(`${file}: recorded hash ${s.hash} does not match its indices (${h}); the file was edited`);
 }
@@ -254,8 +255,10 @@ export function validateSplitFile(s: SplitFile, entry: { id: string; sha256: str
 /**
  * The committed split for a dataset: read data/splits/<id>.json, or make and write it when absent.
  * `inputs` is called only when the file must be made (it needs the stored pixels for duplicate hashes).
+ * A split that would leave train, val or test empty is refused, and nothing is written; errors name
+ * `datasetFile` (default: the id).
  */
-export async function loadOrMakeSplits(entry: { id: string; sha256: string }, n: number, inputs: () => Promise<SplitInputs>, dir = SPLITS_DIR): Promise<SplitFile> {
+export async function loadOrMakeSplits(entry: { id: string; sha256: string }, n: number, inputs: () => Promise<SplitInputs>, dir = SPLITS_DIR, datasetFile?: string): Promise<SplitFile> {
   const file = splitFilePath(entry.id, dir);
   if (fs.existsSync(file)) {
     const s = readJson<SplitFile>(file);
@@ -263,6 +266,16 @@ export async function loadOrMakeSplits(entry: { id: string; sha256: string }, n:
     return s;
   }
   const s = makeSplits(entry, await inputs());
+  const empty = SPLIT_NAMES.filter((k) => !s[k].length);
+  if (empty.length) {
+    const dropped = Object.values(s.dropped).reduce((a, l) => a + l.length, 0);
+    const sizes = [...SPLIT_NAMES.map((k) => `${k} ${s[k].length}`), ...(dropped ? [`dropped ${dropped}`] : [])].join(', ');
+    throw new Error(
+      `${datasetFile ?? entry.id}: "${entry.id}" would get an empty ${empty.join(' and ')} split (${s.n} images: ${sizes}; ${s.method}): ` +
+        `every split needs at least one image; ${file} not written`,
+    );
+  }
+  cleanStaleTemps(dir, { graceMs: 0 }); // this checkout's own folder
   writeFileAtomic(file, formatSplitFile(s));
   return s;
 }

@@ -9,8 +9,8 @@ import type { ProfileName } from '../util/profile';
 import { meanSd, formatMeanSd } from '../stats/summary';
 import { bootstrapMetricCI } from '../stats/bootstrap';
 import { intermediateFor } from './pairs';
-import { runOne, type RunDeps } from './run';
-import { runHash, type Arm, type Condition, type RunConfig, type RunRecord, type TrainSettings } from './run-record';
+import { runOne, RunLockedError, type RunDeps } from './run';
+import { runHash, type Arm, type Condition, type DataIdentity, type RunConfig, type RunRecord, type TrainSettings } from './run-record';
 
 export interface GridSpec {
   profile: ProfileName;
@@ -21,7 +21,17 @@ export interface GridSpec {
   size: number;
   train: TrainSettings;
   stage1: TrainSettings;
-  note: string;
+}
+
+/** One line saying what a grid holds, computed from its configs (not written by hand, so it cannot go stale). */
+export function describeGrid(spec: GridSpec, configs: Pick<RunConfig, 'condition' | 'dataset' | 'size'>[]): string {
+  const doubleFt = configs.filter((c) => c.condition === 'double-ft');
+  const sizes = [...new Set(configs.map((c) => c.size))].join('/');
+  return (
+    `${spec.profile}: ${spec.datasets.length} datasets × ${spec.arms.join('/')} × ${spec.conditions.length} conditions × ${spec.seeds.length} seeds = ${configs.length} runs` +
+    `${doubleFt.length ? ` (double-FT only for the ${new Set(doubleFt.map((c) => c.dataset)).size} targets with a pair)` : ''}, ${sizes} px, ≤${spec.train.epochs} epochs` +
+    `${spec.train.subset ? `, subsets ${spec.train.subset.train}/${spec.train.subset.val}/${spec.train.subset.test}` : ''}`
+  );
 }
 
 const MEDICAL_TARGETS = ['breastmnist', 'pneumoniamnist', 'busi', 'chest-ct', 'ct-kidney', 'iq-oth-nccd', 'alzheimer-mri', 'isic-uda1', 'eye-fundus', 'ham10000', 'pbc-blood'];
@@ -37,7 +47,6 @@ export const GRIDS: Record<ProfileName, GridSpec> = {
     // Subsets (class-stratified, seeded) keep every run to seconds: 160 train / 64 val / 128 test images.
     train: { epochs: 2, batchSize: 32, lr: 1e-3, schedule: { kind: 'cosine' }, freeze: 'all', patience: 2, dropout: 0.2, bnMomentum: 0.9, subset: { train: 160, val: 64, test: 128 } },
     stage1: { epochs: 1, batchSize: 32, lr: 1e-3, schedule: { kind: 'constant' }, freeze: 'all', patience: 1, dropout: 0.2, bnMomentum: 0.9, subset: { train: 320, val: 64, test: 0 } },
-    note: 'smoke: 2 datasets × TL/SSL × 4 conditions × 2 seeds, 32 px, 2 epochs, subsets 160/64/128',
   },
   cpu: {
     profile: 'cpu',
@@ -56,7 +65,6 @@ export const GRIDS: Record<ProfileName, GridSpec> = {
     // 2-2.5× slower. Split across machines with --shard i/n.
     train: { epochs: 10, batchSize: 64, lr: 1e-3, schedule: { kind: 'cosine', warmupEpochs: 1 }, freeze: 'all', patience: 3, dropout: 0.3, bnMomentum: 0.9 },
     stage1: { epochs: 6, batchSize: 64, lr: 1e-3, schedule: { kind: 'cosine', warmupEpochs: 1 }, freeze: 'all', patience: 2, dropout: 0.3, bnMomentum: 0.9 },
-    note: 'cpu: 11 medical sets × TL/SSL × 4 conditions (double-FT only where a pair exists) × 3 seeds = 222 runs, 32 px, ≤10 epochs',
   },
   gpu: {
     profile: 'gpu',
@@ -67,25 +75,47 @@ export const GRIDS: Record<ProfileName, GridSpec> = {
     size: 128, // default only: the pre-trained backbone's input size is used (lib/pretrain gpu profile: 128)
     train: { epochs: 50, batchSize: 32, lr: 1e-4, schedule: { kind: 'cosine', warmupEpochs: 2 }, freeze: 'all', patience: 8, dropout: 0.5 },
     stage1: { epochs: 30, batchSize: 32, lr: 1e-4, schedule: { kind: 'cosine', warmupEpochs: 2 }, freeze: 'all', patience: 6, dropout: 0.5 },
-    note: 'gpu: paper scale, 11 sets × TL/SSL × 6 conditions × 5 seeds, backbone input size, ≤50 epochs',
   },
 };
 
+/** What names the runs of a grid besides its settings (see RunConfig): the backbones, the data, the code. */
+export interface GridIdentity {
+  backbone(arm: Arm): { id: string; weights: string; size: number };
+  data(dataset: string): DataIdentity;
+  /** Fine-tuning code version (lib/code-versions.json). */
+  code: number;
+}
+
 /**
- * All configs of a grid, in a stable order. `backboneId(arm)` names the pre-trained backbone (its checkpoint
- * hash), so a re-trained backbone gives new config hashes. Double-FT appears only for targets with a usable pair.
+ * All configs of a grid, in a stable order. Each names its backbone's weights, the data's file and split and the
+ * code version, so any of them changing gives new config hashes (a cache miss). Double-FT appears only for
+ * targets with a usable pair.
  */
-export function gridConfigs(spec: GridSpec, backboneId: (arm: Arm) => string, sizeFor: (arm: Arm) => number = () => spec.size): RunConfig[] {
+export function gridConfigs(spec: GridSpec, ident: GridIdentity): RunConfig[] {
   const out: RunConfig[] = [];
   for (const dataset of spec.datasets)
     for (const arm of spec.arms)
       for (const condition of spec.conditions)
         for (const seed of spec.seeds) {
-          const c: RunConfig = { profile: spec.profile, dataset, arm, condition, seed, size: sizeFor(arm), backbone: backboneId(arm), train: spec.train };
+          const bb = ident.backbone(arm);
+          const c: RunConfig = {
+            profile: spec.profile,
+            dataset,
+            arm,
+            condition,
+            seed,
+            size: bb.size,
+            backbone: bb.id,
+            backboneWeights: bb.weights,
+            code: ident.code,
+            data: ident.data(dataset),
+            train: spec.train,
+          };
           if (condition === 'double-ft') {
             const pair = intermediateFor(dataset);
             if (!pair) continue;
             c.intermediate = pair.intermediate;
+            c.intermediateData = ident.data(pair.intermediate);
             c.stage1 = spec.stage1;
           }
           out.push(c);
@@ -123,6 +153,8 @@ export interface GridResult {
   records: RunRecord[];
   ran: number;
   cached: number;
+  /** Configs another live process was training (their lock was held): skipped, not failed. */
+  locked: RunConfig[];
   failed: { config: RunConfig; error: string }[];
   wallSeconds: number;
 }
@@ -135,6 +167,7 @@ export async function runGrid(configs: RunConfig[], deps: RunDeps, o: GridOption
   let done = 0, ran = 0, cached = 0;
   const records: RunRecord[] = [];
   const failed: GridResult['failed'] = [];
+  const locked: RunConfig[] = [];
   for (let k = 0; k < configs.length; k++) {
     const c = configs[k];
     const budget = c.train.epochs + (c.stage1?.epochs ?? 0);
@@ -149,14 +182,19 @@ export async function runGrid(configs: RunConfig[], deps: RunDeps, o: GridOption
       if (r.cached) cached++;
       else ran++;
     } catch (e) {
+      if (e instanceof RunLockedError) {
+        locked.push(c);
+        o.log?.(`skipped ${label}: ${e.message}`);
+        continue;
+      }
       failed.push({ config: c, error: (e as Error).message });
       o.log?.(`FAILED ${label}: ${(e as Error).message}`);
     }
     done = start + budget; // early stopping / cache hits: jump to the run's full share
     bar.update(done, { run: `${k + 1}/${configs.length}`, at: label });
   }
-  bar.done({ ran, cached, failed: failed.length });
-  return { records, ran, cached, failed, wallSeconds: (Date.now() - t0) / 1000 };
+  bar.done({ ran, cached, locked: locked.length, failed: failed.length });
+  return { records, ran, cached, locked, failed, wallSeconds: (Date.now() - t0) / 1000 };
 }
 
 export interface TableRow {

@@ -4,10 +4,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import type { DataIdentity } from '../data/identity';
 import { configHash } from '../util/hash';
-import { readJson, writeJsonAtomic } from '../util/atomic';
-import { RUNS_DIR, ROOT, PAPER_DIR } from '../util/paths';
+import { cleanStaleTemps, readJson, writeJsonAtomic } from '../util/atomic';
+import { RUNS_DIR, ROOT } from '../util/paths';
 
+/**
+ * Version of the record layout. 2: the config carries the run's whole identity (backbone weights hash, fine-tuning
+ * code version, dataset sha256 and split hash). Records of another schema are never served from a cache.
+ */
+export const RECORD_SCHEMA = 2;
+
+export type { DataIdentity };
 export type Arm = 'tl' | 'ssl' | 'imagenet' | 'random';
 export type Condition = 'baseline' | 'augment' | 'downsample' | 'oversample' | 'class-weights' | 'double-ft';
 export const CONDITIONS: readonly Condition[] = ['baseline', 'augment', 'downsample', 'oversample', 'class-weights', 'double-ft'];
@@ -42,13 +50,24 @@ export interface RunConfig {
   condition: Condition;
   seed: number;
   size: number;
-  /** id of the pre-trained backbone (its checkpoint hash or name), so a new pre-training invalidates the cache */
+  /** id of the pre-trained backbone (kind:name:checkpoint config hash or weights file) */
   backbone: string;
+  /**
+   * sha256 (16 hex) of the backbone's weights as loaded: a re-made checkpoint with the same config but other
+   * weights (pre-training code changed) is another run.
+   */
+  backboneWeights: string;
+  /** Fine-tuning code version (lib/code-versions.json): bumped when the fine-tuning numerics change. */
+  code: number;
+  /** The target dataset as used: file sha256 and committed split hash. */
+  data: DataIdentity;
   train: TrainSettings;
-  /** double-ft only: the intermediate dataset and its stage-1 settings */
+  /** double-ft only: the intermediate dataset, its identity and its stage-1 settings */
   intermediate?: string;
+  intermediateData?: DataIdentity;
   stage1?: TrainSettings;
 }
+
 
 export interface EpochLog {
   epoch: number;
@@ -77,7 +96,7 @@ export interface StageRecord {
 }
 
 export interface RunRecord {
-  schema: 1;
+  schema: typeof RECORD_SCHEMA;
   configHash: string;
   config: RunConfig;
   seed: number;
@@ -115,7 +134,7 @@ export function cachedRun(config: RunConfig, dir = RUNS_DIR): RunRecord | undefi
   if (!fs.existsSync(file)) return undefined;
   try {
     const rec = readJson<RunRecord>(file);
-    return rec.schema === 1 && rec.configHash === runHash(config) ? rec : undefined;
+    return rec.schema === RECORD_SCHEMA && rec.configHash === runHash(config) && runHash(rec.config) === rec.configHash ? rec : undefined;
   } catch {
     return undefined;
   }
@@ -133,12 +152,8 @@ export type RunFilter = Partial<Pick<RunConfig, 'profile' | 'dataset' | 'arm' | 
 export interface LoadRunsOptions {
   /** folder of run records (default runs/) */
   dir?: string;
-  /**
-   * 'runs' (default): only runs/; 'paper': only the exported reference results
-   * (paper/results/finetune-<profile>.json, see export.ts); 'auto': runs/ when it holds matching records, else
-   * the exports.
-   */
-  from?: 'runs' | 'paper' | 'auto';
+  /** Told about each file that is skipped (unreadable, another schema, a hash that does not match its config). */
+  onSkip?: (file: string, why: string) => void;
 }
 
 function matches(rec: RunRecord, filter: RunFilter): boolean {
@@ -146,34 +161,43 @@ function matches(rec: RunRecord, filter: RunFilter): boolean {
   return Object.entries(filter).every(([k, v]) => v === undefined || (rec.config as unknown as Record<string, unknown>)[k] === v);
 }
 
-function readRunsDir(dir: string): RunRecord[] {
+/** Every readable record in `dir`. A corrupt or foreign file is skipped and named, never fatal to the reader. */
+export function readRunsDir(dir: string, onSkip: (file: string, why: string) => void = warnSkip): RunRecord[] {
   if (!fs.existsSync(dir)) return [];
+  cleanStaleTemps(dir);
   const out: RunRecord[] = [];
   for (const f of fs.readdirSync(dir)) {
     if (!/^[0-9a-f]{16}\.json$/.test(f)) continue;
-    const rec = readJson<RunRecord>(path.join(dir, f));
-    if (rec.schema === 1) out.push(rec);
+    const file = path.join(dir, f);
+    let rec: RunRecord;
+    try {
+      rec = readJson<RunRecord>(file);
+    } catch (e) {
+      onSkip(file, (e as Error).message);
+      continue;
+    }
+    if (rec.schema !== RECORD_SCHEMA) onSkip(file, `schema ${rec.schema}, expected ${RECORD_SCHEMA} (made by older code: re-run it)`);
+    else if (!rec.config || runHash(rec.config) !== rec.configHash || f !== `${rec.configHash}.json`) onSkip(file, 'its config does not hash to its name');
+    else out.push(rec);
   }
   return out;
 }
 
-function readExports(): RunRecord[] {
-  const dir = path.join(PAPER_DIR, 'results');
-  if (!fs.existsSync(dir)) return [];
-  const out: RunRecord[] = [];
-  for (const f of fs.readdirSync(dir)) if (/^finetune-.*\.json$/.test(f)) out.push(...readJson<{ runs: RunRecord[] }>(path.join(dir, f)).runs);
-  return out;
+const warned = new Set<string>();
+function warnSkip(file: string, why: string): void {
+  if (warned.has(file)) return;
+  warned.add(file);
+  console.warn(`[runs] skipped ${file}: ${why}`);
 }
 
 /**
- * Every run record matching the filter, sorted by dataset, arm, condition, seed. The reader for notebooks and
- * reports: `loadRuns({ profile: 'cpu', dataset: 'chest-ct' })` or `loadRuns((r) => r.config.condition !== 'baseline')`.
+ * Every run record in runs/ matching the filter, sorted by dataset, arm, condition, seed. The reader for scripts:
+ * `loadRuns({ profile: 'cpu', dataset: 'chest-ct' })` or `loadRuns((r) => r.config.condition !== 'baseline')`.
+ * Notebooks read through lib/report/runs.ts, which falls back to the committed export.
  */
 export function loadRuns(filter: RunFilter = {}, opts: LoadRunsOptions | string = {}): RunRecord[] {
-  const o = typeof opts === 'string' ? { dir: opts, from: 'runs' as const } : opts;
-  const from = o.from ?? 'runs';
-  let out = from === 'paper' ? [] : readRunsDir(o.dir ?? RUNS_DIR).filter((r) => matches(r, filter));
-  if (from === 'paper' || (from === 'auto' && out.length === 0)) out = readExports().filter((r) => matches(r, filter));
+  const o = typeof opts === 'string' ? { dir: opts } : opts;
+  const out = readRunsDir(o.dir ?? RUNS_DIR, o.onSkip).filter((r) => matches(r, filter));
   const key = (r: RunRecord) => [r.config.dataset, r.config.arm, r.config.condition, String(r.config.seed).padStart(6, '0')].join('|');
   return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }

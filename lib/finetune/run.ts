@@ -7,13 +7,14 @@ import * as tf from '@tensorflow/tfjs';
 import { classificationMetrics } from '../metrics/classification';
 import { configHash } from '../util/hash';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/atomic';
+import { tryLock } from '../util/lock';
 import { RUNS_DIR } from '../util/paths';
 import type { Backbone } from '../models/backbone';
 import { finetune, splitHash, weightsHash, type AugmentFn, type FinetuneData, type FinetuneOptions } from './finetune';
 import { checkPair } from './pairs';
 import { exportedRun } from './export';
 import { fingerprints, type OverlapReport } from './overlap';
-import { cachedRun, gitState, runHash, writeRun, type Arm, type RunConfig, type RunRecord, type StageRecord, type TrainSettings } from './run-record';
+import { cachedRun, gitState, runHash, runPath, writeRun, RECORD_SCHEMA, type Arm, type DataIdentity, type RunConfig, type RunRecord, type StageRecord, type TrainSettings } from './run-record';
 import type { Balance } from './sampling';
 
 export interface RunDeps {
@@ -47,7 +48,8 @@ function options(train: TrainSettings, seed: number, extra: Partial<FinetuneOpti
 /** Stage-1 checkpoints are shared by every run with the same intermediate set, arm, seed and settings. */
 export function stage1Key(c: RunConfig): string {
   if (!c.intermediate || !c.stage1) throw new Error(`config ${runHash(c)}: double-ft needs intermediate and stage1`);
-  return configHash({ profile: c.profile, dataset: c.intermediate, arm: c.arm, seed: c.seed, size: c.size, backbone: c.backbone, train: c.stage1 });
+  const { profile, intermediate, intermediateData, arm, seed, size, backbone, backboneWeights, code, stage1 } = c;
+  return configHash({ profile, dataset: intermediate, data: intermediateData, arm, seed, size, backbone, backboneWeights, code, train: stage1 });
 }
 
 function saveWeights(model: tf.LayersModel, file: string): string {
@@ -97,6 +99,16 @@ function overlapCached(dir: string, a: FinetuneData, b: FinetuneData, pair: { in
   }
 }
 
+/** The run could not start because another live process holds its lock (it is training this config now). */
+export class RunLockedError extends Error {}
+
+/** Throws when the data or backbone a run got is not the one its config names (its identity). */
+function checkIdentity(config: RunConfig, what: string, got: DataIdentity | string, want: DataIdentity | string): void {
+  const g = typeof got === 'string' ? got : `${got.sha256.slice(0, 16)}/${got.splitHash}`;
+  const w = typeof want === 'string' ? want : `${want.sha256.slice(0, 16)}/${want.splitHash}`;
+  if (g !== w) throw new Error(`config ${runHash(config)} (${config.dataset}/${config.arm}): ${what} is ${g}, the config names ${w}; rebuild the grid's configs`);
+}
+
 export async function runOne(config: RunConfig, deps: RunDeps, hooks: RunHooks = {}): Promise<{ record: RunRecord; cached: boolean }> {
   const dir = deps.runsDir ?? RUNS_DIR;
   const hit = cachedRun(config, dir);
@@ -107,17 +119,33 @@ export async function runOne(config: RunConfig, deps: RunDeps, hooks: RunHooks =
     writeRun(exported, dir); // restore it, so runs/ holds every record the notebooks read
     return { record: exported, cached: true };
   }
+  // One process trains a config at a time; the second one skips it (and finds the record next time).
+  const lock = tryLock(`${runPath(config, dir)}.lock`, { what: `fine-tuning ${config.dataset}/${config.arm}/${config.condition}/seed ${config.seed}` });
+  if (!lock) throw new RunLockedError(`config ${runHash(config)} is being trained by another process (${runPath(config, dir)}.lock)`);
+  try {
+    const again = cachedRun(config, dir); // finished while we were deciding
+    if (again) return { record: again, cached: true };
+    return await train(config, deps, hooks, dir);
+  } finally {
+    lock.release();
+  }
+}
+
+async function train(config: RunConfig, deps: RunDeps, hooks: RunHooks, dir: string): Promise<{ record: RunRecord; cached: boolean }> {
   const started = new Date();
   const t0 = Date.now();
   const data = await deps.loadDataset(config.dataset, config.size);
+  checkIdentity(config, `dataset ${data.id}`, { sha256: data.sha256 ?? 'unknown', splitHash: data.splitHash ?? splitHash(data.splits) }, config.data);
   const backbone = await deps.getBackbone(config.arm, { profile: config.profile, size: config.size });
   const stages: StageRecord[] = [];
   let stage1CheckpointHash: string | undefined;
   const classifiers: tf.LayersModel[] = [];
 
   try {
+    checkIdentity(config, `backbone ${backbone.name} weights`, weightsHash(backbone.model).slice(0, 16), config.backboneWeights);
     if (config.condition === 'double-ft') {
       const inter = await deps.loadDataset(config.intermediate!, config.size);
+      checkIdentity(config, `intermediate ${inter.id}`, { sha256: inter.sha256 ?? 'unknown', splitHash: inter.splitHash ?? splitHash(inter.splits) }, config.intermediateData!);
       overlapCached(dir, inter, data, { intermediate: config.intermediate!, target: config.dataset });
       const key = stage1Key(config);
       const ckpt = path.join(dir, 'stage1', `${key}.f32`);
@@ -148,7 +176,7 @@ export async function runOne(config: RunConfig, deps: RunDeps, hooks: RunHooks =
     for (let i = 0; i < test.labels.length; i++) probs.push(Array.from(test.probs.subarray(i * test.numClasses, (i + 1) * test.numClasses), (v) => Math.round(v * 1e6) / 1e6));
     const git = gitState();
     const record: RunRecord = {
-      schema: 1,
+      schema: RECORD_SCHEMA,
       configHash: runHash(config),
       config,
       seed: config.seed,

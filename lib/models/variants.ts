@@ -7,9 +7,10 @@ import { initModelSeeded, type KernelInit } from './init';
 import { buildResNet, type ResNetConfig } from './resnet';
 import { buildXception, XCEPTION_GRADCAM_LAYER, type XceptionConfig } from './xception';
 
+/** `scaling` overrides the architecture's own (ARCH_SCALING), so a matched pair can share one input scaling. */
 export type VariantSpec =
-  | { arch: 'xception'; inputSize: number; width: number; middleRepeats: number; note: string }
-  | { arch: 'resnet50' | 'resnet18'; inputSize: number; width: number; blocks: readonly number[]; stem: 'imagenet' | 'cifar'; note: string };
+  | { arch: 'xception'; inputSize: number; width: number; middleRepeats: number; stem?: 'imagenet' | 'cifar'; scaling?: InputScaling; note: string }
+  | { arch: 'resnet50' | 'resnet18'; inputSize: number; width: number; blocks: readonly number[]; stem: 'imagenet' | 'cifar'; scaling?: InputScaling; note: string };
 
 export const VARIANTS = {
   // Paper scale (gpu profile)
@@ -23,6 +24,10 @@ export const VARIANTS = {
   'tiny-resnet18-w16': { arch: 'resnet18', inputSize: 32, width: 0.25, blocks: [2, 2, 2, 2], stem: 'cifar', note: 'ResNet-18, base width 16, CIFAR stem' },
   'tiny-resnet10-w8': { arch: 'resnet18', inputSize: 32, width: 0.125, blocks: [1, 1, 1, 1], stem: 'cifar', note: 'cpu profile SSL/TL ResNet: basic blocks [1,1,1,1] (ResNet-10), base width 8' },
   'tiny-xception': { arch: 'xception', inputSize: 32, width: 0.125, middleRepeats: 2, note: 'cpu profile TL/SSL Xception: ×0.125 width, 2 middle blocks' },
+  // CPU profile matched 2×2 design: both families at stride ≤ 16 (Grad-CAM map ≥ 4×4 at 64 px), one input
+  // scaling (per-channel ImageNet mean/std), comparable parameter counts and FLOPs (npm run models).
+  'small-resnet18-w16': { arch: 'resnet18', inputSize: 32, width: 0.25, blocks: [2, 2, 2, 2], stem: 'cifar', scaling: 'imagenet', note: 'cpu profile ResNet: ResNet-18, base width 16, CIFAR stem (stride 8)' },
+  'small-xception-w16': { arch: 'xception', inputSize: 32, width: 0.25, middleRepeats: 2, stem: 'cifar', scaling: 'imagenet', note: 'cpu profile Xception: ×0.25 width, 2 middle blocks, stride-1 stem (stride 16)' },
   // Unit tests
   'test-resnet': { arch: 'resnet18', inputSize: 16, width: 0.125, blocks: [1, 1, 1, 1], stem: 'cifar', note: 'tests / smoke profile' },
   'test-xception': { arch: 'xception', inputSize: 16, width: 0.0625, middleRepeats: 1, note: 'tests / smoke profile' },
@@ -69,7 +74,7 @@ export function buildArchitecture(name: string, o: BuildOptions = {}): { model: 
   let model: tf.LayersModel;
   let gradCamLayer: string;
   if (spec.arch === 'xception') {
-    const cfg: XceptionConfig = { inputSize, width: spec.width, middleRepeats: spec.middleRepeats, topClasses: o.topClasses };
+    const cfg: XceptionConfig = { inputSize, width: spec.width, middleRepeats: spec.middleRepeats, stem: spec.stem, topClasses: o.topClasses };
     model = buildXception(cfg, name);
     gradCamLayer = XCEPTION_GRADCAM_LAYER;
   } else {
@@ -97,7 +102,7 @@ export function buildBackbone(name: string, o: { inputSize?: number; seed?: numb
     arch: spec.arch,
     model,
     inputSize: o.inputSize ?? spec.inputSize,
-    scaling: ARCH_SCALING[spec.arch],
+    scaling: spec.scaling ?? ARCH_SCALING[spec.arch],
     gradCamLayer,
     featureDim: out[out.length - 1] as number,
     source: { kind: 'random', seed },

@@ -18,6 +18,11 @@ export interface XceptionConfig {
   middleRepeats?: number;
   /** Add Keras' 1000-class (or `topClasses`) top: global average pool + dense softmax. */
   topClasses?: number;
+  /**
+   * 'imagenet' (Keras): the first conv has stride 2, total stride 32. 'cifar': stride 1, total stride 16, so a
+   * 64 px input still leaves a 4×4 map for Grad-CAM (at stride 32 it is 2×2, at 32 px 1×1: a constant heat map).
+   */
+  stem?: 'imagenet' | 'cifar';
 }
 
 /** Name of the last conv activation: Grad-CAM target and backbone output. */
@@ -33,7 +38,7 @@ export function buildXception(cfg: XceptionConfig, name = 'xception'): tf.Layers
   const input = tf.input({ shape: [cfg.inputSize, cfg.inputSize, 3], name: 'input_1' });
 
   // Entry flow
-  let x: ST = conv(input, c(32), 3, { strides: 2, useBias: false, name: 'block1_conv1' });
+  let x: ST = conv(input, c(32), 3, { strides: (cfg.stem ?? 'imagenet') === 'imagenet' ? 2 : 1, useBias: false, name: 'block1_conv1' });
   x = bn(x, 'block1_conv1_bn');
   x = relu(x, 'block1_conv1_act');
   x = conv(x, c(64), 3, { useBias: false, name: 'block1_conv2' });

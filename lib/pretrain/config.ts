@@ -33,11 +33,10 @@ export interface PretrainConfig {
   seed: number;
   /** SimCLR: NT-Xent temperature, projection width, overrides of lib/data/simclr-views' defaults. */
   ssl?: { temperature: number; projDim: number; views: { cropScale: [number, number]; jitterStrength: number; blurProb: number } };
-  /** Bumped when the training code changes in a way that changes results. */
+  /** Pre-training code version (lib/code-versions.json): bumped when the pre-training numerics change. */
   codeVersion: number;
 }
 
-export const PRETRAIN_CODE_VERSION = 1;
 
 export function pretrainHash(cfg: PretrainConfig): string {
   return configHash(cfg);

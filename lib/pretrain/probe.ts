@@ -112,17 +112,34 @@ export interface ProbeResult {
 }
 
 /** Both probes on `set`: features of (a seeded subset of) the train split, scored on the held-out (test) split. */
-export function probeBackbone(backbone: Backbone, set: ImageSet, o: { maxTrain?: number; maxTest?: number; seed?: number; k?: number } = {}): ProbeResult {
-  const t0 = Date.now();
+export interface ProbeOptions {
+  maxTrain?: number;
+  maxTest?: number;
+  seed?: number;
+  k?: number;
+}
+
+/** The probe's images: seeded subsets of the train and held-out (test) splits, the same for every backbone. */
+export function probeIndices(set: ImageSet, o: ProbeOptions): { train: number[]; test: number[] } {
   const pick = (a: ArrayLike<number>, n: number | undefined, salt: number) => {
     const arr = Array.from(a);
     if (!n || n >= arr.length) return arr;
     return new Rng((o.seed ?? 0) ^ salt).shuffle(arr).slice(0, n).sort((x, y) => x - y);
   };
-  const trIdx = pick(set.splits.train, o.maxTrain, 0x7a1);
-  const teIdx = pick(set.splits.test, o.maxTest, 0x7e5);
-  const tr = embed(backbone, set, trIdx);
-  const te = embed(backbone, set, teIdx);
+  return { train: pick(set.splits.train, o.maxTrain, 0x7a1), test: pick(set.splits.test, o.maxTest, 0x7e5) };
+}
+
+/** k-NN top-1 only (cheap enough to run every few epochs of pre-training). */
+export function knnProbe(backbone: Backbone, set: ImageSet, o: ProbeOptions = {}): number {
+  const idx = probeIndices(set, o);
+  return knnAccuracy(embed(backbone, set, idx.train), embed(backbone, set, idx.test), set.numClasses, o.k ?? 20);
+}
+
+export function probeBackbone(backbone: Backbone, set: ImageSet, o: ProbeOptions = {}): ProbeResult {
+  const t0 = Date.now();
+  const idx = probeIndices(set, o);
+  const tr = embed(backbone, set, idx.train);
+  const te = embed(backbone, set, idx.test);
   const k = o.k ?? 20;
   return {
     backbone: backbone.name,

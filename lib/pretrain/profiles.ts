@@ -1,15 +1,28 @@
 // Pre-training knobs per profile (smoke / cpu / gpu), in one table. The cpu numbers are sized from measured
 // throughput on the 2-core reference machine (see the comment on `cpu`); gpu is paper scale, config only.
 import type { ProfileName } from '../util/profile';
-import { PRETRAIN_CODE_VERSION, type OptimizerConfig, type PretrainConfig, type PretrainMethod, type SourceDataset } from './config';
+import { codeVersion } from '../util/code-version';
+import { type OptimizerConfig, type PretrainConfig, type PretrainMethod, type SourceDataset } from './config';
 
 export type ArchFamily = 'xception' | 'resnet';
 /** paper: TL on Xception, SSL on ResNet (as in the study). matched: the same architecture in both arms. */
 export type Pairing = 'paper' | 'matched';
 
+/** One backbone a profile pre-trains: method, architecture family, source (default the profile's), seed. */
+export interface PretrainRun {
+  method: PretrainMethod;
+  arch: ArchFamily;
+  source?: SourceDataset;
+  /** Pre-training seed (default the profile's): the matched ResNet pair is trained twice to measure seed spread. */
+  seed?: number;
+}
+
 export interface PretrainProfile {
   source: SourceDataset;
+  /** Pre-training input size. */
   inputSize: number;
+  /** The size the fine-tuning grid uses these backbones at (they are fully convolutional). */
+  finetuneSize: number;
   /** Training images per epoch (0 = whole train split): the image budget, equal for both arms. */
   trainImages: number;
   epochs: number;
@@ -19,14 +32,15 @@ export interface PretrainProfile {
   /** SimCLR view overrides: at ≤ 64 px the CIFAR recipe (jitter 0.5, no blur); a milder crop for short budgets. */
   views: { cropScale: [number, number]; jitterStrength: number; blurProb: number };
   variants: Record<ArchFamily, string>;
-  /** Which (method, arch[, source]) runs `npm run pretrain` makes for this profile. */
-  runs: { method: PretrainMethod; arch: ArchFamily; source?: SourceDataset }[];
-  probe: { maxTrain: number; maxTest: number };
+  /** The backbones `npm run pretrain` makes for this profile. */
+  runs: PretrainRun[];
+  /** Probe images (0 = the whole split); `every`: k-NN probe every so many epochs during pre-training (0 = never). */
+  probe: { maxTrain: number; maxTest: number; every: number };
   seed: number;
 }
 
-const adam = (lr: number, epochs: number): OptimizerConfig => ({ name: 'adam', lr, weightDecay: 1e-4, warmupEpochs: Math.min(1, epochs / 4), schedule: 'cosine' });
-const ALL_RUNS: PretrainProfile['runs'] = [
+const adam = (lr: number, warmupEpochs: number): OptimizerConfig => ({ name: 'adam', lr, weightDecay: 1e-4, warmupEpochs, schedule: 'cosine' });
+const ALL_RUNS: PretrainRun[] = [
   { method: 'tl', arch: 'xception' }, // paper pairing, TL arm
   { method: 'ssl', arch: 'resnet' }, // paper pairing, SSL arm
   { method: 'tl', arch: 'resnet' }, // matched pairing (ResNet), TL arm
@@ -42,34 +56,37 @@ export const PRETRAIN_PROFILES: Record<ProfileName, PretrainProfile> = {
     trainImages: 256,
     epochs: 1,
     batchSize: 32,
-    optimizer: adam(2e-3, 1),
+    finetuneSize: 32,
+    optimizer: adam(2e-3, 0.25),
     temperature: 0.5,
     views: { cropScale: [0.2, 1], jitterStrength: 0.5, blurProb: 0 },
     variants: { xception: 'test-xception', resnet: 'test-resnet' },
     runs: ALL_RUNS,
-    probe: { maxTrain: 500, maxTest: 300 },
+    probe: { maxTrain: 500, maxTest: 300, every: 0 },
     seed: 0,
   },
-  // 2-core laptop. Imagenette (an ImageNet subset, so the TL arm is "supervised on ImageNet-like images" as in the
-  // paper, and the ImageNet MobileNet arm is scored on the same images) at 32 px rather than CIFAR-10: Imagenette's
-  // 8000 training images (after the val carve-out) make 6 epochs affordable, CIFAR's 50k would allow ~1.
-  // Sized from throughput measured with selectBackend() (wasm 1 thread + training kernels), batch 64, source img/s
-  // (SSL: 2 views each), load average ≈ 2.5 on the 2-core machine: TL tiny-xception 406, SSL tiny-xception 232,
-  // TL tiny-resnet10-w8 342, SSL tiny-resnet10-w8 154 → 6 × 8000 images per run ≈ 2 / 3.5 / 2.3 / 5.2 min, ≈ 13 min
-  // for all four. The committed reference run took 75 min of training time (two processes, ~48 min wall) because
-  // the shared machine's load average was 6–18 at the time; per-epoch img/s is in each run's log.jsonl.
+  // 2-core laptop: the 2×2 design {TL, SSL} × {ResNet-18 w16, Xception ×0.25}, both ~0.7 M parameters, one input
+  // scaling, total stride ≤ 16 (Grad-CAM ≥ 4×4 at the 64 px fine-tuning size). Source: Imagenette (ImageNet
+  // classes, so TL is "supervised on ImageNet-like images" as in the paper), pre-trained at 32 px because a
+  // 64 px step costs 4× (measured: paper/pretrain/SIZING.md) and the nets are fully convolutional.
+  // Recipe, SimCLR's small-image practice: batch 256 (more negatives than 64; memory allows it), NT-Xent τ = 0.5
+  // (SimCLR's best at batch 256–512 on CIFAR), crops 0.08–1, colour jitter 0.5 with p 0.8, grey p 0.2, no blur
+  // (SimCLR leaves it out at 32 px: it erases what little detail there is), Adam with decoupled weight decay,
+  // 2 warm-up epochs and cosine decay (LARS is for batches of thousands). Both arms see the same images for the
+  // same epochs: the comparison holds the image budget fixed.
   cpu: {
     source: 'imagenette',
     inputSize: 32,
+    finetuneSize: 64,
     trainImages: 0,
-    epochs: 6,
-    batchSize: 64,
-    optimizer: adam(2e-3, 6),
+    epochs: 40,
+    batchSize: 256,
+    optimizer: adam(1e-3, 2),
     temperature: 0.5,
-    views: { cropScale: [0.2, 1], jitterStrength: 0.5, blurProb: 0 },
-    variants: { xception: 'tiny-xception', resnet: 'tiny-resnet10-w8' },
-    runs: ALL_RUNS,
-    probe: { maxTrain: 4000, maxTest: 2000 },
+    views: { cropScale: [0.08, 1], jitterStrength: 0.5, blurProb: 0 },
+    variants: { xception: 'small-xception-w16', resnet: 'small-resnet18-w16' },
+    runs: [...ALL_RUNS, { method: 'tl', arch: 'resnet', seed: 1 }, { method: 'ssl', arch: 'resnet', seed: 1 }],
+    probe: { maxTrain: 4000, maxTest: 2000, every: 5 },
     seed: 0,
   },
   // Paper scale, for a GPU with tfjs-node-gpu (not run here). Imagenette is stored at 64 px; at 128 px the images
@@ -77,15 +94,16 @@ export const PRETRAIN_PROFILES: Record<ProfileName, PretrainProfile> = {
   gpu: {
     source: 'imagenette',
     inputSize: 128,
+    finetuneSize: 128,
     trainImages: 0,
     epochs: 100,
     batchSize: 256,
-    optimizer: adam(1e-3, 100),
+    optimizer: adam(1e-3, 10),
     temperature: 0.2,
     views: { cropScale: [0.08, 1], jitterStrength: 1.0, blurProb: 0.5 },
     variants: { xception: 'xception', resnet: 'resnet50' },
     runs: ALL_RUNS,
-    probe: { maxTrain: 0, maxTest: 0 },
+    probe: { maxTrain: 0, maxTest: 0, every: 10 },
     seed: 0,
   },
 };
@@ -96,6 +114,7 @@ export function pretrainConfigFor(
   arch: ArchFamily,
   overrides: Partial<PretrainProfile> = {},
   source?: SourceDataset,
+  seed?: number,
 ): PretrainConfig {
   const p = { ...PRETRAIN_PROFILES[profile], ...overrides, ...(source ? { source } : {}) };
   if (p.source === 'medical-all' && method !== 'ssl') throw new Error('the pooled medical source has no shared labels: SSL only');
@@ -107,9 +126,9 @@ export function pretrainConfigFor(
     epochs: p.epochs,
     batchSize: p.batchSize,
     optimizer: p.optimizer,
-    seed: p.seed,
+    seed: seed ?? p.seed,
     ssl: method === 'ssl' ? { temperature: p.temperature, projDim: 128, views: p.views } : undefined,
-    codeVersion: PRETRAIN_CODE_VERSION,
+    codeVersion: codeVersion('pretrain'),
   };
 }
 
@@ -118,4 +137,15 @@ export function archFor(method: PretrainMethod, pairing: Pairing = 'paper', arch
   if (arch) return arch;
   if (pairing === 'paper') return method === 'tl' ? 'xception' : 'resnet';
   return 'resnet';
+}
+
+/** The config of one of a profile's runs. */
+export function runConfig(profile: ProfileName, r: PretrainRun): PretrainConfig {
+  return pretrainConfigFor(profile, r.method, r.arch, {}, r.source, r.seed);
+}
+
+/** Name of a run as `npm run pretrain -- --only` takes it: ssl-resnet, tl-xception, ssl-resnet-medical-all, tl-resnet-s1. */
+export function runName(profile: ProfileName, r: PretrainRun): string {
+  const seed = r.seed ?? PRETRAIN_PROFILES[profile].seed;
+  return `${r.method}-${r.arch}${r.source ? `-${r.source}` : ''}${seed !== PRETRAIN_PROFILES[profile].seed ? `-s${seed}` : ''}`;
 }

@@ -13,13 +13,15 @@ import { saveLayersModelDir } from '../models/tfjs-files';
 import { buildBackbone } from '../models/variants';
 import { gitCommit } from '../report/provenance';
 import { simclrTask, type ViewFn } from '../ssl/simclr-trainer';
-import { readJson, writeJsonAtomic } from '../util/atomic';
+import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 import { canonicalJson } from '../util/hash';
 import { CHECKPOINTS_DIR } from '../util/paths';
 import { Progress } from '../util/progress';
+import { lockHolder, tryLock } from '../util/lock';
 import { Rng } from '../util/rng';
 import { checkpointDir, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { describeConfig, pretrainHash, type PretrainConfig } from './config';
+import { knnProbe, type ProbeOptions } from './probe';
 import { loadSource } from './sources';
 import { supervisedTask } from './supervised';
 
@@ -28,8 +30,19 @@ export interface EpochLog {
   loss: number;
   lr: number;
   images: number;
+  /** Training seconds of the epoch (probe excluded), and source images per second. */
   seconds: number;
   imgPerSec: number;
+  /** Mean L2 norm of the whole gradient over the epoch's steps. */
+  gradNorm?: number;
+  /** k-NN top-1 of the backbone's pooled features on the source's held-out split, on probe epochs. */
+  knnTop1?: number;
+  probeSeconds?: number;
+}
+
+/** k-NN probe during pre-training (lib/pretrain/probe.ts): every `every` epochs and at the last. */
+export interface ProbeSchedule extends ProbeOptions {
+  every: number;
 }
 
 export interface PretrainRecord {
@@ -58,6 +71,8 @@ export interface RunOptions {
   /** Checkpoint root (default data/checkpoints). */
   root?: string;
   quiet?: boolean;
+  /** Probe the backbone during training (needs a labelled source; not the pooled medical one). */
+  probe?: ProbeSchedule;
 }
 
 export interface RunResult {
@@ -82,6 +97,10 @@ export function budgetIndices(set: ImageSet, cfg: PretrainConfig): Int32Array {
   return Int32Array.from(train.slice(0, n).sort((a, b) => a - b));
 }
 
+function allFinite(model: tf.LayersModel): boolean {
+  return tf.tidy(() => model.weights.every((w) => tf.all(tf.isFinite(w.read())).dataSync()[0] === 1));
+}
+
 function lrAt(cfg: PretrainConfig, epochFloat: number): number {
   const { lr, warmupEpochs, schedule } = cfg.optimizer;
   if (epochFloat < warmupEpochs) return (lr * (epochFloat + 1e-3)) / warmupEpochs;
@@ -104,40 +123,22 @@ function defaultViews(cfg: PretrainConfig): ViewFn {
   return (x, rng) => simclrViews(x, rng, vc);
 }
 
-/** One trainer per checkpoint folder: a lock file holding the pid; a lock left by a dead process is taken over. */
-function acquireLock(dir: string): () => void {
-  const lock = path.join(dir, 'lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      return () => fs.rmSync(lock, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(fs.readFileSync(lock, 'utf8'));
-      let alive = false;
-      try {
-        process.kill(pid, 0);
-        alive = true;
-      } catch {
-        alive = false;
-      }
-      if (alive) throw new Error(`${dir}: being trained by process ${pid} (lock file ${lock}); wait for it or stop it`);
-      fs.rmSync(lock, { force: true });
-    }
-  }
-  throw new Error(`${dir}: could not take the lock`);
-}
-
 export async function runPretraining(cfg: PretrainConfig, o: RunOptions = {}): Promise<RunResult> {
   const hash = pretrainHash(cfg);
   const dir0 = checkpointDir(hash, o.root ?? CHECKPOINTS_DIR);
   if (fs.existsSync(path.join(dir0, 'done.json'))) return runLocked(cfg, o);
   fs.mkdirSync(dir0, { recursive: true });
-  const release = acquireLock(dir0);
+  // One trainer per checkpoint folder (lib/util/lock.ts: a dead holder's lock is taken over).
+  const lockFile = path.join(dir0, 'lock');
+  const lock = tryLock(lockFile, { what: `pre-training ${describeConfig(cfg)}` });
+  if (!lock) {
+    const h = lockHolder(lockFile);
+    throw new Error(`${dir0}: being trained by process ${h?.pid} on ${h?.host} since ${h?.since} (lock file ${lockFile}); wait for it or stop it`);
+  }
   try {
     return await runLocked(cfg, o);
   } finally {
-    release();
+    lock.release();
   }
 }
 
@@ -187,10 +188,15 @@ async function runLocked(cfg: PretrainConfig, o: RunOptions): Promise<RunResult>
       rng.setState(meta.rng);
       for (const d of dropouts) if (meta.extraRng[d.name]) d.setRngState(meta.extraRng[d.name]);
       if (fs.existsSync(logPath)) {
+        // A crash between the log append and the checkpoint leaves epochs in the log that the checkpoint does not
+        // hold (they are trained again): keep one entry per checkpointed epoch and rewrite the log to match.
+        const byEpoch = new Map<number, EpochLog>();
         for (const line of fs.readFileSync(logPath, 'utf8').split('\n').filter(Boolean)) {
           const e = JSON.parse(line) as EpochLog;
-          if (e.epoch <= start) history.push(e);
+          if (e.epoch <= start) byEpoch.set(e.epoch, e);
         }
+        history.push(...[...byEpoch.values()].sort((a, b) => a.epoch - b.epoch));
+        writeFileAtomic(logPath, history.map((e) => JSON.stringify(e) + '\n').join(''));
       }
     }
   } else if (fs.existsSync(logPath)) fs.rmSync(logPath);
@@ -206,6 +212,7 @@ async function runLocked(cfg: PretrainConfig, o: RunOptions): Promise<RunResult>
     const te = Date.now();
     const perm = rng.shuffle(Array.from(idx));
     let lossSum = 0;
+    let gnormSum = 0;
     let lr = 0;
     for (let s = 0; s < steps; s++) {
       const bIdx = perm.slice(s * B, (s + 1) * B);
@@ -213,27 +220,47 @@ async function runLocked(cfg: PretrainConfig, o: RunOptions): Promise<RunResult>
       setLr(opt, lr);
       const x = toBatch(set, bIdx);
       const y = labelsOf(set, bIdx);
-      const lossT = opt.minimize(() => task.loss(x, y, rng), true, vars)!;
-      const loss = lossT.dataSync()[0];
-      lossT.dispose();
+      // Gradients first, applied only when loss and gradient are finite: a step that diverges never reaches the
+      // weights, so the last checkpoint (and a finished backbone) cannot hold NaNs.
+      const { value, grads } = tf.variableGrads(() => task.loss(x, y, rng), vars);
+      const check = tf.tidy(() => tf.stack([value, tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))))]));
+      const [loss, gnorm] = check.dataSync();
+      check.dispose();
+      value.dispose();
       x.dispose();
-      if (!Number.isFinite(loss)) {
+      if (!Number.isFinite(loss) || !Number.isFinite(gnorm)) {
+        tf.dispose(Object.values(grads));
+        const last = fs.existsSync(latest) ? `the last good checkpoint is epoch ${readJson<{ epoch: number }>(latest).epoch} in ${dir} (--resume continues from it)` : 'there is no checkpoint yet';
         throw new NonFiniteLossError(
-          `pretrain ${describeConfig(cfg)}: loss is ${loss} at epoch ${epoch + 1} step ${s + 1} (lr ${lr.toExponential(2)}). ` +
-            `Training stopped; the last good checkpoint (epoch ${epoch}) is in ${dir}. Lower optimizer.lr or check the input data.`,
+          `pretrain ${describeConfig(cfg)}: ${Number.isFinite(loss) ? `gradient norm is ${gnorm}` : `loss is ${loss}`} at epoch ${epoch + 1} step ${s + 1} (lr ${lr.toExponential(2)}); ` +
+            `the step was not applied and training stopped. ${last}. Lower optimizer.lr or check the input data.`,
         );
       }
+      opt.applyGradients(grads);
+      tf.dispose(Object.values(grads));
       if (cfg.optimizer.weightDecay > 0) {
         const f = 1 - lr * cfg.optimizer.weightDecay;
         tf.tidy(() => decayed.forEach((v) => v.assign(tf.mul(v, f))));
       }
+      gnormSum += gnorm;
       lossSum += loss;
       done++;
       const el = (Date.now() - t0) / 1000;
       bar.update(done, { ep: `${epoch + 1}/${cfg.epochs}`, loss, 'img/s': (done * B) / el });
     }
     const secs = (Date.now() - te) / 1000;
-    const log: EpochLog = { epoch: epoch + 1, loss: lossSum / steps, lr, images: steps * B, seconds: secs, imgPerSec: (steps * B) / secs };
+    const log: EpochLog = { epoch: epoch + 1, loss: lossSum / steps, lr, images: steps * B, seconds: secs, imgPerSec: (steps * B) / secs, gradNorm: gnormSum / steps };
+    if (o.probe && o.probe.every > 0 && ((epoch + 1) % o.probe.every === 0 || epoch + 1 === cfg.epochs)) {
+      const tp = Date.now();
+      log.knnTop1 = knnProbe(backbone, set, o.probe);
+      log.probeSeconds = (Date.now() - tp) / 1000;
+    }
+    // The step check above cannot see an update that overflows the weights themselves (a huge learning rate):
+    // check them before they become a checkpoint, so neither a checkpoint nor a finished backbone holds them.
+    if (!allFinite(model)) {
+      const last = fs.existsSync(latest) ? `the last good checkpoint is epoch ${readJson<{ epoch: number }>(latest).epoch} in ${dir} (--resume continues from it)` : 'there is no checkpoint yet';
+      throw new NonFiniteLossError(`pretrain ${describeConfig(cfg)}: weights are not finite after epoch ${epoch + 1} (lr ${lr.toExponential(2)}); nothing was saved for it, ${last}. Lower optimizer.lr.`);
+    }
     history.push(log);
     fs.appendFileSync(logPath, JSON.stringify(log) + '\n');
     await saveCheckpoint(dir, model, opt, {

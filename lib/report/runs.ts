@@ -1,15 +1,12 @@
 // Where the notebooks get fine-tuning results: runs/<hash>.json (lib/finetune's loadRuns) on the machine that ran
-// the grid, else the compacted export <artefactRoot(profile)>/paper/results/finetune-<profile>.json that
-// `npm run grid -- --export` writes, so a fresh clone can rebuild every figure without re-training.
+// the grid, else the compacted export paper/results/finetune-<profile>.json that `npm run grid -- --export`
+// writes, so a fresh clone can rebuild every figure without re-training.
 import fs from 'node:fs';
 import path from 'node:path';
+import { exportPath, readExportFile } from '../finetune/export';
 import { loadRuns } from '../finetune/run-record';
-import { ROOT, artefactRoot } from '../util/paths';
+import { ROOT } from '../util/paths';
 import type { RunRecord } from './compare';
-
-export function exportFile(profile: string): string {
-  return path.join(artefactRoot(profile), 'paper', 'results', `finetune-${profile}.json`);
-}
 
 export interface ProfileRuns {
   records: RunRecord[];
@@ -48,10 +45,9 @@ export function loadProfileRuns(profile: string): ProfileRuns {
   let recs: RunRecord[] = live;
   let where = 'runs/';
   if (live.length === 0) {
-    const file = exportFile(profile);
+    const file = exportPath(profile);
     if (!fs.existsSync(file)) return { records: [], source: 'none' };
-    const j = JSON.parse(fs.readFileSync(file, 'utf8')) as { runs?: RunRecord[] };
-    recs = (j.runs ?? []).filter((r) => r.config.profile === profile);
+    recs = readExportFile(file).filter((r) => r.config.profile === profile) as unknown as RunRecord[];
     where = path.relative(ROOT, file);
   }
   const { kept, dropped } = latestPerCell(recs);

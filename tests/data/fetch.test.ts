@@ -49,9 +49,11 @@ describe('fetchDataset', () => {
     expect(await fetchDataset(src.entry, { url: `${base}/missing`, destDir: dest, silent: true })).toBe(file);
   });
 
-  it('sha256 mismatch: error naming the URL, and nothing left behind', async () => {
+  it('sha256 mismatch: error naming the URL, and nothing left behind (not even an earlier killed download)', async () => {
     const src = writeFixtureDataset(tmpDir('e'), 'fx-fetch');
     const dest = tmpDir('dest');
+    fs.mkdirSync(path.join(dest, 'fx'));
+    fs.writeFileSync(path.join(dest, 'fx', 'fx-fetch.npz.999999999.download'), 'half'); // pid above pid_max: gone
     await expect(fetchDataset(src.entry, { url: `${base}/corrupt.npz`, destDir: dest, silent: true, idleTimeoutMs: 5000 })).rejects.toThrow(`${base}/corrupt.npz: sha256 mismatch`);
     expect(fs.readdirSync(path.join(dest, 'fx'))).toEqual([]);
   });

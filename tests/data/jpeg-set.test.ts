@@ -45,17 +45,19 @@ async function jpegSet(sizes: number[], grey: boolean[]): Promise<{ entry: Datas
 
 describe('JPEG-bytes datasets', () => {
   it('decode every image (grey JPEGs → RGB copies) at the stored size, and decode+resize in one step', async () => {
-    const { entry, dir, jpegs } = await jpegSet([12, 12, 12, 12, 12, 12], [false, true, false, false, true, false]);
+    // 8 train images (4 per class: the fewest that give the carved-out val one image per class) + 2 test
+    const { entry, dir, jpegs } = await jpegSet(new Array(10).fill(12), [false, true, false, false, true, false, false, true, false, false]);
     expect(jpegSize(jpegs[0])).toEqual([12, 12]);
     const set = await loadImageSet(entry, { size: 12, dataDir: dir, splitsDir: dir, diskCache: false });
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 10; i++) {
       const { data, info } = await sharp(jpegs[i]).raw().toBuffer({ resolveWithObject: true });
       const px = set.images.subarray(i * 432, (i + 1) * 432);
       for (let p = 0; p < 144; p++) for (let c = 0; c < 3; c++) expect(px[p * 3 + c]).toBe(data[p * info.channels + (info.channels === 1 ? 0 : c)]);
     }
-    expect(set.splits.test).toEqual([4, 5]);
+    expect(set.splits.test).toEqual([8, 9]);
+    expect(set.splits.val.length).toBe(2);
     const big = await loadImageSet(entry, { size: 20, dataDir: dir, splitsDir: dir, diskCache: false });
-    expect(big.images.length).toBe(6 * 20 * 20 * 3);
+    expect(big.images.length).toBe(10 * 20 * 20 * 3);
     const ref = await sharp(jpegs[2]).resize(20, 20, { fit: 'fill' }).raw().toBuffer();
     expect(Buffer.compare(Buffer.from(big.images.subarray(2 * 1200, 3 * 1200)), ref)).toBe(0);
   });

@@ -42,14 +42,18 @@ describe('loadImageSet on small synthetic files', () => {
 
   it('resizing a constant image keeps its value; the disk cache gives the same pixels back', async () => {
     const dir = tmpDir('resize');
+    // image i is the constant 60 + i (distinct images: identical ones with different labels would be dropped)
+    const n = 20;
+    const px = 16 * 16 * 3;
     const { entry } = writeFixtureDataset(dir, 'fx-flat', {
-      n: 6,
+      n,
       colour: 'rgb',
-      mutate: (a) => (a.x16 = { dtype: '|u1', shape: [6, 16, 16, 3], data: new Array(6 * 16 * 16 * 3).fill(77) }),
+      mutate: (a) => (a.x16 = { dtype: '|u1', shape: [n, 16, 16, 3], data: Array.from({ length: n * px }, (_, k) => 60 + Math.floor(k / px)) }),
     });
     const opts = { size: 28, dataDir: dir, splitsDir: path.join(dir, 's') };
     const a = await loadImageSet(entry, opts);
-    for (const v of a.images) expect(v).toBe(77);
+    const off = a.images.findIndex((v, k) => v !== 60 + Math.floor(k / (28 * 28 * 3)));
+    expect(off).toBe(-1);
     const cached = fs.readdirSync(path.join(CACHE_DIR, 'images')).filter((f) => f.startsWith('fx-flat-28px-'));
     expect(cached.length).toBe(1);
     clearImageSetCache();
@@ -146,6 +150,7 @@ describe('bad input: each error names the file and the problem', () => {
     const dir = tmpDir('missing');
     const old = process.env.MEDSSL_DATA_DIR;
     process.env.MEDSSL_DATA_DIR = path.join(dir, 'env');
+    fs.mkdirSync(path.join(dir, 'env')); // an existing but empty folder (a missing one is an error of its own)
     try {
       const { entry } = writeFixtureDataset(dir, 'fx-missing');
       const gone = { ...entry, file: 'nowhere/fx-missing.npz' };
@@ -185,5 +190,69 @@ describe('bad input: each error names the file and the problem', () => {
     j.test.push(j.train.pop());
     fs.writeFileSync(f, JSON.stringify(j));
     await expect(loadImageSet(entry, { size: 16, dataDir: dir, splitsDir, memoryCache: false })).rejects.toThrow(`${f}: recorded hash`);
+  });
+
+  it('an empty dataset (N = 0) is refused before anything is written: no cache file, no split file', async () => {
+    const dir = tmpDir('empty');
+    const { entry, file } = writeFixtureDataset(dir, 'fx-empty', { n: 0 });
+    const splitsDir = path.join(dir, 's');
+    const msg = `${file}: no images (N = 0)`;
+    await expect(loadMeta(entry, { dataDir: dir })).rejects.toThrow(msg);
+    // size 8 ≠ stored 16, so a non-empty set would be resized and written to the disk cache
+    await expect(loadImageSet(entry, { size: 8, dataDir: dir, splitsDir, memoryCache: false })).rejects.toThrow(msg);
+    expect(fs.existsSync(path.join(splitsDir, 'fx-empty.json'))).toBe(false);
+    expect(cacheFilesOf(entry)).toEqual([]);
+  });
+
+  it('a dataset too small to give every split an image is refused: names the file and the empty splits, writes nothing', async () => {
+    const dir = tmpDir('tiny');
+    // 2 images per class, random 70/15/15: both go to train, val and test stay empty
+    const { entry, file } = writeFixtureDataset(dir, 'fx-tiny', { n: 4 });
+    const splitsDir = path.join(dir, 's');
+    const err = await loadImageSet(entry, { size: 8, dataDir: dir, splitsDir, memoryCache: false }).then(
+      () => 'loaded without an error',
+      (e: Error) => e.message,
+    );
+    expect(err).toContain(`${file}: "fx-tiny" would get an empty val and test split (4 images: train 4, val 0, test 0`);
+    expect(err).toContain(`${path.join(splitsDir, 'fx-tiny.json')} not written`);
+    expect(fs.existsSync(path.join(splitsDir, 'fx-tiny.json'))).toBe(false);
+    expect(cacheFilesOf(entry)).toEqual([]);
+  });
+});
+
+/** Files in data/cache/images for this entry's bytes (finished or temporary), sorted. */
+function cacheFilesOf(entry: { id: string; sha256: string }): string[] {
+  const d = path.join(CACHE_DIR, 'images');
+  const mine = (f: string) => f.replace(/^\./, '').startsWith(`${entry.id}-`) && f.includes(entry.sha256.slice(0, 16));
+  return fs.existsSync(d) ? fs.readdirSync(d).filter(mine).sort() : [];
+}
+
+describe('no half-written files', () => {
+  it('temp files left by a killed process are removed when the image cache and the split folder are next written', async () => {
+    const dir = tmpDir('stray');
+    const { entry } = writeFixtureDataset(dir, 'fx-stray', { n: 30 });
+    const splitsDir = path.join(dir, 's');
+    const images = path.join(CACHE_DIR, 'images');
+    fs.mkdirSync(images, { recursive: true });
+    fs.mkdirSync(splitsDir);
+    const dead = 999999999; // above Linux's pid_max: no such process
+    const stray = [
+      path.join(images, `.fx-stray-8px-${entry.sha256.slice(0, 16)}.npy.${dead}.1700000000000.tmp`), // writeFileAtomic's name
+      path.join(images, `fx-stray-8px-${entry.sha256.slice(0, 16)}.npy.${dead}.tmp`), // the image cache's old name
+      path.join(splitsDir, `.fx-stray.json.${dead}.1700000000000.tmp`),
+    ];
+    const live = [path.join(images, `.fx-stray-9px-${entry.sha256.slice(0, 16)}.npy.${process.ppid}.1700000000000.tmp`), path.join(splitsDir, `.other.json.${process.ppid}.1700000000000.tmp`)];
+    const other = path.join(splitsDir, 'notes.tmp'); // not a temp name we make: left alone
+    for (const f of [...stray, ...live, other]) fs.writeFileSync(f, 'half');
+    try {
+      const set = await loadImageSet(entry, { size: 8, dataDir: dir, splitsDir, memoryCache: false });
+      expect(set.n).toBe(30);
+      for (const f of stray) expect(fs.existsSync(f), f).toBe(false);
+      for (const f of [...live, other]) expect(fs.existsSync(f), f).toBe(true);
+      expect(cacheFilesOf(entry)).toEqual([`fx-stray-8px-${entry.sha256.slice(0, 16)}.npy`, path.basename(live[0])].sort()); // the new cache file; no temp of ours
+    } finally {
+      for (const f of [...stray, ...live]) fs.rmSync(f, { force: true });
+      fs.rmSync(path.join(images, `fx-stray-8px-${entry.sha256.slice(0, 16)}.npy`), { force: true });
+    }
   });
 });

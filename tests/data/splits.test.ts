@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { makeSplits, splitHash, leakageUnits, formatSplitFile, type SplitInputs } from '../../lib/data/splits';
+import { makeSplits, splitHash, leakageUnits, formatSplitFile, validateSplitFile, type SplitInputs } from '../../lib/data/splits';
 import { Rng } from '../../lib/util/rng';
 
 const entry = { id: 'synthetic', sha256: 'f'.repeat(64) };
@@ -103,5 +103,14 @@ describe('makeSplits', () => {
     expect(back.train).toEqual(s.train);
     expect(back.hash).toBe(s.hash);
     expect(splitHash(back)).toBe(s.hash);
+  });
+
+  it('a split file with an empty split is refused, naming the file and the split', () => {
+    const s = makeSplits(entry, synthetic());
+    validateSplitFile(s, entry, 600, 'x.json'); // the real one is fine
+    // move every val index into train: still a partition with a correct hash, but nothing to validate on
+    const train = [...s.train, ...s.val].sort((a, b) => a - b);
+    const emptied = { ...s, train, val: [], hash: splitHash({ train, val: [], test: s.test }) };
+    expect(() => validateSplitFile(emptied, entry, 600, 'x.json')).toThrow('x.json: the val split is empty');
   });
 });

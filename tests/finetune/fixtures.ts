@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../lib/util/rng';
 import { initModelSeeded } from '../../lib/models/init';
 import type { Backbone } from '../../lib/models/backbone';
-import type { FinetuneData } from '../../lib/finetune/finetune';
+import { splitHash, weightsHash, type FinetuneData } from '../../lib/finetune/finetune';
+import type { RunConfig } from '../../lib/finetune/run-record';
 
 let counter = 0;
 
@@ -64,4 +65,12 @@ export function shapesSet(n: number, opts: { size?: number; numClasses?: number;
     splits: { train: idx.slice(0, a), val: idx.slice(a, b), test: idx.slice(b) },
     sha256: 'synthetic',
   };
+}
+
+/** The identity fields a RunConfig carries for a fixture set and a tinyBackbone(size, seed). */
+export function fixtureIdentity(set: FinetuneData, backboneSeed = 5, size = 16): Pick<RunConfig, 'backboneWeights' | 'code' | 'data'> {
+  const bb = tinyBackbone(size, backboneSeed);
+  const backboneWeights = weightsHash(bb.model).slice(0, 16);
+  bb.model.dispose();
+  return { backboneWeights, code: 1, data: { sha256: set.sha256 ?? 'unknown', splitHash: set.splitHash ?? splitHash(set.splits) } };
 }

@@ -1,17 +1,36 @@
 import { describe, expect, it } from 'vitest';
-import { GRIDS, gridConfigs, parseShard, shardConfigs, resultsTable, formatTable } from '../../lib/finetune/grid';
+import { GRIDS, gridConfigs, type GridIdentity, parseShard, shardConfigs, resultsTable, formatTable } from '../../lib/finetune/grid';
 import { runHash, type RunRecord } from '../../lib/finetune/run-record';
 import { intermediateFor } from '../../lib/finetune/pairs';
 
+const ident = (tag = ''): GridIdentity => ({
+  backbone: (arm) => ({ id: `bb-${arm}`, weights: `w-${arm}${tag}`, size: 32 }),
+  data: (id) => ({ sha256: `sha-${id}`, splitHash: `split-${id}` }),
+  code: 1,
+});
+
 describe('grid', () => {
-  const configs = gridConfigs(GRIDS.cpu, (arm) => `bb-${arm}`);
+  const configs = gridConfigs(GRIDS.cpu, ident());
 
   it('builds distinct configs; double-FT only where a usable pair exists', () => {
     expect(new Set(configs.map(runHash)).size).toBe(configs.length);
     for (const c of configs.filter((c) => c.condition === 'double-ft')) expect(intermediateFor(c.dataset)?.intermediate).toBe(c.intermediate);
     expect(configs.some((c) => c.dataset === 'alzheimer-mri' && c.condition === 'double-ft')).toBe(false);
-    const smoke = gridConfigs(GRIDS.smoke, (arm) => arm);
+    const smoke = gridConfigs(GRIDS.smoke, ident());
     expect(smoke).toHaveLength(2 * 2 * 4 * 2);
+  });
+
+  it('names each run by its backbone weights, code version and data: changing any of them changes every affected hash', () => {
+    const hashes = (cs: ReturnType<typeof gridConfigs>) => new Set(cs.map(runHash));
+    const base = hashes(configs);
+    // re-made SSL checkpoint: same config id, other weights → every SSL config is new, TL configs unchanged
+    const reweighted = gridConfigs(GRIDS.cpu, { ...ident(), backbone: (arm) => ({ id: `bb-${arm}`, weights: arm === 'ssl' ? 'w-ssl-remade' : `w-${arm}`, size: 32 }) });
+    for (const c of reweighted) expect(base.has(runHash(c))).toBe(c.arm !== 'ssl');
+    const recoded = gridConfigs(GRIDS.cpu, { ...ident(), code: 2 });
+    expect([...hashes(recoded)].some((h) => base.has(h))).toBe(false);
+    // a re-made split of ct-kidney renames its own runs and the double-FT runs that use it as intermediate
+    const resplit = gridConfigs(GRIDS.cpu, { ...ident(), data: (id) => ({ sha256: `sha-${id}`, splitHash: id === 'ct-kidney' ? 'new' : `split-${id}` }) });
+    for (const c of resplit) expect(base.has(runHash(c))).toBe(c.dataset !== 'ct-kidney' && c.intermediate !== 'ct-kidney');
   });
 
   it('shards partition the grid: every config exactly once, stage-1 groups kept together', () => {

@@ -4,11 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../lib/backend/select-backend';
-import { runOne, type RunDeps } from '../../lib/finetune/run';
-import { loadRuns, runPath, type RunConfig, type TrainSettings } from '../../lib/finetune/run-record';
+import { runOne, RunLockedError, type RunDeps } from '../../lib/finetune/run';
+import { weightsHash } from '../../lib/finetune/finetune';
+import { getPretrainedBackbone } from '../../lib/pretrain/backbones';
+import { pretrainConfigFor } from '../../lib/pretrain/profiles';
+import { runPretraining } from '../../lib/pretrain/run';
+import { syntheticSet, testViews } from '../pretrain/fixtures';
+import { loadRuns, runHash, runPath, type RunConfig, type TrainSettings } from '../../lib/finetune/run-record';
 import { OverlapError } from '../../lib/finetune/pairs';
 import type { FinetuneData } from '../../lib/finetune/finetune';
-import { shapesSet, tinyBackbone } from './fixtures';
+import { fixtureIdentity, shapesSet, tinyBackbone } from './fixtures';
 
 beforeAll(async () => {
   await selectBackend({ quiet: true });
@@ -34,12 +39,24 @@ function deps(dir: string, sets: Record<string, FinetuneData>) {
   return { d, calls };
 }
 
-const cfg = (o: Partial<RunConfig>): RunConfig => ({ profile: 'smoke', dataset: 'chest-ct', arm: 'tl', condition: 'baseline', seed: 0, size: 16, backbone: 'tiny-test', train, ...o });
+const CHEST = shapesSet(80, { id: 'chest-ct' });
+const cfg = (o: Partial<RunConfig>, set: FinetuneData = CHEST): RunConfig => ({
+  profile: 'smoke',
+  dataset: 'chest-ct',
+  arm: 'tl',
+  condition: 'baseline',
+  seed: 0,
+  size: 16,
+  backbone: 'tiny-test',
+  ...fixtureIdentity(set),
+  train,
+  ...o,
+});
 
 describe('run records', () => {
   it('writes one complete record, and the same config again is a cache hit (no training)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-runs-'));
-    const { d, calls } = deps(dir, { 'chest-ct': shapesSet(80, { id: 'chest-ct' }) });
+    const { d, calls } = deps(dir, { 'chest-ct': CHEST });
     const c = cfg({});
     const a = await runOne(c, d);
     expect(a.cached).toBe(false);
@@ -72,7 +89,7 @@ describe('run records', () => {
     const target = shapesSet(80, { id: 'chest-ct', seed: 11 });
     const inter = shapesSet(120, { id: 'ct-kidney', numClasses: 3, seed: 12 });
     const { d } = deps(dir, { 'chest-ct': target, 'ct-kidney': inter, leaky: { ...target, id: 'leaky' } });
-    const c = cfg({ condition: 'double-ft', intermediate: 'ct-kidney', stage1: train });
+    const c = cfg({ condition: 'double-ft', intermediate: 'ct-kidney', intermediateData: fixtureIdentity(inter).data, stage1: train }, target);
     const a = await runOne(c, d);
     expect(a.record.stages.map((s) => s.stage)).toEqual(['stage1', 'target']);
     expect(a.record.stages[0].dataset).toBe('ct-kidney');
@@ -85,6 +102,68 @@ describe('run records', () => {
     expect(logs.join('\n')).toMatch(/stage 1 ct-kidney reused/);
     expect(b.record.stage1CheckpointHash).toBe(a.record.stage1CheckpointHash);
     // an intermediate set holding the target's images is refused before any training
-    await expect(runOne(cfg({ condition: 'double-ft', intermediate: 'leaky', stage1: train }), d)).rejects.toThrow(OverlapError);
+    await expect(runOne(cfg({ condition: 'double-ft', intermediate: 'leaky', intermediateData: fixtureIdentity(target).data, stage1: train }, target), d)).rejects.toThrow(OverlapError);
   });
+
+  it('a backbone whose weights are not the ones the config names is refused (a re-made checkpoint is another run)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-runs-'));
+    const { d } = deps(dir, { 'chest-ct': CHEST });
+    await runOne(cfg({}), d);
+    // same config id, but the checkpoint behind it was re-made (other weights): the stored record is not served
+    // for the new weights' config, and a config naming the old weights cannot train on the new backbone
+    const remade: RunDeps = { ...d, getBackbone: async () => tinyBackbone(16, 6) };
+    const next = cfg({ ...fixtureIdentity(CHEST, 6) });
+    expect(runHash(next)).not.toBe(runHash(cfg({})));
+    expect((await runOne(next, remade)).cached).toBe(false);
+    await expect(runOne(cfg({ seed: 3 }), remade)).rejects.toThrow(/weights is [0-9a-f]{16}, the config names/);
+    // the same for data: a config made for another split of the set
+    await expect(runOne(cfg({ seed: 4, data: { sha256: 'synthetic', splitHash: 'resplit' } }), d)).rejects.toThrow(/dataset chest-ct is .*, the config names synthetic\/resplit/);
+  });
+
+  it('a corrupt record is skipped and named; readers and the cache carry on', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-runs-'));
+    const { d } = deps(dir, { 'chest-ct': CHEST });
+    await runOne(cfg({}), d);
+    const bad = path.join(dir, '0123456789abcdef.json');
+    fs.writeFileSync(bad, '{"schema": 2, "configHash": "0123');
+    const skipped: string[] = [];
+    expect(loadRuns({}, { dir, onSkip: (f, why) => skipped.push(`${f}: ${why}`) })).toHaveLength(1);
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toContain(bad);
+    expect(skipped[0]).toMatch(/not valid JSON/);
+    // a truncated record of a config: the config is simply run again
+    const c = cfg({ seed: 9 });
+    fs.writeFileSync(runPath(c, dir), '{"sch');
+    expect((await runOne(c, d)).cached).toBe(false);
+  });
+
+  it('two processes never train the same config: the second is told it is locked, then finds the record', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-runs-'));
+    const { d, calls } = deps(dir, { 'chest-ct': CHEST });
+    const c = cfg({ seed: 5 });
+    const first = runOne(c, d);
+    await expect(runOne(c, d)).rejects.toThrow(RunLockedError);
+    await first;
+    expect((await runOne(c, d)).cached).toBe(true);
+    expect(calls.backbone).toBe(1);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.lock'))).toEqual([]);
+  });
+
+  it('fine-tuning three times from a saved checkpoint leaves no tensors behind', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-bb-'));
+    const pcfg = pretrainConfigFor('smoke', 'ssl', 'resnet');
+    await runPretraining(pcfg, { data: syntheticSet(64, pcfg.inputSize), views: testViews, root, quiet: true });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-runs-'));
+    const loadBb = () => getPretrainedBackbone('ssl', { profile: 'smoke', root, inputSize: 16 });
+    const probe = await loadBb();
+    const backboneWeights = weightsHash(probe.model).slice(0, 16);
+    probe.model.dispose();
+    const d: RunDeps = { ...deps(dir, { 'chest-ct': CHEST }).d, getBackbone: loadBb };
+    const base = tf.memory().numTensors;
+    for (const seed of [0, 1, 2]) {
+      await runOne(cfg({ seed, backboneWeights }), d);
+      expect(tf.memory().numTensors).toBe(base);
+    }
+  }, 60_000);
 });
+

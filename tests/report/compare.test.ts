@@ -136,11 +136,11 @@ describe('reproduction report', () => {
 
 describe('where the notebooks read results', () => {
   it('fine-tuning exports and pre-training records of a profile live under its artefactRoot (smoke: scratch/smoke/)', async () => {
-    const { exportFile } = await import('../../lib/report/runs');
+    const { exportPath } = await import('../../lib/finetune/export');
     const { pretrainDirs, loadPretrainSummaries } = await import('../../lib/report/reproduction');
     const { ROOT, SCRATCH_DIR } = await import('../../lib/util/paths');
-    expect(exportFile('cpu')).toBe(path.join(ROOT, 'paper', 'results', 'finetune-cpu.json'));
-    expect(exportFile('smoke')).toBe(path.join(SCRATCH_DIR, 'smoke', 'paper', 'results', 'finetune-smoke.json'));
+    expect(exportPath('cpu')).toBe(path.join(ROOT, 'paper', 'results', 'finetune-cpu.json'));
+    expect(exportPath('smoke')).toBe(path.join(SCRATCH_DIR, 'smoke', 'paper', 'results', 'finetune-smoke.json'));
     expect(pretrainDirs().sort()).toEqual([path.join(ROOT, 'paper', 'pretrain'), path.join(SCRATCH_DIR, 'smoke', 'paper', 'pretrain')].sort());
     // records from every folder given, a missing folder skipped
     const d1 = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-pre-'));
