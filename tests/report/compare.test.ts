@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { contentColour, interactionUnits, pairRuns, pairedDiff, summarizeArm, unitDiff, verdictOf, type RunRecord } from '../../lib/report/compare';
 import { evaluateClaims, writeReproduction } from '../../lib/report/reproduction';
 import { provenance } from '../../lib/report/provenance';
+import type { Condition } from '../../lib/finetune/run-record';
 
 /** A record whose first `nRight` of `n` test images are predicted correctly (2 classes). */
 function rec(dataset: string, arm: string, condition: string, seed: number, n: number, nRight: number | boolean[], trainN = 500, seconds = 10): RunRecord {
@@ -14,7 +15,7 @@ function rec(dataset: string, arm: string, condition: string, seed: number, n: n
   const labels = Array.from({ length: n }, (_, i) => i % 2);
   const probs = labels.map((y, i) => (right[i] === (y === 1) ? [0.2, 0.8] : [0.8, 0.2]));
   return {
-    config: { profile: 'test', dataset, arm, condition, seed, size: 32, backbone: 'b' },
+    config: { profile: 'test', dataset, arm, condition: condition as Condition, seed, size: 32, backbone: 'b' },
     dataset: { id: dataset, classNames: ['a', 'b'], size: 32, counts: { train: trainN, val: 10, test: n } },
     backend: 'cpu',
     gitCommit: 'x',
