@@ -66,7 +66,7 @@ const env = {
   memoryGB: Math.round(os.totalmem() / 2 ** 30),
   platform: `${os.platform()} ${os.release()}`,
 };
-showTable(writeTable('00-environment', Object.entries(env).map(([key, value]) => ({ key, value: String(value) })), { title: 'Software and machine' }));
+showTable(writeTable(`00-environment-${PROFILE}`, Object.entries(env).map(([key, value]) => ({ key, value: String(value) })), { title: 'Software and machine' }));
 
 // %% [markdown]
 // ## Measured here, now
@@ -109,7 +109,7 @@ const measured = [
   { measurement: `matMul ${n}×${n}`, backend: tf.getBackend(), value: matmulGflops, unit: 'GFLOP/s' },
   { measurement: `train step, conv net, batch ${KNOBS.stepBatch} @ ${KNOBS.stepSize}px`, backend: tf.getBackend(), value: KNOBS.stepBatch / stepSec, unit: 'img/s' },
 ];
-showTable(writeTable('00-measured-here', measured, { title: `Measured in this kernel (load average ${os.loadavg()[0].toFixed(1)})`, digits: 1 }));
+showTable(writeTable(`00-measured-here-${PROFILE}`, measured, { title: `Measured in this kernel (load average ${os.loadavg()[0].toFixed(1)})`, digits: 1 }));
 
 // %% [markdown]
 // ## The benchmark (`npm run bench`)
@@ -145,7 +145,7 @@ if (bench.length === 0) {
   const keep = ['net', 'backend', 'threads', 'batch', 'trainImgS', 'inferImgS', 'trainGflopS', 'peakRssMB', 'trainRatioToCpuBackend', 'trainRatioToTorch'];
   const cols = keep.filter((k) => bench.some((r) => k in r));
   const slim = cols.length >= 3 ? bench.map((r) => Object.fromEntries(cols.map((k) => [k, r[k] ?? null]))) : bench;
-  showTable(writeTable('00-bench', slim, { title: 'npm run bench (training/inference images per second; ratios to the pure-JS cpu backend and to PyTorch)', digits: 2 }));
+  showTable(writeTable(`00-bench-${PROFILE}`, slim, { title: 'npm run bench (training/inference images per second; ratios to the pure-JS cpu backend and to PyTorch)', digits: 2 }));
 }
 
 // %%
@@ -153,7 +153,7 @@ const speed = (r: BenchRow) => Number(r.trainImgS ?? r.imgPerSec ?? r.img_per_s)
 const trainRows = bench.filter((r) => Number.isFinite(speed(r)) && speed(r) > 0);
 if (trainRows.length > 0) {
   const label = (r: BenchRow) => [r.net ?? r.model ?? r.arch, r.backend, r.threads != null ? `${r.threads} thr` : null].filter((x) => x != null).join(' · ');
-  const fig = await renderFigure('00-bench-throughput', {
+  const fig = await renderFigure(`00-bench-throughput-${PROFILE}`, {
     data: [{ type: 'bar', orientation: 'h', y: trainRows.map(label), x: trainRows.map(speed), text: trainRows.map((r) => speed(r).toPrecision(3)), textposition: 'outside' }],
     layout: { title: { text: 'Training throughput by backend (npm run bench)' }, xaxis: { title: { text: 'training images / s (log)' }, type: 'log' }, yaxis: { autorange: 'reversed' }, margin: { l: 260 } },
   }, { height: 140 + 28 * trainRows.length });

@@ -43,7 +43,7 @@ const entries: DatasetEntry[] = DATASET_IDS.map((id) => REGISTRY[id]);
 const total = (e: DatasetEntry) => Object.values(e.counts).reduce((s, c) => s + (c ?? []).reduce((a, b) => a + b, 0), 0);
 showTable(
   writeTable(
-    '01-registry',
+    `01-registry-${PROFILE}`,
     entries.map((e) => ({
       id: e.id,
       modality: e.modality,
@@ -89,7 +89,7 @@ const splitRows = sets.map((s) => {
     split: s.splitHash,
   };
 });
-showTable(writeTable('01-splits', splitRows, { title: `Splits (images), ${KNOBS.size} px`, digits: 1 }));
+showTable(writeTable(`01-splits-${PROFILE}`, splitRows, { title: `Splits (images), ${KNOBS.size} px`, digits: 1 }));
 
 // %% [markdown]
 // ## Class balance
@@ -107,7 +107,7 @@ const shares = medical.map((s) => {
 const maxK = Math.max(...shares.map((s) => s.length));
 const ordinal = (k: number) => (k === 0 ? 'largest class' : `${k + 1}${['st', 'nd', 'rd'][k] ?? 'th'} class`);
 const balanceFig = await renderFigure(
-  '01-class-balance',
+  `01-class-balance-${PROFILE}`,
   {
     data: Array.from({ length: maxK }, (_, k) => ({
       type: 'bar',
@@ -145,7 +145,7 @@ const montageCells = sets.map((s) =>
   }),
 );
 const montage = await renderFigure(
-  '01-montage',
+  `01-montage-${PROFILE}`,
   imageGrid(montageCells, {
     rowTitles: sets.map((s) => s.id),
     title: `One training image per class (first ${KNOBS.montageClasses} classes), ${KNOBS.size} px`,
@@ -195,11 +195,11 @@ const colourRows = sets.map((s) => {
     'treated as': c.imagesWithColour > 0.5 ? 'colour' : 'grey',
   };
 });
-showTable(writeTable('01-grey-vs-colour', colourRows, { title: 'Measured colour content (sampled images)', digits: 3 }));
+showTable(writeTable(`01-grey-vs-colour-${PROFILE}`, colourRows, { title: 'Measured colour content (sampled images)', digits: 3 }));
 
 // %%
 const colourFig = await renderFigure(
-  '01-grey-vs-colour',
+  `01-grey-vs-colour-${PROFILE}`,
   {
     data: [
       {

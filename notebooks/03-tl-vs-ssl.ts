@@ -65,7 +65,7 @@ const rows = armDiffs(runs, { condition: CONDITION, a: 'tl', b: 'ssl', ...opts }
 if (rows.length > 0) {
   showTable(
     writeTable(
-      `03-tl-vs-ssl-${PROFILE}`,
+      `03-tl-vs-ssl-${CONDITION}-${PROFILE}`,
       rows.map((r) => ({
         dataset: r.dataset,
         content: r.colour,
@@ -91,7 +91,7 @@ if (rows.length > 0) {
     { group: `${r.dataset} (${r.colour})`, arm: 'SSL', value: r.b.accuracy, lo: r.b.lo, hi: r.b.hi },
   ]);
   const fig = groupedBarsCI(bars, { title: `Test accuracy, TL vs SSL (${CONDITION}; whiskers: 95% CI)`, yTitle: 'accuracy', yRange: [0, 1] });
-  showFigure(await renderFigure(`03-tl-vs-ssl-bars-${PROFILE}`, fig, { width: Math.max(600, 110 * rows.length + 200), height: 460, provenance: PROV }));
+  showFigure(await renderFigure(`03-tl-vs-ssl-bars-${CONDITION}-${PROFILE}`, fig, { width: Math.max(600, 110 * rows.length + 200), height: 460, provenance: PROV }));
 }
 
 // %% [markdown]
@@ -107,7 +107,7 @@ const pooled = (['grey', 'colour'] as const).map((content) => {
 });
 showTable(
   writeTable(
-    `03-tl-vs-ssl-pooled-${PROFILE}`,
+    `03-tl-vs-ssl-pooled-${CONDITION}-${PROFILE}`,
     pooled.map(({ content, d }) => ({
       content,
       datasets: d.datasets.join(', ') || '–',
@@ -132,7 +132,7 @@ if (rows.length > 0) {
     rows.map((r) => ({ dataset: r.dataset, n: r.trainImages, gain: 100 * r.diff.diff, lo: 100 * r.diff.lo, hi: 100 * r.diff.hi, colour: r.colour })),
     { title: 'TL − SSL accuracy vs training-set size', yTitle: 'TL − SSL (points)' },
   );
-  showFigure(await renderFigure(`03-gap-vs-size-${PROFILE}`, fig, { height: 440, provenance: PROV }));
+  showFigure(await renderFigure(`03-gap-vs-size-${CONDITION}-${PROFILE}`, fig, { height: 440, provenance: PROV }));
 }
 
 // %% [markdown]
@@ -151,12 +151,12 @@ for (const ds of examples) {
       const ep = r.stages[r.stages.length - 1].epochs;
       return { arm: armLabel(r.config.arm), epoch: ep.map((e) => e.epoch), train: ep.map((e) => e.trainAcc), val: ep.map((e) => e.valAcc) };
     });
-  showFigure(await renderFigure(`03-curves-${ds}-${PROFILE}`, trainingCurves(series, { metric: 'accuracy', title: `${ds}: accuracy per epoch (seed 0)` }), { height: 380, provenance: PROV }));
+  showFigure(await renderFigure(`03-curves-${ds}-${CONDITION}-${PROFILE}`, trainingCurves(series, { metric: 'accuracy', title: `${ds}: accuracy per epoch (seed 0)` }), { height: 380, provenance: PROV }));
   for (const arm of ['tl', 'ssl']) {
     const r = pick(arm);
     const cm = r?.test.metrics.confusionMatrix as number[][] | undefined;
     if (r && cm) {
-      showFigure(await renderFigure(`03-confusion-${ds}-${arm}-${PROFILE}`, confusionHeatmap(cm, r.dataset.classNames, { normalize: true, title: `${ds}, ${armLabel(arm)}: confusion (row %)` }), { width: 520, height: 460, provenance: PROV }));
+      showFigure(await renderFigure(`03-confusion-${ds}-${arm}-${CONDITION}-${PROFILE}`, confusionHeatmap(cm, r.dataset.classNames, { normalize: true, title: `${ds}, ${armLabel(arm)}: confusion (row %)` }), { width: 520, height: 460, provenance: PROV }));
     }
   }
 }

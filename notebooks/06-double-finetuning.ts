@@ -48,7 +48,7 @@ console.log(`records of ${describeGrid(grid, allRuns.map((r) => r.config))}`);
 const present = conditionsWithRuns(allRuns, CONDITIONS, PROFILE, loaded.source); // prints which have runs, and how to run the others
 
 // %%
-showTable(writeTable('06-pairs', DOUBLE_FT_PAIRS.map((p) => ({ intermediate: p.intermediate, target: p.target, used: p.refused ? 'refused' : 'yes', why: p.refused ?? p.rationale })), { title: 'Double fine-tuning pairs (lib/finetune/pairs.ts)' }));
+showTable(writeTable(`06-pairs-${PROFILE}`, DOUBLE_FT_PAIRS.map((p) => ({ intermediate: p.intermediate, target: p.target, used: p.refused ? 'refused' : 'yes', why: p.refused ?? p.rationale })), { title: 'Double fine-tuning pairs (lib/finetune/pairs.ts)' }));
 
 // %% [markdown]
 // ## Gain over the baseline, per dataset and arm

@@ -10,8 +10,8 @@
 // - *inconclusive*: anything else, which usually means too few runs or an effect below the noise.
 //
 // Holm's correction is applied across the claims tested here, because testing seven claims at p < 0.05 would
-// otherwise find something by chance a third of the time. The same code writes `paper/REPRODUCTION.md`,
-// which also carries the log of every place this reproduction deviates from the paper.
+// otherwise find something by chance a third of the time. The same code writes
+// `paper/REPRODUCTION-<profile>.md`, which also carries the log of every place this reproduction deviates from the paper.
 
 // %% [markdown]
 // ## Setup and knobs
@@ -20,7 +20,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { profileName } from '../lib/util/profile';
-import { PAPER_DIR } from '../lib/util/paths';
+import { ROOT } from '../lib/util/paths';
 import { loadProfileRuns } from '../lib/report/runs';
 import { fmtP, fmtPts } from '../lib/report/compare';
 import { loadPretrainSummaries, writeReproduction, SMALL_SET } from '../lib/report/reproduction';
@@ -91,11 +91,11 @@ if (tested.length > 0) {
 
 // %% [markdown]
 // ## The generated report
-// `paper/REPRODUCTION-<profile>.md` as written by the cell above (claims, headline numbers, all results,
-// deviations). The same text goes to `paper/REPRODUCTION.md` unless a larger profile's report exists.
+// `REPRODUCTION-<profile>.md` as written by the cell above (claims, headline numbers, all results, deviations):
+// `paper/` when `npm run reproduce` publishes a committed profile, `scratch/<profile>/paper/` otherwise.
 
 // %%
-showMarkdown(fs.readFileSync(path.join(PAPER_DIR, `REPRODUCTION-${PROFILE}.md`), 'utf8'));
+showMarkdown(fs.readFileSync(rep.files.markdown, 'utf8'));
 
 // %% [markdown]
 // ## What we found
@@ -106,8 +106,8 @@ showMarkdown(fs.readFileSync(path.join(PAPER_DIR, `REPRODUCTION-${PROFILE}.md`),
 // replaced by stand-ins, and Kvasir, the paper's main colour example, is missing altogether.
 
 // %%
-const table = readTableCsv(path.join(PAPER_DIR, 'tables', `09-claims-${PROFILE}.csv`));
-showMarkdown(`Claims table written to \`paper/tables/09-claims-${PROFILE}.csv\` (${table.shape[0]} rows); effects: ${rep.claims.filter((c) => c.detail).map((c) => `${c.id} ${fmtPts(c.detail!.diff)}`).join(', ')}.`);
+const table = readTableCsv(rep.files.csv);
+showMarkdown(`Claims table written to \`${path.relative(ROOT, rep.files.csv)}\` (${table.shape[0]} rows); effects: ${rep.claims.filter((c) => c.detail).map((c) => `${c.id} ${fmtPts(c.detail!.diff)}`).join(', ')}.`);
 
 // %% [markdown]
 // ## Exercises

@@ -7,22 +7,24 @@
 //
 // Then executes every notebook (notebooks/NN-name.ts → .ipynb) headless, in order, with real Jupyter (nbclient, the
 // engine behind `jupyter nbconvert --execute`) and the repo's tslab kernelspec (JUPYTER_PATH=jupyter/), with
-// MEDSSL_PROFILE set. Each executed notebook is written back with its outputs (temp file, then rename); the
-// notebooks themselves regenerate figures/ and paper/. A cell error stops the run and prints the failing
-// cell's source and stderr (tslab reports errors on stderr with an empty `evalue`).
-import { spawnSync, spawn } from 'node:child_process';
+// MEDSSL_PROFILE set and MEDSSL_PUBLISH=1: this is the one publishing run. For a committed profile (cpu, gpu) the
+// executed notebooks replace notebooks/NN-name.ipynb and the notebooks write figures/ and paper/; for any other
+// profile (smoke) everything goes below scratch/<profile>/ (lib/util/paths reportDir), so a smoke run never
+// changes a tracked file. A cell error stops the run and prints the failing cell's source and stderr (tslab
+// reports errors on stderr with an empty `evalue`). The log, reproduce-log-<profile>.json in the profile's paper
+// folder, is rewritten atomically after every step (also on failure) and keeps the failing cell's line and message.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildNotebook, cellSources, firstFailure, parsePercent, type Notebook } from '../lib/report/ipynb';
+import { buildNotebook, cellSources, firstFailure, parsePercent, summarizeError, type Notebook } from '../lib/report/ipynb';
+import { NB_DIR, PYTHON, checkJupyter, kernelEnv, notebookSources, selectNotebooks } from '../lib/report/jupyter';
 import { gitCommit } from '../lib/report/provenance';
-import { writeFileAtomic, writeJsonAtomic } from '../lib/util/atomic';
-import { PAPER_DIR, ROOT } from '../lib/util/paths';
+import { ReproduceLog } from '../lib/report/reproduce-log';
+import { writeFileAtomic } from '../lib/util/atomic';
+import { ROOT, reportDir } from '../lib/util/paths';
 import { profileFromArgv } from '../lib/util/profile';
 import { fmtTime } from '../lib/util/progress';
-
-const NB_DIR = path.join(ROOT, 'notebooks');
-const PYTHON = process.env.MEDSSL_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
 // Executes one notebook with nbclient; writes the (possibly partial) executed notebook even when a cell fails.
 const EXECUTOR = `
@@ -57,33 +59,6 @@ function arg(name: string): string | undefined {
   return eq?.slice(name.length + 1);
 }
 const flag = (name: string) => process.argv.slice(2).includes(name);
-
-function checkTools(): void {
-  const py = spawnSync(PYTHON, ['-c', 'import nbclient, nbformat, jupyter_client'], { encoding: 'utf8' });
-  if (py.status !== 0) {
-    throw new Error(
-      `reproduce needs Jupyter's notebook runner (${PYTHON} could not import nbclient/nbformat/jupyter_client). ` +
-        'Install it with `apt-get install jupyter-nbconvert jupyter-client` (Debian/Ubuntu), or point MEDSSL_PYTHON ' +
-        'at a Python that has nbclient.',
-    );
-  }
-  if (!fs.existsSync(path.join(ROOT, 'node_modules', '.bin', 'tslab'))) {
-    throw new Error('reproduce needs the tslab kernel from node_modules: run `npm install` (or `npm ci`) first');
-  }
-  if (!fs.existsSync(path.join(ROOT, 'jupyter', 'kernels', 'tslab', 'kernel.json'))) {
-    throw new Error(`missing kernelspec ${path.join(ROOT, 'jupyter', 'kernels', 'tslab', 'kernel.json')}`);
-  }
-}
-
-/** notebooks/NN-name.ts in reading order. */
-export function notebookSources(): string[] {
-  if (!fs.existsSync(NB_DIR)) return [];
-  return fs
-    .readdirSync(NB_DIR)
-    .filter((f) => /^\d\d-[\w-]+\.ts$/.test(f))
-    .sort()
-    .map((f) => f.replace(/\.ts$/, ''));
-}
 
 /** Drop per-run noise (execution timestamps) so re-running a notebook gives a small diff. */
 function tidy(nb: Notebook): Notebook {
@@ -125,23 +100,18 @@ async function main(): Promise<number> {
   }
   const keepGoing = flag('--keep-going');
   const jobs = Number(arg('--jobs') ?? 2);
-  checkTools();
+  checkJupyter(['nbclient', 'nbformat', 'jupyter_client'], 'reproduce');
 
-  const names = notebookSources().filter((n) => !only || only.some((o) => n.startsWith(o)));
+  const names = selectNotebooks(notebookSources(), only);
   if (names.length === 0) {
     console.log(`[reproduce] no notebooks${only ? ` matching ${only.join(',')}` : ''} in ${NB_DIR}`);
     return 0;
   }
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    MEDSSL_PROFILE: profile,
-    MEDSSL_ROOT: ROOT,
-    JUPYTER_PATH: [path.join(ROOT, 'jupyter'), process.env.JUPYTER_PATH].filter(Boolean).join(path.delimiter),
-    PYDEVD_DISABLE_FILE_VALIDATION: '1',
-  };
-  console.log(`[reproduce] profile ${profile}, ${names.length} notebooks, commit ${gitCommit()}`);
+  const env = kernelEnv(profile, true);
+  const outDir = reportDir('notebooks', profile, true); // notebooks/ for cpu and gpu, scratch/<profile>/notebooks/ otherwise
+  const log = new ReproduceLog(profile, reportDir('paper', profile, true));
+  console.log(`[reproduce] profile ${profile}, ${names.length} notebooks, commit ${gitCommit()}; executed notebooks → ${path.relative(ROOT, outDir)}/, log → ${path.relative(ROOT, log.file)}`);
   const started = Date.now();
-  const log: { notebook: string; ok: boolean; seconds: number; error?: string }[] = [];
   let failed = 0;
 
   // Pipeline stages (heavy work, cached by config hash), only when their scripts exist.
@@ -164,25 +134,26 @@ async function main(): Promise<number> {
       console.log(`[reproduce] stage ${name}: npm run ${name} -- ${args.join(' ')}`);
       const res = await run(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), script(name), ...args], env);
       const seconds = (Date.now() - t0) / 1000;
-      log.push({ notebook: `stage:${name}`, ok: res.code === 0, seconds, ...(res.code === 0 ? {} : { error: res.stderr.trim().split('\n').slice(-1)[0] }) });
+      log.step({ notebook: `stage:${name}`, ok: res.code === 0, seconds, ...(res.code === 0 ? {} : { message: lastLine(res.stderr) || `exit ${res.code}` }) });
       if (res.code !== 0) {
         console.error(`[reproduce] stage ${name} FAILED (exit ${res.code}) after ${fmtTime(seconds)}; see its output above`);
         failed++;
-        if (!keepGoing) return finish(profile, log, names.length, started, failed);
+        if (!keepGoing) return finish(log, names.length, started, failed);
       } else console.log(`[reproduce] stage ${name} ok in ${fmtTime(seconds)}`);
     }
   }
 
   const runNotebook = async (name: string): Promise<boolean> => {
-    const ipynb = path.join(NB_DIR, `${name}.ipynb`);
-    const tmpIn = path.join(NB_DIR, `.${name}.in.${process.pid}.tmp`);
-    const tmpOut = path.join(NB_DIR, `.${name}.out.${process.pid}.tmp`);
+    const ipynb = path.join(outDir, `${name}.ipynb`);
+    const tmpIn = path.join(outDir, `.${name}.in.${process.pid}.tmp`);
+    const tmpOut = path.join(outDir, `.${name}.out.${process.pid}.tmp`);
+    fs.mkdirSync(outDir, { recursive: true });
     let input: Notebook;
     if (build) {
       const src = path.join(NB_DIR, `${name}.ts`);
       input = buildNotebook(name, parsePercent(fs.readFileSync(src, 'utf8'), src));
     } else {
-      input = JSON.parse(fs.readFileSync(ipynb, 'utf8'));
+      input = JSON.parse(fs.readFileSync(path.join(NB_DIR, `${name}.ipynb`), 'utf8'));
     }
     writeFileAtomic(tmpIn, JSON.stringify(input, null, 1) + '\n');
     const t0 = Date.now();
@@ -195,7 +166,7 @@ async function main(): Promise<number> {
       writeFileAtomic(ipynb, JSON.stringify(executed, null, 1) + '\n');
       fs.rmSync(tmpOut, { force: true });
       console.log(`[reproduce] ${name} ok in ${fmtTime(seconds)}`);
-      log.push({ notebook: name, ok: true, seconds });
+      log.step({ notebook: name, ok: true, seconds });
       return true;
     }
     failed++;
@@ -214,7 +185,15 @@ async function main(): Promise<number> {
     }
     if (executed) lines.push(`(partial executed notebook: ${kept}; ${path.relative(ROOT, ipynb)} left as it was)`);
     console.error(lines.join('\n'));
-    log.push({ notebook: name, ok: false, seconds, error: failure ? failure.stderr.trim().split('\n')[0] : `exit ${res.code}` });
+    const summary = failure ? summarizeError(failure.stderr || failure.error, failure.source) : null;
+    log.step({
+      notebook: name,
+      ok: false,
+      seconds,
+      ...(failure && summary
+        ? { cell: failure.codeIndex, message: summary.message, ...(summary.line ? { line: summary.line } : { source: failure.source }) }
+        : { message: lastLine(res.stderr) || `executor exit ${res.code}` }),
+    });
     return false;
   };
 
@@ -230,20 +209,15 @@ async function main(): Promise<number> {
   };
   await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
 
-  return finish(profile, log, names.length, started, failed);
+  return finish(log, names.length, started, failed);
 }
 
-function finish(profile: string, log: { notebook: string; ok: boolean; seconds: number; error?: string }[], nNotebooks: number, started: number, failed: number): number {
+const lastLine = (text: string) => text.trim().split('\n').filter((l) => l.trim() !== '').slice(-1)[0]?.trim() ?? '';
+
+function finish(log: ReproduceLog, nNotebooks: number, started: number, failed: number): number {
   const total = (Date.now() - started) / 1000;
-  writeJsonAtomic(path.join(PAPER_DIR, 'reproduce-log.json'), {
-    profile,
-    commit: gitCommit(),
-    date: new Date().toISOString(),
-    totalSeconds: Math.round(total),
-    steps: log.map((l) => ({ ...l, seconds: Math.round(l.seconds * 10) / 10 })),
-  });
-  const nb = log.filter((l) => !l.notebook.startsWith('stage:')).length;
-  console.log(`[reproduce] ${failed === 0 ? 'all ok' : `${failed} failed`} · ${nb}/${nNotebooks} notebooks run · ${fmtTime(total)}`);
+  log.write(total);
+  console.log(`[reproduce] ${failed === 0 ? 'all ok' : `${failed} failed`} · ${nNotebooks} notebooks selected · ${fmtTime(total)} · log ${path.relative(ROOT, log.file)}`);
   return failed === 0 ? 0 : 1;
 }
 

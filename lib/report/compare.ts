@@ -9,13 +9,14 @@ import { bootstrapCI, bootstrapDistribution } from '../stats/bootstrap';
 import { mcnemarFromCounts, wilcoxonSignedRank } from '../stats/hypothesis';
 import { meanSd } from '../stats/summary';
 import { REGISTRY, type DatasetId } from '../data/registry';
+import type { Condition } from '../finetune/run-record';
 
 /**
  * The fields of a lib/finetune run record (runs/<hash>.json) this file reads; declared here structurally so the
  * report depends on the record's shape, not on the fine-tuning code.
  */
 export interface RunRecord {
-  config: { profile: string; dataset: string; arm: string; condition: string; seed: number; size: number; backbone: string; intermediate?: string };
+  config: { profile: string; dataset: string; arm: string; condition: Condition; seed: number; size: number; backbone: string; intermediate?: string };
   dataset: { id: string; classNames: string[]; size: number; counts: { train: number; val: number; test: number } };
   backend: string;
   gitCommit: string;

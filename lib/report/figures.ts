@@ -1,9 +1,11 @@
-// Render a plotly.js figure with a real headless Chromium to figures/<name>.png and .svg, plus an interactive
-// figures/<name>.html. Every figure carries a small provenance line (commit, profile, backend, seeds, date).
+// Render a plotly.js figure with a real headless Chromium to <name>.png and .svg, plus an interactive <name>.html,
+// in the profile's figures folder (reportDir: figures/ only for a publishing run of a committed profile, else
+// scratch/<profile>/figures/). Every figure carries a small provenance line (commit, profile, backend, seeds, date),
+// and its name carries the profile.
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic';
-import { FIGURES_DIR } from '../util/paths';
+import { checkNameCarriesProfile, reportDir } from '../util/paths';
 import { withBrowser, plotlyBundlePath } from './browser';
 import { provenance, provenanceLine, type Provenance } from './provenance';
 
@@ -19,7 +21,7 @@ export interface RenderOptions {
   height?: number; // px, default 480
   scale?: number; // PNG pixel ratio, default 1 (2 for print)
   provenance?: Partial<Provenance>;
-  dir?: string; // default figures/
+  dir?: string; // default reportDir('figures', profile)
   html?: boolean; // write the interactive HTML (default true; image grids hold their pixels as JSON, so large)
 }
 
@@ -83,6 +85,7 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
   const height = opts.height ?? 480;
   const scale = opts.scale ?? 1;
   const prov = provenance(opts.provenance);
+  checkNameCarriesProfile('renderFigure', name, prov.profile);
   const full = plain(withProvenance(fig, prov));
   const out = await withBrowser((page) => page.evaluate(
     async ({ f, w, h, s }) => {
@@ -100,7 +103,7 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
   const svg = decodeURIComponent(out.svg.slice(out.svg.indexOf(',') + 1));
   if (!svg.startsWith('<svg')) throw new Error(`renderFigure(${name}): plotly returned no SVG`);
 
-  const dir = opts.dir ?? FIGURES_DIR;
+  const dir = opts.dir ?? reportDir('figures', prov.profile);
   const files: RenderedFigure['files'] = { png: path.join(dir, `${name}.png`), svg: path.join(dir, `${name}.svg`) };
   writeFileAtomic(files.png, new Uint8Array(png));
   writeFileAtomic(files.svg, svg);

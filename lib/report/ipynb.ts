@@ -158,3 +158,38 @@ export function firstFailure(nb: Notebook, failedIndex?: number): CellFailure | 
 export function cellSources(nb: Notebook): string[] {
   return nb.cells.map((c) => `${c.cell_type}:${cellText(c)}`);
 }
+
+export interface ErrorSummary {
+  message: string; // e.g. "Error: no runs for profile smoke" or "1:7 - Type 'string' is not assignable to type 'number'."
+  line?: string; // the offending source line (with its file when it is not the cell), when stderr or the cell shows it
+}
+
+const ERROR_LINE = /^[A-Z]\w*(?:Error|Exception)(?: \[[\w-]+\])?: /;
+const DIAGNOSTIC = /^(?:\S+ )?(\d+):(\d+) - (.*)$/;
+const ARROW_HEADER = /^(\S.*):(\d+)$/; // Node's "file:line" above the offending line and its caret
+
+/**
+ * The message and source line of a tslab failure, read from the cell's stderr (tslab leaves `evalue` empty).
+ * Type errors print as `line:col - message`, one per diagnostic, the line counted in the cell. A thrown error
+ * prints as `evalmachine.<anonymous>:4` (or `/path/lib/x.ts:12`), the offending line, a caret, a blank line, then
+ * `Error: message` and the stack; an awaited rejection prints only the message and the stack.
+ */
+export function summarizeError(stderr: string, cellSource = ''): ErrorSummary {
+  const lines = stderr.replace(/\x1b\[[0-9;]*m/g, '').split(/\r?\n/);
+  const diags = lines.map((l) => l.match(DIAGNOSTIC)).filter((m): m is RegExpMatchArray => m !== null);
+  if (diags.length > 0) {
+    const srcLine = cellSource.split('\n')[Number(diags[0][1]) - 1];
+    return { message: diags.map((m) => m[0]).join('; '), ...(srcLine !== undefined ? { line: srcLine.trim() } : {}) };
+  }
+  let line: string | undefined;
+  const at = lines.findIndex((l, i) => ARROW_HEADER.test(l) && (lines[i + 1] ?? '').trim() !== '' && /^\s*\^/.test(lines[i + 2] ?? ''));
+  if (at >= 0) {
+    const where = lines[at].match(ARROW_HEADER)![1];
+    if (where === 'evalmachine.<anonymous>') line = lines[at + 1].trim();
+    else if (!where.startsWith('<')) line = `${lines[at + 1].trim()} (${where}:${lines[at].match(ARROW_HEADER)![2]})`;
+  }
+  const skip = new Set(at >= 0 ? [at, at + 1, at + 2] : []);
+  const msg =
+    lines.find((l) => ERROR_LINE.test(l.trim())) ?? lines.find((l, i) => !skip.has(i) && l.trim() !== '' && !/^\s+at /.test(l));
+  return { message: msg?.trim() || '(no error text on stderr)', ...(line ? { line } : {}) };
+}

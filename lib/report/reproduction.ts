@@ -1,11 +1,12 @@
-// paper/REPRODUCTION.md: every claim of the paper, the paper's number where it states one, ours with a 95% CI and
+// paper/REPRODUCTION-<profile>.md: every claim of the paper, the paper's number where it states one, ours with a 95% CI and
 // a test, and a verdict computed from the statistics (never typed in). Plus the log of every place we deviate.
 import fs from 'node:fs';
 import path from 'node:path';
 import { holm } from '../stats/hypothesis';
 import { REGISTRY, type DatasetId } from '../data/registry';
 import { writeFileAtomic } from '../util/atomic';
-import { PAPER_DIR } from '../util/paths';
+import { PROFILES } from '../util/profile';
+import { artefactRoot, reportDir } from '../util/paths';
 import {
   armLabel,
   contentColour,
@@ -47,8 +48,19 @@ export interface PretrainSummary {
   probe?: { knnTop1: number; linearTop1: number };
 }
 
-export function loadPretrainSummaries(dir = path.join(PAPER_DIR, 'pretrain')): PretrainSummary[] {
-  if (!fs.existsSync(dir)) return [];
+/** Where `npm run pretrain` records each profile's runs: <artefactRoot(profile)>/paper/pretrain/. */
+export function pretrainDirs(): string[] {
+  return [...new Set(PROFILES.map((p) => path.join(artefactRoot(p), 'paper', 'pretrain')))];
+}
+
+/** Pre-training summaries of every profile (filter on `.profile`), from `dirs` (default: pretrainDirs()). */
+export function loadPretrainSummaries(dirs: string | string[] = pretrainDirs()): PretrainSummary[] {
+  const out: PretrainSummary[] = [];
+  for (const dir of Array.isArray(dirs) ? dirs : [dirs]) if (fs.existsSync(dir)) out.push(...loadPretrainDir(dir));
+  return out;
+}
+
+function loadPretrainDir(dir: string): PretrainSummary[] {
   const out: PretrainSummary[] = [];
   for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
     let j: any;
@@ -290,24 +302,22 @@ function renderMarkdown(rep: Reproduction, inp: ReproductionInput, prov: Provena
   ].join('\n');
 }
 
-const RANK: Record<string, number> = { smoke: 0, cpu: 1, gpu: 2 };
-
-/** The report file(s) a profile writes: always REPRODUCTION-<profile>.md, and REPRODUCTION.md unless a larger
- * profile's report already exists (so a local smoke run never overwrites the cpu or gpu report). */
-export function reportFiles(profile: string, dir = PAPER_DIR): string[] {
-  const own = path.join(dir, `REPRODUCTION-${profile}.md`);
-  const higher = Object.keys(RANK).filter((p) => RANK[p] > (RANK[profile] ?? -1));
-  const shadowed = higher.some((p) => fs.existsSync(path.join(dir, `REPRODUCTION-${p}.md`)));
-  return shadowed ? [own] : [own, path.join(dir, 'REPRODUCTION.md')];
+/** The report a profile writes: REPRODUCTION-<profile>.md in its paper folder (reportDir), one file per profile. */
+export function reportFile(profile: string, dir = reportDir('paper', profile)): string {
+  return path.join(dir, `REPRODUCTION-${profile}.md`);
 }
 
-/** Evaluate and write paper/REPRODUCTION[-<profile>].md and paper/tables/09-claims-<profile>.{csv,md}. */
-export function writeReproduction(inp: ReproductionInput, opts: { dir?: string; provenance?: Partial<Provenance> } = {}): Reproduction {
+/** Evaluate and write REPRODUCTION-<profile>.md and tables/09-claims-<profile>.{csv,md} (paths in `.files`). */
+export function writeReproduction(
+  inp: ReproductionInput,
+  opts: { dir?: string; provenance?: Partial<Provenance> } = {},
+): Reproduction & { files: { markdown: string; csv: string } } {
   const prov = provenance({ profile: inp.profile, seeds: [...new Set(inp.records.map((r) => r.config.seed))], backend: inp.records[0]?.backend, ...opts.provenance });
   const rep = evaluateClaims(inp, prov);
-  const dir = opts.dir ?? PAPER_DIR;
-  for (const f of reportFiles(inp.profile, dir)) writeFileAtomic(f, rep.markdown);
-  writeTable(
+  const dir = opts.dir ?? reportDir('paper', inp.profile);
+  const markdown = reportFile(inp.profile, dir);
+  writeFileAtomic(markdown, rep.markdown);
+  const table = writeTable(
     `09-claims-${inp.profile}`,
     rep.claims.map((c) => ({
       id: c.id,
@@ -323,5 +333,5 @@ export function writeReproduction(inp: ReproductionInput, opts: { dir?: string; 
     })),
     { dir: path.join(dir, 'tables'), provenance: prov, title: 'The paper\'s claims, tested' },
   );
-  return rep;
+  return { ...rep, files: { markdown, csv: table.files.csv } };
 }

@@ -1,16 +1,15 @@
-// Tables are danfojs DataFrames written as CSV (for machines) and Markdown (for the paper) under paper/tables/.
+// Tables are danfojs DataFrames written as CSV (for machines) and Markdown (for the paper) in the profile's tables
+// folder (reportDir: paper/tables/ only for a publishing run of a committed profile, else scratch/<profile>/paper/tables/).
 // danfojs' own toCSV does not quote fields that contain commas or quotes, so we write RFC 4180 CSV ourselves.
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataFrame } from 'danfojs-node';
 import { writeFileAtomic } from '../util/atomic';
-import { PAPER_DIR } from '../util/paths';
+import { checkNameCarriesProfile, reportDir } from '../util/paths';
 import { provenance, provenanceLine, type Provenance } from './provenance';
 
 export type Cell = string | number | boolean | null;
 export type Row = Record<string, Cell>;
-
-export const TABLES_DIR = path.join(PAPER_DIR, 'tables');
 
 /** Rows of plain objects → DataFrame (columns in first-seen key order; missing cells are null). */
 export function toDataFrame(rows: Row[]): DataFrame {
@@ -126,7 +125,7 @@ export interface WrittenTable {
   provenance: Provenance;
 }
 
-/** Write paper/tables/<name>.csv and .md (atomically). The Markdown gets a title and a provenance line. */
+/** Write <tables>/<name>.csv and .md (atomically). The name carries the profile; the Markdown gets a title and a provenance line. */
 export function writeTable(
   name: string,
   table: DataFrame | Row[],
@@ -137,7 +136,8 @@ export function writeTable(
   }
   const df = Array.isArray(table) ? toDataFrame(table) : table;
   const prov = provenance(opts.provenance);
-  const dir = opts.dir ?? TABLES_DIR;
+  checkNameCarriesProfile('writeTable', name, prov.profile);
+  const dir = opts.dir ?? reportDir('tables', prov.profile);
   const files = { csv: path.join(dir, `${name}.csv`), md: path.join(dir, `${name}.md`) };
   const table_md = toMarkdown(df, opts.digits ?? 3);
   const markdown = (opts.title ? `**${opts.title}**\n\n` : '') + table_md + `\n<sub>${provenanceLine(prov)}</sub>\n`;

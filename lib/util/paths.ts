@@ -43,3 +43,43 @@ export const SCRATCH_DIR = path.join(ROOT, 'scratch');
 export function artefactRoot(profile: string): string {
   return COMMITTED_PROFILES.includes(profile) ? ROOT : path.join(SCRATCH_DIR, profile);
 }
+
+/**
+ * Set to `1` by `npm run reproduce` for the kernels it starts. Only such a publishing run writes generated reports
+ * (figures, tables, markdown, executed notebooks, logs) into the committed folders; anything else, a live Jupyter
+ * kernel, a script, a test, writes them below scratch/, so exploring never changes a tracked file.
+ */
+export const PUBLISH_ENV = 'MEDSSL_PUBLISH';
+
+export function isPublishing(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env[PUBLISH_ENV] === '1';
+}
+
+export type ReportKind = 'figures' | 'tables' | 'paper' | 'notebooks';
+const REPORT_SUBDIR: Record<ReportKind, string[]> = {
+  figures: ['figures'],
+  tables: ['paper', 'tables'],
+  paper: ['paper'],
+  notebooks: ['notebooks'],
+};
+
+/**
+ * The one rule for where a generated report goes: the committed folders (figures/, paper/, notebooks/) only when
+ * the process is a publishing run AND the profile's artefacts are committed; otherwise scratch/<profile>/ with the
+ * same layout below it. Every writer of a figure, table, report, executed notebook or log asks this.
+ */
+export function reportDir(kind: ReportKind, profile: string, publishing: boolean = isPublishing()): string {
+  const root = publishing && COMMITTED_PROFILES.includes(profile) ? ROOT : path.join(SCRATCH_DIR, profile);
+  return path.join(root, ...REPORT_SUBDIR[kind]);
+}
+
+/**
+ * A generated file's name must carry its profile as one of its `-`/`.`/`/`-separated words (`03-bars-baseline-cpu`),
+ * so two profiles can never write the same file and a reader can tell which profile a file shows.
+ */
+export function checkNameCarriesProfile(what: string, name: string, profile: string): void {
+  const words = name.split(/[-./]/);
+  if (!words.includes(profile)) {
+    throw new Error(`${what}: the name "${name}" does not carry its profile "${profile}" (e.g. "${name}-${profile}")`);
+  }
+}

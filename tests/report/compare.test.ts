@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { contentColour, interactionUnits, pairRuns, pairedDiff, summarizeArm, unitDiff, verdictOf, type RunRecord } from '../../lib/report/compare';
 import { evaluateClaims, writeReproduction } from '../../lib/report/reproduction';
 import { provenance } from '../../lib/report/provenance';
+import type { Condition } from '../../lib/finetune/run-record';
 
 /** A record whose first `nRight` of `n` test images are predicted correctly (2 classes). */
 function rec(dataset: string, arm: string, condition: string, seed: number, n: number, nRight: number | boolean[], trainN = 500, seconds = 10): RunRecord {
@@ -14,7 +15,7 @@ function rec(dataset: string, arm: string, condition: string, seed: number, n: n
   const labels = Array.from({ length: n }, (_, i) => i % 2);
   const probs = labels.map((y, i) => (right[i] === (y === 1) ? [0.2, 0.8] : [0.8, 0.2]));
   return {
-    config: { profile: 'test', dataset, arm, condition, seed, size: 32, backbone: 'b' },
+    config: { profile: 'test', dataset, arm, condition: condition as Condition, seed, size: 32, backbone: 'b' },
     dataset: { id: dataset, classNames: ['a', 'b'], size: 32, counts: { train: trainN, val: 10, test: n } },
     backend: 'cpu',
     gitCommit: 'x',
@@ -104,26 +105,53 @@ describe('reproduction report', () => {
     expect(c1.detail!.diff).toBeCloseTo(40 / 120, 10);
   });
 
-  it('a smoke report never replaces a cpu one', async () => {
-    const { reportFiles } = await import('../../lib/report/reproduction');
-    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-rf-'));
-    expect(reportFiles('smoke', d).map((f) => path.basename(f))).toEqual(['REPRODUCTION-smoke.md', 'REPRODUCTION.md']);
-    fs.writeFileSync(path.join(d, 'REPRODUCTION-cpu.md'), 'x');
-    expect(reportFiles('smoke', d).map((f) => path.basename(f))).toEqual(['REPRODUCTION-smoke.md']);
-    expect(reportFiles('cpu', d).map((f) => path.basename(f))).toEqual(['REPRODUCTION-cpu.md', 'REPRODUCTION.md']);
-    fs.rmSync(d, { recursive: true, force: true });
+  it('each profile writes its own report, in the folder reportDir gives it', async () => {
+    const { reportFile } = await import('../../lib/report/reproduction');
+    const { ROOT, SCRATCH_DIR } = await import('../../lib/util/paths');
+    const prev = process.env.MEDSSL_PUBLISH;
+    try {
+      delete process.env.MEDSSL_PUBLISH;
+      expect(reportFile('cpu')).toBe(path.join(SCRATCH_DIR, 'cpu', 'paper', 'REPRODUCTION-cpu.md')); // a live kernel
+      process.env.MEDSSL_PUBLISH = '1';
+      expect(reportFile('cpu')).toBe(path.join(ROOT, 'paper', 'REPRODUCTION-cpu.md'));
+      expect(reportFile('smoke')).toBe(path.join(SCRATCH_DIR, 'smoke', 'paper', 'REPRODUCTION-smoke.md'));
+    } finally {
+      if (prev === undefined) delete process.env.MEDSSL_PUBLISH;
+      else process.env.MEDSSL_PUBLISH = prev;
+    }
   });
 
-  it('writes REPRODUCTION.md with the claims table, paper numbers and deviations', () => {
-    writeReproduction({ records, pretrain, profile: 'test', resamples: 200 }, { dir, provenance: { commit: 'x' } });
-    const md = fs.readFileSync(path.join(dir, 'REPRODUCTION.md'), 'utf8');
+  it('writes REPRODUCTION-<profile>.md with the claims table, paper numbers and deviations', () => {
+    const rep = writeReproduction({ records, pretrain, profile: 'test', resamples: 200 }, { dir, provenance: { commit: 'x' } });
+    expect(rep.files).toEqual({ markdown: path.join(dir, 'REPRODUCTION-test.md'), csv: path.join(dir, 'tables', '09-claims-test.csv') });
+    expect(fs.existsSync(path.join(dir, 'REPRODUCTION.md'))).toBe(false); // no profile-less copy
+    const md = fs.readFileSync(rep.files.markdown, 'utf8');
     expect(md).toContain('96.4%');
     expect(md).toContain('97.22%');
     expect(md).toMatch(/\| C1 \| TL beats SSL on colour data \|.*\*\*supported\*\*/);
     expect(md).toContain('No Kvasir');
     expect(md).toContain('MobileNetV2');
-    expect(fs.existsSync(path.join(dir, 'tables', '09-claims-test.csv'))).toBe(true);
-    expect(fs.readFileSync(path.join(dir, 'REPRODUCTION-test.md'), 'utf8')).toBe(md);
+    expect(fs.existsSync(rep.files.csv)).toBe(true);
+  });
+});
+
+describe('where the notebooks read results', () => {
+  it('fine-tuning exports and pre-training records of a profile live under its artefactRoot (smoke: scratch/smoke/)', async () => {
+    const { exportPath } = await import('../../lib/finetune/export');
+    const { pretrainDirs, loadPretrainSummaries } = await import('../../lib/report/reproduction');
+    const { ROOT, SCRATCH_DIR } = await import('../../lib/util/paths');
+    expect(exportPath('cpu')).toBe(path.join(ROOT, 'paper', 'results', 'finetune-cpu.json'));
+    expect(exportPath('smoke')).toBe(path.join(SCRATCH_DIR, 'smoke', 'paper', 'results', 'finetune-smoke.json'));
+    expect(pretrainDirs().sort()).toEqual([path.join(ROOT, 'paper', 'pretrain'), path.join(SCRATCH_DIR, 'smoke', 'paper', 'pretrain')].sort());
+    // records from every folder given, a missing folder skipped
+    const d1 = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-pre-'));
+    const d2 = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-pre-'));
+    const rec = (profile: string, method: string) => ({ profile, runs: [{ config: { method, inputSize: 32, epochs: 1, batchSize: 8, source: { dataset: 'imagenette' } }, trainSeconds: 3 }] });
+    fs.writeFileSync(path.join(d1, 'cpu.json'), JSON.stringify(rec('cpu', 'supervised')));
+    fs.writeFileSync(path.join(d2, 'smoke.json'), JSON.stringify(rec('smoke', 'simclr')));
+    expect(loadPretrainSummaries([d1, d2, path.join(d2, 'missing')]).map((p) => `${p.profile}:${p.method}`)).toEqual(['cpu:supervised', 'smoke:simclr']);
+    fs.rmSync(d1, { recursive: true, force: true });
+    fs.rmSync(d2, { recursive: true, force: true });
   });
 });
 

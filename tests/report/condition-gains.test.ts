@@ -2,13 +2,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { RunRecord } from '../../lib/report/compare';
 import { conditionsWithRuns, gainsByCondition, gainTableRows, pooledGainFindings, pooledGains, pooledGainTable } from '../../lib/report/condition-gains';
+import type { Condition } from '../../lib/finetune/run-record';
 
 /** A record whose first `nRight` of `n` test images are predicted correctly (2 classes). */
 function rec(dataset: string, arm: string, condition: string, seed: number, n: number, nRight: number, trainN = 500): RunRecord {
   const labels = Array.from({ length: n }, (_, i) => i % 2);
   const probs = labels.map((y, i) => ((i < nRight) === (y === 1) ? [0.2, 0.8] : [0.8, 0.2]));
   return {
-    config: { profile: 'test', dataset, arm, condition, seed, size: 32, backbone: 'b' },
+    config: { profile: 'test', dataset, arm, condition: condition as Condition, seed, size: 32, backbone: 'b' },
     dataset: { id: dataset, classNames: ['a', 'b'], size: 32, counts: { train: trainN, val: 10, test: n } },
     backend: 'cpu',
     gitCommit: 'x',

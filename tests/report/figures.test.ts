@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chromiumPath, closeBrowser } from '../../lib/report/browser';
 import { renderFigure } from '../../lib/report/figures';
+import { FIGURES_DIR, SCRATCH_DIR } from '../../lib/util/paths';
 import { confusionHeatmap, gainVsSize, groupedBarsCI, imageGrid, overlayHeatmap, trainingCurves } from '../../lib/report/plots';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-fig-'));
@@ -26,7 +27,7 @@ describe('renderFigure (headless Chromium)', () => {
       data: [{ type: 'bar', x: ['a', 'b'], y: [1, 3], name: 'trace-xyz', marker: { color: '#ff0000' } }],
       layout: { showlegend: true },
     };
-    const r = await renderFigure('bars', fig, { width: 420, height: 300, dir, provenance: { profile: 'smoke', backend: 'cpu', seeds: [0, 1, 2] } });
+    const r = await renderFigure('bars-smoke', fig, { width: 420, height: 300, dir, provenance: { profile: 'smoke', backend: 'cpu', seeds: [0, 1, 2] } });
     const meta = await sharp(r.files.png).metadata();
     expect([meta.width, meta.height]).toEqual([420, 300]);
     const { data } = await pixels(r.png);
@@ -54,8 +55,8 @@ describe('renderFigure (headless Chromium)', () => {
 
   it('reuses one browser: a second figure renders fast and differs from the first', async () => {
     const t0 = Date.now();
-    const a = await renderFigure('line', { data: [{ type: 'scatter', y: [1, 2, 3], name: 'up' }] }, { width: 300, height: 200, dir });
-    const b = await renderFigure('line2', { data: [{ type: 'scatter', y: [3, 2, 1], name: 'down' }] }, { width: 300, height: 200, dir });
+    const a = await renderFigure('line-cpu', { data: [{ type: 'scatter', y: [1, 2, 3], name: 'up' }] }, { width: 300, height: 200, dir, provenance: { profile: 'cpu' } });
+    const b = await renderFigure('line2-cpu', { data: [{ type: 'scatter', y: [3, 2, 1], name: 'down' }] }, { width: 300, height: 200, dir, provenance: { profile: 'cpu' } });
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(Buffer.compare(Buffer.from(a.png), Buffer.from(b.png))).not.toBe(0);
   });
@@ -77,16 +78,41 @@ describe('renderFigure (headless Chromium)', () => {
       gain: gainVsSize([{ dataset: 'BUSI', n: 546, gain: 2, lo: -1, hi: 5, colour: 'grey' }]),
     };
     for (const [name, fig] of Object.entries(figs)) {
-      const r = await renderFigure(name, fig, { width: 360, height: 260, dir });
+      const r = await renderFigure(`${name}-smoke`, fig, { width: 360, height: 260, dir, provenance: { profile: 'smoke' } });
       expect(r.png.length).toBeGreaterThan(1000);
       expect(r.svg.length).toBeGreaterThan(1000);
     }
-    expect(fs.readFileSync(path.join(dir, 'cm.svg'), 'utf8')).toContain('malignant');
-    expect(fs.readFileSync(path.join(dir, 'ci.svg'), 'utf8')).toContain('errorbar');
+    expect(fs.readFileSync(path.join(dir, 'cm-smoke.svg'), 'utf8')).toContain('malignant');
+    expect(fs.readFileSync(path.join(dir, 'ci-smoke.svg'), 'utf8')).toContain('errorbar');
   });
 
   it('rejects names that would escape the figures folder', async () => {
     await expect(renderFigure('../x', { data: [] }, { dir })).rejects.toThrow(/bad figure name/);
+  });
+
+  it('refuses a name without its profile, before rendering anything', async () => {
+    await expect(renderFigure('00-bench-throughput', { data: [] }, { dir, provenance: { profile: 'smoke' } })).rejects.toThrow(
+      /"00-bench-throughput" does not carry its profile "smoke"/,
+    );
+    await expect(renderFigure('03-bars-cpu', { data: [] }, { dir, provenance: { profile: 'smoke' } })).rejects.toThrow(/does not carry its profile/);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('00-') || f.startsWith('03-'))).toEqual([]);
+  });
+
+  it('writes below scratch/<profile>/figures/ unless a publishing run of a committed profile asks for figures/', async () => {
+    const saved = process.env.MEDSSL_PUBLISH;
+    const name = `test-destination-${process.pid}-smoke`;
+    const scratchFig = path.join(SCRATCH_DIR, 'smoke', 'figures', `${name}.png`);
+    try {
+      process.env.MEDSSL_PUBLISH = '1'; // publishing, but smoke is not a committed profile
+      const r = await renderFigure(name, { data: [{ type: 'bar', y: [1] }] }, { width: 200, height: 150, html: false, provenance: { profile: 'smoke' } });
+      expect(r.files.png).toBe(scratchFig);
+      expect(fs.existsSync(scratchFig)).toBe(true);
+      expect(fs.existsSync(path.join(FIGURES_DIR, `${name}.png`))).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.MEDSSL_PUBLISH;
+      else process.env.MEDSSL_PUBLISH = saved;
+      for (const ext of ['png', 'svg']) fs.rmSync(scratchFig.replace(/png$/, ext), { force: true });
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildNotebook, cellSources, firstFailure, parsePercent, type Notebook } from '../../lib/report/ipynb';
+import { buildNotebook, cellSources, firstFailure, parsePercent, summarizeError, type Notebook } from '../../lib/report/ipynb';
 import { ROOT } from '../../lib/util/paths';
 
 describe('percent-format notebooks', () => {
@@ -42,6 +42,25 @@ describe('percent-format notebooks', () => {
     expect(f.codeIndex).toBe(1);
     expect(f.source).toBe('const x = 1;\n\nx');
     expect(f.stderr).toContain('not assignable');
+  });
+
+  // stderr as the tslab 1.0.22 kernel wrote it for these cells (captured over jupyter_client; stacks shortened).
+  it('summarizeError finds the message and the offending line in tslab stderr (the evalue is empty)', () => {
+    const thrown = "function f() {\n  throw new Error('boom in f');\n}\nf();";
+    expect(summarizeError("evalmachine.<anonymous>:4\n    throw new Error('boom in f');\n    ^\n\nError: boom in f\n    at f (evalmachine.<anonymous>:4:11)\n    at evalmachine.<anonymous>:7:22\n    at sigintHandlersWrap (node:vm:280:12)\n", thrown))
+      .toEqual({ message: 'Error: boom in f', line: "throw new Error('boom in f');" });
+    // a type error: the line is counted in the cell
+    expect(summarizeError("2:7 - Type 'string' is not assignable to type 'number'.\n", "const a = 1;\nconst b: number = 'x';"))
+      .toEqual({ message: "2:7 - Type 'string' is not assignable to type 'number'.", line: "const b: number = 'x';" });
+    // an awaited rejection shows no line: the caller keeps the cell source instead
+    expect(summarizeError('Error: rejected here\n    at evalmachine.<anonymous>:3:43\n    at evalmachine.<anonymous>:5:3\n')).toEqual({ message: 'Error: rejected here' });
+    // JSON.parse's arrow shows the JSON text, not source: no line
+    expect(summarizeError("<anonymous_script>:1\n{oops\n ^\n\nSyntaxError: Expected property name or '}' in JSON at position 1\n    at JSON.parse (<anonymous>)\n"))
+      .toEqual({ message: "SyntaxError: Expected property name or '}' in JSON at position 1" });
+    // thrown inside a project file: that file's line, with where it is
+    expect(summarizeError("/repo/lib/report/runs.ts:12\n    throw new Error(`no runs`);\n    ^\n\nError: no runs\n    at loadProfileRuns (/repo/lib/report/runs.ts:12:11)\n"))
+      .toEqual({ message: 'Error: no runs', line: 'throw new Error(`no runs`); (/repo/lib/report/runs.ts:12)' });
+    expect(summarizeError('')).toEqual({ message: '(no error text on stderr)' });
   });
 
   it('every committed notebook matches its .ts source (edit the .ts, then npm run reproduce)', () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCsv, readTableCsv, toDataFrame, toMarkdown, writeTable } from '../../lib/report/tables';
 import { compactSeeds } from '../../lib/report/provenance';
+import { ROOT, SCRATCH_DIR } from '../../lib/util/paths';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-tab-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -16,7 +17,7 @@ describe('tables', () => {
   ];
 
   it('CSV round-trips through writeTable/readTableCsv, including commas, quotes, newlines and nulls', () => {
-    const t = writeTable('roundtrip', rows, { dir, provenance: { commit: 'abc', profile: 'smoke', backend: 'cpu' } });
+    const t = writeTable('roundtrip-smoke', rows, { dir, provenance: { commit: 'abc', profile: 'smoke', backend: 'cpu' } });
     const back = readTableCsv(t.files.csv);
     expect(back.columns).toEqual(['dataset', 'arm', 'acc', 'n', 'note']);
     const values = back.values as unknown as unknown[][];
@@ -25,11 +26,29 @@ describe('tables', () => {
   });
 
   it('Markdown has a header rule, right-aligned numbers, escaped pipes and the provenance line', () => {
-    const t = writeTable('md', [{ a: 'x|y', b: 1.23456 }, { a: 'z', b: 2 }], { dir, digits: 2, title: 'T', provenance: { commit: 'abc', profile: 'cpu', backend: 'wasm' } });
+    const t = writeTable('md-cpu', [{ a: 'x|y', b: 1.23456 }, { a: 'z', b: 2 }], { dir, digits: 2, title: 'T', provenance: { commit: 'abc', profile: 'cpu', backend: 'wasm' } });
     expect(t.markdown.split('\n')).toEqual(['| a | b |', '| --- | ---: |', '| x\\|y | 1.23 |', '| z | 2 |', '']);
     const md = fs.readFileSync(t.files.md, 'utf8');
     expect(md).toContain('**T**');
     expect(md).toContain('medssl abc · profile cpu · backend wasm');
+  });
+
+  it('a table name must carry its profile; without a dir, a live process writes below scratch/<profile>/', () => {
+    expect(() => writeTable('01-splits', rows, { dir, provenance: { profile: 'cpu' } })).toThrow(/"01-splits" does not carry its profile "cpu"/);
+    expect(() => writeTable('01-splits-smoke', rows, { dir, provenance: { profile: 'cpu' } })).toThrow(/does not carry its profile "cpu"/);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('01-'))).toEqual([]);
+    const saved = process.env.MEDSSL_PUBLISH;
+    delete process.env.MEDSSL_PUBLISH; // a live kernel, even on the committed cpu profile
+    const name = `test-destination-${process.pid}-cpu`;
+    try {
+      const t = writeTable(name, rows, { provenance: { profile: 'cpu' } });
+      expect(t.files.csv).toBe(path.join(SCRATCH_DIR, 'cpu', 'paper', 'tables', `${name}.csv`));
+      expect(readTableCsv(t.files.csv).shape[0]).toBe(3);
+      expect(fs.existsSync(path.join(ROOT, 'paper', 'tables', `${name}.csv`))).toBe(false);
+    } finally {
+      if (saved !== undefined) process.env.MEDSSL_PUBLISH = saved;
+      for (const ext of ['csv', 'md']) fs.rmSync(path.join(SCRATCH_DIR, 'cpu', 'paper', 'tables', `${name}.${ext}`), { force: true });
+    }
   });
 
   it('parseCsv handles CRLF and a missing final newline', () => {
