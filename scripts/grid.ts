@@ -59,6 +59,8 @@ const { values: opt } = cli({
   },
 });
 const str = (k: string) => (typeof opt[k] === 'string' ? (opt[k] as string) : undefined);
+/** A path for the terminal: relative inside the working folder, absolute outside it. */
+const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
 
 /**
  * Backbones for the grid, from lib/pretrain (getPretrainedBackbone): each call a fresh model. Every config names
@@ -199,7 +201,7 @@ async function main(): Promise<void> {
   }
   if (shard.count > 1 || str('shard')) {
     const file = writeManifest(str('runs-dir') ?? RUNS_DIR, all, shard.index, shard.count, res);
-    log(`shard manifest: ${path.relative(process.cwd(), file)}`);
+    log(`shard manifest: ${shown(file)}`);
   }
   console.log(`\n[grid] ${res.ran} ran, ${res.cached} cached, ${res.locked.length} locked by another process, ${res.failed.length} failed in ${fmtTime(res.wallSeconds)} (${res.wallSeconds.toFixed(0)} s)`);
   for (const c of res.locked) console.log(`  LOCKED ${runLabel(c)}: another process is training it`);
@@ -207,7 +209,7 @@ async function main(): Promise<void> {
   console.log('\n' + formatTable(resultsTable(res.records)));
   if (opt.export) {
     const { file, report } = await exportRuns(profile, { runsDir: str('runs-dir'), root: exportRoot, ...conflictPolicy() });
-    console.log(`[grid] ${formatMergeReport(path.relative(process.cwd(), file), report)}`);
+    console.log(`[grid] ${formatMergeReport(shown(file), report)}`);
     if (report.conflicts.length && !opt['replace-conflicts']) process.exitCode = 1;
   }
   if (res.failed.length) process.exitCode = 1;
@@ -226,7 +228,7 @@ async function merge(all: RunConfig[], profile: ProfileName, count: number, dirs
   const status = shardStatus(all, count, new Set(g.records.map((r) => r.configHash)), dirs);
   console.log(`[merge] ${all.length} configs in ${count} shards:\n${formatShardStatus(status)}`);
   const { file, report } = await exportRuns(profile, { records: g.records, ...o });
-  console.log(`[merge] ${formatMergeReport(path.relative(process.cwd(), file), report)}`);
+  console.log(`[merge] ${formatMergeReport(shown(file), report)}`);
   const current = new Set(all.map(runHash));
   console.log('\n' + formatTable(resultsTable(readExportFile(file).filter((r) => current.has(r.configHash)))));
   const incomplete = status.filter((s) => s.missing.length).map((s) => s.index);
