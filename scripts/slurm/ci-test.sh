@@ -191,7 +191,7 @@ set +e
 "$TSX" scripts/grid.ts --profile smoke --datasets chest-ct --merge --shards 2 --runs-dir "$tmp/s2/runs" --export-root "$tmp/s2/export" >"$tmp/merge2.log" 2>&1
 rc=$?
 set -e
-grep -E '^shard [12]/2|INCOMPLETE' "$tmp/merge2.log" | sed 's/^/    /'
+grep -E '^shard [12]/2|^    missing|^    …|INCOMPLETE' "$tmp/merge2.log" | sed 's/^/    /'
 [ "$rc" = 1 ] || fail "merging with shard 2 cancelled exited $rc, expected 1"
 grep -qE '^shard 2/2: [0-9]+/8 records, INCOMPLETE .*no manifest' "$tmp/merge2.log" || fail "the merge did not name shard 2 as incomplete"
 done2=$(sed -nE 's|^shard 2/2: ([0-9]+)/8 records.*|\1|p' "$tmp/merge2.log")
