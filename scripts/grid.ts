@@ -20,7 +20,7 @@ import { codeVersion } from '../lib/util/code-version';
 import { Rng } from '../lib/util/rng';
 import { datasetIdentity } from '../lib/data/identity';
 import { fmtTime } from '../lib/util/progress';
-import { GRIDS, describeGrid, gridConfigs, parseShard, shardConfigs, runGrid, resultsTable, formatTable, type GridIdentity } from '../lib/finetune/grid';
+import { GRIDS, describeGrid, gridConfigs, parseShard, shardConfigs, runGrid, runGridWaitingForLocks, resultsTable, formatTable, type GridIdentity } from '../lib/finetune/grid';
 import { compareRecords, exportRuns, formatMergeReport, readExport, readExportFile, runLabel } from '../lib/finetune/export';
 import { formatShardStatus, gatherRecords, shardStatus, writeManifest } from '../lib/finetune/shards';
 import { RUNS_DIR } from '../lib/util/paths';
@@ -186,19 +186,7 @@ async function main(): Promise<void> {
     return;
   }
   const log = (m: string) => console.log(`[grid] ${m}`);
-  const res = await runGrid(configs, deps, { log });
-  while (opt['wait-locked'] && res.locked.length) {
-    // A live holder finishes the config (a cache hit then); a dead one's lock goes stale (lib/util/lock.ts).
-    log(`${res.locked.length} configs locked by another process; trying them again in 30 s`);
-    await new Promise((r) => setTimeout(r, 30_000));
-    const again = await runGrid(res.locked, deps, { log });
-    res.records.push(...again.records);
-    res.failed.push(...again.failed);
-    res.ran += again.ran;
-    res.cached += again.cached;
-    res.locked = again.locked;
-    res.wallSeconds += again.wallSeconds + 30;
-  }
+  const res = opt['wait-locked'] ? await runGridWaitingForLocks(configs, deps, { log }) : await runGrid(configs, deps, { log });
   if (shard.count > 1 || str('shard')) {
     const file = writeManifest(str('runs-dir') ?? RUNS_DIR, all, shard.index, shard.count, res);
     log(`shard manifest: ${shown(file)}`);
