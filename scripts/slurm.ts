@@ -8,14 +8,12 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { gridArgs, mergeArgs, parseIndices, parseJobId, pretrainArgs, runsDirOf, logsDirOf, shellLine, type SlurmPlan } from '../lib/cluster/slurm';
+import { gridArgs, mergeArgs, parseIndices, parseJobId, pretrainArgs, pretrainRunsToSubmit, runsDirOf, logsDirOf, shellLine, type SlurmPlan } from '../lib/cluster/slurm';
 import { GRIDS } from '../lib/finetune/grid';
-import { checkpointDir } from '../lib/pretrain/checkpoint';
-import { pretrainHash } from '../lib/pretrain/config';
-import { archFor, pretrainConfigFor, PRETRAIN_PROFILES } from '../lib/pretrain/profiles';
+import type { Arm } from '../lib/finetune/run-record';
 import { cli, listOption } from '../lib/util/cli';
 import { ROOT } from '../lib/util/paths';
-import { profileName, type ProfileName } from '../lib/util/profile';
+import { profileName } from '../lib/util/profile';
 
 const { values: opt, positionals } = cli({
   command: 'npm run slurm --',
@@ -55,20 +53,6 @@ function positiveInt(name: string, v: string | undefined, dflt?: number): number
   return n;
 }
 
-/** Pre-training runs to submit: what --pretrain asks for; auto = unfinished backbones of the grid's arms. */
-function pretrainRuns(profile: ProfileName, arms: string[], spec: string): string[] {
-  if (spec === 'none') return [];
-  const all = PRETRAIN_PROFILES[profile].runs.map((r) => ({ name: `${r.method}-${r.arch}${r.source ? `-${r.source}` : ''}`, r }));
-  const done = (r: (typeof all)[number]['r']) => fs.existsSync(path.join(checkpointDir(pretrainHash(pretrainConfigFor(profile, r.method, r.arch, {}, r.source))), 'done.json'));
-  if (spec !== 'auto') {
-    const names = listOption(spec)!;
-    for (const n of names) if (!all.some((a) => a.name === n)) throw new Error(`--pretrain: no run "${n}" in profile ${profile}; choose from ${all.map((a) => a.name).join(', ')}`);
-    return names;
-  }
-  const needed = arms.filter((a) => a === 'tl' || a === 'ssl').map((m) => `${m}-${archFor(m as 'tl' | 'ssl')}`);
-  return all.filter((a) => needed.includes(a.name) && !done(a.r)).map((a) => a.name);
-}
-
 function sbatch(what: string, args: string[], dry: boolean, placeholder: string): string {
   console.log(`[slurm] ${what}:\n  sbatch ${shellLine(args)}`);
   if (dry) return placeholder;
@@ -88,7 +72,7 @@ function main(): void {
   const indices = str('array') ? parseIndices(str('array')!, shards) : undefined;
   const gridFlags: string[] = [];
   for (const k of ['arms', 'datasets', 'conditions', 'seeds']) if (str(k)) gridFlags.push(`--${k}`, listOption(str(k))!.join(','));
-  const arms = listOption(str('arms')) ?? GRIDS[profile].arms;
+  const arms = (listOption(str('arms')) as Arm[] | undefined) ?? GRIDS[profile].arms;
   const report = opt.report === true;
   if (report && str('export-root')) throw new Error('--report builds the report from the profile\'s own export: it cannot be combined with --export-root');
   const plan: SlurmPlan = {
@@ -98,7 +82,7 @@ function main(): void {
     shards,
     indices,
     gridFlags,
-    pretrainRuns: indices ? [] : pretrainRuns(profile, arms, str('pretrain') ?? 'auto'),
+    pretrainRuns: indices ? [] : pretrainRunsToSubmit(profile, arms, str('pretrain') ?? 'auto'),
     exportRoot: str('export-root') ? path.resolve(str('export-root')!) : undefined,
     report,
     resources: {

@@ -2,7 +2,13 @@
 // (one task per backbone the grid needs that is not trained yet), the grid array (one task per shard, after the
 // pre-training: afterok), and the merge job (after the grid: afterok). Templates: scripts/slurm/*.sbatch.
 // Kept apart from the submitting so the command lines can be tested without a cluster.
+import fs from 'node:fs';
 import path from 'node:path';
+import type { Arm } from '../finetune/run-record';
+import { checkpointDir } from '../pretrain/checkpoint';
+import { pretrainHash } from '../pretrain/config';
+import { archFor, pretrainConfigFor, PRETRAIN_PROFILES } from '../pretrain/profiles';
+import type { ProfileName } from '../util/profile';
 
 export interface SlurmResources {
   /** CPUs per array task (--cpus-per-task); also the task's compute threads (scripts/slurm/job-env.sh). */
@@ -145,4 +151,40 @@ export function parseJobId(stdout: string): string {
   const m = /^(\d+)(?:;\S+)?\s*$/.exec(stdout.trim());
   if (!m) throw new Error(`sbatch --parsable printed "${stdout.trim()}", not a job id`);
   return m[1];
+}
+
+/** Names of a profile's pre-training runs, as `npm run pretrain -- --only` takes them. */
+export function pretrainRunNames(profile: ProfileName): string[] {
+  return PRETRAIN_PROFILES[profile].runs.map((r) => `${r.method}-${r.arch}${r.source ? `-${r.source}` : ''}`);
+}
+
+/**
+ * The pre-training runs to submit before the grid: `spec` 'none', a list of run names (submitted as given), or
+ * 'auto': the backbones the grid's arms need (tl → the TL arm's architecture, ssl → the SSL arm's) that are not
+ * finished. A backbone whose checkpoint folder holds a lock file is being trained by a job already (or one that
+ * died): submitting a second trainer on another node would write the same checkpoint, so that is an error.
+ */
+export function pretrainRunsToSubmit(profile: ProfileName, arms: readonly Arm[], spec: string, root?: string): string[] {
+  if (spec === 'none') return [];
+  const names = pretrainRunNames(profile);
+  if (spec !== 'auto') {
+    const want = spec.split(',').map((s) => s.trim()).filter(Boolean);
+    for (const n of want) if (!names.includes(n)) throw new Error(`--pretrain: no run "${n}" in profile ${profile}; choose from ${names.join(', ')}`);
+    return want;
+  }
+  const needed = arms.filter((a): a is 'tl' | 'ssl' => a === 'tl' || a === 'ssl').map((m) => `${m}-${archFor(m)}`);
+  const out: string[] = [];
+  PRETRAIN_PROFILES[profile].runs.forEach((r, k) => {
+    if (!needed.includes(names[k])) return;
+    const dir = checkpointDir(pretrainHash(pretrainConfigFor(profile, r.method, r.arch, {}, r.source)), root);
+    if (fs.existsSync(path.join(dir, 'done.json'))) return;
+    if (fs.existsSync(path.join(dir, 'lock'))) {
+      throw new Error(
+        `${names[k]} is being pre-trained (lock file ${path.join(dir, 'lock')}): wait for that job, or remove the lock if no job trains it; ` +
+          '--pretrain none submits the grid without it (the grid then fails until the backbone is finished)',
+      );
+    }
+    out.push(names[k]);
+  });
+  return out;
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { arraySpec, gridArgs, mergeArgs, parseIndices, parseJobId, pretrainArgs, shellLine, type SlurmPlan } from '../../lib/cluster/slurm';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { arraySpec, gridArgs, mergeArgs, parseIndices, parseJobId, pretrainArgs, pretrainRunNames, pretrainRunsToSubmit, shellLine, type SlurmPlan } from '../../lib/cluster/slurm';
+import { checkpointDir } from '../../lib/pretrain/checkpoint';
+import { pretrainHash } from '../../lib/pretrain/config';
+import { pretrainConfigFor } from '../../lib/pretrain/profiles';
 
 const plan = (over: Partial<SlurmPlan> = {}): SlurmPlan => ({
   root: '/home/u/medssl',
@@ -80,5 +86,32 @@ describe('sbatch command lines of a SLURM run', () => {
     expect(parseJobId('124;cluster2')).toBe('124');
     expect(() => parseJobId('sbatch: error: Batch job submission failed')).toThrow(/not a job id/);
     expect(shellLine(['sbatch', '--dependency=afterok:1', "it's here"])).toBe(`sbatch --dependency=afterok:1 'it'\\''s here'`);
+  });
+});
+
+describe('which backbones are pre-trained before the grid', () => {
+  const dirOf = (root: string, method: 'tl' | 'ssl', arch: 'xception' | 'resnet') => checkpointDir(pretrainHash(pretrainConfigFor('cpu', method, arch)), root);
+
+  it('auto: the unfinished backbones of the grid\'s arms; a backbone with a lock file is not submitted twice', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-ckpt-'));
+    try {
+      expect(pretrainRunsToSubmit('cpu', ['tl', 'ssl'], 'auto', root)).toEqual(['tl-xception', 'ssl-resnet']);
+      expect(pretrainRunsToSubmit('cpu', ['ssl', 'random'], 'auto', root)).toEqual(['ssl-resnet']);
+      fs.mkdirSync(dirOf(root, 'tl', 'xception'), { recursive: true });
+      fs.writeFileSync(path.join(dirOf(root, 'tl', 'xception'), 'done.json'), '{}');
+      expect(pretrainRunsToSubmit('cpu', ['tl', 'ssl'], 'auto', root)).toEqual(['ssl-resnet']);
+      fs.mkdirSync(dirOf(root, 'ssl', 'resnet'), { recursive: true });
+      fs.writeFileSync(path.join(dirOf(root, 'ssl', 'resnet'), 'lock'), '1234');
+      expect(() => pretrainRunsToSubmit('cpu', ['tl', 'ssl'], 'auto', root)).toThrow(/ssl-resnet is being pre-trained \(lock file .*lock\)/);
+      expect(pretrainRunsToSubmit('cpu', ['tl', 'ssl'], 'none', root)).toEqual([]);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('an explicit list is taken as given, each name checked against the profile\'s runs', () => {
+    expect(pretrainRunNames('cpu')).toEqual(expect.arrayContaining(['tl-xception', 'ssl-resnet', 'ssl-resnet-medical-all']));
+    expect(pretrainRunsToSubmit('cpu', ['tl'], 'ssl-resnet-medical-all,tl-resnet')).toEqual(['ssl-resnet-medical-all', 'tl-resnet']);
+    expect(() => pretrainRunsToSubmit('cpu', ['tl'], 'tl-vgg')).toThrow(/no run "tl-vgg" in profile cpu; choose from .*tl-xception/);
   });
 });
