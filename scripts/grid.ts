@@ -3,6 +3,8 @@
 // Runs the fine-tuning grid of a profile (lib/finetune/grid.ts GRIDS): every dataset × arm × condition × seed,
 // one record per run in runs/<config-hash>.json (a finished config is a cache hit, and so is a config the
 // profile's export already holds), one progress bar, and a results table at the end. `--help` lists the flags.
+// A shard (`--shard i/n`, e.g. a SLURM array task) leaves a manifest in runs/shards/; `--merge --shards n` gathers
+// the shards' records into the export and names every shard that is not complete (lib/finetune/shards.ts).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,8 +20,10 @@ import { codeVersion } from '../lib/util/code-version';
 import { Rng } from '../lib/util/rng';
 import { datasetIdentity } from '../lib/data/identity';
 import { fmtTime } from '../lib/util/progress';
-import { GRIDS, describeGrid, gridConfigs, parseShard, shardConfigs, runGrid, resultsTable, formatTable, type GridIdentity } from '../lib/finetune/grid';
-import { compareRecords, exportRuns, formatMergeReport, readExport, runLabel } from '../lib/finetune/export';
+import { GRIDS, describeGrid, gridConfigs, parseShard, shardConfigs, runGrid, runGridWaitingForLocks, resultsTable, formatTable, type GridIdentity } from '../lib/finetune/grid';
+import { compareRecords, exportRuns, formatMergeReport, readExport, readExportFile, runLabel } from '../lib/finetune/export';
+import { formatShardStatus, gatherRecords, shardStatus, writeManifest } from '../lib/finetune/shards';
+import { RUNS_DIR } from '../lib/util/paths';
 import { DOUBLE_FT_PAIRS } from '../lib/finetune/pairs';
 import { compareSets, fingerprints } from '../lib/finetune/overlap';
 import { runHash, type Arm, type RunConfig } from '../lib/finetune/run-record';
@@ -48,9 +52,16 @@ const { values: opt } = cli({
     epochs: { type: 'string', arg: 'N', help: 'timing runs: override the epoch count (needs --runs-dir, so such runs never mix with the profile\'s)' },
     'runs-dir': { type: 'string', arg: 'DIR', help: 'folder for run records (default runs/)' },
     'no-train': { type: 'boolean', help: 'train nothing: collect the records that exist (runs/, the export) and list the configs that have none' },
+    'wait-locked': { type: 'boolean', help: 'retry configs locked by another process until their lock is released or stale (SLURM tasks: a requeued shard waits out the lock its killed predecessor left)' },
+    merge: { type: 'boolean', help: 'merge the records of a grid run as --shards N shards into the export; names every incomplete shard (exit 1)' },
+    shards: { type: 'string', arg: 'N', help: 'with --merge: how many shards the grid was split into' },
+    'from-runs-dirs': { type: 'string', arg: 'a,b', help: 'with --merge: read records from these folders (shards without a shared folder) instead of --runs-dir' },
+    'export-root': { type: 'string', arg: 'DIR', help: 'with --export / --merge: artefact root of the export (default: the profile\'s, e.g. scratch/smoke for smoke)' },
   },
 });
 const str = (k: string) => (typeof opt[k] === 'string' ? (opt[k] as string) : undefined);
+/** A path for the terminal: relative inside the working folder, absolute outside it. */
+const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
 
 /**
  * Backbones for the grid, from lib/pretrain (getPretrainedBackbone): each call a fresh model. Every config names
@@ -131,6 +142,8 @@ async function main(): Promise<void> {
     spec.stage1 = { ...spec.stage1, epochs: e };
   }
   const shard = str('shard') ? parseShard(str('shard')!) : { index: 1, count: 1 };
+  if (opt.merge && str('shard')) throw new Error('--merge reads every shard: give --shards N, not --shard i/n');
+  for (const k of ['shards', 'from-runs-dirs']) if (opt[k] !== undefined && !opt.merge) throw new Error(`--${k} is only used with --merge`);
   const info = await selectBackend({ quiet: false });
 
   if (opt['check-pairs']) {
@@ -159,6 +172,16 @@ async function main(): Promise<void> {
   const configs = shardConfigs(all, shard.index, shard.count);
   console.log(`[grid] ${describeGrid(spec, all)}`);
   console.log(`[grid] ${all.length} configs${shard.count > 1 ? `, shard ${shard.index}/${shard.count}: ${configs.length}` : ''}; backend ${info.name}`);
+  const exportRoot = str('export-root') ? path.resolve(str('export-root')!) : undefined;
+  const current = new Set(all.map(runHash));
+  const conflictPolicy = () => ({
+    onConflict: opt['replace-conflicts'] ? ('replace' as const) : ('keep' as const),
+    drop: opt['drop-stale'] ? (r: { configHash: string }) => !current.has(r.configHash) : undefined,
+  });
+  if (opt.merge) {
+    await merge(all, profile, Number(str('shards')), list('from-runs-dirs') ?? [str('runs-dir') ?? RUNS_DIR], { root: exportRoot, ...conflictPolicy() });
+    return;
+  }
   if (opt.dry) {
     for (const c of configs) console.log(`  ${runLabel(c)}${c.intermediate ? ` (stage 1: ${c.intermediate})` : ''}`);
     return;
@@ -176,23 +199,48 @@ async function main(): Promise<void> {
     if (!ok) process.exitCode = 1;
     return;
   }
-  const res = await runGrid(configs, deps, { log: (m) => console.log(`[grid] ${m}`), cachedOnly: opt['no-train'] === true });
+  const log = (m: string) => console.log(`[grid] ${m}`);
+  const cachedOnly = opt['no-train'] === true;
+  const res = opt['wait-locked'] ? await runGridWaitingForLocks(configs, deps, { log, cachedOnly }) : await runGrid(configs, deps, { log, cachedOnly });
+  if (shard.count > 1 || str('shard')) {
+    const file = writeManifest(str('runs-dir') ?? RUNS_DIR, all, shard.index, shard.count, res);
+    log(`shard manifest: ${shown(file)}`);
+  }
   console.log(`\n[grid] ${res.ran} ran, ${res.cached} cached, ${res.locked.length} locked by another process, ${res.failed.length} failed in ${fmtTime(res.wallSeconds)} (${res.wallSeconds.toFixed(0)} s)`);
   for (const c of res.locked) console.log(`  LOCKED ${runLabel(c)}: another process is training it`);
   if (res.notTrained.length) console.log(`[grid] --no-train: ${res.notTrained.length} configs have no record (${[...new Set(res.notTrained.map((c) => `${c.dataset}/${c.arm}`))].slice(0, 8).join(', ')}…); \`npm run grid -- --profile ${profile}\` trains them`);
   for (const f of res.failed) console.log(`  FAILED ${runLabel(f.config)}: ${f.error}`);
   console.log('\n' + formatTable(resultsTable(res.records)));
   if (opt.export) {
-    const current = new Set(all.map(runHash));
-    const { file, report } = await exportRuns(profile, {
-      runsDir: str('runs-dir'),
-      onConflict: opt['replace-conflicts'] ? 'replace' : 'keep',
-      drop: opt['drop-stale'] ? (r) => !current.has(r.configHash) : undefined,
-    });
-    console.log(`[grid] ${formatMergeReport(path.relative(process.cwd(), file), report)}`);
+    const { file, report } = await exportRuns(profile, { runsDir: str('runs-dir'), root: exportRoot, ...conflictPolicy() });
+    console.log(`[grid] ${formatMergeReport(shown(file), report)}`);
     if (report.conflicts.length && !opt['replace-conflicts']) process.exitCode = 1;
   }
   if (res.failed.length) process.exitCode = 1;
+}
+
+/**
+ * Merge the records of a grid that ran as `count` shards (from one shared runs folder or several) into the
+ * export, by run identity (lib/finetune/export.ts mergeRecords). Records that exist are merged even when a shard is
+ * incomplete (an export only grows); the incomplete shards are named with how to redo them, and the exit code is
+ * 1, so a job that depends on this one (afterok) does not build a report from a partial grid.
+ */
+async function merge(all: RunConfig[], profile: ProfileName, count: number, dirs: string[], o: { root?: string; onConflict: 'keep' | 'replace'; drop?: (r: { configHash: string }) => boolean }): Promise<void> {
+  if (!Number.isInteger(count) || count < 1) throw new Error('--merge needs --shards N: the number of shards the grid was split into');
+  const g = gatherRecords(all, dirs);
+  for (const d of g.perDir) console.log(`[merge] ${d.dir}: ${d.read} records, ${d.read - d.outside} of this grid${d.outside ? ` (${d.outside} of other grids ignored)` : ''}`);
+  const status = shardStatus(all, count, new Set(g.records.map((r) => r.configHash)), dirs);
+  console.log(`[merge] ${all.length} configs in ${count} shards:\n${formatShardStatus(status)}`);
+  const { file, report } = await exportRuns(profile, { records: g.records, ...o });
+  console.log(`[merge] ${formatMergeReport(shown(file), report)}`);
+  const current = new Set(all.map(runHash));
+  console.log('\n' + formatTable(resultsTable(readExportFile(file).filter((r) => current.has(r.configHash)))));
+  const incomplete = status.filter((s) => s.missing.length).map((s) => s.index);
+  if (incomplete.length) {
+    console.log(`\n[merge] INCOMPLETE: shard${incomplete.length > 1 ? 's' : ''} ${incomplete.join(',')} of ${count}; run only ${incomplete.length > 1 ? 'those' : 'that one'} again (SLURM: sbatch --array=${incomplete.join(',')} …, or npm run slurm -- submit … --array ${incomplete.join(',')}), then merge again`);
+    process.exitCode = 1;
+  }
+  if (report.conflicts.length && o.onConflict !== 'replace') process.exitCode = 1;
 }
 
 main().catch((e) => {

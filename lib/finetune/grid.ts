@@ -207,6 +207,30 @@ export async function runGrid(configs: RunConfig[], deps: RunDeps, o: GridOption
   return { records, ran, cached, locked, notTrained, failed, wallSeconds: (Date.now() - t0) / 1000 };
 }
 
+/**
+ * runGrid, then again over the configs another process had locked, every `pollMs`, until none is locked. A live
+ * holder finishes its config (a cache hit here); a dead one's lock goes stale (lib/util/lock.ts: at once on this
+ * host, after 10 min without a heartbeat from another), so a requeued SLURM task re-runs what its killed
+ * predecessor was training instead of leaving it out.
+ */
+export async function runGridWaitingForLocks(configs: RunConfig[], deps: RunDeps, o: GridOptions & { pollMs?: number } = {}): Promise<GridResult> {
+  const res = await runGrid(configs, deps, o);
+  const pollMs = o.pollMs ?? 30_000;
+  while (res.locked.length) {
+    o.log?.(`${res.locked.length} configs locked by another process; trying them again in ${Math.round(pollMs / 1000)} s`);
+    await new Promise((r) => setTimeout(r, pollMs));
+    const again = await runGrid(res.locked, deps, o);
+    res.records.push(...again.records);
+    res.failed.push(...again.failed);
+    res.notTrained.push(...again.notTrained);
+    res.ran += again.ran;
+    res.cached += again.cached;
+    res.locked = again.locked;
+    res.wallSeconds += again.wallSeconds + pollMs / 1000;
+  }
+  return res;
+}
+
 export interface TableRow {
   dataset: string;
   arm: string;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../lib/backend/select-backend';
 import { runOne, RunLockedError, type RunDeps } from '../../lib/finetune/run';
+import { runGridWaitingForLocks } from '../../lib/finetune/grid';
 import { weightsHash } from '../../lib/finetune/finetune';
 import { getPretrainedBackbone } from '../../lib/pretrain/backbones';
 import { pretrainConfigFor } from '../../lib/pretrain/profiles';
@@ -146,6 +147,37 @@ describe('run records', () => {
     await first;
     expect((await runOne(c, d)).cached).toBe(true);
     expect(calls.backbone).toBe(1);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.lock'))).toEqual([]);
+  });
+
+  it('a grid waiting for locks trains a config whose holder died and picks up the record a live holder finishes', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-runs-'));
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-runs-'));
+    const { d, calls } = deps(dir, { 'chest-ct': CHEST });
+    const [live, dead] = [cfg({ seed: 7 }), cfg({ seed: 8 })];
+    await runOne(live, { ...d, runsDir: elsewhere }); // what the live holder will deliver
+    const done = JSON.parse(fs.readFileSync(runPath(live, elsewhere), 'utf8'));
+    const lock = (c: RunConfig, pid: number) => fs.writeFileSync(`${runPath(c, dir)}.lock`, JSON.stringify({ pid, host: os.hostname(), since: '' }));
+    lock(live, process.ppid); // a live process on this host (our parent) is training it
+    lock(dead, 999999999); // a task killed on this host: no such process
+    const logs: string[] = [];
+    const res = await runGridWaitingForLocks([live, dead], d, {
+      pollMs: 50,
+      silentProgress: true,
+      log: (m) => {
+        logs.push(m);
+        if (/locked by another process; trying them again/.test(m)) {
+          // the holder finishes while we wait: its record appears, its lock goes
+          fs.copyFileSync(runPath(live, elsewhere), runPath(live, dir));
+          fs.rmSync(`${runPath(live, dir)}.lock`);
+        }
+      },
+    });
+    expect(logs.filter((m) => /trying them again/.test(m))).toHaveLength(1);
+    expect(res).toMatchObject({ ran: 1, cached: 1, locked: [], failed: [] });
+    expect(res.records.map((r) => r.configHash).sort()).toEqual([runHash(live), runHash(dead)].sort());
+    expect(res.records.find((r) => r.configHash === runHash(live))).toEqual(done);
+    expect(calls.backbone).toBe(2); // live once elsewhere, dead once here
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.lock'))).toEqual([]);
   });
 
