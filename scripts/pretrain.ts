@@ -18,7 +18,7 @@ import { PRETRAIN_PROFILES, pretrainConfigFor, runConfig, runName, type Pretrain
 import { runPretraining, type PretrainRecord } from '../lib/pretrain/run';
 import { gitCommit } from '../lib/report/provenance';
 import { readJson, writeJsonAtomic } from '../lib/util/atomic';
-import { artefactRoot, SCRATCH_DIR } from '../lib/util/paths';
+import { artefactRoot, checkpointRoot, SCRATCH_DIR } from '../lib/util/paths';
 import { cli, listOption } from '../lib/util/cli';
 import { codeVersion } from '../lib/util/code-version';
 import { configHash } from '../lib/util/hash';
@@ -43,6 +43,7 @@ const profile = profileName(typeof opt.profile === 'string' ? opt.profile : unde
 const flag = (f: string) => opt[f] === true;
 const only = listOption(opt.only) ?? null;
 const prof = PRETRAIN_PROFILES[profile];
+const ckptRoot = checkpointRoot(profile);
 const backend = await selectBackend();
 const load0 = os.loadavg();
 console.log(`pretrain profile=${profile} backend=${describeBackend(backend)} load=${load0.map((l) => l.toFixed(2)).join(' ')}`);
@@ -55,14 +56,14 @@ if (!flag('probe-only')) {
   for (const r of runs) {
     const cfg = runConfig(profile, r);
     console.log(`\n== ${describeConfig(cfg)}  [${pretrainHash(cfg)}]`);
-    if (flag('no-train') && !fs.existsSync(path.join(checkpointDir(pretrainHash(cfg)), 'done.json'))) {
+    if (flag('no-train') && !fs.existsSync(path.join(checkpointDir(pretrainHash(cfg), ckptRoot), 'done.json'))) {
       console.log(`   not finished; --no-train: skipped (npm run pretrain -- --profile ${profile} --only ${nameOf(r)} --resume trains it)`);
       continue;
     }
     // k-NN probe on the source's held-out split (for the pooled medical source its labels are the dataset ids)
     const probe = { ...prof.probe, seed: prof.seed };
     try {
-      const res = await runPretraining(cfg, { resume: flag('resume'), probe });
+      const res = await runPretraining(cfg, { resume: flag('resume'), probe, root: ckptRoot });
       console.log(res.skipped ? `   already finished: ${res.dir} (no-op)` : `   done in ${res.record!.wallSeconds.toFixed(0)} s → ${res.dir}`);
     } catch (e) {
       console.error(`\n${(e as Error).message}`);
@@ -76,7 +77,7 @@ if (flag('no-probe')) process.exit(0);
 const outFile = path.join(artefactRoot(profile), 'paper', 'pretrain', `${profile}.json`);
 // What the probes measure: the finished checkpoints (by config hash), the profile's knobs and the code. When the
 // committed results measured exactly this, probing again would only rewrite dates.
-const finished = prof.runs.map((r) => pretrainHash(runConfig(profile, r))).filter((h) => fs.existsSync(path.join(checkpointDir(h), 'done.json')));
+const finished = prof.runs.map((r) => pretrainHash(runConfig(profile, r))).filter((h) => fs.existsSync(path.join(checkpointDir(h, ckptRoot), 'done.json')));
 const probeKey = configHash({ finished, profileConfig: prof, code: codeVersion('pretrain') });
 if (!flag('reprobe') && fs.existsSync(outFile) && readJson<{ probeKey?: string }>(outFile).probeKey === probeKey) {
   console.log(`probes up to date: ${path.relative(process.cwd(), outFile)} (probeKey ${probeKey}; --reprobe to measure again)`);
@@ -97,7 +98,7 @@ const fmt = (p: ProbeResult) => `k-NN ${(100 * p.knnTop1).toFixed(1)} %  linear 
 for (const r of prof.runs) {
   const cfg = runConfig(profile, r);
   const hash = pretrainHash(cfg);
-  const dir = checkpointDir(hash);
+  const dir = checkpointDir(hash, ckptRoot);
   if (!fs.existsSync(path.join(dir, 'done.json'))) {
     console.log(`-- ${nameOf(r)}: not trained yet (${dir})`);
     continue;

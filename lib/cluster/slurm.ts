@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { Arm } from '../finetune/run-record';
 import { checkpointDir } from '../pretrain/checkpoint';
 import { pretrainHash } from '../pretrain/config';
-import { archFor, pretrainConfigFor, PRETRAIN_PROFILES } from '../pretrain/profiles';
+import { checkpointRoot } from '../util/paths';
+import { archFor, PRETRAIN_PROFILES, runConfig, runName } from '../pretrain/profiles';
 import type { ProfileName } from '../util/profile';
 
 export interface SlurmResources {
@@ -155,7 +156,7 @@ export function parseJobId(stdout: string): string {
 
 /** Names of a profile's pre-training runs, as `npm run pretrain -- --only` takes them. */
 export function pretrainRunNames(profile: ProfileName): string[] {
-  return PRETRAIN_PROFILES[profile].runs.map((r) => `${r.method}-${r.arch}${r.source ? `-${r.source}` : ''}`);
+  return PRETRAIN_PROFILES[profile].runs.map((r) => runName(profile, r));
 }
 
 /**
@@ -176,7 +177,7 @@ export function pretrainRunsToSubmit(profile: ProfileName, arms: readonly Arm[],
   const out: string[] = [];
   PRETRAIN_PROFILES[profile].runs.forEach((r, k) => {
     if (!needed.includes(names[k])) return;
-    const dir = checkpointDir(pretrainHash(pretrainConfigFor(profile, r.method, r.arch, {}, r.source)), root);
+    const dir = checkpointDir(pretrainHash(runConfig(profile, r)), root ?? checkpointRoot(profile));
     if (fs.existsSync(path.join(dir, 'done.json'))) return;
     if (fs.existsSync(path.join(dir, 'lock'))) {
       throw new Error(

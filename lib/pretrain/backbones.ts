@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { Backbone } from '../models/backbone';
 import { loadImagenetMobileNetV2 } from '../models/mobilenet-v2-imagenet';
 import { buildBackbone } from '../models/variants';
-import { CHECKPOINTS_DIR } from '../util/paths';
+import { checkpointRoot } from '../util/paths';
 import type { ProfileName } from '../util/profile';
 import { hasConvertedBackbone, loadConvertedBackbone } from '../weights/converted';
 import { loadBackboneDir } from './backbone-files';
@@ -66,7 +66,8 @@ export async function getPretrainedBackbone(arm: Arm, o: BackboneRequest): Promi
   const imported = arm === 'tl' ? prof.importedTl?.[arch] : undefined;
   if (imported && hasConvertedBackbone(imported, o.weightsRoot)) return loadConvertedBackbone(imported, { inputSize, root: o.weightsRoot });
   const cfg = pretrainConfigFor(o.profile, method, arch, {}, arm === 'ssl-medical' ? 'medical-all' : undefined);
-  const dir = checkpointDir(pretrainHash(cfg), o.root ?? CHECKPOINTS_DIR);
+  const root = o.root ?? checkpointRoot(o.profile);
+  const dir = checkpointDir(pretrainHash(cfg), root);
   if (!fs.existsSync(path.join(dir, 'done.json'))) {
     if (!(o.train ?? o.profile === 'smoke')) {
       throw new Error(
@@ -75,7 +76,7 @@ export async function getPretrainedBackbone(arm: Arm, o: BackboneRequest): Promi
           (fs.existsSync(path.join(dir, 'latest.json')) ? ' --resume (a partial run exists)' : ''),
       );
     }
-    await runPretraining(cfg, { root: o.root, resume: true });
+    await runPretraining(cfg, { root, resume: true });
   }
   return loadBackboneDir(dir, cfg, inputSize);
 }

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readJson } from '../util/atomic';
-import { CHECKPOINTS_DIR } from '../util/paths';
+import { checkpointRoot } from '../util/paths';
 import type { ProfileName } from '../util/profile';
 import { checkpointDir } from './checkpoint';
 import { describeConfig, pretrainHash } from './config';
@@ -20,7 +20,7 @@ export interface RunHistory {
   history: EpochLog[];
 }
 
-export function pretrainHistories(profile: ProfileName, root = CHECKPOINTS_DIR): RunHistory[] {
+export function pretrainHistories(profile: ProfileName, root = checkpointRoot(profile)): RunHistory[] {
   return PRETRAIN_PROFILES[profile].runs.map((r) => {
     const cfg = runConfig(profile, r);
     const hash = pretrainHash(cfg);

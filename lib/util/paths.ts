@@ -83,3 +83,8 @@ export function checkNameCarriesProfile(what: string, name: string, profile: str
     throw new Error(`${what}: the name "${name}" does not carry its profile "${profile}" (e.g. "${name}-${profile}")`);
   }
 }
+
+/** Pre-training checkpoints of a profile: data/checkpoints/ (committed) for cpu and gpu, scratch/<profile>/checkpoints otherwise. */
+export function checkpointRoot(profile: string): string {
+  return COMMITTED_PROFILES.includes(profile) ? CHECKPOINTS_DIR : path.join(SCRATCH_DIR, profile, 'checkpoints');
+}
