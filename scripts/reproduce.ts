@@ -1,9 +1,10 @@
 // npm run reproduce [-- --profile smoke|cpu|gpu] [--only 01,03] [--jobs 2] [--no-build] [--keep-going] [--cell-timeout S]
-//                   [--no-stages] [--build-only: only regenerate the .ipynb files from their .ts sources]
+//                   [--no-stages] [--train] [--build-only: only regenerate the .ipynb files from their .ts sources]
 //
 // First runs the pipeline stages whose scripts exist (each is a cache hit when its results are already there):
 // `npm run pretrain -- --profile P` (backbones + paper/pretrain/), then `npm run grid -- --profile P --export`
-// (fine-tuning runs → runs/, paper/results/). The notebooks then read those results. --no-stages skips them.
+// (fine-tuning runs → runs/, paper/results/). The notebooks then read those results. --no-stages skips them. For
+// cpu and gpu the stages train nothing unless --train (they collect the committed checkpoints and exported runs).
 //
 // Then executes every notebook (notebooks/NN-name.ts → .ipynb) headless, in order, with real Jupyter (nbclient, the
 // engine behind `jupyter nbconvert --execute`) and the repo's tslab kernelspec (JUPYTER_PATH=jupyter/), with
@@ -117,9 +118,12 @@ async function main(): Promise<number> {
   // Pipeline stages (heavy work, cached by config hash), only when their scripts exist.
   if (!flag('--no-stages') && !only) {
     const script = (n: string) => path.join(ROOT, 'scripts', `${n}.ts`);
+    // Only the smoke profile trains by default (seconds): for cpu and gpu the stages collect what is committed and
+    // list what would need training (hours), unless --train asks for it.
+    const noTrain = profile !== 'smoke' && !flag('--train') ? ['--no-train'] : [];
     const stages: [string, string[], string?][] = [
-      ['pretrain', ['--profile', profile]],
-      ['grid', ['--profile', profile, '--export']],
+      ['pretrain', ['--profile', profile, ...noTrain]],
+      ['grid', ['--profile', profile, '--export', ...noTrain]],
     ];
     for (const [name, args, needs] of stages) {
       if (!fs.existsSync(script(name))) {
