@@ -12,24 +12,30 @@ import { REGISTRY, DATASET_IDS, getEntry } from '../lib/data/registry';
 import { candidatePaths, locateDataset } from '../lib/data/locate';
 import { splitFilePath, makeSplits, type SplitFile } from '../lib/data/splits';
 import { FIGURES_DIR, CACHE_DIR } from '../lib/util/paths';
+import { cli } from '../lib/util/cli';
 
-function flag(args: string[], name: string, def?: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  if (i >= 0) return args[i + 1];
-  const eq = args.find((a) => a.startsWith(`--${name}=`));
-  return eq ? eq.split('=').slice(1).join('=') : def;
+const { values: opt, positionals: argv } = cli({
+  command: 'npm run data --',
+  summary: 'Datasets: what was found, montages, download, decode cache, load timings, split checks.',
+  positionals: '<list|show|fetch|cache|time|check-splits> [id ...]',
+  options: {
+    size: { type: 'string', arg: 'PX', help: 'image size (show, cache, time)' },
+    sizes: { type: 'string', arg: 'a,b', help: 'cache: sizes to build' },
+    'per-class': { type: 'string', arg: 'N', help: 'show: images per class in the montage (default 8)' },
+    split: { type: 'string', arg: 'NAME', help: 'show: split to draw from (default train)' },
+    force: { type: 'boolean', help: 'fetch: download again even when a verified copy exists' },
+  },
+});
+
+/** A string option's value (the command's arguments are parsed once, above). */
+function flag(_args: string[], name: string, def?: string): string | undefined {
+  const v = opt[name];
+  return typeof v === 'string' ? v : def;
 }
 
+/** The ids after the command word. */
 function positional(args: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i].startsWith('--')) {
-      if (!args[i].includes('=') && i + 1 < args.length && !args[i + 1].startsWith('--') && !['--force'].includes(args[i])) i++;
-      continue;
-    }
-    out.push(args[i]);
-  }
-  return out;
+  return args;
 }
 
 function table(rows: string[][]): string {
@@ -74,7 +80,7 @@ async function fetchCmd(args: string[]): Promise<void> {
   const [id] = positional(args);
   if (!id) throw new Error(`usage: npm run data -- fetch <id> [--force]; fetchable: ${DATASET_IDS.filter((i) => REGISTRY[i].url).join(', ')}`);
   const { fetchDataset } = await import('../lib/data/fetch');
-  const file = await fetchDataset(id, { force: args.includes('--force') });
+  const file = await fetchDataset(id, { force: opt.force === true });
   console.log(`${file}: sha256 ${getEntry(id).sha256} verified`);
 }
 
@@ -139,7 +145,7 @@ async function checkSplits(args: string[]): Promise<void> {
   if (bad) throw new Error(`${bad} split(s) differ from their committed files`);
 }
 
-const [cmd, ...rest] = process.argv.slice(2);
+const [cmd, ...rest] = argv;
 const commands: Record<string, (a: string[]) => void | Promise<void>> = { list, show, fetch: fetchCmd, cache, time, 'check-splits': checkSplits };
 if (!cmd || !commands[cmd]) {
   console.error(`usage: npm run data -- <${Object.keys(commands).join('|')}> ...`);

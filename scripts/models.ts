@@ -3,7 +3,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildArchitecture, VARIANTS, variantSpec } from '../lib/models/variants';
 import { flopsPerImage } from '../lib/models/flops';
+import { cli } from '../lib/util/cli';
 
+cli({ command: 'npm run models --', summary: 'The architecture table: parameters and forward FLOPs per image of every variant.', options: {} });
 await tf.setBackend('cpu');
 const rows: string[][] = [['variant', 'arch', 'input', 'width', 'depth', 'params (backbone)', 'params (+1000 top)', 'GFLOP/img (fwd)', 'note']];
 for (const name of Object.keys(VARIANTS)) {

@@ -24,7 +24,8 @@ import { gitCommit } from '../lib/report/provenance';
 import { ReproduceLog } from '../lib/report/reproduce-log';
 import { writeFileAtomic } from '../lib/util/atomic';
 import { ROOT, reportDir } from '../lib/util/paths';
-import { profileFromArgv } from '../lib/util/profile';
+import { profileName } from '../lib/util/profile';
+import { cli } from '../lib/util/cli';
 import { fmtTime } from '../lib/util/progress';
 
 // Executes one notebook with nbclient; writes the (possibly partial) executed notebook even when a cell fails.
@@ -52,14 +53,26 @@ nbformat.write(nb, out)
 sys.exit(status)
 `;
 
-function arg(name: string): string | undefined {
-  const argv = process.argv.slice(2);
-  const i = argv.indexOf(name);
-  if (i >= 0) return argv[i + 1];
-  const eq = argv.find((a) => a.startsWith(name + '='));
-  return eq?.slice(name.length + 1);
-}
-const flag = (name: string) => process.argv.slice(2).includes(name);
+const { values: opt } = cli({
+  command: 'npm run reproduce --',
+  summary: "Run the pipeline stages a profile's notebooks need (pre-training, grid), then execute every notebook headless and regenerate figures/ and paper/ (smoke: scratch/smoke/).",
+  options: {
+    profile: { type: 'string', arg: 'P', help: 'smoke | cpu | gpu (default: MEDSSL_PROFILE, else cpu)' },
+    only: { type: 'string', arg: '01,03', help: 'only these notebooks (stages are skipped)' },
+    jobs: { type: 'string', arg: 'N', help: 'notebooks executed side by side (default 2)' },
+    'no-build': { type: 'boolean', help: 'execute the committed .ipynb as they are (do not rebuild them from their .ts)' },
+    'build-only': { type: 'boolean', help: 'only regenerate the .ipynb files from their .ts sources' },
+    'keep-going': { type: 'boolean', help: 'execute the remaining notebooks after a failure' },
+    'cell-timeout': { type: 'string', arg: 'S', help: 'seconds per cell (default: smoke 600, cpu 6 h, gpu none)' },
+    'no-stages': { type: 'boolean', help: 'skip the pre-training and grid stages' },
+    train: { type: 'boolean', help: 'cpu/gpu: let the stages train what is missing (hours); default collects what is committed' },
+  },
+});
+const arg = (name: string): string | undefined => {
+  const v = opt[name.replace(/^--/, '')];
+  return typeof v === 'string' ? v : undefined;
+};
+const flag = (name: string) => opt[name.replace(/^--/, '')] === true;
 
 /** Drop per-run noise (execution timestamps) so re-running a notebook gives a small diff. */
 function tidy(nb: Notebook): Notebook {
@@ -83,7 +96,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, echo = true): 
 }
 
 async function main(): Promise<number> {
-  const profile = profileFromArgv();
+  const profile = profileName(arg('--profile'));
   const only = arg('--only')?.split(',').map((s) => s.trim()).filter(Boolean);
   const cellTimeout = Number(arg('--cell-timeout') ?? (profile === 'smoke' ? 600 : profile === 'cpu' ? 6 * 3600 : 0));
   const build = !flag('--no-build');

@@ -12,7 +12,8 @@ import path from 'node:path';
 import { parsePercent, summarizeError } from '../lib/report/ipynb';
 import { NB_DIR, PYTHON, checkJupyter, kernelEnv, notebookSources, selectNotebooks } from '../lib/report/jupyter';
 import { changedFiles, treeState } from '../lib/report/tree-state';
-import { profileFromArgv } from '../lib/util/profile';
+import { profileName } from '../lib/util/profile';
+import { cli } from '../lib/util/cli';
 import { fmtTime } from '../lib/util/progress';
 
 // Reads [{name, cells: [source…]}] and writes [{name, ok, seconds, cells, failed?: {cell, source, stderr, evalue, kernelLog}}].
@@ -77,12 +78,20 @@ interface NotebookResult {
   failed?: { cell: number; source: string; stderr: string; evalue: string; kernelLog?: string };
 }
 
-function arg(name: string): string | undefined {
-  const argv = process.argv.slice(2);
-  const i = argv.indexOf(name);
-  if (i >= 0) return argv[i + 1];
-  return argv.find((a) => a.startsWith(name + '='))?.slice(name.length + 1);
-}
+const { values: opt } = cli({
+  command: 'npm run step-through --',
+  summary: 'Run notebooks cell by cell in live tslab kernels (as a student in Jupyter, not publishing), then check that no tracked file changed.',
+  options: {
+    profile: { type: 'string', arg: 'P', help: 'smoke | cpu | gpu (default: MEDSSL_PROFILE, else cpu)' },
+    only: { type: 'string', arg: '00,03', help: 'only these notebooks' },
+    'cell-timeout': { type: 'string', arg: 'S', help: 'seconds per cell (default: smoke 600, else 6 h)' },
+    'keep-going': { type: 'boolean', help: 'run the remaining cells and notebooks after a failure' },
+  },
+});
+const arg = (name: string): string | undefined => {
+  const v = opt[name.replace(/^--/, '')];
+  return typeof v === 'string' ? v : undefined;
+};
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
@@ -92,7 +101,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<numbe
 }
 
 async function main(): Promise<number> {
-  const profile = profileFromArgv();
+  const profile = profileName(arg('--profile'));
   const only = arg('--only')?.split(',').map((s) => s.trim()).filter(Boolean);
   const timeout = Number(arg('--cell-timeout') ?? (profile === 'smoke' ? 600 : 6 * 3600));
   checkJupyter(['jupyter_client'], 'step-through');
@@ -113,7 +122,7 @@ async function main(): Promise<number> {
   );
   console.log(`[step-through] profile ${profile}, live kernels (not publishing), ${names.length} notebooks: ${names.join(', ')}`);
   const t0 = Date.now();
-  const code = await run(PYTHON, ['-c', DRIVER, specFile, outFile, NB_DIR, String(timeout), process.argv.includes('--keep-going') ? '1' : '0'], kernelEnv(profile, false));
+  const code = await run(PYTHON, ['-c', DRIVER, specFile, outFile, NB_DIR, String(timeout), opt['keep-going'] === true ? '1' : '0'], kernelEnv(profile, false));
   const results: NotebookResult[] = fs.existsSync(outFile) ? JSON.parse(fs.readFileSync(outFile, 'utf8')) : [];
   fs.rmSync(tmp, { recursive: true, force: true });
 

@@ -25,7 +25,7 @@ describe('script arguments', () => {
 });
 
 // Every `npm run` script answers --help without side effects and exits 2 on an unknown flag.
-const SCRIPTS = ['code-version', 'grid', 'pretrain', 'weights', 'slurm'];
+const SCRIPTS = ['code-version', 'grid', 'pretrain', 'weights', 'slurm', 'data', 'models', 'reproduce', 'step-through'];
 const run = (script: string, args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', `${script}.ts`), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MEDSSL_BACKEND: 'cpu' }, timeout: 60_000 });
 
