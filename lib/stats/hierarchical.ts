@@ -62,6 +62,12 @@ export interface PairedCell {
   a: ArrayLike<number>;
   /** Arm B, same shape as A. */
   b: ArrayLike<number>;
+  /**
+   * Optional second pair on the same test images: the effect becomes (A − B) − (minus.a − minus.b), a
+   * within-dataset difference in differences, e.g. C4b "augmentation helps TL more": a = TL augmented,
+   * b = TL baseline, minus = { a: SSL augmented, b: SSL baseline }.
+   */
+  minus?: { a: ArrayLike<number>; b: ArrayLike<number> };
 }
 
 export interface PairedDataset {
@@ -151,14 +157,17 @@ function where(ds: string, p: number, f: number): string {
 function prepareCell(ds: PairedDataset, p: number, f: number, metric: EffectMetric, rng: Rng, stratify: boolean): PreparedCell {
   const cell = ds.cells[p][f];
   const at = where(ds.name, p, f);
+  // effect = Σ sign·metric(arm): a − b, or (a − b) − (minus.a − minus.b)
+  const arms: [string, ArrayLike<number>, number][] = [['A', cell.a, 1], ['B', cell.b, -1]];
+  if (cell.minus) arms.push(['minus.A', cell.minus.a, -1], ['minus.B', cell.minus.b, 1]);
   let n: number;
   let diff: (w: Float64Array) => number;
   if (metric === 'mean') {
     n = cell.a.length;
-    if (cell.b.length !== n) throw new Error(`hierarchical bootstrap: ${at}: A has ${n} values, B ${cell.b.length}`);
+    for (const [name, v] of arms) if (v.length !== n) throw new Error(`hierarchical bootstrap: ${at}: A has ${n} values, ${name} ${v.length}`);
     const d = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      d[i] = cell.a[i] - cell.b[i];
+      for (const [, v, sign] of arms) d[i] += sign * v[i];
       if (!Number.isFinite(d[i])) throw new Error(`hierarchical bootstrap: ${at}: value ${i} is not finite`);
     }
     diff = (w) => {
@@ -174,19 +183,23 @@ function prepareCell(ds: PairedDataset, p: number, f: number, metric: EffectMetr
     const C = ds.numClasses;
     if (!cell.yTrue) throw new Error(`hierarchical bootstrap: ${at}: metric '${metric}' needs yTrue`);
     if (!(C !== undefined && Number.isInteger(C) && C >= 2)) throw new Error(`hierarchical bootstrap: dataset '${ds.name}': numClasses must be an integer ≥ 2 for metric '${metric}'`);
-    n = cell.yTrue.length;
-    if (cell.a.length !== n * C || cell.b.length !== n * C) {
-      throw new Error(`hierarchical bootstrap: ${at}: ${n} labels × ${C} classes, but A has ${cell.a.length} and B ${cell.b.length} probabilities`);
+    const labels = cell.yTrue;
+    n = labels.length;
+    for (const [name, v] of arms) {
+      if (v.length !== n * C) throw new Error(`hierarchical bootstrap: ${at}: ${n} labels × ${C} classes, but ${name} has ${v.length} probabilities`);
     }
-    let pa: PreparedMetrics;
-    let pb: PreparedMetrics;
-    try {
-      pa = prepareMetrics(cell.yTrue, cell.a, C);
-      pb = prepareMetrics(cell.yTrue, cell.b, C);
-    } catch (e) {
-      throw new Error(`hierarchical bootstrap: ${at}: ${(e as Error).message}`);
-    }
-    diff = (w) => pa.evaluate(metric, w) - pb.evaluate(metric, w);
+    const prepared: [PreparedMetrics, number][] = arms.map(([name, v, sign]) => {
+      try {
+        return [prepareMetrics(labels, v, C), sign];
+      } catch (e) {
+        throw new Error(`hierarchical bootstrap: ${at}, arm ${name}: ${(e as Error).message}`);
+      }
+    });
+    diff = (w) => {
+      let s = 0;
+      for (const [pm, sign] of prepared) s += sign * pm.evaluate(metric, w);
+      return s;
+    };
   }
   if (n === 0) throw new Error(`hierarchical bootstrap: ${at}: no test images`);
   if (stratify && !cell.yTrue) throw new Error(`hierarchical bootstrap: ${at}: stratifyImages needs yTrue`);
