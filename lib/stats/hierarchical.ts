@@ -2,7 +2,8 @@
 // about kinds of data: dataset → pre-training seed → fine-tuning seed → test image.
 //
 // Data: per dataset, cells[p][f] = one (pre-training seed p, fine-tuning seed f) pair of runs, arm A and arm B
-// evaluated on the same test images. Effect of a cell = metric(A) − metric(B) on that cell's test images; the
+// evaluated on the same test images. Effect of a cell = metric(A) − metric(B) on that cell's test images (or,
+// with a second pair `minus`, the difference in differences (A − B) − (A′ − B′), e.g. TL gain − SSL gain); the
 // effect of a dataset = mean over its pre-training seeds of the mean over their fine-tuning seeds; the
 // estimate = mean over datasets of the dataset effects (each dataset weighs the same, whatever its size).
 //
