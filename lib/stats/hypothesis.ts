@@ -33,6 +33,9 @@ export interface McNemarResult {
 
 /**
  * McNemar's test of equal error rates for two classifiers on the same test samples.
+ * Unit: one test image, for ONE pair of trained models. Do not add discordant counts over seeds: each image
+ * would then count once per seed (seeds are not independent samples of images); for effects over seeds and
+ * datasets use lib/stats/hierarchical.
  * method 'auto' (default): exact binomial when b + c < 25, chi-square with continuity correction otherwise.
  * With no discordant pairs (b + c = 0) the p-value is 1.
  */
@@ -128,6 +131,7 @@ export interface WilcoxonOptions {
 /**
  * Wilcoxon signed-rank test of the paired differences x − y (or of x alone when y is omitted), H0: the
  * differences are symmetric about 0. alternative 'greater' means x tends to exceed y.
+ * The pairs must be independent: one per dataset (e.g. each dataset's mean over seeds), not dataset × seed.
  * Exact p-values: R's psignrank convention (two-sided = min(1, 2·smaller tail)).
  * With ties or zeros, 'auto' uses the normal approximation; forcing method 'exact' then throws.
  */
