@@ -15,6 +15,7 @@ import path from 'node:path';
 import { ROOT } from '../util/paths';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 import { enableWasmThreads } from './wasm-threads';
+import { NATIVE_PACKAGE, nativeBindingInstalled, readNativeManifest } from './native-build';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -128,16 +129,49 @@ export function describeBackend(info: BackendInfo): string {
  */
 export const defaultImporter: Importer = async (name) => {
   const req = createRequire(path.join(ROOT, 'package.json'));
-  let pkgFile: string;
-  try {
-    pkgFile = req.resolve(`${name}/package.json`);
-  } catch {
-    throw new Error('not installed');
+  // `npm run native` builds the real @tensorflow/tfjs-node under its npm alias: prefer it for the CPU package.
+  const names = name === '@tensorflow/tfjs-node' ? [NATIVE_PACKAGE, name] : [name];
+  const why: string[] = [];
+  for (const n of names) {
+    let pkgFile: string;
+    try {
+      pkgFile = req.resolve(`${n}/package.json`);
+    } catch {
+      why.push(`${n}: not installed`);
+      continue;
+    }
+    const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { binary?: unknown };
+    if (pkg.binary == null) {
+      why.push(`${n}: installed package is not the native binding (shim?)`);
+      continue;
+    }
+    if (n === NATIVE_PACKAGE && !nativeBindingInstalled(readNativeManifest(), path.dirname(pkgFile))) {
+      why.push(`${n}: binding not built (npm run native)`);
+      continue;
+    }
+    applyThreadEnv();
+    return import(n);
   }
-  const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { binary?: unknown; description?: string };
-  if (pkg.binary == null) throw new Error('installed package is not the native binding (shim?)');
-  return import(name);
+  throw new Error(names.length === 1 ? why[0].replace(`${name}: `, '') : why.join('; '));
 };
+
+/**
+ * MEDSSL_THREADS → TensorFlow's intra-op and inter-op thread pools. TensorFlow reads TF_NUM_INTRAOP_THREADS /
+ * TF_NUM_INTEROP_THREADS when tfjs-node creates its eager context at load, so this runs before the import; values
+ * already in the environment win.
+ */
+export function applyThreadEnv(env: NodeJS.ProcessEnv = process.env): { intraOp: number; interOp: number } {
+  const n = Number(env.MEDSSL_THREADS);
+  if (env.MEDSSL_THREADS != null && env.MEDSSL_THREADS !== '' && !(Number.isInteger(n) && n >= 1)) {
+    throw new Error(`MEDSSL_THREADS must be a positive integer; got "${env.MEDSSL_THREADS}"`);
+  }
+  if (n >= 1) {
+    env.TF_NUM_INTRAOP_THREADS ??= String(n);
+    env.TF_NUM_INTEROP_THREADS ??= String(n);
+  }
+  const cores = os.cpus().length;
+  return { intraOp: Number(env.TF_NUM_INTRAOP_THREADS) || cores, interOp: Number(env.TF_NUM_INTEROP_THREADS) || cores };
+}
 
 export function gpuVisible(): boolean {
   const cvd = process.env.CUDA_VISIBLE_DEVICES;
@@ -169,7 +203,7 @@ async function tryTensorflow(opts: SelectOptions, skipped: string[]): Promise<Ba
       const ok = await tf.setBackend('tensorflow');
       if (!ok) throw new Error('tf.setBackend("tensorflow") failed');
       await tf.ready();
-      return { name: 'tensorflow', module: mod, gpu, threads: os.cpus().length, simd: true, kernels: [], forced: false, skipped: [] };
+      return { name: 'tensorflow', module: mod, gpu, threads: applyThreadEnv().intraOp, simd: true, kernels: [], forced: false, skipped: [] };
     } catch (e) {
       skipped.push(`${mod.replace('@tensorflow/', '')}: ${msg(e)}`);
     }
