@@ -15,6 +15,7 @@ import path from 'node:path';
 import { ROOT } from '../util/paths';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 import { enableWasmThreads } from './wasm-threads';
+import { registerTensorflowKernelFixes } from './tensorflow-kernels';
 import { NATIVE_PACKAGE, nativeBindingInstalled, readNativeManifest } from './native-build';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -203,7 +204,8 @@ async function tryTensorflow(opts: SelectOptions, skipped: string[]): Promise<Ba
       const ok = await tf.setBackend('tensorflow');
       if (!ok) throw new Error('tf.setBackend("tensorflow") failed');
       await tf.ready();
-      return { name: 'tensorflow', module: mod, gpu, threads: applyThreadEnv().intraOp, simd: true, kernels: [], forced: false, skipped: [] };
+      const kernels = registerTensorflowKernelFixes();
+      return { name: 'tensorflow', module: mod, gpu, threads: applyThreadEnv().intraOp, simd: true, kernels, forced: false, skipped: [] };
     } catch (e) {
       skipped.push(`${mod.replace('@tensorflow/', '')}: ${msg(e)}`);
     }
