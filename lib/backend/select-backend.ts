@@ -1,10 +1,11 @@
 // Pick the fastest TF.js backend this machine can run, once per process.
 //
-// Order: `tensorflow` from @tensorflow/tfjs-node-gpu (only when a GPU is visible) → `tensorflow` from
-// @tensorflow/tfjs-node → `wasm` (XNNPACK) with our training kernels → pure-JS `cpu`.
-// tfjs-node(-gpu) are NOT dependencies (their install downloads libtensorflow); they are loaded with a dynamic
-// import inside try/catch, so a machine without them falls through to wasm. MEDSSL_BACKEND=tensorflow|wasm|cpu
-// (or opts.force) forces one; MEDSSL_THREADS (or opts.threads) sets the wasm thread count.
+// Order: `tensorflow` from @tensorflow/tfjs-node-gpu (only when a GPU is visible) → `tensorflow` from the
+// tfjs-node binding that `npm run native` builds against a TensorFlow wheel (npm alias @tensorflow/tfjs-node-native;
+// a build against a CUDA wheel counts as GPU when a GPU is visible) → `wasm` (XNNPACK) with our training kernels →
+// pure-JS `cpu`. The native packages are loaded with a dynamic import inside try/catch, so a machine without them
+// falls through to wasm. MEDSSL_BACKEND=tensorflow|wasm|cpu (or opts.force) forces one; MEDSSL_THREADS (or
+// opts.threads) sets the thread count (wasm pool; TensorFlow intra- and inter-op pools).
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
@@ -16,7 +17,7 @@ import { ROOT } from '../util/paths';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 import { enableWasmThreads } from './wasm-threads';
 import { registerTensorflowKernelFixes } from './tensorflow-kernels';
-import { NATIVE_PACKAGE, nativeBindingInstalled, readNativeManifest } from './native-build';
+import { NATIVE_PACKAGE, nativeBindingInstalled, readNativeManifest, type NativeManifest } from './native-build';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -50,6 +51,8 @@ export interface SelectOptions {
   importer?: Importer;
   /** For tests: replaces GPU detection. */
   gpuVisible?: () => boolean;
+  /** For tests: replaces reading data/cache/native/manifest.json (what `npm run native` built). */
+  nativeManifest?: () => Pick<NativeManifest, 'flavour' | 'tensorflow'> | null;
 }
 
 const NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -197,20 +200,43 @@ async function tryTensorflow(opts: SelectOptions, skipped: string[]): Promise<Ba
   if (hasGpu) candidates.push(['@tensorflow/tfjs-node-gpu', true]);
   else skipped.push('tfjs-node-gpu: no GPU visible');
   candidates.push(['@tensorflow/tfjs-node', false]);
-  for (const [mod, gpu] of candidates) {
+  const manifest = (opts.nativeManifest ?? readNativeManifest)();
+  for (const [mod, gpuPkg] of candidates) {
     try {
+      if (opts.threads != null) process.env.MEDSSL_THREADS = String(opts.threads);
       await importer(mod);
       if (tf.findBackendFactory('tensorflow') == null) throw new Error('loaded but registered no "tensorflow" backend');
       const ok = await tf.setBackend('tensorflow');
       if (!ok) throw new Error('tf.setBackend("tensorflow") failed');
       await tf.ready();
       const kernels = registerTensorflowKernelFixes();
+      // The CPU package name also covers our own build, which has CUDA kernels when built from a `tensorflow` wheel.
+      const gpu = gpuPkg || (manifest?.flavour === 'gpu' && hasGpu);
       return { name: 'tensorflow', module: mod, gpu, threads: applyThreadEnv().intraOp, simd: true, kernels, forced: false, skipped: [] };
     } catch (e) {
       skipped.push(`${mod.replace('@tensorflow/', '')}: ${msg(e)}`);
     }
   }
   return null;
+}
+
+/**
+ * What produced a result, for result files: backend, threads (TensorFlow intra/inter-op pools from the environment
+ * it was loaded with), oneDNN setting, and the native build (TensorFlow version, wheel, build key).
+ */
+export function backendProvenance(info: BackendInfo): Record<string, unknown> {
+  const base: Record<string, unknown> = { backend: info.name, module: info.module, gpu: info.gpu, threads: info.threads, kernels: info.kernels };
+  if (info.name !== 'tensorflow') return base;
+  const t = applyThreadEnv({ ...process.env });
+  const m = readNativeManifest();
+  return {
+    ...base,
+    intraOpThreads: t.intraOp,
+    interOpThreads: t.interOp,
+    onednn: process.env.TF_ENABLE_ONEDNN_OPTS === '0' ? 'off' : 'on',
+    tensorflow: m?.tensorflow ?? null,
+    nativeBuild: m ? { key: m.key, source: m.source, tfjsNode: m.tfjsNode, flavour: m.flavour } : null,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

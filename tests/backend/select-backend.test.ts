@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
+  applyThreadEnv,
   defaultImporter,
   describeBackend,
   resetBackendSelectionForTests,
@@ -95,6 +96,36 @@ describe('selectBackend', () => {
     const info = await selectBackend({ importer: fake, gpuVisible: () => false, quiet: true });
     expect(info).toMatchObject({ name: 'tensorflow', module: '@tensorflow/tfjs-node', gpu: false });
     await tf.setBackend('cpu');
+  });
+
+  it('our tfjs-node build against a CUDA wheel counts as GPU only when a GPU is visible (tfjs-node-gpu absent)', async () => {
+    const fakeCpuPkgOnly: Importer = async (name) => {
+      if (name.endsWith('-gpu')) throw new Error('not installed');
+      const Ctor = (tf.findBackend('cpu') as object).constructor as new () => tf.KernelBackend;
+      if (!tf.findBackendFactory('tensorflow')) tf.registerBackend('tensorflow', () => new Ctor());
+      return {};
+    };
+    const gpuBuild = () => ({ flavour: 'gpu' as const, tensorflow: '2.21.0' });
+    const a = await selectBackend({ importer: fakeCpuPkgOnly, gpuVisible: () => true, nativeManifest: gpuBuild, quiet: true });
+    expect(a).toMatchObject({ name: 'tensorflow', module: '@tensorflow/tfjs-node', gpu: true });
+    expect(a.skipped).toEqual(['tfjs-node-gpu: not installed']);
+    resetBackendSelectionForTests();
+    const b = await selectBackend({ importer: fakeCpuPkgOnly, gpuVisible: () => false, nativeManifest: gpuBuild, quiet: true });
+    expect(b).toMatchObject({ name: 'tensorflow', gpu: false });
+    resetBackendSelectionForTests();
+    const c = await selectBackend({ importer: fakeCpuPkgOnly, gpuVisible: () => true, nativeManifest: () => ({ flavour: 'cpu', tensorflow: '2.21.0' }), quiet: true });
+    expect(c).toMatchObject({ name: 'tensorflow', gpu: false });
+    await tf.setBackend('cpu');
+  });
+
+  it('MEDSSL_THREADS sets TensorFlow intra/inter-op threads unless TF_NUM_* are set; bad values throw', () => {
+    const env: NodeJS.ProcessEnv = { MEDSSL_THREADS: '2' };
+    expect(applyThreadEnv(env)).toEqual({ intraOp: 2, interOp: 2 });
+    expect(env).toMatchObject({ TF_NUM_INTRAOP_THREADS: '2', TF_NUM_INTEROP_THREADS: '2' });
+    const env2: NodeJS.ProcessEnv = { MEDSSL_THREADS: '2', TF_NUM_INTRAOP_THREADS: '1' };
+    expect(applyThreadEnv(env2)).toEqual({ intraOp: 1, interOp: 2 });
+    expect(() => applyThreadEnv({ MEDSSL_THREADS: 'two' })).toThrow(/positive integer/);
+    expect(() => applyThreadEnv({ MEDSSL_THREADS: '0' })).toThrow(/positive integer/);
   });
 
   it('MEDSSL_BACKEND forces a backend; forcing an unavailable one throws; bad names throw', async () => {
