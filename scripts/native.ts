@@ -11,7 +11,8 @@
 //   npm run native -- --force               rebuild even if the cached binding matches
 //   npm run native -- --verify              re-run the smoke test on an up-to-date build
 //
-// Python: MEDSSL_PYTHON, else python3 on PATH. Everything lands in data/cache/native/ and node_modules/.
+// Python: MEDSSL_PYTHON, else python3 on PATH. Caches land in data/cache/native/ (MEDSSL_NATIVE_CACHE to share
+// them between clones), the binding and its manifest in node_modules/@tensorflow/tfjs-node-native/.
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,7 +21,7 @@ import { unzipSync } from 'fflate';
 import { ROOT } from '../lib/util/paths';
 import { writeJsonAtomic } from '../lib/util/atomic';
 import {
-  MANIFEST_FILE,
+  MANIFEST_NAME,
   NATIVE_CACHE,
   NATIVE_PACKAGE,
   NativeBuildError,
@@ -283,7 +284,7 @@ async function main() {
   const key = cacheKey({ tfjsNode: pkg.version, lib: src.identity, napi, abi: process.versions.modules, node: process.version, bindingSrcHash });
   const binFile = path.join(pkgDir, 'lib', `napi-v${napi}`, 'tfjs_binding.node');
   const cached = path.join(NATIVE_CACHE, `build-${key}`, 'tfjs_binding.node');
-  const prev = readNativeManifest();
+  const prev = readNativeManifest(path.join(pkgDir, MANIFEST_NAME));
 
   // deps/ → the libtensorflow folder (headers for the build, libraries for the binding's rpath).
   if (src.libDir !== path.join(pkgDir, 'deps')) relink(path.join(pkgDir, 'deps'), src.libDir);
@@ -322,11 +323,11 @@ async function main() {
     buildSeconds,
   };
   // The manifest is what selectBackend() trusts: write it, then withdraw it if the smoke test fails.
-  writeJsonAtomic(MANIFEST_FILE, m);
+  writeJsonAtomic(path.join(pkgDir, MANIFEST_NAME), m);
   try {
     verify();
   } catch (e) {
-    fs.rmSync(MANIFEST_FILE, { force: true });
+    fs.rmSync(path.join(pkgDir, MANIFEST_NAME), { force: true });
     throw e;
   }
   log(`ready in ${((Date.now() - t0) / 1000).toFixed(0)} s: selectBackend() now picks "tensorflow" (MEDSSL_BACKEND=wasm to opt out)`);

@@ -6,7 +6,7 @@
 //   node_modules/@tensorflow/tfjs-node-native/       the real tfjs-node 4.22.0 (npm alias, its install script denied)
 //     deps -> data/cache/native/libtensorflow-<wheel>/  headers + libtensorflow*.so links (rpath $ORIGIN/../../deps/lib)
 //     lib/napi-v8/tfjs_binding.node                   the binding we build (cached in data/cache/native/build-<key>/)
-//   data/cache/native/manifest.json                   what was built from what (read by backendProvenance())
+//     medssl-native.json                              what was built from what (read by selectBackend, backendProvenance)
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,8 +18,14 @@ export const TFJS_NODE_VERSION = '4.22.0';
 export const TF_WHEEL = { name: 'tensorflow-cpu', version: '2.21.0' };
 /** npm alias under which the real @tensorflow/tfjs-node is installed (the plain name is danfojs-node's shim). */
 export const NATIVE_PACKAGE = '@tensorflow/tfjs-node-native';
-export const NATIVE_CACHE = path.join(ROOT, 'data', 'cache', 'native');
-export const MANIFEST_FILE = path.join(NATIVE_CACHE, 'manifest.json');
+/** Wheels, extracted libtensorflow and built bindings; MEDSSL_NATIVE_CACHE shares them between clones (CI). */
+export const NATIVE_CACHE = path.resolve(process.env.MEDSSL_NATIVE_CACHE || path.join(ROOT, 'data', 'cache', 'native'));
+/** Name of the manifest written beside the binding (inside the package, so `npm ci` removes both together). */
+export const MANIFEST_NAME = 'medssl-native.json';
+
+export function manifestFile(pkgDir = nativePackageDir()): string | null {
+  return pkgDir ? path.join(pkgDir, MANIFEST_NAME) : null;
+}
 
 export interface NativeManifest {
   /** Key of inputs that determine the binary (tfjs-node version, libtensorflow identity, N-API, node ABI). */
@@ -139,7 +145,8 @@ export function sha256File(file: string): string {
   return h.digest('hex');
 }
 
-export function readNativeManifest(file = MANIFEST_FILE): NativeManifest | null {
+export function readNativeManifest(file = manifestFile()): NativeManifest | null {
+  if (!file) return null;
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as NativeManifest;
   } catch {
