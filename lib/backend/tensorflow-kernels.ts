@@ -46,6 +46,8 @@ let installed: string[] | null = null;
  */
 export function registerTensorflowKernelFixes(): string[] {
   if (installed) return installed;
+  // MEDSSL_NATIVE_FIXES=0 leaves TensorFlow's kernel in place: only for reproducing the crash (bench/stability.ts).
+  if (process.env.MEDSSL_NATIVE_FIXES === '0') return [];
   const orig = tf.getKernel('Conv2DBackpropFilter', BACKEND);
   if (!orig) return [];
   tf.unregisterKernel('Conv2DBackpropFilter', BACKEND);
