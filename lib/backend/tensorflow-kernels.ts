@@ -8,7 +8,16 @@
 // own Python eager runtime without tfjs (bench/onednn_repro.py), so it is not the binding; see README "Compute
 // backend". The replacement is exact (a 1×1 conv never pads: its 'same' and 'valid' outputs both sample rows
 // 0, s, 2s, …) and does 1/s² of the work; TensorFlow runs it as StridedSlice + MatMul.
+//
+// Two overrides for speed, from the per-op profile of a mini-ResNet training step on this backend (bench/profile.ts):
+// - Relu's gradient: tfjs-core computes dy · step(x), and tfjs-node's Step kernel is six TensorFlow ops (IsNan,
+//   Greater, OnesLike, Fill, two Selects): a third of the step's time. On `tensorflow` the gradient is TensorFlow's
+//   own ReluGrad op (one pass); elsewhere tfjs-core's formula. (ReluGrad gives 0 where x is NaN, as TF/Keras do.)
+// - FusedBatchNorm (inference form, which tfjs-layers also uses in training after computing the moments): TF's
+//   FusedBatchNormV3 with 5 outputs was ~25 ms per call on 64×32×32×32; y = x·k + (β − μ·k) with k = γ/√(σ²+ε) is
+//   two elementwise passes.
 import * as tf from '@tensorflow/tfjs';
+import { setGradientQuietly } from './wasm-kernels';
 
 const BACKEND = 'tensorflow';
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
@@ -37,6 +46,22 @@ export function conv1x1StridedFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, stride
     return tf.reshape(tf.matMul(tf.reshape(xs, [m, ci]), tf.reshape(dy, [m, co]), true, false), [1, 1, ci, co]) as tf.Tensor4D;
   });
 }
+
+const RELU_GRAD = 'MedsslReluGrad';
+
+/** Relu's gradient: TensorFlow's ReluGrad on the native backend, tfjs-core's dy · step(x) elsewhere. */
+export const reluGradConfig: tf.GradConfig = {
+  kernelName: 'Relu',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved) => {
+    const [x] = saved;
+    const d = dy as tf.Tensor;
+    if (tf.getBackend() === BACKEND && d.dtype === 'float32' && x.dtype === 'float32') {
+      return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: d, x }) as tf.Tensor };
+    }
+    return { x: () => tf.mul(d, tf.cast(tf.step(x), 'float32')) };
+  },
+};
 
 let installed: string[] | null = null;
 
@@ -67,6 +92,34 @@ export function registerTensorflowKernelFixes(): string[] {
       return (orig.kernelFunc as unknown as (a: KernelArgs) => tf.TensorInfo)(args);
     }) as unknown as tf.KernelFunc,
   });
-  installed = ['Conv2DBackpropFilter'];
+  const origBn = tf.getKernel('FusedBatchNorm', BACKEND);
+  if (origBn) {
+    tf.unregisterKernel('FusedBatchNorm', BACKEND);
+    tf.registerKernel({
+      kernelName: 'FusedBatchNorm',
+      backendName: BACKEND,
+      kernelFunc: ((args: KernelArgs) => {
+        const { x, mean, variance, scale, offset } = args.inputs as Record<string, tf.Tensor | undefined>;
+        const eps = Number((args.attrs ?? {}).varianceEpsilon ?? 1e-3);
+        return tf.tidy(() => {
+          let k = tf.rsqrt(tf.add(variance!, eps));
+          if (scale) k = tf.mul(k, scale);
+          const shift = offset ? tf.sub(offset, tf.mul(mean!, k)) : tf.neg(tf.mul(mean!, k));
+          return tf.add(tf.mul(x!, k), shift);
+        });
+      }) as unknown as tf.KernelFunc,
+    });
+  }
+  tf.registerKernel({
+    kernelName: RELU_GRAD,
+    backendName: BACKEND,
+    kernelFunc: (({ inputs, backend: b }: KernelArgs) => {
+      const dy = inputs.dy as tf.Tensor, x = inputs.x as tf.Tensor;
+      const be = b as { executeSingleOutput: (op: string, attrs: unknown[], inputs: tf.Tensor[]) => tf.Tensor; binding: { TF_ATTR_TYPE: number; TF_FLOAT: number } };
+      return be.executeSingleOutput('ReluGrad', [{ name: 'T', type: be.binding.TF_ATTR_TYPE, value: be.binding.TF_FLOAT }], [dy, x]);
+    }) as unknown as tf.KernelFunc,
+  });
+  setGradientQuietly(reluGradConfig);
+  installed = ['Conv2DBackpropFilter', ...(origBn ? ['FusedBatchNorm'] : []), 'Relu gradient'];
   return installed;
 }

@@ -22,7 +22,7 @@ describe.skipIf(!built)('native tensorflow backend', () => {
     delete process.env.TF_NUM_INTEROP_THREADS;
     const info = await selectBackend({ quiet: true, gpuVisible: () => false });
     expect(info).toMatchObject({ name: 'tensorflow', module: '@tensorflow/tfjs-node', gpu: false, threads: 1 });
-    expect(info.kernels).toEqual(['Conv2DBackpropFilter']);
+    expect(info.kernels).toEqual(['Conv2DBackpropFilter', 'FusedBatchNorm', 'Relu gradient']);
     expect(process.env.TF_NUM_INTRAOP_THREADS).toBe('1');
     expect(process.env.TF_NUM_INTEROP_THREADS).toBe('1');
     expect(tf.getBackend()).toBe('tensorflow');
