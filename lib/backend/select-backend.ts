@@ -292,3 +292,33 @@ function msg(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   return m.split('\n')[0].slice(0, 160);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// How to use the cores: processes × threads for `npm run grid` shards and `npm run pretrain` arms
+
+export interface WorkerPlan {
+  /** Processes to run side by side (grid shards, pre-training arms). */
+  processes: number;
+  /** MEDSSL_THREADS for each process. */
+  threadsPerProcess: number;
+  why: string;
+}
+
+/**
+ * Default split of the cores between processes and threads for a backend. tensorflow: one process using every core
+ * as TensorFlow intra-op threads (measured 2026-12-02 on the 2-core machine with tiny-resnet10-w8 and
+ * tiny-xception, bench/threads-vs-processes.ts: one 2-thread process beat two 1-thread processes in aggregate img/s
+ * and img per CPU-second; the machine was shared, see bench/results/). wasm: threads are off under Node, so one
+ * single-thread process per core. MEDSSL_WORKERS=<processes>x<threads> (e.g. 2x1) overrides.
+ */
+export function defaultWorkers(backend: BackendName, cores = os.cpus().length, env: NodeJS.ProcessEnv = process.env): WorkerPlan {
+  const o = env.MEDSSL_WORKERS;
+  if (o) {
+    const m = o.match(/^(\d+)x(\d+)$/);
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new Error(`MEDSSL_WORKERS must look like 2x1 (processes x threads); got "${o}"`);
+    return { processes: Number(m[1]), threadsPerProcess: Number(m[2]), why: 'MEDSSL_WORKERS' };
+  }
+  if (backend === 'tensorflow') return { processes: 1, threadsPerProcess: cores, why: 'tensorflow: one process, intra-op threads = cores (measured faster than one process per core)' };
+  if (backend === 'wasm') return { processes: cores, threadsPerProcess: 1, why: 'wasm: no threads under Node, one process per core' };
+  return { processes: cores, threadsPerProcess: 1, why: 'cpu backend: single-threaded, one process per core' };
+}
