@@ -44,7 +44,7 @@ for (let i = 0; i < runs; i++) {
   const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
   const crashed = r.status !== 0 || !line;
   if (!crashed) ok++;
-  const why = crashed ? `status ${r.status} signal ${r.signal} ${(r.stderr ?? '').split('\n').filter((l) => /corrupt|free|invalid|Error|abort/i.test(l)).slice(-2).join(' | ')}` : line!.slice(7);
+  const why = crashed ? `status ${r.status} signal ${r.signal} ${(r.stderr ?? '').split('\n').filter((l) => /corrupt|free\(|invalid pointer|Error|abort/i.test(l) && !/port\.cc/.test(l)).slice(-2).join(' | ')}` : line!.slice(7);
   console.log(`[stability] run ${i + 1}/${runs} seed ${i}: ${crashed ? 'CRASHED' : 'ok'} in ${((Date.now() - t0) / 1000).toFixed(0)} s (load ${l0}→${os.loadavg()[0].toFixed(2)}) ${why}`);
 }
 console.log(`[stability] ${ok}/${runs} runs finished: ${argv.join(' ')} MEDSSL_BACKEND=${process.env.MEDSSL_BACKEND ?? ''} MEDSSL_THREADS=${process.env.MEDSSL_THREADS ?? ''} TF_ENABLE_ONEDNN_OPTS=${process.env.TF_ENABLE_ONEDNN_OPTS ?? ''}`);
