@@ -27,9 +27,13 @@ if (argv.includes('--child')) {
     epochs: 1,
     seed: Number(opt('seed', '0')),
   });
+  // CPU time of the whole run (data loading included, the same for every backend)
+  const c0 = process.cpuUsage();
   const r = await runPretraining(cfg, { root: opt('root', ''), quiet: true });
+  const cu = process.cpuUsage(c0);
+  const cpuSeconds = (cu.user + cu.system) / 1e6;
   const h = r.record!.history.at(-1)!;
-  console.log(`RESULT ${JSON.stringify({ backend: describeBackend(info), variant: cfg.variant, steps, batch, loss: h.loss, seconds: h.seconds, imgPerSec: h.imgPerSec })}`);
+  console.log(`RESULT ${JSON.stringify({ backend: describeBackend(info), variant: cfg.variant, method: cfg.method, steps, batch, loss: h.loss, seconds: h.seconds, imgPerSec: h.imgPerSec, cpuSeconds: +cpuSeconds.toFixed(1), imgPerCpuSecond: +((steps * batch) / cpuSeconds).toFixed(1) })}`);
   process.exit(0);
 }
 
