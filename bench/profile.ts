@@ -1,8 +1,8 @@
 // Per-kernel time of one training step on the current backend (tf.profile). Usage:
-//   npx tsx bench/profile.ts [variant=mini-resnet18-w32] [batch=64] [backend=wasm]
+//   npx tsx bench/profile.ts [variant=mini-resnet18-w32] [batch=64] [backend=wasm|tensorflow|cpu] [threads=1]
 // Composed kernels (ours) include the time of the kernels they call, which are also listed on their own.
 import * as tf from '@tensorflow/tfjs';
-import { initCpu, initWasm } from '../lib/backend/select-backend';
+import { initCpu, initWasm, selectBackend } from '../lib/backend/select-backend';
 import { buildBackbone } from '../lib/models/variants';
 
 const [variant = 'mini-resnet18-w32', batchS = '64', backend = 'wasm', threadsS = '1'] = process.argv.slice(2);
@@ -16,7 +16,10 @@ if (!process.env.MEDSSL_PROFILE_WALL) {
   };
 }
 if (backend === 'wasm') await initWasm(Number(threadsS));
-else await initCpu();
+else if (backend === 'tensorflow') {
+  process.env.MEDSSL_THREADS = threadsS;
+  await selectBackend({ force: 'tensorflow', quiet: true });
+} else await initCpu();
 const bb = buildBackbone(variant, { seed: 1 });
 const pooled = tf.layers.globalAveragePooling2d({}).apply(bb.model.outputs[0]) as tf.SymbolicTensor;
 const out = tf.layers.dense({ units: 10, activation: 'softmax' }).apply(pooled) as tf.SymbolicTensor;

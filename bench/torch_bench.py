@@ -2,7 +2,7 @@
 """PyTorch reference for `npm run bench`: the same two nets as lib/models (mini-resnet18-w32 at 32 px and
 mini-xception at 64 px), trained and run for inference on the CPU at a given thread count.
 
-Usage: /usr/bin/python3 bench/torch_bench.py --threads 1 --batch 64 --steps 5 [--nets resnet,xception]
+Usage: python3 bench/torch_bench.py --threads 1 --batch 64 --steps 5 [--nets resnet,xception]
 Prints one JSON object on stdout: {torch, threads, batch, results: [{net, params, params_with_bn_stats,
 train_img_s, infer_img_s, train_step_s: [...]}, ...]}.
 
@@ -12,6 +12,7 @@ size). Parameter counts are printed so the caller can check them against the TF.
 """
 import argparse
 import json
+import resource
 import time
 
 import torch
@@ -198,6 +199,8 @@ def bench(key, batch, steps, warmup=1):
         'infer_img_s': batch / imed,
         'train_step_s': times,
         'infer_step_s': itimes,
+        # peak of the whole process so far: run one net per process (npm run bench does) for a per-net figure
+        'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 

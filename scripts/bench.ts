@@ -1,14 +1,17 @@
-// npm run bench — training and inference speed of the two reference nets on every available TF.js backend, the
-// ratio of each to the pure-JS cpu backend, and (when Debian's python3-torch is importable) to PyTorch on the same
-// nets, batch and thread counts. Every measurement runs in its own process (own peak RSS, own wasm thread pool).
-// Writes paper/bench/bench.json with machine facts and load averages.
+// npm run bench — training and inference speed of the two reference nets on every available TF.js backend
+// (tensorflow = tfjs-node on the libtensorflow `npm run native` built, at 1 and 2 threads; wasm; pure-JS cpu) and,
+// when Python has them, PyTorch and Keras 3 on TensorFlow at the same nets, batch and thread counts. Every row runs
+// in its own process (own peak RSS, own thread pools) and records the load average before and after it: on a
+// shared machine wall-clock numbers move with other people's load. Writes paper/bench/bench.json.
 //
-// Options: --batch 64  --steps 3  --cpu-batch 2  --cpu-steps 1  --threads 1 (wasm)  --torch-threads 1,2  --nets mini-resnet18-w32,mini-xception
-//          --backends tensorflow,wasm,cpu  --no-torch  --out paper/bench/bench.json
+// Options: --batch 64  --steps 3  --cpu-batch 2  --cpu-steps 1  --threads 1 (wasm)  --tf-threads 1,2
+//          --torch-threads 1,2  --keras-threads 1,2  --nets mini-resnet18-w32,mini-xception
+//          --backends tensorflow,wasm,cpu  --no-torch  --no-keras  --out paper/bench/bench.json
+// Python: MEDSSL_PYTHON, else python3 on PATH. Install the comparison packages with
+//   python3 -m pip install torch tensorflow-cpu==2.21.0 keras   (add --index-url from `pip config list` offline)
 //
-// On this kind of shared 2-core machine, wall-clock numbers move with other people's load. Each step's process
-// CPU time is recorded as well; for single-thread runs, img/s from CPU time is the more stable comparison and is
-// what the `cpu-time` columns show.
+// Each step's process CPU time is recorded as well; for single-thread runs, img/s from CPU time is the more stable
+// comparison and is what the `cpu-time` columns show.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,7 +38,10 @@ const cpuSteps = Number(arg('cpu-steps', '1'));
 // wasm thread counts: >1 needs the threaded build, which tfjs-backend-wasm 4.22 does not enable under Node (see
 // lib/backend/wasm-threads.ts); PyTorch runs at 1 and 2 threads either way.
 const threadList = arg('threads', enableWasmThreadsSupported() ? '1,2' : '1').split(',').map(Number);
+const tfThreads = arg('tf-threads', '1,2').split(',').map(Number);
 const torchThreads = arg('torch-threads', '1,2').split(',').map(Number);
+const kerasThreads = arg('keras-threads', '1,2').split(',').map(Number);
+const PYTHON = process.env.MEDSSL_PYTHON || 'python3';
 const nets = arg('nets', 'mini-resnet18-w32,mini-xception').split(',');
 const wantBackends = arg('backends', 'tensorflow,wasm,cpu').split(',');
 const outFile = path.resolve(ROOT, arg('out', 'paper/bench/bench.json'));
@@ -59,13 +65,23 @@ function gitCommit(): string | null {
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
+/** Child environment: thread count for the native backend from the job, nothing inherited that would override it. */
+function workerEnv(job: WorkerJob): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, MEDSSL_BACKEND: '', MEDSSL_THREADS: String(job.threads) };
+  delete env.TF_NUM_INTRAOP_THREADS;
+  delete env.TF_NUM_INTEROP_THREADS;
+  return env;
+}
+
+const load = () => os.loadavg().map((v) => +v.toFixed(2));
+
 function runWorker(job: WorkerJob): WorkerResult | { job: WorkerJob; error: string } {
   const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
   const r = spawnSync(tsx, [path.join(ROOT, 'bench', 'worker.ts'), JSON.stringify(job)], {
     cwd: ROOT,
     encoding: 'utf8',
     maxBuffer: 64 * 2 ** 20,
-    env: { ...process.env, MEDSSL_BACKEND: '' },
+    env: workerEnv(job),
   });
   const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
   if (line) return JSON.parse(line.slice(7)) as WorkerResult;
@@ -73,20 +89,54 @@ function runWorker(job: WorkerJob): WorkerResult | { job: WorkerJob; error: stri
   return { job, error: err || `exit ${r.status}` };
 }
 
-interface TorchRun {
+/** One Python reference measurement (one framework, net and thread count per process, so peak RSS is per row). */
+interface PyRow {
+  framework: 'pytorch' | 'keras';
+  version: string;
   threads: number;
-  torch: string;
-  results: Array<{ net: string; params_backbone_with_bn_stats: number; train_img_s: number; train_img_s_cpu: number; infer_img_s: number }>;
+  net: string;
+  trainImgS: number;
+  trainImgSCpu: number;
+  inferImgS: number;
+  peakRssMB: number;
+  params: number;
+  loadavgBefore: number[];
+  loadavgAfter: number[];
+  raw: unknown;
 }
 
-function runTorch(threads: number, torchNets: string[]): TorchRun | { threads: number; error: string } {
-  const r = spawnSync('/usr/bin/python3', [path.join(ROOT, 'bench', 'torch_bench.py'), '--threads', String(threads), '--batch', String(batch), '--steps', String(steps), '--nets', torchNets.join(',')], {
+function runPython(framework: 'pytorch' | 'keras', threads: number, net: string): PyRow | { framework: string; threads: number; net: string; error: string } {
+  const key = TORCH_NET[net];
+  const script = framework === 'pytorch' ? 'torch_bench.py' : 'keras_bench.py';
+  const netArg = framework === 'pytorch' ? ['--nets', key] : ['--net', key];
+  const before = load();
+  const r = spawnSync(PYTHON, [path.join(ROOT, 'bench', script), '--threads', String(threads), '--batch', String(batch), '--steps', String(steps), ...netArg], {
     cwd: ROOT,
     encoding: 'utf8',
     maxBuffer: 16 * 2 ** 20,
   });
-  if (r.status !== 0) return { threads, error: (r.stderr ?? '').split('\n').filter(Boolean).slice(-2).join(' | ') };
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchRun;
+  const after = load();
+  if (r.status !== 0) return { framework, threads, net, error: (r.stderr ?? '').split('\n').filter(Boolean).slice(-2).join(' | ') };
+  const o = JSON.parse(r.stdout.trim().split('\n').pop()!) as { torch?: string; keras?: string; tensorflow?: string; results: Array<Record<string, number>> };
+  const x = o.results[0];
+  return {
+    framework,
+    version: framework === 'pytorch' ? `torch ${o.torch}` : `keras ${o.keras} / tensorflow ${o.tensorflow}`,
+    threads,
+    net,
+    trainImgS: x.train_img_s,
+    trainImgSCpu: x.train_img_s_cpu,
+    inferImgS: x.infer_img_s,
+    peakRssMB: x.peak_rss_mb,
+    params: x.params_backbone_with_bn_stats ?? x.params_backbone,
+    loadavgBefore: before,
+    loadavgAfter: after,
+    raw: o,
+  };
+}
+
+function pythonHas(mod: string): boolean {
+  return spawnSync(PYTHON, ['-c', `import ${mod}`], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } }).status === 0;
 }
 
 const fmt = (v: number | undefined, d = 1) =>
@@ -116,10 +166,13 @@ async function main() {
     } else backends.push(b);
   }
 
-  const results: Array<WorkerResult | { job: WorkerJob; error: string }> = [];
+  type Row = Record<string, unknown> & { net: string; framework: string; threads: number; trainImgS: number; trainImgSCpuTime: number };
+  const results: Array<(WorkerResult & { loadavgBefore: number[]; loadavgAfter: number[] }) | { job: WorkerJob; error: string }> = [];
+  const rows: Row[] = [];
+  const failures: unknown[] = [];
   for (const net of nets) {
     for (const b of backends) {
-      const threads = b === 'wasm' ? threadList : [b === 'cpu' ? 1 : os.cpus().length];
+      const threads = b === 'wasm' ? threadList : b === 'cpu' ? [1] : tfThreads;
       for (const t of threads) {
         const isCpu = b === 'cpu';
         const job: WorkerJob = {
@@ -131,114 +184,113 @@ async function main() {
           warmup: isCpu ? 0 : 1,
           inferBatch: isCpu ? cpuBatch : batch,
         };
-        process.stdout.write(`[bench] ${net} on ${b}${b === 'wasm' ? ` (${t} thread${t > 1 ? 's' : ''} requested)` : ''}, batch ${job.batch} ... `);
+        const before = load();
+        process.stdout.write(`[bench] ${net} on ${b}, ${t} thread(s), batch ${job.batch}, load ${before[0]} ... `);
         const r = runWorker(job);
-        results.push(r);
-        if ('error' in r) console.log(`failed: ${r.error}`);
-        else console.log(`train ${fmt(r.trainImgS, 2)} img/s (cpu-time ${fmt(r.trainImgSCpu, 2)}), infer ${fmt(r.inferImgS, 2)} img/s, threads=${r.backend.threads}, peak RSS ${fmt(r.peakRssMB, 0)} MB`);
+        const after = load();
+        if ('error' in r) {
+          results.push(r);
+          failures.push(r);
+          console.log(`failed: ${r.error}`);
+          continue;
+        }
+        results.push({ ...r, loadavgBefore: before, loadavgAfter: after });
+        console.log(`train ${fmt(r.trainImgS, 2)} img/s (cpu-time ${fmt(r.trainImgSCpu, 2)}), infer ${fmt(r.inferImgS, 2)} img/s, threads=${r.backend.threads}, peak RSS ${fmt(r.peakRssMB, 0)} MB`);
+        rows.push({
+          net,
+          framework: `tfjs ${b}`,
+          backend: r.backend.name,
+          threads: r.backend.threads,
+          batch: r.job.batch,
+          trainImgS: r.trainImgS,
+          trainImgSCpuTime: r.trainImgSCpu,
+          inferImgS: r.inferImgS,
+          trainGflopS: r.trainGflopS,
+          inferGflopS: r.inferGflopS,
+          peakRssMB: r.peakRssMB,
+          params: r.backboneParams,
+          loadavgBefore: before,
+          loadavgAfter: after,
+        });
       }
     }
   }
 
-  // PyTorch reference
-  let torch: Array<TorchRun | { threads: number; error: string }> = [];
-  const torchOk = !flag('no-torch') && spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
-  if (torchOk) {
-    const torchNets = nets.map((n) => TORCH_NET[n]).filter(Boolean);
-    for (const t of torchThreads) {
-      process.stdout.write(`[bench] PyTorch ${t} thread(s) ... `);
-      const r = runTorch(t, torchNets);
-      torch.push(r);
-      console.log('error' in r ? `failed: ${r.error}` : r.results.map((x) => `${x.net} train ${fmt(x.train_img_s)} (cpu-time ${fmt(x.train_img_s_cpu)}) infer ${fmt(x.infer_img_s)} img/s`).join('; '));
+  // Python references: PyTorch and Keras 3 on TensorFlow, one process per (framework, net, threads)
+  const py: Record<string, string> = {};
+  const want: Array<['pytorch' | 'keras', number[], string]> = [];
+  if (flag('no-torch')) py.pytorch = 'skipped (--no-torch)';
+  else if (!pythonHas('torch')) py.pytorch = `skipped: ${PYTHON} cannot import torch (pip install torch; MEDSSL_PYTHON picks another Python)`;
+  else want.push(['pytorch', torchThreads, 'torch']);
+  if (flag('no-keras')) py.keras = 'skipped (--no-keras)';
+  else if (!pythonHas('keras, tensorflow')) py.keras = `skipped: ${PYTHON} cannot import keras and tensorflow (pip install tensorflow-cpu==2.21.0 keras)`;
+  else want.push(['keras', kerasThreads, 'keras']);
+  for (const [k, v] of Object.entries(py)) console.log(`[bench] ${k} ${v}`);
+  for (const [fw, threads] of want) {
+    for (const net of nets.filter((n) => TORCH_NET[n])) {
+      for (const t of threads) {
+        process.stdout.write(`[bench] ${net} on ${fw}, ${t} thread(s), load ${load()[0]} ... `);
+        const r = runPython(fw, t, net);
+        if ('error' in r) {
+          failures.push(r);
+          console.log(`failed: ${r.error}`);
+          continue;
+        }
+        console.log(`train ${fmt(r.trainImgS)} (cpu-time ${fmt(r.trainImgSCpu)}) infer ${fmt(r.inferImgS)} img/s, peak RSS ${fmt(r.peakRssMB, 0)} MB (${r.version})`);
+        rows.push({ net, framework: r.version, backend: fw, threads: t, batch, trainImgS: r.trainImgS, trainImgSCpuTime: r.trainImgSCpu, inferImgS: r.inferImgS, peakRssMB: r.peakRssMB, params: r.params, loadavgBefore: r.loadavgBefore, loadavgAfter: r.loadavgAfter });
+      }
     }
-  } else {
-    console.log('[bench] PyTorch reference skipped (/usr/bin/python3 cannot import torch; apt-get install python3-torch to add it)');
-    torch = [];
   }
 
-  // Table
-  const ok = results.filter((r): r is WorkerResult => !('error' in r));
-  const m1 = machine();
-  console.log('');
-  console.log(`| net | backend | threads | batch | train img/s | train img/s (cpu-time) | infer img/s | train GFLOP/s | infer GFLOP/s | peak RSS MB | train × cpu | train × PyTorch (same threads) |`);
-  console.log(`|---|---|---|---|---|---|---|---|---|---|---|---|`);
-  const rows: Array<Record<string, unknown>> = [];
-  for (const r of ok) {
-    const cpu = ok.find((q) => q.job.net === r.job.net && q.job.backend === 'cpu');
-    const tnet = TORCH_NET[r.job.net];
-    const tr = torch.find((t): t is TorchRun => !('error' in t) && t.threads === r.backend.threads);
-    const tres = tr?.results.find((x) => x.net === r.job.net || x.net === tnet);
-    const vsCpu = cpu ? r.trainImgS / cpu.trainImgS : undefined;
-    const vsCpuCpuTime = cpu ? r.trainImgSCpu / cpu.trainImgSCpu : undefined;
-    const vsTorch = tres && r.backend.name !== 'cpu' ? r.trainImgS / tres.train_img_s : undefined;
-    const vsTorchCpu = tres && r.backend.name !== 'cpu' && r.backend.threads === 1 ? r.trainImgSCpu / tres.train_img_s_cpu : undefined;
-    rows.push({
-      net: r.job.net,
-      backend: r.backend.name,
-      threads: r.backend.threads,
-      simd: r.backend.simd,
-      batch: r.job.batch,
-      trainImgS: r.trainImgS,
-      trainImgSCpuTime: r.trainImgSCpu,
-      inferImgS: r.inferImgS,
-      trainGflopS: r.trainGflopS,
-      inferGflopS: r.inferGflopS,
-      peakRssMB: r.peakRssMB,
-      trainRatioToCpuBackend: vsCpu,
-      trainRatioToCpuBackendCpuTime: vsCpuCpuTime,
-      trainRatioToTorch: vsTorch,
-      trainRatioToTorchCpuTime: vsTorchCpu,
-      params: r.backboneParams,
-      torchParamsWithBnStats: tres?.params_backbone_with_bn_stats,
-    });
-    console.log(
-      `| ${r.job.net} | ${r.backend.name} | ${r.backend.threads} | ${r.job.batch} | ${fmt(r.trainImgS, 2)} | ${fmt(r.trainImgSCpu, 2)} | ${fmt(r.inferImgS, 2)} | ${fmt(r.trainGflopS)} | ${fmt(r.inferGflopS)} | ${fmt(r.peakRssMB, 0)} | ${vsCpu ? fmt(vsCpu) + '×' : '—'}${vsCpuCpuTime ? ` (cpu-time ${fmt(vsCpuCpuTime)}×)` : ''} | ${vsTorch ? vsTorch.toFixed(2) + '×' : '—'}${vsTorchCpu ? ` (cpu-time ${vsTorchCpu.toFixed(2)}×)` : ''} |`,
-    );
-  }
-  for (const t of torch) {
-    if ('error' in t) continue;
-    for (const x of t.results) {
-      rows.push({
-        net: x.net,
-        backend: `pytorch ${t.torch}`,
-        threads: t.threads,
-        batch,
-        trainImgS: x.train_img_s,
-        trainImgSCpuTime: x.train_img_s_cpu,
-        inferImgS: x.infer_img_s,
-        params: x.params_backbone_with_bn_stats,
-      });
-      console.log(`| ${x.net} | PyTorch ${t.torch} | ${t.threads} | ${batch} | ${fmt(x.train_img_s, 2)} | ${fmt(x.train_img_s_cpu, 2)} | ${fmt(x.infer_img_s, 2)} | | | | | |`);
+  // Ratios at the same net and thread count
+  const ref = (net: string, fw: string, t: number) => rows.find((q) => q.net === net && q.backend === fw && q.threads === t);
+  for (const r of rows) {
+    const cpu = rows.find((q) => q.net === r.net && q.backend === 'cpu');
+    if (cpu && r !== cpu) r.trainRatioToCpuBackend = r.trainImgS / cpu.trainImgS;
+    for (const fw of ['pytorch', 'keras']) {
+      const q = ref(r.net, fw, r.threads);
+      if (q && q !== r && r.backend !== 'cpu') {
+        r[`trainRatioTo_${fw}`] = r.trainImgS / q.trainImgS;
+        r[`trainRatioTo_${fw}_cpuTime`] = r.trainImgSCpuTime / q.trainImgSCpuTime;
+        if (typeof r.peakRssMB === 'number' && typeof q.peakRssMB === 'number') r[`peakRssRatioTo_${fw}`] = r.peakRssMB / q.peakRssMB;
+      }
     }
   }
-  for (const net of nets) {
-    const r = ok.find((q) => q.job.net === net);
-    const tr = torch.find((t): t is TorchRun => !('error' in t));
-    const tres = tr?.results.find((x) => x.net === net);
-    if (r) console.log(`[bench] ${net}: TF.js parameters (incl. BN moving stats) ${r.backboneParams.toLocaleString('en')}${tres ? `, PyTorch ${tres.params_backbone_with_bn_stats.toLocaleString('en')}` : ''}`);
+
+  const m1 = machine();
+  console.log('');
+  console.log('| net | framework / backend | threads | batch | train img/s | train img/s (cpu-time) | infer img/s | peak RSS MB | × PyTorch (cpu-time) | × Keras (cpu-time) | load before→after |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  const ratio = (v: unknown, c: unknown) => (typeof v === 'number' ? `${v.toFixed(2)}×${typeof c === 'number' ? ` (${c.toFixed(2)}×)` : ''}` : '—');
+  for (const r of rows) {
+    console.log(
+      `| ${r.net} | ${r.framework} | ${r.threads} | ${r.batch} | ${fmt(r.trainImgS, 2)} | ${fmt(r.trainImgSCpuTime, 2)} | ${fmt(r.inferImgS as number, 2)} | ${fmt(r.peakRssMB as number, 0)} | ${ratio(r.trainRatioTo_pytorch, r.trainRatioTo_pytorch_cpuTime)} | ${ratio(r.trainRatioTo_keras, r.trainRatioTo_keras_cpuTime)} | ${(r.loadavgBefore as number[])[0]}→${(r.loadavgAfter as number[])[0]} |`,
+    );
   }
   console.log(`[bench] cpu backend rows use batch ${cpuBatch} and ${cpuSteps} timed step(s) without warm-up (it trains at ~0.04 img/s).`);
-  console.log(`[bench] load average at start ${m0.loadavg.join(' ')}, at end ${m1.loadavg.join(' ')}`);
+  console.log(`[bench] load average at start ${m0.loadavg.join(' ')}, at end ${m1.loadavg.join(' ')} on ${m0.logicalCores} cores${m0.loadavg[0] > 0.5 ? ': NOT a quiet machine' : ''}`);
 
   const record = {
     startedAt,
     finishedAt: new Date().toISOString(),
     commit: gitCommit(),
     machine: { ...m0, loadavgStart: m0.loadavg, loadavgEnd: m1.loadavg },
-    settings: { batch, steps, cpuBatch, cpuSteps, wasmThreads: threadList, torchThreads, nets },
-    notAvailable,
+    settings: { batch, steps, cpuBatch, cpuSteps, wasmThreads: threadList, tfThreads, torchThreads, kerasThreads, nets, python: PYTHON },
+    notAvailable: { ...notAvailable, ...py },
     rows,
+    failures,
     runs: results,
-    torch,
     notes: [
-      'Each (net, backend, threads) ran in its own process; peakRssMB is that process\'s max RSS.',
+      'Each row ran in its own process; peakRssMB is that process\'s max RSS (PyTorch and Keras: one net per process).',
+      'loadavgBefore/After: 1/5/15-min load average around each row; on 2 cores, a 1-min load above ~0.5 means other work shared the CPUs.',
       'GFLOP/s counts conv+dense multiply-adds as 2 FLOPs; training = 3 × forward FLOPs per image.',
       'img/s (cpu-time) divides by the process CPU time per step: stable under other load for 1 thread.',
+      'tensorflow rows: MEDSSL_THREADS = TF intra- and inter-op threads; Keras: tf.config.threading intra/inter = threads, jit_compile=False; PyTorch: torch.set_num_threads.',
       'cpu backend: small batch, 1 step, no warm-up (it is ~1000× slower).',
     ],
   };
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
-  await writeJsonAtomic(outFile, record);
+  writeJsonAtomic(outFile, record);
   console.log(`[bench] wrote ${path.relative(ROOT, outFile)}`);
 }
 

@@ -1,10 +1,11 @@
 // Pick the fastest TF.js backend this machine can run, once per process.
 //
-// Order: `tensorflow` from @tensorflow/tfjs-node-gpu (only when a GPU is visible) → `tensorflow` from
-// @tensorflow/tfjs-node → `wasm` (XNNPACK) with our training kernels → pure-JS `cpu`.
-// tfjs-node(-gpu) are NOT dependencies (their install downloads libtensorflow); they are loaded with a dynamic
-// import inside try/catch, so a machine without them falls through to wasm. MEDSSL_BACKEND=tensorflow|wasm|cpu
-// (or opts.force) forces one; MEDSSL_THREADS (or opts.threads) sets the wasm thread count.
+// Order: `tensorflow` from @tensorflow/tfjs-node-gpu (only when a GPU is visible) → `tensorflow` from the
+// tfjs-node binding that `npm run native` builds against a TensorFlow wheel (npm alias @tensorflow/tfjs-node-native;
+// a build against a CUDA wheel counts as GPU when a GPU is visible) → `wasm` (XNNPACK) with our training kernels →
+// pure-JS `cpu`. The native packages are loaded with a dynamic import inside try/catch, so a machine without them
+// falls through to wasm. MEDSSL_BACKEND=tensorflow|wasm|cpu (or opts.force) forces one; MEDSSL_THREADS (or
+// opts.threads) sets the thread count (wasm pool; TensorFlow intra- and inter-op pools).
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
@@ -15,6 +16,8 @@ import path from 'node:path';
 import { ROOT } from '../util/paths';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 import { enableWasmThreads } from './wasm-threads';
+import { registerTensorflowKernelFixes } from './tensorflow-kernels';
+import { NATIVE_PACKAGE, nativeBindingInstalled, readNativeManifest, type NativeManifest } from './native-build';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -48,6 +51,8 @@ export interface SelectOptions {
   importer?: Importer;
   /** For tests: replaces GPU detection. */
   gpuVisible?: () => boolean;
+  /** For tests: replaces reading data/cache/native/manifest.json (what `npm run native` built). */
+  nativeManifest?: () => Pick<NativeManifest, 'flavour' | 'tensorflow'> | null;
 }
 
 const NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -128,16 +133,49 @@ export function describeBackend(info: BackendInfo): string {
  */
 export const defaultImporter: Importer = async (name) => {
   const req = createRequire(path.join(ROOT, 'package.json'));
-  let pkgFile: string;
-  try {
-    pkgFile = req.resolve(`${name}/package.json`);
-  } catch {
-    throw new Error('not installed');
+  // `npm run native` builds the real @tensorflow/tfjs-node under its npm alias: prefer it for the CPU package.
+  const names = name === '@tensorflow/tfjs-node' ? [NATIVE_PACKAGE, name] : [name];
+  const why: string[] = [];
+  for (const n of names) {
+    let pkgFile: string;
+    try {
+      pkgFile = req.resolve(`${n}/package.json`);
+    } catch {
+      why.push(`${n}: not installed`);
+      continue;
+    }
+    const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { binary?: unknown };
+    if (pkg.binary == null) {
+      why.push(`${n}: installed package is not the native binding (shim?)`);
+      continue;
+    }
+    if (n === NATIVE_PACKAGE && !nativeBindingInstalled(readNativeManifest(), path.dirname(pkgFile))) {
+      why.push(`${n}: binding not built (npm run native)`);
+      continue;
+    }
+    applyThreadEnv();
+    return import(n);
   }
-  const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { binary?: unknown; description?: string };
-  if (pkg.binary == null) throw new Error('installed package is not the native binding (shim?)');
-  return import(name);
+  throw new Error(names.length === 1 ? why[0].replace(`${name}: `, '') : why.join('; '));
 };
+
+/**
+ * MEDSSL_THREADS → TensorFlow's intra-op and inter-op thread pools. TensorFlow reads TF_NUM_INTRAOP_THREADS /
+ * TF_NUM_INTEROP_THREADS when tfjs-node creates its eager context at load, so this runs before the import; values
+ * already in the environment win.
+ */
+export function applyThreadEnv(env: NodeJS.ProcessEnv = process.env): { intraOp: number; interOp: number } {
+  const n = Number(env.MEDSSL_THREADS);
+  if (env.MEDSSL_THREADS != null && env.MEDSSL_THREADS !== '' && !(Number.isInteger(n) && n >= 1)) {
+    throw new Error(`MEDSSL_THREADS must be a positive integer; got "${env.MEDSSL_THREADS}"`);
+  }
+  if (n >= 1) {
+    env.TF_NUM_INTRAOP_THREADS ??= String(n);
+    env.TF_NUM_INTEROP_THREADS ??= String(n);
+  }
+  const cores = os.cpus().length;
+  return { intraOp: Number(env.TF_NUM_INTRAOP_THREADS) || cores, interOp: Number(env.TF_NUM_INTEROP_THREADS) || cores };
+}
 
 export function gpuVisible(): boolean {
   const cvd = process.env.CUDA_VISIBLE_DEVICES;
@@ -162,19 +200,43 @@ async function tryTensorflow(opts: SelectOptions, skipped: string[]): Promise<Ba
   if (hasGpu) candidates.push(['@tensorflow/tfjs-node-gpu', true]);
   else skipped.push('tfjs-node-gpu: no GPU visible');
   candidates.push(['@tensorflow/tfjs-node', false]);
-  for (const [mod, gpu] of candidates) {
+  const manifest = (opts.nativeManifest ?? readNativeManifest)();
+  for (const [mod, gpuPkg] of candidates) {
     try {
+      if (opts.threads != null) process.env.MEDSSL_THREADS = String(opts.threads);
       await importer(mod);
       if (tf.findBackendFactory('tensorflow') == null) throw new Error('loaded but registered no "tensorflow" backend');
       const ok = await tf.setBackend('tensorflow');
       if (!ok) throw new Error('tf.setBackend("tensorflow") failed');
       await tf.ready();
-      return { name: 'tensorflow', module: mod, gpu, threads: os.cpus().length, simd: true, kernels: [], forced: false, skipped: [] };
+      const kernels = registerTensorflowKernelFixes();
+      // The CPU package name also covers our own build, which has CUDA kernels when built from a `tensorflow` wheel.
+      const gpu = gpuPkg || (manifest?.flavour === 'gpu' && hasGpu);
+      return { name: 'tensorflow', module: mod, gpu, threads: applyThreadEnv().intraOp, simd: true, kernels, forced: false, skipped: [] };
     } catch (e) {
       skipped.push(`${mod.replace('@tensorflow/', '')}: ${msg(e)}`);
     }
   }
   return null;
+}
+
+/**
+ * What produced a result, for result files: backend, threads (TensorFlow intra/inter-op pools from the environment
+ * it was loaded with), oneDNN setting, and the native build (TensorFlow version, wheel, build key).
+ */
+export function backendProvenance(info: BackendInfo): Record<string, unknown> {
+  const base: Record<string, unknown> = { backend: info.name, module: info.module, gpu: info.gpu, threads: info.threads, kernels: info.kernels };
+  if (info.name !== 'tensorflow') return base;
+  const t = applyThreadEnv({ ...process.env });
+  const m = readNativeManifest();
+  return {
+    ...base,
+    intraOpThreads: t.intraOp,
+    interOpThreads: t.interOp,
+    onednn: process.env.TF_ENABLE_ONEDNN_OPTS === '0' ? 'off' : 'on',
+    tensorflow: m?.tensorflow ?? null,
+    nativeBuild: m ? { key: m.key, source: m.source, tfjsNode: m.tfjsNode, flavour: m.flavour } : null,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -229,4 +291,34 @@ export async function initCpu(): Promise<BackendInfo> {
 function msg(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   return m.split('\n')[0].slice(0, 160);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// How to use the cores: processes × threads for `npm run grid` shards and `npm run pretrain` arms
+
+export interface WorkerPlan {
+  /** Processes to run side by side (grid shards, pre-training arms). */
+  processes: number;
+  /** MEDSSL_THREADS for each process. */
+  threadsPerProcess: number;
+  why: string;
+}
+
+/**
+ * Default split of the cores between processes and threads for a backend. tensorflow: one process using every core
+ * as TensorFlow intra-op threads (measured 2026-12-02 on the 2-core machine with tiny-resnet10-w8 and
+ * tiny-xception, bench/threads-vs-processes.ts: one 2-thread process beat two 1-thread processes in aggregate img/s
+ * and img per CPU-second; the machine was shared, see bench/results/). wasm: threads are off under Node, so one
+ * single-thread process per core. MEDSSL_WORKERS=<processes>x<threads> (e.g. 2x1) overrides.
+ */
+export function defaultWorkers(backend: BackendName, cores = os.cpus().length, env: NodeJS.ProcessEnv = process.env): WorkerPlan {
+  const o = env.MEDSSL_WORKERS;
+  if (o) {
+    const m = o.match(/^(\d+)x(\d+)$/);
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new Error(`MEDSSL_WORKERS must look like 2x1 (processes x threads); got "${o}"`);
+    return { processes: Number(m[1]), threadsPerProcess: Number(m[2]), why: 'MEDSSL_WORKERS' };
+  }
+  if (backend === 'tensorflow') return { processes: 1, threadsPerProcess: cores, why: 'tensorflow: one process, intra-op threads = cores (measured faster than one process per core)' };
+  if (backend === 'wasm') return { processes: cores, threadsPerProcess: 1, why: 'wasm: no threads under Node, one process per core' };
+  return { processes: cores, threadsPerProcess: 1, why: 'cpu backend: single-threaded, one process per core' };
 }

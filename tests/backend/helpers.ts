@@ -42,3 +42,38 @@ export function relL2(a: Float32Array, b: Float32Array): number {
   }
   return Math.sqrt(num) / Math.max(1e-12, Math.sqrt(den));
 }
+
+/**
+ * The native `tensorflow` backend when `npm run native` has built it, else null with the reason printed once.
+ * MEDSSL_REQUIRE_NATIVE=1 (set by .ci/run after a successful build) turns "not built" into a failure. Tests run
+ * it with 1 intra-op thread unless MEDSSL_THREADS says otherwise (the machine is shared).
+ */
+let native: Promise<string | null> | null = null;
+export function loadNativeBackend(): Promise<string | null> {
+  native ??= (async () => {
+    process.env.MEDSSL_THREADS ??= '1';
+    const { defaultImporter } = await import('../../lib/backend/select-backend');
+    const { registerTensorflowKernelFixes } = await import('../../lib/backend/tensorflow-kernels');
+    const before = tf.getBackend();
+    try {
+      await defaultImporter('@tensorflow/tfjs-node');
+      if (!tf.findBackendFactory('tensorflow')) throw new Error('no "tensorflow" backend registered');
+      registerTensorflowKernelFixes();
+      return 'tensorflow';
+    } catch (e) {
+      const why = (e as Error).message.split('\n')[0];
+      if (process.env.MEDSSL_REQUIRE_NATIVE === '1') throw new Error(`MEDSSL_REQUIRE_NATIVE=1 but the tensorflow backend does not load: ${why}`);
+      console.log(`[tests] tensorflow backend skipped: ${why}`);
+      return null;
+    } finally {
+      if (before) await tf.setBackend(before); // tfjs-node makes itself current on import
+    }
+  })();
+  return native;
+}
+
+/** Backends whose training kernels are checked against the pure-JS cpu backend: wasm, and tensorflow when built. */
+export async function backendsUnderTest(): Promise<string[]> {
+  const n = await loadNativeBackend();
+  return n ? ['wasm', n] : ['wasm'];
+}

@@ -1,11 +1,14 @@
-// Whole-model checks on wasm (+ our training kernels) against the cpu backend: every variable's gradient on a
-// mini-ResNet and a mini-Xception (lib/models test variants), a SimCLR step, and a 50-step no-leak run.
+// Whole-model checks on wasm (+ our training kernels) and, when built, the native tensorflow backend against the
+// cpu backend: every variable's gradient on a mini-ResNet and a mini-Xception (lib/models test variants), a SimCLR
+// step, and a 50-step no-leak run. Tolerances are the same for both (stated beside each check).
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initWasm } from '../../lib/backend/select-backend';
 import { buildBackbone } from '../../lib/models/variants';
 import { Rng } from '../../lib/util/rng';
-import { randn, relL2, size } from './helpers';
+import { backendsUnderTest, randn, relL2, size } from './helpers';
+
+const BACKENDS = await backendsUnderTest();
 
 beforeAll(async () => {
   await initWasm(1);
@@ -45,9 +48,9 @@ async function gradsOn(backend: string, model: tf.LayersModel, xd: Float32Array,
   return { loss, grads: res };
 }
 
-describe('whole-model gradients, wasm vs cpu (all variables)', () => {
-  for (const variant of ['test-resnet', 'test-xception']) {
-    it(variant, async () => {
+describe('whole-model gradients vs cpu (all variables)', () => {
+  for (const b of BACKENDS) for (const variant of ['test-resnet', 'test-xception']) {
+    it(`${variant} on ${b}`, async () => {
       await tf.setBackend('cpu');
       const classes = 3;
       const model = classifier(variant, classes, 7);
@@ -56,7 +59,7 @@ describe('whole-model gradients, wasm vs cpu (all variables)', () => {
       const xd = randn(new Rng(99), size(xshape));
       const labels = [0, 1, 2, 1];
       const ref = await gradsOn('cpu', model, xd, xshape, labels, classes);
-      const got = await gradsOn('wasm', model, xd, xshape, labels, classes);
+      const got = await gradsOn(b, model, xd, xshape, labels, classes);
       expect(Math.abs(got.loss - ref.loss)).toBeLessThan(1e-4 * Math.max(1, Math.abs(ref.loss)));
       const names = Object.keys(ref.grads);
       expect(Object.keys(got.grads).sort()).toEqual(names.sort());
@@ -87,8 +90,8 @@ describe('whole-model gradients, wasm vs cpu (all variables)', () => {
   }
 });
 
-describe('SimCLR step (L2-normalise, matMul, softmax cross-entropy) on wasm', () => {
-  it('NT-Xent gradients match cpu', async () => {
+describe('SimCLR step (L2-normalise, matMul, softmax cross-entropy)', () => {
+  for (const b of BACKENDS) it(`NT-Xent gradients on ${b} match cpu`, async () => {
     await tf.setBackend('cpu');
     const bb = buildBackbone('test-resnet', { seed: 3 });
     const pooled = tf.layers.globalAveragePooling2d({}).apply(bb.model.outputs[0]) as tf.SymbolicTensor;
@@ -117,7 +120,7 @@ describe('SimCLR step (L2-normalise, matMul, softmax cross-entropy) on wasm', ()
       return { loss, g };
     };
     const ref = await run('cpu');
-    const got = await run('wasm');
+    const got = await run(b);
     expect(Math.abs(got.loss - ref.loss)).toBeLessThan(1e-4 * Math.max(1, ref.loss));
     let num = 0;
     let den = 0;

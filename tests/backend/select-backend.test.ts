@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
+  applyThreadEnv,
   defaultImporter,
   describeBackend,
   resetBackendSelectionForTests,
@@ -97,6 +98,36 @@ describe('selectBackend', () => {
     await tf.setBackend('cpu');
   });
 
+  it('our tfjs-node build against a CUDA wheel counts as GPU only when a GPU is visible (tfjs-node-gpu absent)', async () => {
+    const fakeCpuPkgOnly: Importer = async (name) => {
+      if (name.endsWith('-gpu')) throw new Error('not installed');
+      const Ctor = (tf.findBackend('cpu') as object).constructor as new () => tf.KernelBackend;
+      if (!tf.findBackendFactory('tensorflow')) tf.registerBackend('tensorflow', () => new Ctor());
+      return {};
+    };
+    const gpuBuild = () => ({ flavour: 'gpu' as const, tensorflow: '2.21.0' });
+    const a = await selectBackend({ importer: fakeCpuPkgOnly, gpuVisible: () => true, nativeManifest: gpuBuild, quiet: true });
+    expect(a).toMatchObject({ name: 'tensorflow', module: '@tensorflow/tfjs-node', gpu: true });
+    expect(a.skipped).toEqual(['tfjs-node-gpu: not installed']);
+    resetBackendSelectionForTests();
+    const b = await selectBackend({ importer: fakeCpuPkgOnly, gpuVisible: () => false, nativeManifest: gpuBuild, quiet: true });
+    expect(b).toMatchObject({ name: 'tensorflow', gpu: false });
+    resetBackendSelectionForTests();
+    const c = await selectBackend({ importer: fakeCpuPkgOnly, gpuVisible: () => true, nativeManifest: () => ({ flavour: 'cpu', tensorflow: '2.21.0' }), quiet: true });
+    expect(c).toMatchObject({ name: 'tensorflow', gpu: false });
+    await tf.setBackend('cpu');
+  });
+
+  it('MEDSSL_THREADS sets TensorFlow intra/inter-op threads unless TF_NUM_* are set; bad values throw', () => {
+    const env: NodeJS.ProcessEnv = { MEDSSL_THREADS: '2' };
+    expect(applyThreadEnv(env)).toEqual({ intraOp: 2, interOp: 2 });
+    expect(env).toMatchObject({ TF_NUM_INTRAOP_THREADS: '2', TF_NUM_INTEROP_THREADS: '2' });
+    const env2: NodeJS.ProcessEnv = { MEDSSL_THREADS: '2', TF_NUM_INTRAOP_THREADS: '1' };
+    expect(applyThreadEnv(env2)).toEqual({ intraOp: 1, interOp: 2 });
+    expect(() => applyThreadEnv({ MEDSSL_THREADS: 'two' })).toThrow(/positive integer/);
+    expect(() => applyThreadEnv({ MEDSSL_THREADS: '0' })).toThrow(/positive integer/);
+  });
+
   it('MEDSSL_BACKEND forces a backend; forcing an unavailable one throws; bad names throw', async () => {
     process.env.MEDSSL_BACKEND = 'cpu';
     const info = await selectBackend({ importer: absent, quiet: true });
@@ -127,5 +158,16 @@ describe('selectBackend', () => {
     for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
       expect(fs.existsSync(path.join(dir, f))).toBe(true);
     }
+  });
+});
+
+describe('defaultWorkers', () => {
+  it('tensorflow: one process with every core as threads; wasm/cpu: one process per core; MEDSSL_WORKERS overrides', async () => {
+    const { defaultWorkers } = await import('../../lib/backend/select-backend');
+    expect(defaultWorkers('tensorflow', 2, {})).toMatchObject({ processes: 1, threadsPerProcess: 2 });
+    expect(defaultWorkers('wasm', 2, {})).toMatchObject({ processes: 2, threadsPerProcess: 1 });
+    expect(defaultWorkers('cpu', 4, {})).toMatchObject({ processes: 4, threadsPerProcess: 1 });
+    expect(defaultWorkers('tensorflow', 2, { MEDSSL_WORKERS: '2x1' })).toMatchObject({ processes: 2, threadsPerProcess: 1 });
+    expect(() => defaultWorkers('wasm', 2, { MEDSSL_WORKERS: 'two' })).toThrow(/2x1/);
   });
 });
