@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../lib/backend/select-backend';
+import { backendProvenance, selectBackend } from '../lib/backend/select-backend';
 import { loadImageSet } from '../lib/data/load';
 import { augmentBatch, PAPER_AUGMENT } from '../lib/data/augment';
 import { getPretrainedBackbone, type BackboneRequest } from '../lib/pretrain/backbones';
@@ -192,6 +192,7 @@ async function main(): Promise<void> {
     getBackbone: provider.get,
     augment: (x, rng) => augmentBatch(x, rng, PAPER_AUGMENT),
     backend: () => `${tf.getBackend()}${info.threads > 1 ? `×${info.threads}` : ''}`,
+    backendInfo: () => backendProvenance(info),
     runsDir: str('runs-dir'),
   };
   if (str('verify')) {

@@ -6,7 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend, describeBackend } from '../lib/backend/select-backend';
+import { backendProvenance, selectBackend, describeBackend } from '../lib/backend/select-backend';
 import { loadImageSet } from '../lib/data/load';
 import { IMAGENET_ARM_NAME, IMAGENET_STANDS_IN_FOR, loadImagenetMobileNetV2 } from '../lib/models/mobilenet-v2-imagenet';
 import { buildBackbone } from '../lib/models/variants';
@@ -137,6 +137,7 @@ writeJsonAtomic(probeFile, {
   seed: prof.seed,
   commit: gitCommit(),
   backend: describeBackend(backend),
+  backendInfo: backendProvenance(backend),
   loadAverage: { start: load0, end: os.loadavg(), cores: os.cpus().length },
   date: new Date().toISOString(),
   dataset: { id: set.id, sha256: set.sha256, splitHash: set.splitHash, inputSize: set.size, probeSplit: 'test (Imagenette official val)', probeTrainImages: inetProbe.trainImages, probeTestImages: inetProbe.testImages },

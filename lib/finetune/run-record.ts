@@ -102,6 +102,8 @@ export interface RunRecord {
   seed: number;
   dataset: { id: string; sha256: string; splitHash: string; classNames: string[]; size: number; counts: { train: number; val: number; test: number } };
   backend: string;
+  /** The backend in full (lib/backend backendProvenance: module, threads, oneDNN, TensorFlow build), when known. */
+  backendInfo?: Record<string, unknown>;
   gitCommit: string;
   gitDirty: boolean;
   startedAt: string;

@@ -24,6 +24,8 @@ export interface RunDeps {
   getBackbone(arm: Arm, opts: { profile: string; size: number }): Promise<Backbone>;
   augment?: AugmentFn;
   backend(): string;
+  /** Full backend provenance for the record (threads, native build), when the caller has it. */
+  backendInfo?(): Record<string, unknown>;
   runsDir?: string;
 }
 
@@ -195,6 +197,7 @@ async function train(config: RunConfig, deps: RunDeps, hooks: RunHooks, dir: str
         counts: { train: res.used.train.length, val: res.used.val.length, test: res.used.test.length },
       },
       backend: deps.backend(),
+      backendInfo: deps.backendInfo?.(),
       gitCommit: git.commit,
       gitDirty: git.dirty,
       startedAt: started.toISOString(),
