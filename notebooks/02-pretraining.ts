@@ -56,7 +56,9 @@ console.log({ PROFILE, ...KNOBS, ARMS, SIZE, backend: backend.name });
 // which separates the method from the architecture.
 
 // %%
-const pre = loadPretrainSummaries().filter((p) => !p.profile || p.profile === PROFILE);
+// Only records of the backbones this profile defines now (a record of an earlier design of the profile is not shown).
+const currentRuns = new Set(pretrainHistories(PROFILE).map((h) => h.hash));
+const pre = loadPretrainSummaries().filter((p) => (!p.profile || p.profile === PROFILE) && p.hash !== undefined && currentRuns.has(p.hash));
 if (pre.length === 0) console.log(`no records in paper/pretrain/ for ${PROFILE}: run \`npm run pretrain -- --profile ${PROFILE}\` (the smoke profile trains its backbones on first use below).`);
 else
   showTable(
