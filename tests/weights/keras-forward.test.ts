@@ -57,7 +57,7 @@ describe(`our forward pass vs Keras's on Keras-made files${why}`, () => {
         console.log(`${arch} ${layout}: import ${loadS.toFixed(1)} s, max |ours - keras| = ${diff.toExponential(2)} (max |keras| ${scale.toFixed(2)})`);
         expect(diff).toBeLessThan(1e-4);
         backbone.model.dispose();
-      });
+      }, 600_000);
     }
   }
 });
@@ -102,7 +102,7 @@ describe(`fetch → converted backbone → arms${why}`, () => {
       expect(diff).toBeLessThan(1e-4);
       bb.model.dispose();
     }
-  });
+  }, 600_000); // three full Xception forward passes on the exact pure-JS cpu backend: minutes on a loaded 2-core machine
 });
 
 describe('arms without converted weights', () => {
