@@ -12,6 +12,8 @@ import { locateDataset, verifyDatasetFile } from './locate';
 import { readNpz, encodeNpy, toInt32, type NpyArray } from './npz';
 import { decodeJpegBytes, greyToRgb, resizeImages } from './images';
 import { loadOrMakeSplits, type Splits, type SplitInputs } from './splits';
+import { fingerprints } from './fingerprints';
+import { nearDuplicatePairs } from './near-duplicates';
 
 export interface ImageSet {
   id: string;
@@ -220,7 +222,18 @@ export async function splitInputsOf(id: string | DatasetEntry, opts: { dataDir?:
   const file = opts.dataDir?.endsWith('.npz') ? path.resolve(opts.dataDir) : locateDataset(entry, opts);
   verifyDatasetFile(entry, file);
   const s = await readStored(entry, file, entry.storedSizes[0], true);
-  return { labels: s.labels, numClasses: entry.classNames.length, sourceSplit: s.sourceSplit, groups: s.groups, pixelHashes: pixelHashes(s.pixels!, s.n) };
+  return splitInputsFrom(entry, s, s.pixels!, s.channels);
+}
+
+/** SplitInputs from a file's metadata and its pixels at the first stored resolution (where duplicates are judged). */
+function splitInputsFrom(entry: DatasetEntry, s: Stored, pixels: Uint8Array, channels: 1 | 3): SplitInputs {
+  const inp: SplitInputs = { labels: s.labels, numClasses: entry.classNames.length, sourceSplit: s.sourceSplit, groups: s.groups, pixelHashes: pixelHashes(pixels, s.n) };
+  const grouping = entry.nearDuplicateGrouping;
+  if (grouping) {
+    const fp = fingerprints({ images: pixels, size: entry.storedSizes[0], channels, count: s.n });
+    inp.nearDuplicates = { grouping, pairs: nearDuplicatePairs(fp, grouping) };
+  }
+  return inp;
 }
 
 /** sha1 (base64) of each image's bytes: equal hashes = exact duplicates. */
@@ -343,8 +356,8 @@ async function loadUncached(entry: DatasetEntry, file: string, opts: LoadOptions
     async () => {
       // Duplicates are always judged at the first stored resolution, whatever size was asked for.
       const base = entry.storedSizes[0];
-      const px = storedSize === base && stored.pixels ? stored.pixels : (await readStored(entry, file, base, true)).pixels!;
-      return { labels: stored.labels, numClasses: entry.classNames.length, sourceSplit: stored.sourceSplit, groups: stored.groups, pixelHashes: pixelHashes(px, stored.n) };
+      const atBase = storedSize === base && stored.pixels ? stored : await readStored(entry, file, base, true);
+      return splitInputsFrom(entry, stored, atBase.pixels!, atBase.channels);
     },
     opts.splitsDir,
     file,

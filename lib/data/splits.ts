@@ -5,8 +5,10 @@
 // - The source's split is kept where it exists. A source with no val (CIFAR-10, HAM10000) gets a val split carved
 //   from its train (15 % of train, class-stratified). Imagenette's source 'val' is our test; val comes from train.
 // - A source without a split ('all') gets a seeded, class-stratified 70/15/15 split.
-// - Leakage units: images joined by a group key (a patient or lesion id, e.g. fundus `group`) or by identical
-//   pixel bytes (exact duplicates, hashed at the stored resolution) form one unit and always land in one split.
+// - Leakage units: images joined by a group key (a patient or lesion id, e.g. fundus `group`), by identical
+//   pixel bytes (exact duplicates, hashed at the stored resolution) or, for a dataset whose registry entry asks
+//   for it (`nearDuplicateGrouping`), by near-duplicate pairs (near-duplicates.ts: CT Kidney's consecutive slices
+//   are near-copies) form one unit and always land in one split.
 // - Where the SOURCE split already separates a unit (Chest-CT: 22 duplicate groups span Kaggle's splits; a few
 //   MedMNIST images too), we keep the copies in the most held-out split (test > val > train) and drop the other
 //   copies from every split. Why: the test set stays exactly the source's test images, so results remain
@@ -21,6 +23,7 @@ import { Rng } from '../util/rng';
 import { sha256Hex, canonicalJson } from '../util/hash';
 import { writeFileAtomic, readJson, cleanStaleTemps } from '../util/atomic';
 import { SPLITS_DIR } from '../util/paths';
+import { describeGrouping, type NearDuplicateGrouping } from './near-duplicates';
 
 export type SplitName = 'train' | 'val' | 'test';
 export const SPLIT_NAMES: readonly SplitName[] = ['train', 'val', 'test'];
@@ -55,6 +58,8 @@ export interface SplitInputs {
   groups?: string[];
   /** Per image hash of its pixel bytes at the stored resolution. */
   pixelHashes: string[];
+  /** Near-duplicate pairs (i < j) found with `grouping`, for a dataset that groups them. */
+  nearDuplicates?: { grouping: NearDuplicateGrouping; pairs: Array<[number, number]> };
 }
 
 export const DEFAULT_SPLIT_SEED = 0;
@@ -85,8 +90,11 @@ class Units {
   }
 }
 
-/** Groups of indices that must stay together (same group key or same pixels), in order of first index. */
-export function leakageUnits(n: number, pixelHashes: string[], groups?: string[]): number[][] {
+/**
+ * Groups of indices that must stay together (same group key, same pixels, or joined by a chain of near-duplicate
+ * pairs), in order of first index.
+ */
+export function leakageUnits(n: number, pixelHashes: string[], groups?: string[], nearPairs?: ReadonlyArray<readonly [number, number]>): number[][] {
   const u = new Units(n);
   const first = new Map<string, number>();
   const join = (key: string, i: number) => {
@@ -97,6 +105,10 @@ export function leakageUnits(n: number, pixelHashes: string[], groups?: string[]
   for (let i = 0; i < n; i++) {
     join(`px:${pixelHashes[i]}`, i);
     if (groups && groups[i]) join(`g:${groups[i]}`, i);
+  }
+  for (const [a, b] of nearPairs ?? []) {
+    if (!(Number.isInteger(a) && Number.isInteger(b) && a >= 0 && b >= 0 && a < n && b < n)) throw new Error(`leakageUnits: near-duplicate pair [${a}, ${b}] outside 0..${n - 1}`);
+    u.union(a, b);
   }
   const byRoot = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
@@ -138,6 +150,22 @@ function stratifiedAssign(units: number[][], labels: Int32Array, numClasses: num
   }
 }
 
+/** What near-duplicate grouping added to the exact-duplicate and group units, for the split file's notes. */
+function nearDuplicateNote(n: number, inp: SplitInputs, units: number[][]): string {
+  const near = inp.nearDuplicates!;
+  const before = leakageUnits(n, inp.pixelHashes, inp.groups);
+  const unitOf = new Int32Array(n);
+  before.forEach((u, k) => u.forEach((i) => (unitOf[i] = k)));
+  const merged = units.filter((u) => new Set(u.map((i) => unitOf[i])).size > 1);
+  const images = merged.reduce((a, u) => a + u.length, 0);
+  const largest = Math.max(0, ...units.map((u) => u.length));
+  const mixed = merged.filter((u) => new Set(u.map((i) => inp.labels[i])).size > 1).length;
+  return (
+    `near duplicates (${describeGrouping(near.grouping)}): ${near.pairs.length} pairs joined ${before.length} exact-duplicate/group units into ${units.length}; ` +
+    `${merged.length} merged unit(s) hold ${images} of ${n} images (largest ${largest}); ${mixed} merged unit(s) mix labels`
+  );
+}
+
 /** Build the split for a dataset (pure: same inputs and seed → same split). */
 export function makeSplits(entry: { id: string; sha256: string }, inp: SplitInputs, seed = DEFAULT_SPLIT_SEED): SplitFile {
   const n = inp.labels.length;
@@ -149,7 +177,9 @@ export function makeSplits(entry: { id: string; sha256: string }, inp: SplitInpu
   const notes: string[] = [];
   const dropped: Record<string, number[]> = {};
   const drop = (index: number, reason: string) => (dropped[reason] ??= []).push(index);
-  const units = leakageUnits(n, inp.pixelHashes, inp.groups);
+  const near = inp.nearDuplicates;
+  const units = leakageUnits(n, inp.pixelHashes, inp.groups, near?.pairs);
+  if (near) notes.push(nearDuplicateNote(n, inp, units));
 
   const kept: number[][] = [];
   let conflicts = 0;
@@ -176,24 +206,32 @@ export function makeSplits(entry: { id: string; sha256: string }, inp: SplitInpu
       spanning++;
       const top = Math.max(...u.map((i) => RANK[src[i]] ?? -1));
       const keep = u.filter((i) => RANK[src[i]] === top);
-      for (const i of u) if (RANK[src[i]] !== top) drop(i, `copy of an image in the source ${SPLIT_NAMES[top]} split`);
+      const keptPixels = new Set(keep.map((i) => inp.pixelHashes[i]));
+      for (const i of u) {
+        if (RANK[src[i]] === top) continue;
+        // with near-duplicate grouping a unit also joins images that are not copies: say which it was
+        const copy = !near || keptPixels.has(inp.pixelHashes[i]);
+        drop(i, `${copy ? 'copy' : 'near duplicate or same group'} of an image in the source ${SPLIT_NAMES[top]} split`);
+      }
       kept.push(keep);
     } else kept.push(u);
   }
   if (conflicts) notes.push(`${conflicts} exact-duplicate group(s) with conflicting labels: copies dropped${hasSource ? ' (except those in the source test split)' : ''}`);
   if (spanning) notes.push(`${spanning} duplicate/group unit(s) spanned source splits: kept the copies in the most held-out split, dropped the others`);
   const dupUnits = kept.filter((u) => u.length > 1).length;
-  if (dupUnits) notes.push(`${dupUnits} unit(s) of more than one image (duplicates or same group) kept together`);
+  if (dupUnits) notes.push(`${dupUnits} unit(s) of more than one image (duplicates${near ? ', near duplicates' : ''} or same group) kept together`);
 
   const out: Record<SplitName, number[]> = { train: [], val: [], test: [] };
   let method: string;
   if (!hasSource) {
     method = `random stratified ${RANDOM_FRACTIONS.train}/${RANDOM_FRACTIONS.val}/${RANDOM_FRACTIONS.test}, grouped by ${inp.groups ? 'group key and ' : ''}exact duplicates`;
+    if (near) method += ` and near duplicates (${describeGrouping(near.grouping)})`;
     stratifiedAssign(kept, inp.labels, inp.numClasses, RANDOM_FRACTIONS, rng, out);
   } else {
     const needVal = !src.includes('val');
     method = needVal ? `source split; val = ${VAL_FROM_TRAIN} of source train, stratified` : 'source split';
     if (kinds.has('val') && !kinds.has('test')) method += "; source 'val' used as test";
+    if (near) method += `; near duplicates (${describeGrouping(near.grouping)}) grouped`;
     const trainUnits: number[][] = [];
     for (const u of kept) {
       const s = src[u[0]];

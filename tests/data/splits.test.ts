@@ -97,6 +97,33 @@ describe('makeSplits', () => {
     expect(u.map((x) => x.sort()).sort()).toEqual([[0, 1, 2], [3], [4]]);
   });
 
+  it('near-duplicate pairs join units transitively (with pixels and groups); a pair outside the set is refused', () => {
+    // 0~2 by pixels, 2~3 near, 3~5 near, 6~7 by group, 7~8 near → {0,2,3,5}, {1}, {4}, {6,7,8}
+    const u = leakageUnits(9, ['a', 'b', 'a', 'c', 'd', 'e', 'f', 'g', 'h'], ['', '', '', '', '', '', 'g1', 'g1', ''], [[2, 3], [3, 5], [7, 8]]);
+    expect(u.map((x) => x.sort((p, q) => p - q))).toEqual([[0, 2, 3, 5], [1], [4], [6, 7, 8]]);
+    expect(() => leakageUnits(3, ['a', 'b', 'c'], undefined, [[1, 3]])).toThrow('near-duplicate pair [1, 3] outside 0..2');
+  });
+
+  it('near-duplicate grouping: units kept whole, the split notes say what was merged, and no pairs means no change in indices', () => {
+    const inp = synthetic();
+    const plain = makeSplits(entry, inp, 0);
+    // chains of near-duplicates inside each class: 20 chains of 5 consecutive same-label images
+    const pairs: Array<[number, number]> = [];
+    for (let c = 0; c < 20; c++) for (let k = 0; k < 4; k++) pairs.push([c * 30 + k, c * 30 + k + 1]);
+    const grouped = makeSplits(entry, { ...inp, nearDuplicates: { grouping: { method: 'thumb16-correlation', threshold: 0.9 }, pairs } }, 0);
+    const where = splitOf(grouped);
+    for (const [a, b] of pairs) expect(where.get(a), `${a}-${b}`).toBe(where.get(b));
+    const before = leakageUnits(600, inp.pixelHashes, inp.groups).length;
+    const after = leakageUnits(600, inp.pixelHashes, inp.groups, pairs).length;
+    expect(after).toBeLessThan(before);
+    expect(grouped.notes[0]).toContain(`80 pairs joined ${before} exact-duplicate/group units into ${after}`);
+    expect(grouped.method).toBe('random stratified 0.7/0.15/0.15, grouped by group key and exact duplicates and near duplicates (16×16 thumbnail correlation ≥ 0.9)');
+    // grouping switched on with no pairs: same indices as without it (only the method text and notes say so)
+    const none = makeSplits(entry, { ...inp, nearDuplicates: { grouping: { method: 'thumb16-correlation', threshold: 0.9 }, pairs: [] } }, 0);
+    expect(none.hash).toBe(plain.hash);
+    expect(none.notes[0]).toMatch(/^near duplicates .*: 0 pairs joined (\d+) exact-duplicate\/group units into \1; 0 merged unit/);
+  });
+
   it('split file text parses back to the same indices', () => {
     const s = makeSplits(entry, synthetic());
     const back = JSON.parse(formatSplitFile(s));
