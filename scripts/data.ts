@@ -12,7 +12,7 @@ import { REGISTRY, DATASET_IDS, getEntry } from '../lib/data/registry';
 import { candidatePaths, locateDataset } from '../lib/data/locate';
 import { splitFilePath, makeSplits, type SplitFile } from '../lib/data/splits';
 import { FIGURES_DIR, CACHE_DIR } from '../lib/util/paths';
-import { cli } from '../lib/util/cli';
+import { cli, stringOption } from '../lib/util/cli';
 
 const { values: opt, positionals: argv } = cli({
   command: 'npm run data --',
@@ -29,8 +29,7 @@ const { values: opt, positionals: argv } = cli({
 
 /** A string option's value (the command's arguments are parsed once, above). */
 function flag(_args: string[], name: string, def?: string): string | undefined {
-  const v = opt[name];
-  return typeof v === 'string' ? v : def;
+  return stringOption(opt, name) ?? def;
 }
 
 /** The ids after the command word. */

@@ -15,7 +15,7 @@ import { augmentBatch, PAPER_AUGMENT } from '../lib/data/augment';
 import { getPretrainedBackbone, type BackboneRequest } from '../lib/pretrain/backbones';
 import { archFor } from '../lib/pretrain/profiles';
 import { profileName, type ProfileName } from '../lib/util/profile';
-import { cli, listOption } from '../lib/util/cli';
+import { cli, listOption, stringOption } from '../lib/util/cli';
 import { codeVersion } from '../lib/util/code-version';
 import { Rng } from '../lib/util/rng';
 import { datasetIdentity } from '../lib/data/identity';
@@ -59,7 +59,7 @@ const { values: opt } = cli({
     'export-root': { type: 'string', arg: 'DIR', help: 'with --export / --merge: artefact root of the export (default: the profile\'s, e.g. scratch/smoke for smoke)' },
   },
 });
-const str = (k: string) => (typeof opt[k] === 'string' ? (opt[k] as string) : undefined);
+const str = (k: string) => stringOption(opt, k);
 /** A path for the terminal: relative inside the working folder, absolute outside it. */
 const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
 

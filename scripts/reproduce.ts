@@ -25,7 +25,7 @@ import { ReproduceLog } from '../lib/report/reproduce-log';
 import { writeFileAtomic } from '../lib/util/atomic';
 import { ROOT, reportDir } from '../lib/util/paths';
 import { profileName } from '../lib/util/profile';
-import { cli } from '../lib/util/cli';
+import { cli, stringOption } from '../lib/util/cli';
 import { fmtTime } from '../lib/util/progress';
 
 // Executes one notebook with nbclient; writes the (possibly partial) executed notebook even when a cell fails.
@@ -68,10 +68,7 @@ const { values: opt } = cli({
     train: { type: 'boolean', help: 'cpu/gpu: let the stages train what is missing (hours); default collects what is committed' },
   },
 });
-const arg = (name: string): string | undefined => {
-  const v = opt[name.replace(/^--/, '')];
-  return typeof v === 'string' ? v : undefined;
-};
+const arg = (name: string) => stringOption(opt, name);
 const flag = (name: string) => opt[name.replace(/^--/, '')] === true;
 
 /** Drop per-run noise (execution timestamps) so re-running a notebook gives a small diff. */

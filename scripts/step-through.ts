@@ -13,7 +13,7 @@ import { parsePercent, summarizeError } from '../lib/report/ipynb';
 import { NB_DIR, PYTHON, checkJupyter, kernelEnv, notebookSources, selectNotebooks } from '../lib/report/jupyter';
 import { changedFiles, treeState } from '../lib/report/tree-state';
 import { profileName } from '../lib/util/profile';
-import { cli } from '../lib/util/cli';
+import { cli, stringOption } from '../lib/util/cli';
 import { fmtTime } from '../lib/util/progress';
 
 // Reads [{name, cells: [source…]}] and writes [{name, ok, seconds, cells, failed?: {cell, source, stderr, evalue, kernelLog}}].
@@ -88,10 +88,7 @@ const { values: opt } = cli({
     'keep-going': { type: 'boolean', help: 'run the remaining cells and notebooks after a failure' },
   },
 });
-const arg = (name: string): string | undefined => {
-  const v = opt[name.replace(/^--/, '')];
-  return typeof v === 'string' ? v : undefined;
-};
+const arg = (name: string) => stringOption(opt, name);
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {

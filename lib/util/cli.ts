@@ -65,3 +65,9 @@ export function cli(spec: CliSpec, argv: string[] = process.argv.slice(2)): { va
 export function listOption(v: string | boolean | undefined): string[] | undefined {
   return typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
 }
+
+/** A string option's value ("--name X"), or undefined when absent (leading dashes in `name` are ignored). */
+export function stringOption(values: CliValues, name: string): string | undefined {
+  const v = values[name.replace(/^--/, '')];
+  return typeof v === 'string' ? v : undefined;
+}
