@@ -261,6 +261,19 @@ export function deviations(inp: ReproductionInput): string[] {
   ];
 }
 
+/** Which weights each arm used: one row per (arm, backbone id) with its number of runs. */
+export function backboneRows(records: RunRecord[]): string[][] {
+  const count = new Map<string, number>();
+  for (const r of records) {
+    const k = `${r.config.arm}\u0000${r.config.backbone}`;
+    count.set(k, (count.get(k) ?? 0) + 1);
+  }
+  return [...count.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => {
+    const [arm, backbone] = k.split('\u0000');
+    return [armLabel(arm), `\`${backbone}\``, String(n)];
+  });
+}
+
 function renderMarkdown(rep: Reproduction, inp: ReproductionInput, prov: Provenance): string {
   const n = inp.records.length;
   const claimRows = rep.claims.map((c) => [c.id, c.claim, c.paper, c.ours, `${pv(c.p)} (Holm ${pv(c.pHolm)})`, `**${c.verdict}**`]);
@@ -279,6 +292,12 @@ function renderMarkdown(rep: Reproduction, inp: ReproductionInput, prov: Provena
     ...(inp.profile === 'smoke'
       ? ['> **Smoke profile.** Tiny networks, two epochs, class-stratified subsets of two datasets: this report proves the pipeline runs end to end (CI). Its verdicts say nothing about the paper; quote the `cpu` or `gpu` profile\'s report.', '']
       : []),
+    '## Backbones',
+    '',
+    'The weights each arm was fine-tuned from (kind : variant : pre-training checkpoint hash, or the imported weights file), as recorded in every run\'s config.',
+    '',
+    mdTable(['arm', 'backbone', 'runs'], backboneRows(inp.records)),
+    '',
     '## Claims',
     '',
     'Verdict rule: *supported* when the 95% CI of the effect lies on the claimed side of zero and the Holm-adjusted p < 0.05; *contradicted* when both point the other way; otherwise *inconclusive* (too few runs, or an effect smaller than the noise). Effects are accuracy differences in percentage points, averaged over datasets (each dataset averaged over its seeds).',
