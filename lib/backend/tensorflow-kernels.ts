@@ -120,6 +120,42 @@ export function registerTensorflowKernelFixes(): string[] {
     }) as unknown as tf.KernelFunc,
   });
   setGradientQuietly(reluGradConfig);
-  installed = ['Conv2DBackpropFilter', ...(origBn ? ['FusedBatchNorm'] : []), 'Relu gradient'];
+  // tfjs-node 4.22 has no Transform kernel (tf.image.transform, used by the paper augmentation): TensorFlow's own
+  // ImageProjectiveTransformV3 is the same projective map with the same transform rows and fill modes.
+  const hasTransform = !!tf.getKernel('Transform', BACKEND);
+  if (!hasTransform) {
+    tf.registerKernel({
+      kernelName: 'Transform',
+      backendName: BACKEND,
+      kernelFunc: (({ inputs, attrs, backend: b }: KernelArgs) => {
+        const image = inputs.image as tf.Tensor4D, transforms = inputs.transforms as tf.Tensor2D;
+        const at = (attrs ?? {}) as { interpolation?: string; fillMode?: string; fillValue?: number; outputShape?: [number, number] };
+        const be = b as {
+          executeSingleOutput: (op: string, attrs: unknown[], inputs: tf.Tensor[]) => tf.Tensor;
+          binding: { TF_ATTR_TYPE: number; TF_ATTR_STRING: number; TF_FLOAT: number };
+        };
+        const [h, w] = at.outputShape ?? [image.shape[1], image.shape[2]];
+        const shape = tf.tensor1d([h, w], 'int32');
+        const fill = tf.scalar(at.fillValue ?? 0, 'float32');
+        const x = image.dtype === 'float32' ? image : tf.cast(image, 'float32');
+        try {
+          return be.executeSingleOutput(
+            'ImageProjectiveTransformV3',
+            [
+              { name: 'dtype', type: be.binding.TF_ATTR_TYPE, value: be.binding.TF_FLOAT },
+              { name: 'interpolation', type: be.binding.TF_ATTR_STRING, value: (at.interpolation ?? 'nearest').toUpperCase() },
+              { name: 'fill_mode', type: be.binding.TF_ATTR_STRING, value: (at.fillMode ?? 'constant').toUpperCase() },
+            ],
+            [x, transforms, shape, fill],
+          );
+        } finally {
+          shape.dispose();
+          fill.dispose();
+          if (x !== image) x.dispose();
+        }
+      }) as unknown as tf.KernelFunc,
+    });
+  }
+  installed = ['Conv2DBackpropFilter', ...(origBn ? ['FusedBatchNorm'] : []), 'Relu gradient', ...(hasTransform ? [] : ['Transform'])];
   return installed;
 }

@@ -22,7 +22,7 @@ describe.skipIf(!built)('native tensorflow backend', () => {
     delete process.env.TF_NUM_INTEROP_THREADS;
     const info = await selectBackend({ quiet: true, gpuVisible: () => false });
     expect(info).toMatchObject({ name: 'tensorflow', module: '@tensorflow/tfjs-node', gpu: false, threads: 1 });
-    expect(info.kernels).toEqual(['Conv2DBackpropFilter', 'FusedBatchNorm', 'Relu gradient']);
+    expect(info.kernels).toEqual(['Conv2DBackpropFilter', 'FusedBatchNorm', 'Relu gradient', 'Transform']);
     expect(process.env.TF_NUM_INTRAOP_THREADS).toBe('1');
     expect(process.env.TF_NUM_INTEROP_THREADS).toBe('1');
     expect(tf.getBackend()).toBe('tensorflow');
@@ -65,4 +65,24 @@ describe.skipIf(!built)('native tensorflow backend', () => {
     expect(d / m).toBeLessThan(1e-5);
     await tf.setBackend('tensorflow');
   });
+
+  it('tf.image.transform (the paper augmentation) runs on tensorflow and matches cpu for bilinear sampling', async () => {
+    // tfjs-node has no Transform kernel; ours calls TensorFlow's ImageProjectiveTransformV3. The augmentation samples
+    // bilinearly with fill modes constant, nearest and reflect: those must agree with tfjs's cpu kernel.
+    await tf.setBackend('tensorflow');
+    const x = tf.randomUniform([3, 9, 11, 2], 0, 1, 'float32', 5) as tf.Tensor4D;
+    const rows = [[1.1, 0.2, -1, -0.1, 0.9, 0.5, 0, 0], [1, 0, 0, 0, 1, 0, 0, 0], [0.8, -0.3, 2, 0.3, 0.8, -1, 0, 0]];
+    const modes = ['constant', 'nearest', 'reflect'] as const;
+    const got = modes.map((m) => Array.from(tf.image.transform(x, tf.tensor2d(rows), 'bilinear', m, 0.5, [9, 11]).dataSync()));
+    const xs = x.arraySync();
+    await tf.setBackend('cpu');
+    modes.forEach((m, k) => {
+      // tfjs 4.22's cpu kernel transforms only the first image of a batch: one call per image
+      const ref = rows.flatMap((r, i) => Array.from(tf.image.transform(tf.tensor4d([xs[i]]), tf.tensor2d([r]), 'bilinear', m, 0.5, [9, 11]).dataSync()));
+      const d = Math.max(...ref.map((v, j) => Math.abs(v - got[k][j])));
+      expect(d, m).toBeLessThan(1e-5);
+    });
+    await tf.setBackend('tensorflow');
+  });
 });
+
