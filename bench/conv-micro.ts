@@ -15,9 +15,14 @@ const shapes = [
   { hw: 32, ci: 32, co: 64, k: 1, s: 2 },
 ];
 function time(f: () => tf.Tensor, reps = 3): number {
-  tf.tidy(() => { f().dataSync(); });
+  tf.tidy(() => {
+    f().dataSync();
+  });
   const t0 = performance.now();
-  for (let i = 0; i < reps; i++) tf.tidy(() => { f().dataSync(); });
+  for (let i = 0; i < reps; i++)
+    tf.tidy(() => {
+      f().dataSync();
+    });
   return (performance.now() - t0) / reps;
 }
 for (const s of shapes) {
@@ -25,7 +30,7 @@ for (const s of shapes) {
   const w = tf.randomNormal([s.k, s.k, s.ci, s.co]) as tf.Tensor4D;
   const y = tf.conv2d(x, w, s.s, 'same');
   const dy = tf.randomNormal(y.shape) as tf.Tensor4D;
-  const flop = 2 * batch * y.shape[1] * y.shape[2] * s.k * s.k * s.ci * s.co / 1e9;
+  const flop = (2 * batch * y.shape[1] * y.shape[2] * s.k * s.k * s.ci * s.co) / 1e9;
   const tf_ = time(() => tf.conv2d(x, w, s.s, 'same'));
   const ti = time(() => K.conv2dBackpropInputImpl(dy, w, x.shape, s.s, 'same'));
   const tw = time(() => K.conv2dBackpropFilterImpl(x, dy, w.shape, s.s, 'same'));
@@ -37,6 +42,8 @@ for (const s of shapes) {
   const tdi = time(() => K.depthwiseBackpropInputImpl(dyd, dwf, dx.shape, s.s, 'same'));
   const tdw = time(() => K.depthwiseBackpropFilterImpl(dx, dyd, dwf.shape, s.s, 'same'));
   const g = (t: number) => (flop / (t / 1000)).toFixed(1);
-  console.log(`${JSON.stringify(s)} GFLOP ${flop.toFixed(3)} | fwd ${tf_.toFixed(1)}ms ${g(tf_)} GF/s | dX ${ti.toFixed(1)}ms ${g(ti)} | dW ${tw.toFixed(1)}ms ${g(tw)} | dw-fwd ${tdf.toFixed(1)} dX ${tdi.toFixed(1)} dW ${tdw.toFixed(1)} ms`);
+  console.log(
+    `${JSON.stringify(s)} GFLOP ${flop.toFixed(3)} | fwd ${tf_.toFixed(1)}ms ${g(tf_)} GF/s | dX ${ti.toFixed(1)}ms ${g(ti)} | dW ${tw.toFixed(1)}ms ${g(tw)} | dw-fwd ${tdf.toFixed(1)} dX ${tdi.toFixed(1)} dW ${tdw.toFixed(1)} ms`,
+  );
   tf.dispose([x, w, y, dy, dx, dwf, yd, dyd]);
 }

@@ -6,15 +6,22 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../lib/backend/select-backend';
 
 const [stepsS = '300', cS = '8', kS = '1', sS = '2', op = 'full'] = process.argv.slice(2);
-const steps = Number(stepsS), c = Number(cS), k = Number(kS), s = Number(sS);
+const steps = Number(stepsS),
+  c = Number(cS),
+  k = Number(kS),
+  s = Number(sS);
 const info = await selectBackend({ quiet: true });
-console.log(`backend ${info.name} threads=${info.threads} onednn=${process.env.TF_ENABLE_ONEDNN_OPTS ?? '(default)'} C=${c} k=${k} s=${s} op=${op}`);
+console.log(
+  `backend ${info.name} threads=${info.threads} onednn=${process.env.TF_ENABLE_ONEDNN_OPTS ?? '(default)'} C=${c} k=${k} s=${s} op=${op}`,
+);
 if (op === 'conv') {
   const x = tf.randomNormal([64, 16, 16, c]);
   const w = tf.variable(tf.randomNormal([k, k, c, 2 * c], 0, 0.1));
   for (let i = 0; i < steps; i++) {
     tf.tidy(() => {
-      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, 'valid'))))([x, w]);
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, 'valid'))),
+      )([x, w]);
       g[0].dataSync();
       g[1].dataSync();
     });
@@ -23,7 +30,9 @@ if (op === 'conv') {
 } else {
   const input = tf.input({ shape: [16, 16, 3] });
   let h = tf.layers.conv2d({ filters: c, kernelSize: 3, padding: 'same' }).apply(input) as tf.SymbolicTensor;
-  h = tf.layers.conv2d({ filters: 2 * c, kernelSize: k, strides: s, padding: 'same', useBias: false }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers
+    .conv2d({ filters: 2 * c, kernelSize: k, strides: s, padding: 'same', useBias: false })
+    .apply(h) as tf.SymbolicTensor;
   h = tf.layers.globalAveragePooling2d({}).apply(h) as tf.SymbolicTensor;
   const out = tf.layers.dense({ units: 10 }).apply(h) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: out });
@@ -31,7 +40,14 @@ if (op === 'conv') {
   const x = tf.randomNormal([64, 16, 16, 3]);
   const y = tf.oneHot(tf.randomUniform([64], 0, 10, 'int32') as tf.Tensor1D, 10).toFloat();
   for (let i = 0; i < steps; i++) {
-    tf.tidy(() => opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)!.dataSync());
+    tf.tidy(() =>
+      opt
+        .minimize(
+          () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+          true,
+        )!
+        .dataSync(),
+    );
     if ((i + 1) % 50 === 0) console.log(`step ${i + 1}`);
   }
 }

@@ -31,7 +31,9 @@ const task =
 const vars = task.trainModel.trainableWeights.map((w) => w.read() as tf.Variable);
 const opt = tf.train.adam(1e-3);
 const rng = new Rng(0);
-const x = tf.tidy(() => tf.div(tf.floor(tf.randomUniform([B, size, size, 3], 0, 256, 'float32', 1)), 255)) as tf.Tensor4D;
+const x = tf.tidy(() =>
+  tf.div(tf.floor(tf.randomUniform([B, size, size, 3], 0, 256, 'float32', 1)), 255),
+) as tf.Tensor4D;
 const y = Int32Array.from({ length: B }, (_, i) => i % 10);
 const steps = 4;
 let t0 = 0;
@@ -49,5 +51,16 @@ const wall = (Date.now() - t0) / 1000;
 const c = process.cpuUsage(c0);
 const cpu = (c.user + c.system) / 1e6;
 console.log(
-  JSON.stringify({ variant: name, size, method, batch: B, backend: info.name, threads: info.threads, imgPerSec: +((steps * B) / wall).toFixed(1), imgPerCpuSec: +((steps * B) / cpu).toFixed(1), wallSeconds: +wall.toFixed(1), load1: os.loadavg()[0] }),
+  JSON.stringify({
+    variant: name,
+    size,
+    method,
+    batch: B,
+    backend: info.name,
+    threads: info.threads,
+    imgPerSec: +((steps * B) / wall).toFixed(1),
+    imgPerCpuSec: +((steps * B) / cpu).toFixed(1),
+    wallSeconds: +wall.toFixed(1),
+    load1: os.loadavg()[0],
+  }),
 );

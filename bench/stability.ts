@@ -20,20 +20,28 @@ if (argv.includes('--child')) {
   const { runPretraining } = await import('../lib/pretrain/run');
   const { selectBackend, describeBackend } = await import('../lib/backend/select-backend');
   const info = await selectBackend({ quiet: true });
-  const steps = Number(opt('steps', '1000')), batch = Number(opt('batch', '16'));
-  const cfg = pretrainConfigFor(opt('profile', 'cpu') as 'cpu', opt('method', 'ssl') as 'ssl', opt('arch', 'resnet') as 'resnet', {
-    trainImages: steps * batch,
-    batchSize: batch,
-    epochs: 1,
-    seed: Number(opt('seed', '0')),
-  });
+  const steps = Number(opt('steps', '1000')),
+    batch = Number(opt('batch', '16'));
+  const cfg = pretrainConfigFor(
+    opt('profile', 'cpu') as 'cpu',
+    opt('method', 'ssl') as 'ssl',
+    opt('arch', 'resnet') as 'resnet',
+    {
+      trainImages: steps * batch,
+      batchSize: batch,
+      epochs: 1,
+      seed: Number(opt('seed', '0')),
+    },
+  );
   // CPU time of the whole run (data loading included, the same for every backend)
   const c0 = process.cpuUsage();
   const r = await runPretraining(cfg, { root: opt('root', ''), quiet: true });
   const cu = process.cpuUsage(c0);
   const cpuSeconds = (cu.user + cu.system) / 1e6;
   const h = r.record!.history.at(-1)!;
-  console.log(`RESULT ${JSON.stringify({ backend: describeBackend(info), variant: cfg.variant, method: cfg.method, steps, batch, loss: h.loss, seconds: h.seconds, imgPerSec: h.imgPerSec, cpuSeconds: +cpuSeconds.toFixed(1), imgPerCpuSecond: +((steps * batch) / cpuSeconds).toFixed(1) })}`);
+  console.log(
+    `RESULT ${JSON.stringify({ backend: describeBackend(info), variant: cfg.variant, method: cfg.method, steps, batch, loss: h.loss, seconds: h.seconds, imgPerSec: h.imgPerSec, cpuSeconds: +cpuSeconds.toFixed(1), imgPerCpuSecond: +((steps * batch) / cpuSeconds).toFixed(1) })}`,
+  );
   process.exit(0);
 }
 
@@ -43,13 +51,27 @@ for (let i = 0; i < runs; i++) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-stability-'));
   const t0 = Date.now();
   const l0 = os.loadavg()[0].toFixed(2);
-  const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'bench', 'stability.ts'), ...argv, '--child', '--seed', String(i), '--root', root], { encoding: 'utf8', cwd: ROOT, maxBuffer: 64 * 2 ** 20 });
+  const r = spawnSync(
+    path.join(ROOT, 'node_modules', '.bin', 'tsx'),
+    [path.join(ROOT, 'bench', 'stability.ts'), ...argv, '--child', '--seed', String(i), '--root', root],
+    { encoding: 'utf8', cwd: ROOT, maxBuffer: 64 * 2 ** 20 },
+  );
   fs.rmSync(root, { recursive: true, force: true });
   const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
   const crashed = r.status !== 0 || !line;
   if (!crashed) ok++;
-  const why = crashed ? `status ${r.status} signal ${r.signal} ${(r.stderr ?? '').split('\n').filter((l) => /corrupt|free\(|invalid pointer|Error|abort/i.test(l) && !/port\.cc/.test(l)).slice(-2).join(' | ')}` : line!.slice(7);
-  console.log(`[stability] run ${i + 1}/${runs} seed ${i}: ${crashed ? 'CRASHED' : 'ok'} in ${((Date.now() - t0) / 1000).toFixed(0)} s (load ${l0}→${os.loadavg()[0].toFixed(2)}) ${why}`);
+  const why = crashed
+    ? `status ${r.status} signal ${r.signal} ${(r.stderr ?? '')
+        .split('\n')
+        .filter((l) => /corrupt|free\(|invalid pointer|Error|abort/i.test(l) && !/port\.cc/.test(l))
+        .slice(-2)
+        .join(' | ')}`
+    : line!.slice(7);
+  console.log(
+    `[stability] run ${i + 1}/${runs} seed ${i}: ${crashed ? 'CRASHED' : 'ok'} in ${((Date.now() - t0) / 1000).toFixed(0)} s (load ${l0}→${os.loadavg()[0].toFixed(2)}) ${why}`,
+  );
 }
-console.log(`[stability] ${ok}/${runs} runs finished: ${argv.join(' ')} MEDSSL_BACKEND=${process.env.MEDSSL_BACKEND ?? ''} MEDSSL_THREADS=${process.env.MEDSSL_THREADS ?? ''} TF_ENABLE_ONEDNN_OPTS=${process.env.TF_ENABLE_ONEDNN_OPTS ?? ''}`);
+console.log(
+  `[stability] ${ok}/${runs} runs finished: ${argv.join(' ')} MEDSSL_BACKEND=${process.env.MEDSSL_BACKEND ?? ''} MEDSSL_THREADS=${process.env.MEDSSL_THREADS ?? ''} TF_ENABLE_ONEDNN_OPTS=${process.env.TF_ENABLE_ONEDNN_OPTS ?? ''}`,
+);
 process.exit(ok === runs ? 0 : 1);

@@ -26,7 +26,11 @@ function worker(job: WorkerJob): Promise<WorkerResult> {
     const env: NodeJS.ProcessEnv = { ...process.env, MEDSSL_BACKEND: '', MEDSSL_THREADS: String(job.threads) };
     delete env.TF_NUM_INTRAOP_THREADS;
     delete env.TF_NUM_INTEROP_THREADS;
-    const p = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'bench', 'worker.ts'), JSON.stringify(job)], { cwd: ROOT, env });
+    const p = spawn(
+      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
+      [path.join(ROOT, 'bench', 'worker.ts'), JSON.stringify(job)],
+      { cwd: ROOT, env },
+    );
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', () => {});
@@ -46,15 +50,41 @@ for (const net of nets) {
   for (const mode of ['1 process × 2 threads', '2 processes × 1 thread', '1 process × 1 thread'] as const) {
     const l0 = load();
     const t0 = Date.now();
-    const rs = mode.startsWith('2 processes') ? await Promise.all([worker(job(1)), worker(job(1))]) : [await worker(job(mode.includes('2 threads') ? 2 : 1))];
+    const rs = mode.startsWith('2 processes')
+      ? await Promise.all([worker(job(1)), worker(job(1))])
+      : [await worker(job(mode.includes('2 threads') ? 2 : 1))];
     const imgS = rs.reduce((p, r) => p + batch / med(r.trainStepS), 0);
     const cpuS = rs.reduce((p, r) => p + med(r.trainCpuS), 0) / rs.length;
-    const row = { net, backend, mode, trainImgS: +imgS.toFixed(2), imgPerCpuSecond: +(batch / cpuS).toFixed(2), wallSeconds: (Date.now() - t0) / 1000, peakRssMB: rs.map((r) => Math.round(r.peakRssMB)), loadavgBefore: l0, loadavgAfter: load() };
+    const row = {
+      net,
+      backend,
+      mode,
+      trainImgS: +imgS.toFixed(2),
+      imgPerCpuSecond: +(batch / cpuS).toFixed(2),
+      wallSeconds: (Date.now() - t0) / 1000,
+      peakRssMB: rs.map((r) => Math.round(r.peakRssMB)),
+      loadavgBefore: l0,
+      loadavgAfter: load(),
+    };
     rows.push(row);
-    console.log(`[tvp] ${net} ${backend} ${mode}: ${row.trainImgS} img/s aggregate, ${row.imgPerCpuSecond} img per CPU-s, load ${l0[0]}→${row.loadavgAfter[0]}`);
+    console.log(
+      `[tvp] ${net} ${backend} ${mode}: ${row.trainImgS} img/s aggregate, ${row.imgPerCpuSecond} img per CPU-s, load ${l0[0]}→${row.loadavgAfter[0]}`,
+    );
   }
 }
-const out = path.join(ROOT, 'bench', 'results', `threads-vs-processes-${new Date().toISOString().slice(0, 10)}-${backend}.json`);
+const out = path.join(
+  ROOT,
+  'bench',
+  'results',
+  `threads-vs-processes-${new Date().toISOString().slice(0, 10)}-${backend}.json`,
+);
 fs.mkdirSync(path.dirname(out), { recursive: true });
-writeJsonAtomic(out, { date: new Date().toISOString(), cores: os.cpus().length, batch, steps, note: 'aggregate img/s = sum over processes of batch / median step time; the machine was shared (see load averages)', rows });
+writeJsonAtomic(out, {
+  date: new Date().toISOString(),
+  cores: os.cpus().length,
+  batch,
+  steps,
+  note: 'aggregate img/s = sum over processes of batch / median step time; the machine was shared (see load averages)',
+  rows,
+});
 console.log(`[tvp] wrote ${path.relative(ROOT, out)}`);

@@ -54,7 +54,10 @@ async function run(job: WorkerJob): Promise<WorkerResult> {
   let loss = NaN;
   const step = () => {
     loss = tf.tidy(() => {
-      const l = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true);
+      const l = opt.minimize(
+        () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+        true,
+      );
       return l!.dataSync()[0];
     });
   };
@@ -116,7 +119,14 @@ run(job).then(
     process.exit(0);
   },
   (e) => {
-    console.log(`ERROR ${JSON.stringify(String((e as Error)?.stack ?? e).split('\n').slice(0, 3).join(' | '))}`);
+    console.log(
+      `ERROR ${JSON.stringify(
+        String((e as Error)?.stack ?? e)
+          .split('\n')
+          .slice(0, 3)
+          .join(' | '),
+      )}`,
+    );
     process.exit(1);
   },
 );

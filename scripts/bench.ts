@@ -37,7 +37,9 @@ const cpuBatch = Number(arg('cpu-batch', '2'));
 const cpuSteps = Number(arg('cpu-steps', '1'));
 // wasm thread counts: >1 needs the threaded build, which tfjs-backend-wasm 4.22 does not enable under Node (see
 // lib/backend/wasm-threads.ts); PyTorch runs at 1 and 2 threads either way.
-const threadList = arg('threads', enableWasmThreadsSupported() ? '1,2' : '1').split(',').map(Number);
+const threadList = arg('threads', enableWasmThreadsSupported() ? '1,2' : '1')
+  .split(',')
+  .map(Number);
 const tfThreads = arg('tf-threads', '1,2').split(',').map(Number);
 const torchThreads = arg('torch-threads', '1,2').split(',').map(Number);
 const kerasThreads = arg('keras-threads', '1,2').split(',').map(Number);
@@ -56,7 +58,8 @@ function machine() {
     node: process.version,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
     loadavg: os.loadavg().map((v) => +v.toFixed(2)),
-    tfjs: JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/@tensorflow/tfjs/package.json'), 'utf8')).version as string,
+    tfjs: JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/@tensorflow/tfjs/package.json'), 'utf8'))
+      .version as string,
   };
 }
 
@@ -85,7 +88,9 @@ function runWorker(job: WorkerJob): WorkerResult | { job: WorkerJob; error: stri
   });
   const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
   if (line) return JSON.parse(line.slice(7)) as WorkerResult;
-  const err = (r.stdout ?? '').split('\n').find((l) => l.startsWith('ERROR ')) ?? (r.stderr ?? '').split('\n').filter(Boolean).slice(-3).join(' | ');
+  const err =
+    (r.stdout ?? '').split('\n').find((l) => l.startsWith('ERROR ')) ??
+    (r.stderr ?? '').split('\n').filter(Boolean).slice(-3).join(' | ');
   return { job, error: err || `exit ${r.status}` };
 }
 
@@ -105,19 +110,42 @@ interface PyRow {
   raw: unknown;
 }
 
-function runPython(framework: 'pytorch' | 'keras', threads: number, net: string): PyRow | { framework: string; threads: number; net: string; error: string } {
+function runPython(
+  framework: 'pytorch' | 'keras',
+  threads: number,
+  net: string,
+): PyRow | { framework: string; threads: number; net: string; error: string } {
   const key = TORCH_NET[net];
   const script = framework === 'pytorch' ? 'torch_bench.py' : 'keras_bench.py';
   const netArg = framework === 'pytorch' ? ['--nets', key] : ['--net', key];
   const before = load();
-  const r = spawnSync(PYTHON, [path.join(ROOT, 'bench', script), '--threads', String(threads), '--batch', String(batch), '--steps', String(steps), ...netArg], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 16 * 2 ** 20,
-  });
+  const r = spawnSync(
+    PYTHON,
+    [
+      path.join(ROOT, 'bench', script),
+      '--threads',
+      String(threads),
+      '--batch',
+      String(batch),
+      '--steps',
+      String(steps),
+      ...netArg,
+    ],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 16 * 2 ** 20,
+    },
+  );
   const after = load();
-  if (r.status !== 0) return { framework, threads, net, error: (r.stderr ?? '').split('\n').filter(Boolean).slice(-2).join(' | ') };
-  const o = JSON.parse(r.stdout.trim().split('\n').pop()!) as { torch?: string; keras?: string; tensorflow?: string; results: Array<Record<string, number>> };
+  if (r.status !== 0)
+    return { framework, threads, net, error: (r.stderr ?? '').split('\n').filter(Boolean).slice(-2).join(' | ') };
+  const o = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    torch?: string;
+    keras?: string;
+    tensorflow?: string;
+    results: Array<Record<string, number>>;
+  };
   const x = o.results[0];
   return {
     framework,
@@ -136,7 +164,10 @@ function runPython(framework: 'pytorch' | 'keras', threads: number, net: string)
 }
 
 function pythonHas(mod: string): boolean {
-  return spawnSync(PYTHON, ['-c', `import ${mod}`], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } }).status === 0;
+  return (
+    spawnSync(PYTHON, ['-c', `import ${mod}`], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } })
+      .status === 0
+  );
 }
 
 const fmt = (v: number | undefined, d = 1) =>
@@ -145,9 +176,13 @@ const fmt = (v: number | undefined, d = 1) =>
 async function main() {
   const startedAt = new Date().toISOString();
   const m0 = machine();
-  console.log(`[bench] ${m0.cpuModel}, ${m0.logicalCores} logical cores, node ${m0.node}, tfjs ${m0.tfjs}, load ${m0.loadavg.join(' ')}`);
+  console.log(
+    `[bench] ${m0.cpuModel}, ${m0.logicalCores} logical cores, node ${m0.node}, tfjs ${m0.tfjs}, load ${m0.loadavg.join(' ')}`,
+  );
   if (m0.loadavg[0] > m0.logicalCores * 0.75) {
-    console.log(`[bench] WARNING: load average ${m0.loadavg[0]} on ${m0.logicalCores} cores: wall-clock numbers are unreliable; compare the cpu-time columns and the ratios.`);
+    console.log(
+      `[bench] WARNING: load average ${m0.loadavg[0]} on ${m0.logicalCores} cores: wall-clock numbers are unreliable; compare the cpu-time columns and the ratios.`,
+    );
   }
 
   // Which backends exist here?
@@ -166,8 +201,16 @@ async function main() {
     } else backends.push(b);
   }
 
-  type Row = Record<string, unknown> & { net: string; framework: string; threads: number; trainImgS: number; trainImgSCpuTime: number };
-  const results: Array<(WorkerResult & { loadavgBefore: number[]; loadavgAfter: number[] }) | { job: WorkerJob; error: string }> = [];
+  type Row = Record<string, unknown> & {
+    net: string;
+    framework: string;
+    threads: number;
+    trainImgS: number;
+    trainImgSCpuTime: number;
+  };
+  const results: Array<
+    (WorkerResult & { loadavgBefore: number[]; loadavgAfter: number[] }) | { job: WorkerJob; error: string }
+  > = [];
   const rows: Row[] = [];
   const failures: unknown[] = [];
   for (const net of nets) {
@@ -195,7 +238,9 @@ async function main() {
           continue;
         }
         results.push({ ...r, loadavgBefore: before, loadavgAfter: after });
-        console.log(`train ${fmt(r.trainImgS, 2)} img/s (cpu-time ${fmt(r.trainImgSCpu, 2)}), infer ${fmt(r.inferImgS, 2)} img/s, threads=${r.backend.threads}, peak RSS ${fmt(r.peakRssMB, 0)} MB`);
+        console.log(
+          `train ${fmt(r.trainImgS, 2)} img/s (cpu-time ${fmt(r.trainImgSCpu, 2)}), infer ${fmt(r.inferImgS, 2)} img/s, threads=${r.backend.threads}, peak RSS ${fmt(r.peakRssMB, 0)} MB`,
+        );
         rows.push({
           net,
           framework: `tfjs ${b}`,
@@ -220,10 +265,12 @@ async function main() {
   const py: Record<string, string> = {};
   const want: Array<['pytorch' | 'keras', number[], string]> = [];
   if (flag('no-torch')) py.pytorch = 'skipped (--no-torch)';
-  else if (!pythonHas('torch')) py.pytorch = `skipped: ${PYTHON} cannot import torch (pip install torch; MEDSSL_PYTHON picks another Python)`;
+  else if (!pythonHas('torch'))
+    py.pytorch = `skipped: ${PYTHON} cannot import torch (pip install torch; MEDSSL_PYTHON picks another Python)`;
   else want.push(['pytorch', torchThreads, 'torch']);
   if (flag('no-keras')) py.keras = 'skipped (--no-keras)';
-  else if (!pythonHas('keras, tensorflow')) py.keras = `skipped: ${PYTHON} cannot import keras and tensorflow (pip install tensorflow-cpu==2.21.0 keras)`;
+  else if (!pythonHas('keras, tensorflow'))
+    py.keras = `skipped: ${PYTHON} cannot import keras and tensorflow (pip install tensorflow-cpu==2.21.0 keras)`;
   else want.push(['keras', kerasThreads, 'keras']);
   for (const [k, v] of Object.entries(py)) console.log(`[bench] ${k} ${v}`);
   for (const [fw, threads] of want) {
@@ -236,14 +283,30 @@ async function main() {
           console.log(`failed: ${r.error}`);
           continue;
         }
-        console.log(`train ${fmt(r.trainImgS)} (cpu-time ${fmt(r.trainImgSCpu)}) infer ${fmt(r.inferImgS)} img/s, peak RSS ${fmt(r.peakRssMB, 0)} MB (${r.version})`);
-        rows.push({ net, framework: r.version, backend: fw, threads: t, batch, trainImgS: r.trainImgS, trainImgSCpuTime: r.trainImgSCpu, inferImgS: r.inferImgS, peakRssMB: r.peakRssMB, params: r.params, loadavgBefore: r.loadavgBefore, loadavgAfter: r.loadavgAfter });
+        console.log(
+          `train ${fmt(r.trainImgS)} (cpu-time ${fmt(r.trainImgSCpu)}) infer ${fmt(r.inferImgS)} img/s, peak RSS ${fmt(r.peakRssMB, 0)} MB (${r.version})`,
+        );
+        rows.push({
+          net,
+          framework: r.version,
+          backend: fw,
+          threads: t,
+          batch,
+          trainImgS: r.trainImgS,
+          trainImgSCpuTime: r.trainImgSCpu,
+          inferImgS: r.inferImgS,
+          peakRssMB: r.peakRssMB,
+          params: r.params,
+          loadavgBefore: r.loadavgBefore,
+          loadavgAfter: r.loadavgAfter,
+        });
       }
     }
   }
 
   // Ratios at the same net and thread count
-  const ref = (net: string, fw: string, t: number) => rows.find((q) => q.net === net && q.backend === fw && q.threads === t);
+  const ref = (net: string, fw: string, t: number) =>
+    rows.find((q) => q.net === net && q.backend === fw && q.threads === t);
   for (const r of rows) {
     const cpu = rows.find((q) => q.net === r.net && q.backend === 'cpu');
     if (cpu && r !== cpu) r.trainRatioToCpuBackend = r.trainImgS / cpu.trainImgS;
@@ -252,36 +315,55 @@ async function main() {
       if (q && q !== r && r.backend !== 'cpu') {
         r[`trainRatioTo_${fw}`] = r.trainImgS / q.trainImgS;
         r[`trainRatioTo_${fw}_cpuTime`] = r.trainImgSCpuTime / q.trainImgSCpuTime;
-        if (typeof r.peakRssMB === 'number' && typeof q.peakRssMB === 'number') r[`peakRssRatioTo_${fw}`] = r.peakRssMB / q.peakRssMB;
+        if (typeof r.peakRssMB === 'number' && typeof q.peakRssMB === 'number')
+          r[`peakRssRatioTo_${fw}`] = r.peakRssMB / q.peakRssMB;
       }
     }
   }
 
   const m1 = machine();
   console.log('');
-  console.log('| net | framework / backend | threads | batch | train img/s | train img/s (cpu-time) | infer img/s | peak RSS MB | × PyTorch (cpu-time) | × Keras (cpu-time) | load before→after |');
+  console.log(
+    '| net | framework / backend | threads | batch | train img/s | train img/s (cpu-time) | infer img/s | peak RSS MB | × PyTorch (cpu-time) | × Keras (cpu-time) | load before→after |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
-  const ratio = (v: unknown, c: unknown) => (typeof v === 'number' ? `${v.toFixed(2)}×${typeof c === 'number' ? ` (${c.toFixed(2)}×)` : ''}` : '—');
+  const ratio = (v: unknown, c: unknown) =>
+    typeof v === 'number' ? `${v.toFixed(2)}×${typeof c === 'number' ? ` (${c.toFixed(2)}×)` : ''}` : '—';
   for (const r of rows) {
     console.log(
       `| ${r.net} | ${r.framework} | ${r.threads} | ${r.batch} | ${fmt(r.trainImgS, 2)} | ${fmt(r.trainImgSCpuTime, 2)} | ${fmt(r.inferImgS as number, 2)} | ${fmt(r.peakRssMB as number, 0)} | ${ratio(r.trainRatioTo_pytorch, r.trainRatioTo_pytorch_cpuTime)} | ${ratio(r.trainRatioTo_keras, r.trainRatioTo_keras_cpuTime)} | ${(r.loadavgBefore as number[])[0]}→${(r.loadavgAfter as number[])[0]} |`,
     );
   }
-  console.log(`[bench] cpu backend rows use batch ${cpuBatch} and ${cpuSteps} timed step(s) without warm-up (it trains at ~0.04 img/s).`);
-  console.log(`[bench] load average at start ${m0.loadavg.join(' ')}, at end ${m1.loadavg.join(' ')} on ${m0.logicalCores} cores${m0.loadavg[0] > 0.5 ? ': NOT a quiet machine' : ''}`);
+  console.log(
+    `[bench] cpu backend rows use batch ${cpuBatch} and ${cpuSteps} timed step(s) without warm-up (it trains at ~0.04 img/s).`,
+  );
+  console.log(
+    `[bench] load average at start ${m0.loadavg.join(' ')}, at end ${m1.loadavg.join(' ')} on ${m0.logicalCores} cores${m0.loadavg[0] > 0.5 ? ': NOT a quiet machine' : ''}`,
+  );
 
   const record = {
     startedAt,
     finishedAt: new Date().toISOString(),
     commit: gitCommit(),
     machine: { ...m0, loadavgStart: m0.loadavg, loadavgEnd: m1.loadavg },
-    settings: { batch, steps, cpuBatch, cpuSteps, wasmThreads: threadList, tfThreads, torchThreads, kerasThreads, nets, python: PYTHON },
+    settings: {
+      batch,
+      steps,
+      cpuBatch,
+      cpuSteps,
+      wasmThreads: threadList,
+      tfThreads,
+      torchThreads,
+      kerasThreads,
+      nets,
+      python: PYTHON,
+    },
     notAvailable: { ...notAvailable, ...py },
     rows,
     failures,
     runs: results,
     notes: [
-      'Each row ran in its own process; peakRssMB is that process\'s max RSS (PyTorch and Keras: one net per process).',
+      "Each row ran in its own process; peakRssMB is that process's max RSS (PyTorch and Keras: one net per process).",
       'loadavgBefore/After: 1/5/15-min load average around each row; on 2 cores, a 1-min load above ~0.5 means other work shared the CPUs.',
       'GFLOP/s counts conv+dense multiply-adds as 2 FLOPs; training = 3 × forward FLOPs per image.',
       'img/s (cpu-time) divides by the process CPU time per step: stable under other load for 1 thread.',

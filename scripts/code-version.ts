@@ -9,13 +9,22 @@ const { values } = cli({
   command: 'npm run code-version --',
   summary: 'Check or record the code versions that name cached fine-tuning runs and pre-training checkpoints.',
   options: {
-    bump: { type: 'string', arg: 'AREA', help: `new version for AREA (${CODE_AREAS.join('|')}): its numbers changed, its cached results are misses` },
-    accept: { type: 'string', arg: 'AREA', help: 'record AREA\'s new fingerprint, same version: its numbers did not change (check with npm run grid -- --verify N)' },
+    bump: {
+      type: 'string',
+      arg: 'AREA',
+      help: `new version for AREA (${CODE_AREAS.join('|')}): its numbers changed, its cached results are misses`,
+    },
+    accept: {
+      type: 'string',
+      arg: 'AREA',
+      help: "record AREA's new fingerprint, same version: its numbers did not change (check with npm run grid -- --verify N)",
+    },
   },
 });
 
 function area(v: string): CodeArea {
-  if (!(CODE_AREAS as readonly string[]).includes(v)) throw new Error(`unknown area "${v}": expected one of ${CODE_AREAS.join(', ')}`);
+  if (!(CODE_AREAS as readonly string[]).includes(v))
+    throw new Error(`unknown area "${v}": expected one of ${CODE_AREAS.join(', ')}`);
   return v as CodeArea;
 }
 
@@ -28,7 +37,9 @@ if (typeof values.bump === 'string' || typeof values.accept === 'string') {
   const stale = staleAreas();
   if (!stale.length) console.log(`code versions up to date (${CODE_AREAS.join(', ')})`);
   for (const s of stale) {
-    console.log(`${s.area}: sources changed since version ${s.recorded.version} (fingerprint ${s.recorded.fingerprint} → ${s.now}).`);
+    console.log(
+      `${s.area}: sources changed since version ${s.recorded.version} (fingerprint ${s.recorded.fingerprint} → ${s.now}).`,
+    );
     console.log(`  numbers change → npm run code-version -- --bump ${s.area};  they do not → --accept ${s.area}`);
   }
   if (stale.length) process.exitCode = 1;

@@ -39,7 +39,12 @@ function positional(args: string[]): string[] {
 
 function table(rows: string[][]): string {
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r, k) => r.map((v, c) => v.padEnd(w[c])).join('  ') + (k === 0 ? '\n' + w.map((x) => '-'.repeat(x)).join('  ') : '')).join('\n');
+  return rows
+    .map(
+      (r, k) =>
+        r.map((v, c) => v.padEnd(w[c])).join('  ') + (k === 0 ? '\n' + w.map((x) => '-'.repeat(x)).join('  ') : ''),
+    )
+    .join('\n');
 }
 
 function list(): void {
@@ -55,7 +60,17 @@ function list(): void {
     const sf = splitFilePath(id);
     const s = fs.existsSync(sf) ? (JSON.parse(fs.readFileSync(sf, 'utf8')) as SplitFile) : null;
     const dropped = s ? Object.values(s.dropped).flat().length : 0;
-    rows.push([id, e.modality, e.colour, `${e.classNames.length}`, `${s?.train.length ?? '?'}`, `${s?.val.length ?? '?'}`, `${s?.test.length ?? '?'}`, `${s ? dropped : '?'}`, found.replace(process.cwd() + '/', '')]);
+    rows.push([
+      id,
+      e.modality,
+      e.colour,
+      `${e.classNames.length}`,
+      `${s?.train.length ?? '?'}`,
+      `${s?.val.length ?? '?'}`,
+      `${s?.test.length ?? '?'}`,
+      `${s ? dropped : '?'}`,
+      found.replace(process.cwd() + '/', ''),
+    ]);
   }
   console.log(table(rows));
 }
@@ -68,16 +83,24 @@ async function show(args: string[]): Promise<void> {
   const { montagePng } = await import('../lib/data/montage');
   const size = Number(flag(args, 'size', String(Math.min(64, Math.max(...e.storedSizes)))));
   const set = await loadImageSet(id, { size });
-  const { png } = await montagePng(set, { perClass: Number(flag(args, 'per-class', '8')), split: flag(args, 'split', 'train') as 'train' });
+  const { png } = await montagePng(set, {
+    perClass: Number(flag(args, 'per-class', '8')),
+    split: flag(args, 'split', 'train') as 'train',
+  });
   const out = path.join(FIGURES_DIR, `montage-${id}.png`);
   const { writeFileAtomic } = await import('../lib/util/atomic');
   writeFileAtomic(out, png);
-  console.log(`${out}  (${set.title}; ${set.size} px; split ${set.splitHash}; ${set.splits.train.length}/${set.splits.val.length}/${set.splits.test.length})`);
+  console.log(
+    `${out}  (${set.title}; ${set.size} px; split ${set.splitHash}; ${set.splits.train.length}/${set.splits.val.length}/${set.splits.test.length})`,
+  );
 }
 
 async function fetchCmd(args: string[]): Promise<void> {
   const [id] = positional(args);
-  if (!id) throw new Error(`usage: npm run data -- fetch <id> [--force]; fetchable: ${DATASET_IDS.filter((i) => REGISTRY[i].url).join(', ')}`);
+  if (!id)
+    throw new Error(
+      `usage: npm run data -- fetch <id> [--force]; fetchable: ${DATASET_IDS.filter((i) => REGISTRY[i].url).join(', ')}`,
+    );
   const { fetchDataset } = await import('../lib/data/fetch');
   const file = await fetchDataset(id, { force: opt.force === true });
   console.log(`${file}: sha256 ${getEntry(id).sha256} verified`);
@@ -89,11 +112,20 @@ async function time(args: string[]): Promise<void> {
   const { loadImageSet, toBatch, clearImageSetCache } = await import('../lib/data/load');
   const tf = await import('@tensorflow/tfjs');
   await tf.setBackend('cpu');
-  console.log(`load average at the start (1/5/15 min): ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
-  const rows = [['id', 'n', `cold load ${size}px (s)`, 'warm load (s)', 'toBatch all, 256/batch (s)', 'img/s into tensors']];
+  console.log(
+    `load average at the start (1/5/15 min): ${os
+      .loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')} on ${os.cpus().length} cores`,
+  );
+  const rows = [
+    ['id', 'n', `cold load ${size}px (s)`, 'warm load (s)', 'toBatch all, 256/batch (s)', 'img/s into tensors'],
+  ];
   for (const id of ids) {
     const e = getEntry(id);
-    const cacheFiles = fs.existsSync(path.join(CACHE_DIR, 'images')) ? fs.readdirSync(path.join(CACHE_DIR, 'images')).filter((f) => f.startsWith(`${id}-${size}px-`)) : [];
+    const cacheFiles = fs.existsSync(path.join(CACHE_DIR, 'images'))
+      ? fs.readdirSync(path.join(CACHE_DIR, 'images')).filter((f) => f.startsWith(`${id}-${size}px-`))
+      : [];
     for (const f of cacheFiles) fs.rmSync(path.join(CACHE_DIR, 'images', f));
     clearImageSetCache();
     let t = performance.now();
@@ -108,11 +140,23 @@ async function time(args: string[]): Promise<void> {
       toBatch(set, idx).dispose();
     }
     const batch = (performance.now() - t) / 1000;
-    rows.push([id, String(set.n), cold.toFixed(2), warm.toFixed(2), batch.toFixed(2), String(Math.round(set.n / (warm + batch)))]);
+    rows.push([
+      id,
+      String(set.n),
+      cold.toFixed(2),
+      warm.toFixed(2),
+      batch.toFixed(2),
+      String(Math.round(set.n / (warm + batch))),
+    ]);
     console.error(`${e.id}: cold ${cold.toFixed(2)} s, warm ${warm.toFixed(2)} s, toBatch ${batch.toFixed(2)} s`);
   }
   console.log(table(rows));
-  console.log(`load average at the end (1/5/15 min): ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
+  console.log(
+    `load average at the end (1/5/15 min): ${os
+      .loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' ')} on ${os.cpus().length} cores`,
+  );
 }
 
 async function cache(args: string[]): Promise<void> {
@@ -145,7 +189,14 @@ async function checkSplits(args: string[]): Promise<void> {
 }
 
 const [cmd, ...rest] = argv;
-const commands: Record<string, (a: string[]) => void | Promise<void>> = { list, show, fetch: fetchCmd, cache, time, 'check-splits': checkSplits };
+const commands: Record<string, (a: string[]) => void | Promise<void>> = {
+  list,
+  show,
+  fetch: fetchCmd,
+  cache,
+  time,
+  'check-splits': checkSplits,
+};
 if (!cmd || !commands[cmd]) {
   console.error(`usage: npm run data -- <${Object.keys(commands).join('|')}> ...`);
   process.exit(cmd ? 1 : 0);

@@ -20,8 +20,26 @@ import { codeVersion } from '../lib/util/code-version';
 import { Rng } from '../lib/util/rng';
 import { datasetIdentity } from '../lib/data/identity';
 import { fmtTime } from '../lib/util/progress';
-import { GRIDS, describeGrid, gridConfigs, parseShard, shardConfigs, runGrid, runGridWaitingForLocks, resultsTable, formatTable, type GridIdentity } from '../lib/finetune/grid';
-import { compareRecords, exportRuns, formatMergeReport, readExport, readExportFile, runLabel } from '../lib/finetune/export';
+import {
+  GRIDS,
+  describeGrid,
+  gridConfigs,
+  parseShard,
+  shardConfigs,
+  runGrid,
+  runGridWaitingForLocks,
+  resultsTable,
+  formatTable,
+  type GridIdentity,
+} from '../lib/finetune/grid';
+import {
+  compareRecords,
+  exportRuns,
+  formatMergeReport,
+  readExport,
+  readExportFile,
+  runLabel,
+} from '../lib/finetune/export';
 import { formatShardStatus, gatherRecords, shardStatus, writeManifest } from '../lib/finetune/shards';
 import { RUNS_DIR } from '../lib/util/paths';
 import { DOUBLE_FT_PAIRS } from '../lib/finetune/pairs';
@@ -37,45 +55,97 @@ const { values: opt } = cli({
   options: {
     profile: { type: 'string', arg: 'P', help: 'smoke | cpu | gpu (default: MEDSSL_PROFILE, else cpu)' },
     shard: { type: 'string', arg: 'i/n', help: 'run only shard i of n (machines or SLURM tasks split a grid)' },
-    dry: { type: 'boolean', help: 'list the configs (and the shard\'s share) without running' },
-    'check-pairs': { type: 'boolean', help: 'compare every double-FT intermediate → target pair image by image and print it' },
-    export: { type: 'boolean', help: 'merge the profile\'s records into its export (paper/results/finetune-P.json): adds or replaces by identity, never drops' },
-    'replace-conflicts': { type: 'boolean', help: 'with --export: where a record has the identity of an exported one but other numbers, take the new one (default: keep, report)' },
-    'drop-stale': { type: 'boolean', help: 'with --export: remove exported records of this profile that are not in the current grid (older backbones, code or data); each is listed' },
-    verify: { type: 'string', arg: 'N', help: 're-run N exported configs of the current grid (seeded sample) in a scratch folder and compare with the export' },
+    dry: { type: 'boolean', help: "list the configs (and the shard's share) without running" },
+    'check-pairs': {
+      type: 'boolean',
+      help: 'compare every double-FT intermediate → target pair image by image and print it',
+    },
+    export: {
+      type: 'boolean',
+      help: "merge the profile's records into its export (paper/results/finetune-P.json): adds or replaces by identity, never drops",
+    },
+    'replace-conflicts': {
+      type: 'boolean',
+      help: 'with --export: where a record has the identity of an exported one but other numbers, take the new one (default: keep, report)',
+    },
+    'drop-stale': {
+      type: 'boolean',
+      help: 'with --export: remove exported records of this profile that are not in the current grid (older backbones, code or data); each is listed',
+    },
+    verify: {
+      type: 'string',
+      arg: 'N',
+      help: 're-run N exported configs of the current grid (seeded sample) in a scratch folder and compare with the export',
+    },
     'verify-seed': { type: 'string', arg: 'S', help: 'seed of the --verify sample (default 0)' },
-    'stand-in': { type: 'string', arg: 'random', help: 'use randomly initialised backbones of the arms\' architectures (recorded as backbone "random:<variant>")' },
+    'stand-in': {
+      type: 'string',
+      arg: 'random',
+      help: 'use randomly initialised backbones of the arms\' architectures (recorded as backbone "random:<variant>")',
+    },
     datasets: { type: 'string', arg: 'a,b', help: 'only these datasets' },
     arms: { type: 'string', arg: 'tl,ssl', help: 'only these arms' },
     conditions: { type: 'string', arg: 'c1,c2', help: 'only these conditions' },
     seeds: { type: 'string', arg: '0,1', help: 'only these fine-tuning seeds' },
-    epochs: { type: 'string', arg: 'N', help: 'timing runs: override the epoch count (needs --runs-dir, so such runs never mix with the profile\'s)' },
+    epochs: {
+      type: 'string',
+      arg: 'N',
+      help: "timing runs: override the epoch count (needs --runs-dir, so such runs never mix with the profile's)",
+    },
     'runs-dir': { type: 'string', arg: 'DIR', help: 'folder for run records (default runs/)' },
-    'no-train': { type: 'boolean', help: 'train nothing: collect the records that exist (runs/, the export) and list the configs that have none' },
-    'wait-locked': { type: 'boolean', help: 'retry configs locked by another process until their lock is released or stale (SLURM tasks: a requeued shard waits out the lock its killed predecessor left)' },
-    merge: { type: 'boolean', help: 'merge the records of a grid run as --shards N shards into the export; names every incomplete shard (exit 1)' },
+    'no-train': {
+      type: 'boolean',
+      help: 'train nothing: collect the records that exist (runs/, the export) and list the configs that have none',
+    },
+    'wait-locked': {
+      type: 'boolean',
+      help: 'retry configs locked by another process until their lock is released or stale (SLURM tasks: a requeued shard waits out the lock its killed predecessor left)',
+    },
+    merge: {
+      type: 'boolean',
+      help: 'merge the records of a grid run as --shards N shards into the export; names every incomplete shard (exit 1)',
+    },
     shards: { type: 'string', arg: 'N', help: 'with --merge: how many shards the grid was split into' },
-    'from-runs-dirs': { type: 'string', arg: 'a,b', help: 'with --merge: read records from these folders (shards without a shared folder) instead of --runs-dir' },
-    'export-root': { type: 'string', arg: 'DIR', help: 'with --export / --merge: artefact root of the export (default: the profile\'s, e.g. scratch/smoke for smoke)' },
+    'from-runs-dirs': {
+      type: 'string',
+      arg: 'a,b',
+      help: 'with --merge: read records from these folders (shards without a shared folder) instead of --runs-dir',
+    },
+    'export-root': {
+      type: 'string',
+      arg: 'DIR',
+      help: "with --export / --merge: artefact root of the export (default: the profile's, e.g. scratch/smoke for smoke)",
+    },
   },
 });
 const str = (k: string) => stringOption(opt, k);
 /** A path for the terminal: relative inside the working folder, absolute outside it. */
-const shown = (file: string) => (path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file));
+const shown = (file: string) =>
+  path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file);
 
 /**
  * Backbones for the grid, from lib/pretrain (getPretrainedBackbone): each call a fresh model. Every config names
  * its backbone by id (kind, variant, checkpoint config hash) and by the sha256 of its weights, so a re-made
  * checkpoint with other weights is a cache miss. `standIn`: the arms' own architectures at seeded random init.
  */
-async function backboneProvider(profile: ProfileName, standIn: boolean, arms: Arm[]): Promise<{ identity: GridIdentity['backbone']; get: RunDeps['getBackbone'] }> {
+async function backboneProvider(
+  profile: ProfileName,
+  standIn: boolean,
+  arms: Arm[],
+): Promise<{ identity: GridIdentity['backbone']; get: RunDeps['getBackbone'] }> {
   const req = (arm: Arm, inputSize?: number): [Arm, BackboneRequest] =>
-    standIn ? ['random', { profile, inputSize, arch: archFor(arm === 'ssl' ? 'ssl' : 'tl') }] : [arm, { profile, inputSize }];
+    standIn
+      ? ['random', { profile, inputSize, arch: archFor(arm === 'ssl' ? 'ssl' : 'tl') }]
+      : [arm, { profile, inputSize }];
   const ids = new Map<Arm, { id: string; weights: string; size: number }>();
   for (const arm of arms) {
     const bb = await getPretrainedBackbone(...req(arm));
     const src = bb.source as { configHash?: string; kind: string; seed?: number; weights?: string };
-    ids.set(arm, { id: `${src.kind}:${bb.name}:${src.configHash ?? src.weights ?? `seed${src.seed ?? ''}`}`, weights: weightsHash(bb.model).slice(0, 16), size: bb.inputSize });
+    ids.set(arm, {
+      id: `${src.kind}:${bb.name}:${src.configHash ?? src.weights ?? `seed${src.seed ?? ''}`}`,
+      weights: weightsHash(bb.model).slice(0, 16),
+      size: bb.inputSize,
+    });
     disposeWeights([bb.model]);
   }
   return {
@@ -103,10 +173,18 @@ async function checkPairs(size: number): Promise<void> {
 }
 
 /** Re-run a seeded sample of exported configs in a scratch folder and compare their numbers with the export. */
-async function verify(configs: RunConfig[], profile: ProfileName, n: number, seed: number, deps: RunDeps): Promise<boolean> {
+async function verify(
+  configs: RunConfig[],
+  profile: ProfileName,
+  n: number,
+  seed: number,
+  deps: RunDeps,
+): Promise<boolean> {
   const exported = new Map(readExport(profile).map((r) => [r.configHash, r]));
   const candidates = configs.filter((c) => exported.has(runHash(c)));
-  console.log(`[verify] ${candidates.length} of ${configs.length} configs of the current grid are exported (${exported.size} records in the export)`);
+  console.log(
+    `[verify] ${candidates.length} of ${configs.length} configs of the current grid are exported (${exported.size} records in the export)`,
+  );
   if (!candidates.length) return false;
   const rng = new Rng(seed);
   const sample = rng.shuffle([...candidates]).slice(0, n);
@@ -143,7 +221,8 @@ async function main(): Promise<void> {
   }
   const shard = str('shard') ? parseShard(str('shard')!) : { index: 1, count: 1 };
   if (opt.merge && str('shard')) throw new Error('--merge reads every shard: give --shards N, not --shard i/n');
-  for (const k of ['shards', 'from-runs-dirs']) if (opt[k] !== undefined && !opt.merge) throw new Error(`--${k} is only used with --merge`);
+  for (const k of ['shards', 'from-runs-dirs'])
+    if (opt[k] !== undefined && !opt.merge) throw new Error(`--${k} is only used with --merge`);
   const info = await selectBackend({ quiet: false });
 
   if (opt['check-pairs']) {
@@ -168,10 +247,16 @@ async function main(): Promise<void> {
   }
   const provider = await backboneProvider(profile, standIn === 'random', spec.arms);
 
-  const all = gridConfigs(spec, { backbone: provider.identity, data: (id) => datasetIdentity(id), code: codeVersion('finetune') });
+  const all = gridConfigs(spec, {
+    backbone: provider.identity,
+    data: (id) => datasetIdentity(id),
+    code: codeVersion('finetune'),
+  });
   const configs = shardConfigs(all, shard.index, shard.count);
   console.log(`[grid] ${describeGrid(spec, all)}`);
-  console.log(`[grid] ${all.length} configs${shard.count > 1 ? `, shard ${shard.index}/${shard.count}: ${configs.length}` : ''}; backend ${info.name}`);
+  console.log(
+    `[grid] ${all.length} configs${shard.count > 1 ? `, shard ${shard.index}/${shard.count}: ${configs.length}` : ''}; backend ${info.name}`,
+  );
   const exportRoot = str('export-root') ? path.resolve(str('export-root')!) : undefined;
   const current = new Set(all.map(runHash));
   const conflictPolicy = () => ({
@@ -179,7 +264,10 @@ async function main(): Promise<void> {
     drop: opt['drop-stale'] ? (r: { configHash: string }) => !current.has(r.configHash) : undefined,
   });
   if (opt.merge) {
-    await merge(all, profile, Number(str('shards')), list('from-runs-dirs') ?? [str('runs-dir') ?? RUNS_DIR], { root: exportRoot, ...conflictPolicy() });
+    await merge(all, profile, Number(str('shards')), list('from-runs-dirs') ?? [str('runs-dir') ?? RUNS_DIR], {
+      root: exportRoot,
+      ...conflictPolicy(),
+    });
     return;
   }
   if (opt.dry) {
@@ -202,18 +290,29 @@ async function main(): Promise<void> {
   }
   const log = (m: string) => console.log(`[grid] ${m}`);
   const cachedOnly = opt['no-train'] === true;
-  const res = opt['wait-locked'] ? await runGridWaitingForLocks(configs, deps, { log, cachedOnly }) : await runGrid(configs, deps, { log, cachedOnly });
+  const res = opt['wait-locked']
+    ? await runGridWaitingForLocks(configs, deps, { log, cachedOnly })
+    : await runGrid(configs, deps, { log, cachedOnly });
   if (shard.count > 1 || str('shard')) {
     const file = writeManifest(str('runs-dir') ?? RUNS_DIR, all, shard.index, shard.count, res);
     log(`shard manifest: ${shown(file)}`);
   }
-  console.log(`\n[grid] ${res.ran} ran, ${res.cached} cached, ${res.locked.length} locked by another process, ${res.failed.length} failed in ${fmtTime(res.wallSeconds)} (${res.wallSeconds.toFixed(0)} s)`);
+  console.log(
+    `\n[grid] ${res.ran} ran, ${res.cached} cached, ${res.locked.length} locked by another process, ${res.failed.length} failed in ${fmtTime(res.wallSeconds)} (${res.wallSeconds.toFixed(0)} s)`,
+  );
   for (const c of res.locked) console.log(`  LOCKED ${runLabel(c)}: another process is training it`);
-  if (res.notTrained.length) console.log(`[grid] --no-train: ${res.notTrained.length} configs have no record (${[...new Set(res.notTrained.map((c) => `${c.dataset}/${c.arm}`))].slice(0, 8).join(', ')}…); \`npm run grid -- --profile ${profile}\` trains them`);
+  if (res.notTrained.length)
+    console.log(
+      `[grid] --no-train: ${res.notTrained.length} configs have no record (${[...new Set(res.notTrained.map((c) => `${c.dataset}/${c.arm}`))].slice(0, 8).join(', ')}…); \`npm run grid -- --profile ${profile}\` trains them`,
+    );
   for (const f of res.failed) console.log(`  FAILED ${runLabel(f.config)}: ${f.error}`);
   console.log('\n' + formatTable(resultsTable(res.records)));
   if (opt.export) {
-    const { file, report } = await exportRuns(profile, { runsDir: str('runs-dir'), root: exportRoot, ...conflictPolicy() });
+    const { file, report } = await exportRuns(profile, {
+      runsDir: str('runs-dir'),
+      root: exportRoot,
+      ...conflictPolicy(),
+    });
     console.log(`[grid] ${formatMergeReport(shown(file), report)}`);
     if (report.conflicts.length && !opt['replace-conflicts']) process.exitCode = 1;
   }
@@ -226,10 +325,20 @@ async function main(): Promise<void> {
  * incomplete (an export only grows); the incomplete shards are named with how to redo them, and the exit code is
  * 1, so a job that depends on this one (afterok) does not build a report from a partial grid.
  */
-async function merge(all: RunConfig[], profile: ProfileName, count: number, dirs: string[], o: { root?: string; onConflict: 'keep' | 'replace'; drop?: (r: { configHash: string }) => boolean }): Promise<void> {
-  if (!Number.isInteger(count) || count < 1) throw new Error('--merge needs --shards N: the number of shards the grid was split into');
+async function merge(
+  all: RunConfig[],
+  profile: ProfileName,
+  count: number,
+  dirs: string[],
+  o: { root?: string; onConflict: 'keep' | 'replace'; drop?: (r: { configHash: string }) => boolean },
+): Promise<void> {
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error('--merge needs --shards N: the number of shards the grid was split into');
   const g = gatherRecords(all, dirs);
-  for (const d of g.perDir) console.log(`[merge] ${d.dir}: ${d.read} records, ${d.read - d.outside} of this grid${d.outside ? ` (${d.outside} of other grids ignored)` : ''}`);
+  for (const d of g.perDir)
+    console.log(
+      `[merge] ${d.dir}: ${d.read} records, ${d.read - d.outside} of this grid${d.outside ? ` (${d.outside} of other grids ignored)` : ''}`,
+    );
   const status = shardStatus(all, count, new Set(g.records.map((r) => r.configHash)), dirs);
   console.log(`[merge] ${all.length} configs in ${count} shards:\n${formatShardStatus(status)}`);
   const { file, report } = await exportRuns(profile, { records: g.records, ...o });
@@ -238,7 +347,9 @@ async function merge(all: RunConfig[], profile: ProfileName, count: number, dirs
   console.log('\n' + formatTable(resultsTable(readExportFile(file).filter((r) => current.has(r.configHash)))));
   const incomplete = status.filter((s) => s.missing.length).map((s) => s.index);
   if (incomplete.length) {
-    console.log(`\n[merge] INCOMPLETE: shard${incomplete.length > 1 ? 's' : ''} ${incomplete.join(',')} of ${count}; run only ${incomplete.length > 1 ? 'those' : 'that one'} again (SLURM: sbatch --array=${incomplete.join(',')} …, or npm run slurm -- submit … --array ${incomplete.join(',')}), then merge again`);
+    console.log(
+      `\n[merge] INCOMPLETE: shard${incomplete.length > 1 ? 's' : ''} ${incomplete.join(',')} of ${count}; run only ${incomplete.length > 1 ? 'those' : 'that one'} again (SLURM: sbatch --array=${incomplete.join(',')} …, or npm run slurm -- submit … --array ${incomplete.join(',')}), then merge again`,
+    );
     process.exitCode = 1;
   }
   if (report.conflicts.length && o.onConflict !== 'replace') process.exitCode = 1;

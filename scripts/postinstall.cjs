@@ -13,12 +13,19 @@ function patch(src) {
   if (src.includes(MARKER)) return src;
   const edits = [
     // Define the widened root once, next to outDir.
-    [/const outDir = "outDir";/, `const outDir = "outDir"; ${MARKER} const medsslRootDir = (0, tspath_1.normalizeSlashes)(require("path").parse(cwd).root);`],
+    [
+      /const outDir = "outDir";/,
+      `const outDir = "outDir"; ${MARKER} const medsslRootDir = (0, tspath_1.normalizeSlashes)(require("path").parse(cwd).root);`,
+    ],
     // The cell's own outputs now sit under outDir/<cwd relative to the root>.
-    [/const dstFilename = \(0, tspath_1\.normalizeJoin\)\(outDir, "__tslab__\.js"\);/,
-      'const dstFilename = (0, tspath_1.normalizeJoin)(outDir, require("path").relative(medsslRootDir, cwd), "__tslab__.js");'],
-    [/const dstDeclFilename = \(0, tspath_1\.normalizeJoin\)\(outDir, "__tslab__\.d\.ts"\);/,
-      'const dstDeclFilename = (0, tspath_1.normalizeJoin)(outDir, require("path").relative(medsslRootDir, cwd), "__tslab__.d.ts");'],
+    [
+      /const dstFilename = \(0, tspath_1\.normalizeJoin\)\(outDir, "__tslab__\.js"\);/,
+      'const dstFilename = (0, tspath_1.normalizeJoin)(outDir, require("path").relative(medsslRootDir, cwd), "__tslab__.js");',
+    ],
+    [
+      /const dstDeclFilename = \(0, tspath_1\.normalizeJoin\)\(outDir, "__tslab__\.d\.ts"\);/,
+      'const dstDeclFilename = (0, tspath_1.normalizeJoin)(outDir, require("path").relative(medsslRootDir, cwd), "__tslab__.d.ts");',
+    ],
     // The compiler option (pristine: `rootDir: cwd,`; v1 of this patch: `rootDir: /* ... */ require(...)...root,`).
     [/rootDir:[^\n]*,\n/, 'rootDir: medsslRootDir,\n'],
     // Imported files map back to their real paths (below the root), not below cwd.

@@ -8,7 +8,11 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { backendProvenance, selectBackend, describeBackend } from '../lib/backend/select-backend';
 import { loadImageSet } from '../lib/data/load';
-import { IMAGENET_ARM_NAME, IMAGENET_STANDS_IN_FOR, loadImagenetMobileNetV2 } from '../lib/models/mobilenet-v2-imagenet';
+import {
+  IMAGENET_ARM_NAME,
+  IMAGENET_STANDS_IN_FOR,
+  loadImagenetMobileNetV2,
+} from '../lib/models/mobilenet-v2-imagenet';
 import { buildBackbone } from '../lib/models/variants';
 import { loadBackboneDir } from '../lib/pretrain/backbone-files';
 import { checkpointDir } from '../lib/pretrain/checkpoint';
@@ -27,7 +31,8 @@ import fs from 'node:fs';
 
 const { values: opt } = cli({
   command: 'npm run pretrain --',
-  summary: "Pre-train a profile's TL (supervised) and SSL (SimCLR) backbones, then probe them on the source's held-out split.",
+  summary:
+    "Pre-train a profile's TL (supervised) and SSL (SimCLR) backbones, then probe them on the source's held-out split.",
   options: {
     profile: { type: 'string', arg: 'P', help: 'smoke | cpu | gpu (default: MEDSSL_PROFILE, else cpu)' },
     resume: { type: 'boolean', help: 'continue an interrupted run from its last checkpoint' },
@@ -36,7 +41,10 @@ const { values: opt } = cli({
     'probe-only': { type: 'boolean', help: 'probe the finished backbones only' },
     reprobe: { type: 'boolean', help: 'probe again even when the probe results are up to date' },
     'no-train': { type: 'boolean', help: 'train nothing: report which runs are not finished' },
-    'partial-probes': { type: 'boolean', help: 'probe the finished runs while others are not (written to scratch/, never over the profile\'s file)' },
+    'partial-probes': {
+      type: 'boolean',
+      help: "probe the finished runs while others are not (written to scratch/, never over the profile's file)",
+    },
   },
 });
 const profile = profileName(typeof opt.profile === 'string' ? opt.profile : undefined);
@@ -46,25 +54,34 @@ const prof = PRETRAIN_PROFILES[profile];
 const ckptRoot = checkpointRoot(profile);
 const backend = await selectBackend();
 const load0 = os.loadavg();
-console.log(`pretrain profile=${profile} backend=${describeBackend(backend)} load=${load0.map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `pretrain profile=${profile} backend=${describeBackend(backend)} load=${load0.map((l) => l.toFixed(2)).join(' ')}`,
+);
 
 const nameOf = (r: PretrainRun) => runName(profile, r);
 const runs = prof.runs.filter((r) => !only || only.includes(nameOf(r)));
-if (only && runs.length === 0) throw new Error(`--only ${only.join(',')}: no such run; choose from ${prof.runs.map(nameOf).join(', ')}`);
+if (only && runs.length === 0)
+  throw new Error(`--only ${only.join(',')}: no such run; choose from ${prof.runs.map(nameOf).join(', ')}`);
 
 if (!flag('probe-only')) {
   for (const r of runs) {
     const cfg = runConfig(profile, r);
     console.log(`\n== ${describeConfig(cfg)}  [${pretrainHash(cfg)}]`);
     if (flag('no-train') && !fs.existsSync(path.join(checkpointDir(pretrainHash(cfg), ckptRoot), 'done.json'))) {
-      console.log(`   not finished; --no-train: skipped (npm run pretrain -- --profile ${profile} --only ${nameOf(r)} --resume trains it)`);
+      console.log(
+        `   not finished; --no-train: skipped (npm run pretrain -- --profile ${profile} --only ${nameOf(r)} --resume trains it)`,
+      );
       continue;
     }
     // k-NN probe on the source's held-out split (for the pooled medical source its labels are the dataset ids)
     const probe = { ...prof.probe, seed: prof.seed };
     try {
       const res = await runPretraining(cfg, { resume: flag('resume'), probe, root: ckptRoot });
-      console.log(res.skipped ? `   already finished: ${res.dir} (no-op)` : `   done in ${res.record!.wallSeconds.toFixed(0)} s → ${res.dir}`);
+      console.log(
+        res.skipped
+          ? `   already finished: ${res.dir} (no-op)`
+          : `   done in ${res.record!.wallSeconds.toFixed(0)} s → ${res.dir}`,
+      );
     } catch (e) {
       console.error(`\n${(e as Error).message}`);
       process.exit(1);
@@ -77,20 +94,27 @@ if (flag('no-probe')) process.exit(0);
 const outFile = path.join(artefactRoot(profile), 'paper', 'pretrain', `${profile}.json`);
 // What the probes measure: the finished checkpoints (by config hash), the profile's knobs and the code. When the
 // committed results measured exactly this, probing again would only rewrite dates.
-const finished = prof.runs.map((r) => pretrainHash(runConfig(profile, r))).filter((h) => fs.existsSync(path.join(checkpointDir(h, ckptRoot), 'done.json')));
+const finished = prof.runs
+  .map((r) => pretrainHash(runConfig(profile, r)))
+  .filter((h) => fs.existsSync(path.join(checkpointDir(h, ckptRoot), 'done.json')));
 const probeKey = configHash({ finished, profileConfig: prof, code: codeVersion('pretrain') });
 if (!flag('reprobe') && fs.existsSync(outFile) && readJson<{ probeKey?: string }>(outFile).probeKey === probeKey) {
-  console.log(`probes up to date: ${path.relative(process.cwd(), outFile)} (probeKey ${probeKey}; --reprobe to measure again)`);
+  console.log(
+    `probes up to date: ${path.relative(process.cwd(), outFile)} (probeKey ${probeKey}; --reprobe to measure again)`,
+  );
   process.exit(0);
 }
 // The probe file is the profile's result: written once every run it defines is finished, never replaced by a
 // partial one (a pre-training done in stretches probes its finished runs with --partial-probes, into scratch/).
 const unfinished = prof.runs.length - finished.length;
 if (unfinished > 0 && !flag('partial-probes')) {
-  console.log(`${unfinished} of ${prof.runs.length} runs not finished: ${path.relative(process.cwd(), outFile)} left as it is (--partial-probes writes the finished runs' probes to scratch/)`);
+  console.log(
+    `${unfinished} of ${prof.runs.length} runs not finished: ${path.relative(process.cwd(), outFile)} left as it is (--partial-probes writes the finished runs' probes to scratch/)`,
+  );
   process.exit(0);
 }
-const probeFile = unfinished > 0 ? path.join(SCRATCH_DIR, profile, 'paper', 'pretrain', `${profile}-partial.json`) : outFile;
+const probeFile =
+  unfinished > 0 ? path.join(SCRATCH_DIR, profile, 'paper', 'pretrain', `${profile}-partial.json`) : outFile;
 const set = await loadImageSet(prof.source, { size: prof.inputSize });
 const po = { maxTrain: prof.probe.maxTrain || undefined, maxTest: prof.probe.maxTest || undefined, seed: prof.seed };
 const runsOut: unknown[] = [];
@@ -110,9 +134,19 @@ for (const r of prof.runs) {
   console.log(`-- ${r.method.toUpperCase()} ${cfg.variant}${r.source ? ` (${r.source})` : ''}: ${fmt(probe)}`);
   const last = rec.history[rec.history.length - 1];
   runsOut.push({
-    arm: r.source === 'medical-all' ? 'ssl-medical' : r.method, arch: r.arch, variant: cfg.variant, source: cfg.source, hash, config: cfg, checkpoint: path.relative(process.cwd(), dir),
-    trainSeconds: rec.trainSeconds, imgPerSec: rec.history.map((h) => +h.imgPerSec.toFixed(1)), finalLoss: last.loss,
-    backend: rec.backend, commit: rec.commit, probe,
+    arm: r.source === 'medical-all' ? 'ssl-medical' : r.method,
+    arch: r.arch,
+    variant: cfg.variant,
+    source: cfg.source,
+    hash,
+    config: cfg,
+    checkpoint: path.relative(process.cwd(), dir),
+    trainSeconds: rec.trainSeconds,
+    imgPerSec: rec.history.map((h) => +h.imgPerSec.toFixed(1)),
+    finalLoss: last.loss,
+    backend: rec.backend,
+    commit: rec.commit,
+    probe,
   });
   bb.model.dispose();
 }
@@ -140,16 +174,39 @@ writeJsonAtomic(probeFile, {
   backendInfo: backendProvenance(backend),
   loadAverage: { start: load0, end: os.loadavg(), cores: os.cpus().length },
   date: new Date().toISOString(),
-  dataset: { id: set.id, sha256: set.sha256, splitHash: set.splitHash, inputSize: set.size, probeSplit: 'test (Imagenette official val)', probeTrainImages: inetProbe.trainImages, probeTestImages: inetProbe.testImages },
+  dataset: {
+    id: set.id,
+    sha256: set.sha256,
+    splitHash: set.splitHash,
+    inputSize: set.size,
+    probeSplit: 'test (Imagenette official val)',
+    probeTrainImages: inetProbe.trainImages,
+    probeTestImages: inetProbe.testImages,
+  },
   profileConfig: prof,
   pairings: {
-    paper: { tl: pretrainHash(pretrainConfigFor(profile, 'tl', 'xception')), ssl: pretrainHash(pretrainConfigFor(profile, 'ssl', 'resnet')) },
-    matchedResnet: { tl: pretrainHash(pretrainConfigFor(profile, 'tl', 'resnet')), ssl: pretrainHash(pretrainConfigFor(profile, 'ssl', 'resnet')) },
-    matchedXception: { tl: pretrainHash(pretrainConfigFor(profile, 'tl', 'xception')), ssl: pretrainHash(pretrainConfigFor(profile, 'ssl', 'xception')) },
+    paper: {
+      tl: pretrainHash(pretrainConfigFor(profile, 'tl', 'xception')),
+      ssl: pretrainHash(pretrainConfigFor(profile, 'ssl', 'resnet')),
+    },
+    matchedResnet: {
+      tl: pretrainHash(pretrainConfigFor(profile, 'tl', 'resnet')),
+      ssl: pretrainHash(pretrainConfigFor(profile, 'ssl', 'resnet')),
+    },
+    matchedXception: {
+      tl: pretrainHash(pretrainConfigFor(profile, 'tl', 'xception')),
+      ssl: pretrainHash(pretrainConfigFor(profile, 'ssl', 'xception')),
+    },
   },
   runs: runsOut,
   randomInit: baselines,
-  imagenet: { name: IMAGENET_ARM_NAME, standsInFor: IMAGENET_STANDS_IN_FOR, source: inet.source, probe: inetProbe, randomInitProbe: inetRandomProbe },
+  imagenet: {
+    name: IMAGENET_ARM_NAME,
+    standsInFor: IMAGENET_STANDS_IN_FOR,
+    source: inet.source,
+    probe: inetProbe,
+    randomInitProbe: inetRandomProbe,
+  },
   tfjs: tf.version.tfjs,
 });
 console.log(`\nwrote ${probeFile}`);

@@ -18,7 +18,14 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildNotebook, cellSources, firstFailure, parsePercent, summarizeError, type Notebook } from '../lib/report/ipynb';
+import {
+  buildNotebook,
+  cellSources,
+  firstFailure,
+  parsePercent,
+  summarizeError,
+  type Notebook,
+} from '../lib/report/ipynb';
 import { NB_DIR, PYTHON, checkJupyter, kernelEnv, notebookSources, selectNotebooks } from '../lib/report/jupyter';
 import { gitCommit } from '../lib/report/provenance';
 import { ReproduceLog } from '../lib/report/reproduce-log';
@@ -55,17 +62,24 @@ sys.exit(status)
 
 const { values: opt } = cli({
   command: 'npm run reproduce --',
-  summary: "Run the pipeline stages a profile's notebooks need (pre-training, grid), then execute every notebook headless and regenerate figures/ and paper/ (smoke: scratch/smoke/).",
+  summary:
+    "Run the pipeline stages a profile's notebooks need (pre-training, grid), then execute every notebook headless and regenerate figures/ and paper/ (smoke: scratch/smoke/).",
   options: {
     profile: { type: 'string', arg: 'P', help: 'smoke | cpu | gpu (default: MEDSSL_PROFILE, else cpu)' },
     only: { type: 'string', arg: '01,03', help: 'only these notebooks (stages are skipped)' },
     jobs: { type: 'string', arg: 'N', help: 'notebooks executed side by side (default 2)' },
-    'no-build': { type: 'boolean', help: 'execute the committed .ipynb as they are (do not rebuild them from their .ts)' },
+    'no-build': {
+      type: 'boolean',
+      help: 'execute the committed .ipynb as they are (do not rebuild them from their .ts)',
+    },
     'build-only': { type: 'boolean', help: 'only regenerate the .ipynb files from their .ts sources' },
     'keep-going': { type: 'boolean', help: 'execute the remaining notebooks after a failure' },
     'cell-timeout': { type: 'string', arg: 'S', help: 'seconds per cell (default: smoke 600, cpu 6 h, gpu none)' },
     'no-stages': { type: 'boolean', help: 'skip the pre-training and grid stages' },
-    train: { type: 'boolean', help: 'cpu/gpu: let the stages train what is missing (hours); default collects what is committed' },
+    train: {
+      type: 'boolean',
+      help: 'cpu/gpu: let the stages train what is missing (hours); default collects what is committed',
+    },
   },
 });
 const arg = (name: string) => stringOption(opt, name);
@@ -80,7 +94,12 @@ function tidy(nb: Notebook): Notebook {
 }
 
 /** Run a command; its stderr is captured (and echoed live when `echo`). */
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, echo = true): Promise<{ code: number; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  echo = true,
+): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env, stdio: ['ignore', echo ? 'inherit' : 'ignore', 'pipe'] });
     let stderr = '';
@@ -94,7 +113,10 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, echo = true): 
 
 async function main(): Promise<number> {
   const profile = profileName(arg('--profile'));
-  const only = arg('--only')?.split(',').map((s) => s.trim()).filter(Boolean);
+  const only = arg('--only')
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const cellTimeout = Number(arg('--cell-timeout') ?? (profile === 'smoke' ? 600 : profile === 'cpu' ? 6 * 3600 : 0));
   const build = !flag('--no-build');
   if (flag('--build-only')) {
@@ -103,7 +125,11 @@ async function main(): Promise<number> {
       const src = path.join(NB_DIR, `${name}.ts`);
       const out = path.join(NB_DIR, `${name}.ipynb`);
       const built = buildNotebook(name, parsePercent(fs.readFileSync(src, 'utf8'), src));
-      if (fs.existsSync(out) && JSON.stringify(cellSources(JSON.parse(fs.readFileSync(out, 'utf8')))) === JSON.stringify(cellSources(built))) continue;
+      if (
+        fs.existsSync(out) &&
+        JSON.stringify(cellSources(JSON.parse(fs.readFileSync(out, 'utf8')))) === JSON.stringify(cellSources(built))
+      )
+        continue;
       writeFileAtomic(out, JSON.stringify(built, null, 1) + '\n');
       console.log(`[reproduce] built notebooks/${name}.ipynb (no outputs)`);
     }
@@ -121,7 +147,9 @@ async function main(): Promise<number> {
   const env = kernelEnv(profile, true);
   const outDir = reportDir('notebooks', profile, true); // notebooks/ for cpu and gpu, scratch/<profile>/notebooks/ otherwise
   const log = new ReproduceLog(profile, reportDir('paper', profile, true));
-  console.log(`[reproduce] profile ${profile}, ${names.length} notebooks, commit ${gitCommit()}; executed notebooks → ${path.relative(ROOT, outDir)}/, log → ${path.relative(ROOT, log.file)}`);
+  console.log(
+    `[reproduce] profile ${profile}, ${names.length} notebooks, commit ${gitCommit()}; executed notebooks → ${path.relative(ROOT, outDir)}/, log → ${path.relative(ROOT, log.file)}`,
+  );
   const started = Date.now();
   let failed = 0;
 
@@ -146,11 +174,22 @@ async function main(): Promise<number> {
       }
       const t0 = Date.now();
       console.log(`[reproduce] stage ${name}: npm run ${name} -- ${args.join(' ')}`);
-      const res = await run(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), script(name), ...args], env);
+      const res = await run(
+        process.execPath,
+        [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), script(name), ...args],
+        env,
+      );
       const seconds = (Date.now() - t0) / 1000;
-      log.step({ notebook: `stage:${name}`, ok: res.code === 0, seconds, ...(res.code === 0 ? {} : { message: lastLine(res.stderr) || `exit ${res.code}` }) });
+      log.step({
+        notebook: `stage:${name}`,
+        ok: res.code === 0,
+        seconds,
+        ...(res.code === 0 ? {} : { message: lastLine(res.stderr) || `exit ${res.code}` }),
+      });
       if (res.code !== 0) {
-        console.error(`[reproduce] stage ${name} FAILED (exit ${res.code}) after ${fmtTime(seconds)}; see its output above`);
+        console.error(
+          `[reproduce] stage ${name} FAILED (exit ${res.code}) after ${fmtTime(seconds)}; see its output above`,
+        );
         failed++;
         if (!keepGoing) return finish(log, names.length, started, failed);
       } else console.log(`[reproduce] stage ${name} ok in ${fmtTime(seconds)}`);
@@ -192,10 +231,18 @@ async function main(): Promise<number> {
     fs.rmSync(tmpOut, { force: true });
     const lines = [`[reproduce] ${name} FAILED after ${fmtTime(seconds)}`];
     if (failure) {
-      lines.push(`--- cell ${failure.codeIndex} (code) source ---`, failure.source, '--- stderr ---', failure.stderr.trim() || '(empty)');
+      lines.push(
+        `--- cell ${failure.codeIndex} (code) source ---`,
+        failure.source,
+        '--- stderr ---',
+        failure.stderr.trim() || '(empty)',
+      );
       if (failure.error.trim() !== 'Error:') lines.push('--- error ---', failure.error.trim());
     } else {
-      lines.push(`--- no failing cell recorded; executor exit ${res.code}, its stderr: ---`, res.stderr.trim().split('\n').slice(-30).join('\n'));
+      lines.push(
+        `--- no failing cell recorded; executor exit ${res.code}, its stderr: ---`,
+        res.stderr.trim().split('\n').slice(-30).join('\n'),
+      );
     }
     if (executed) lines.push(`(partial executed notebook: ${kept}; ${path.relative(ROOT, ipynb)} left as it was)`);
     console.error(lines.join('\n'));
@@ -205,7 +252,11 @@ async function main(): Promise<number> {
       ok: false,
       seconds,
       ...(failure && summary
-        ? { cell: failure.codeIndex, message: summary.message, ...(summary.line ? { line: summary.line } : { source: failure.source }) }
+        ? {
+            cell: failure.codeIndex,
+            message: summary.message,
+            ...(summary.line ? { line: summary.line } : { source: failure.source }),
+          }
         : { message: lastLine(res.stderr) || `executor exit ${res.code}` }),
     });
     return false;
@@ -226,12 +277,20 @@ async function main(): Promise<number> {
   return finish(log, names.length, started, failed);
 }
 
-const lastLine = (text: string) => text.trim().split('\n').filter((l) => l.trim() !== '').slice(-1)[0]?.trim() ?? '';
+const lastLine = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(-1)[0]
+    ?.trim() ?? '';
 
 function finish(log: ReproduceLog, nNotebooks: number, started: number, failed: number): number {
   const total = (Date.now() - started) / 1000;
   log.write(total);
-  console.log(`[reproduce] ${failed === 0 ? 'all ok' : `${failed} failed`} · ${nNotebooks} notebooks selected · ${fmtTime(total)} · log ${path.relative(ROOT, log.file)}`);
+  console.log(
+    `[reproduce] ${failed === 0 ? 'all ok' : `${failed} failed`} · ${nNotebooks} notebooks selected · ${fmtTime(total)} · log ${path.relative(ROOT, log.file)}`,
+  );
   return failed === 0 ? 0 : 1;
 }
 

@@ -80,7 +80,8 @@ interface NotebookResult {
 
 const { values: opt } = cli({
   command: 'npm run step-through --',
-  summary: 'Run notebooks cell by cell in live tslab kernels (as a student in Jupyter, not publishing), then check that no tracked file changed.',
+  summary:
+    'Run notebooks cell by cell in live tslab kernels (as a student in Jupyter, not publishing), then check that no tracked file changed.',
   options: {
     profile: { type: 'string', arg: 'P', help: 'smoke | cpu | gpu (default: MEDSSL_PROFILE, else cpu)' },
     only: { type: 'string', arg: '00,03', help: 'only these notebooks' },
@@ -99,27 +100,46 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<numbe
 
 async function main(): Promise<number> {
   const profile = profileName(arg('--profile'));
-  const only = arg('--only')?.split(',').map((s) => s.trim()).filter(Boolean);
+  const only = arg('--only')
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const timeout = Number(arg('--cell-timeout') ?? (profile === 'smoke' ? 600 : 6 * 3600));
   checkJupyter(['jupyter_client'], 'step-through');
   const names = selectNotebooks(notebookSources(), only);
   if (names.length === 0) throw new Error(`no notebooks${only ? ` matching ${only.join(',')}` : ''} in ${NB_DIR}`);
 
   const before = treeState();
-  if (before.size > 0) console.log(`[step-through] the tree already has ${before.size} changed or untracked files; checking that none of them changes and nothing is added`);
+  if (before.size > 0)
+    console.log(
+      `[step-through] the tree already has ${before.size} changed or untracked files; checking that none of them changes and nothing is added`,
+    );
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-step-'));
   const specFile = path.join(tmp, 'notebooks.json');
   const outFile = path.join(tmp, 'results.json');
   fs.writeFileSync(
     specFile,
-    JSON.stringify(names.map((name) => {
-      const src = path.join(NB_DIR, `${name}.ts`);
-      return { name, cells: parsePercent(fs.readFileSync(src, 'utf8'), src).filter((c) => c.type === 'code').map((c) => c.source) };
-    })),
+    JSON.stringify(
+      names.map((name) => {
+        const src = path.join(NB_DIR, `${name}.ts`);
+        return {
+          name,
+          cells: parsePercent(fs.readFileSync(src, 'utf8'), src)
+            .filter((c) => c.type === 'code')
+            .map((c) => c.source),
+        };
+      }),
+    ),
   );
-  console.log(`[step-through] profile ${profile}, live kernels (not publishing), ${names.length} notebooks: ${names.join(', ')}`);
+  console.log(
+    `[step-through] profile ${profile}, live kernels (not publishing), ${names.length} notebooks: ${names.join(', ')}`,
+  );
   const t0 = Date.now();
-  const code = await run(PYTHON, ['-c', DRIVER, specFile, outFile, NB_DIR, String(timeout), opt['keep-going'] === true ? '1' : '0'], kernelEnv(profile, false));
+  const code = await run(
+    PYTHON,
+    ['-c', DRIVER, specFile, outFile, NB_DIR, String(timeout), opt['keep-going'] === true ? '1' : '0'],
+    kernelEnv(profile, false),
+  );
   const results: NotebookResult[] = fs.existsSync(outFile) ? JSON.parse(fs.readFileSync(outFile, 'utf8')) : [];
   fs.rmSync(tmp, { recursive: true, force: true });
 
@@ -132,14 +152,27 @@ async function main(): Promise<number> {
     bad++;
     const f = r.failed!;
     const s = summarizeError(f.stderr || f.evalue, f.source);
-    console.error([`[step-through] ${r.name}: cell ${f.cell} FAILED: ${s.message}${s.line ? `\n  at: ${s.line}` : ''}`, '--- source ---', f.source, '--- stderr ---', f.stderr.trim() || '(empty)', ...(f.kernelLog?.trim() ? ['--- kernel log (last lines) ---', f.kernelLog.trim()] : [])].join('\n'));
+    console.error(
+      [
+        `[step-through] ${r.name}: cell ${f.cell} FAILED: ${s.message}${s.line ? `\n  at: ${s.line}` : ''}`,
+        '--- source ---',
+        f.source,
+        '--- stderr ---',
+        f.stderr.trim() || '(empty)',
+        ...(f.kernelLog?.trim() ? ['--- kernel log (last lines) ---', f.kernelLog.trim()] : []),
+      ].join('\n'),
+    );
   }
   const changed = changedFiles(before, treeState());
   if (changed.length > 0) {
     bad++;
-    console.error(`[step-through] FAILED: stepping through changed ${changed.length} files in the working tree (a live kernel must write only to scratch/):\n${changed.map((f) => '  ' + f).join('\n')}`);
+    console.error(
+      `[step-through] FAILED: stepping through changed ${changed.length} files in the working tree (a live kernel must write only to scratch/):\n${changed.map((f) => '  ' + f).join('\n')}`,
+    );
   } else console.log('[step-through] git status unchanged: no tracked or unignored file written');
-  console.log(`[step-through] ${bad === 0 ? 'ok' : 'FAILED'} · ${results.length}/${names.length} notebooks · ${fmtTime((Date.now() - t0) / 1000)}`);
+  console.log(
+    `[step-through] ${bad === 0 ? 'ok' : 'FAILED'} · ${results.length}/${names.length} notebooks · ${fmtTime((Date.now() - t0) / 1000)}`,
+  );
   return bad === 0 ? 0 : 1;
 }
 

@@ -18,7 +18,9 @@ import { KERAS_WEIGHTS } from '../lib/weights/published';
 const USAGE = `usage: npm run weights -- <command>
   fetch <${Object.keys(KERAS_WEIGHTS).join('|')}> [--force]
       download Keras's ImageNet no-top weights (md5 checked) into data/cache/weights/ and convert them
-      (arms: ${Object.values(KERAS_WEIGHTS).map((e) => e.converted).join(', ')})
+      (arms: ${Object.values(KERAS_WEIGHTS)
+        .map((e) => e.converted)
+        .join(', ')})
   import <file.h5> --arch <${KERAS_ARCHS.join('|')}> [--name NAME] [--scaling unit|symmetric|imagenet|caffe] [--force]
       convert a Keras-layout weights file (Keras 2 .h5 or Keras 3 .weights.h5) to the arm keras-file:NAME
       (--scaling: the input scaling the weights were trained with; default symmetric for xception, caffe for resnet50)
@@ -66,22 +68,31 @@ async function main(): Promise<void> {
   } else if (cmd === 'import') {
     if (rest.length !== 1) fail('import: give one Keras weights file');
     if (!v.arch) fail(`import: --arch is required (${KERAS_ARCHS.join(' or ')})`);
-    if (!KERAS_ARCHS.includes(v.arch as KerasArch)) fail(`import: unknown --arch "${v.arch}" (expected ${KERAS_ARCHS.join(' or ')})`);
-    if (v.scaling && !SCALINGS.includes(v.scaling as InputScaling)) fail(`import: unknown --scaling "${v.scaling}" (expected ${SCALINGS.join(', ')})`);
+    if (!KERAS_ARCHS.includes(v.arch as KerasArch))
+      fail(`import: unknown --arch "${v.arch}" (expected ${KERAS_ARCHS.join(' or ')})`);
+    if (v.scaling && !SCALINGS.includes(v.scaling as InputScaling))
+      fail(`import: unknown --scaling "${v.scaling}" (expected ${SCALINGS.join(', ')})`);
     const { importKerasFile } = await import('../lib/weights/fetch');
     const { checkWeightsName } = await import('../lib/weights/converted');
     const file = rest[0];
     const name = checkWeightsName(v.name ?? path.basename(file).replace(/(\.weights)?\.h5$/i, ''));
-    const dir = await importKerasFile(file, v.arch as KerasArch, name, { force: v.force, scaling: v.scaling as InputScaling | undefined });
+    const dir = await importKerasFile(file, v.arch as KerasArch, name, {
+      force: v.force,
+      scaling: v.scaling as InputScaling | undefined,
+    });
     process.stdout.write(`${dir}\nuse it as the arm keras-file:${name}\n`);
   } else if (cmd === 'list') {
     if (rest.length) fail('list takes no arguments');
     const { readConvertedMeta, WEIGHTS_DIR } = await import('../lib/weights/converted');
-    const names = fs.existsSync(WEIGHTS_DIR) ? fs.readdirSync(WEIGHTS_DIR).filter((n) => fs.existsSync(path.join(WEIGHTS_DIR, n, 'weights.json'))) : [];
+    const names = fs.existsSync(WEIGHTS_DIR)
+      ? fs.readdirSync(WEIGHTS_DIR).filter((n) => fs.existsSync(path.join(WEIGHTS_DIR, n, 'weights.json')))
+      : [];
     if (!names.length) process.stdout.write(`no converted weights in ${WEIGHTS_DIR}\n`);
     for (const n of names) {
       const m = readConvertedMeta(n);
-      process.stdout.write(`${n}\t${m.arch}\t${m.scaling}\t${m.source.file}\tsha256 ${m.source.sha256.slice(0, 16)}\t${m.source.origin}\n`);
+      process.stdout.write(
+        `${n}\t${m.arch}\t${m.scaling}\t${m.source.file}\tsha256 ${m.source.sha256.slice(0, 16)}\t${m.source.origin}\n`,
+      );
     }
   } else {
     fail(cmd ? `unknown command "${cmd}"` : 'no command given');

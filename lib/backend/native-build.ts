@@ -70,7 +70,10 @@ export function nativePackageDir(): string | null {
 /** The N-API version node-pre-gyp will look for: highest of the package's napi_versions this Node supports. */
 export function napiBuildVersion(pkgNapiVersions: number[], nodeNapi = Number(process.versions.napi)): number {
   const ok = pkgNapiVersions.filter((v) => v <= nodeNapi);
-  if (!ok.length) throw new Error(`Node's N-API ${nodeNapi} is older than every version the package supports (${pkgNapiVersions.join(', ')})`);
+  if (!ok.length)
+    throw new Error(
+      `Node's N-API ${nodeNapi} is older than every version the package supports (${pkgNapiVersions.join(', ')})`,
+    );
   return Math.max(...ok);
 }
 
@@ -96,7 +99,9 @@ export function pipIndexArgs(configList: string): string[] {
 
 /** TensorFlow version and flavour from a wheel file name (PEP 427), or null when it is not a TensorFlow wheel. */
 export function parseTensorflowWheel(file: string): { version: string; flavour: 'cpu' | 'gpu' } | null {
-  const m = path.basename(file).match(/^(tensorflow|tensorflow_cpu|tf_nightly|tf_nightly_cpu)-([0-9][^-]*)-[^-]+-[^-]+-([^-]+)\.whl$/);
+  const m = path
+    .basename(file)
+    .match(/^(tensorflow|tensorflow_cpu|tf_nightly|tf_nightly_cpu)-([0-9][^-]*)-[^-]+-[^-]+-([^-]+)\.whl$/);
   if (!m) return null;
   // tensorflow (not -cpu) on Linux x86_64 carries the CUDA kernels; its CUDA libraries come from the nvidia-* wheels.
   const flavour = m[1].endsWith('_cpu') || !/linux.*x86_64/.test(m[3]) ? 'cpu' : 'gpu';
@@ -110,7 +115,9 @@ export function parseTensorflowWheel(file: string): { version: string; flavour: 
 export function requiredSymbols(sources: string[]): string[] {
   const own = new Set(['TFE_AutoOp', 'TF_AutoStatus', 'TF_AutoTensor']);
   const out = new Set<string>();
-  for (const s of sources) for (const m of s.matchAll(/\b(TFE?_[A-Za-z0-9_]+)\s*\(/g)) if (!own.has(m[1]) && !m[1].startsWith('TF_TString_')) out.add(m[1]);
+  for (const s of sources)
+    for (const m of s.matchAll(/\b(TFE?_[A-Za-z0-9_]+)\s*\(/g))
+      if (!own.has(m[1]) && !m[1].startsWith('TF_TString_')) out.add(m[1]);
   return [...out].sort();
 }
 

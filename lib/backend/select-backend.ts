@@ -212,7 +212,16 @@ async function tryTensorflow(opts: SelectOptions, skipped: string[]): Promise<Ba
       const kernels = registerTensorflowKernelFixes();
       // The CPU package name also covers our own build, which has CUDA kernels when built from a `tensorflow` wheel.
       const gpu = gpuPkg || (manifest?.flavour === 'gpu' && hasGpu);
-      return { name: 'tensorflow', module: mod, gpu, threads: applyThreadEnv().intraOp, simd: true, kernels, forced: false, skipped: [] };
+      return {
+        name: 'tensorflow',
+        module: mod,
+        gpu,
+        threads: applyThreadEnv().intraOp,
+        simd: true,
+        kernels,
+        forced: false,
+        skipped: [],
+      };
     } catch (e) {
       skipped.push(`${mod.replace('@tensorflow/', '')}: ${msg(e)}`);
     }
@@ -225,7 +234,13 @@ async function tryTensorflow(opts: SelectOptions, skipped: string[]): Promise<Ba
  * it was loaded with), oneDNN setting, and the native build (TensorFlow version, wheel, build key).
  */
 export function backendProvenance(info: BackendInfo): Record<string, unknown> {
-  const base: Record<string, unknown> = { backend: info.name, module: info.module, gpu: info.gpu, threads: info.threads, kernels: info.kernels };
+  const base: Record<string, unknown> = {
+    backend: info.name,
+    module: info.module,
+    gpu: info.gpu,
+    threads: info.threads,
+    kernels: info.kernels,
+  };
   if (info.name !== 'tensorflow') return base;
   const t = applyThreadEnv({ ...process.env });
   const m = readNativeManifest();
@@ -279,13 +294,31 @@ export async function initWasm(threads?: number): Promise<BackendInfo> {
   } catch {
     /* not initialised: cannot happen after ready() */
   }
-  return { name: 'wasm', module: '@tensorflow/tfjs-backend-wasm', gpu: false, threads: n, simd, kernels, forced: false, skipped: [] };
+  return {
+    name: 'wasm',
+    module: '@tensorflow/tfjs-backend-wasm',
+    gpu: false,
+    threads: n,
+    simd,
+    kernels,
+    forced: false,
+    skipped: [],
+  };
 }
 
 export async function initCpu(): Promise<BackendInfo> {
   await tf.setBackend('cpu');
   await tf.ready();
-  return { name: 'cpu', module: '@tensorflow/tfjs (pure JS)', gpu: false, threads: 1, simd: false, kernels: [], forced: false, skipped: [] };
+  return {
+    name: 'cpu',
+    module: '@tensorflow/tfjs (pure JS)',
+    gpu: false,
+    threads: 1,
+    simd: false,
+    kernels: [],
+    forced: false,
+    skipped: [],
+  };
 }
 
 function msg(e: unknown): string {
@@ -311,14 +344,25 @@ export interface WorkerPlan {
  * and img per CPU-second; the machine was shared, see bench/results/). wasm: threads are off under Node, so one
  * single-thread process per core. MEDSSL_WORKERS=<processes>x<threads> (e.g. 2x1) overrides.
  */
-export function defaultWorkers(backend: BackendName, cores = os.cpus().length, env: NodeJS.ProcessEnv = process.env): WorkerPlan {
+export function defaultWorkers(
+  backend: BackendName,
+  cores = os.cpus().length,
+  env: NodeJS.ProcessEnv = process.env,
+): WorkerPlan {
   const o = env.MEDSSL_WORKERS;
   if (o) {
     const m = o.match(/^(\d+)x(\d+)$/);
-    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new Error(`MEDSSL_WORKERS must look like 2x1 (processes x threads); got "${o}"`);
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1)
+      throw new Error(`MEDSSL_WORKERS must look like 2x1 (processes x threads); got "${o}"`);
     return { processes: Number(m[1]), threadsPerProcess: Number(m[2]), why: 'MEDSSL_WORKERS' };
   }
-  if (backend === 'tensorflow') return { processes: 1, threadsPerProcess: cores, why: 'tensorflow: one process, intra-op threads = cores (measured faster than one process per core)' };
-  if (backend === 'wasm') return { processes: cores, threadsPerProcess: 1, why: 'wasm: no threads under Node, one process per core' };
+  if (backend === 'tensorflow')
+    return {
+      processes: 1,
+      threadsPerProcess: cores,
+      why: 'tensorflow: one process, intra-op threads = cores (measured faster than one process per core)',
+    };
+  if (backend === 'wasm')
+    return { processes: cores, threadsPerProcess: 1, why: 'wasm: no threads under Node, one process per core' };
   return { processes: cores, threadsPerProcess: 1, why: 'cpu backend: single-threaded, one process per core' };
 }

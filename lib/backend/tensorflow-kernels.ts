@@ -43,7 +43,12 @@ export function conv1x1StridedFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, stride
     const [sh, sw] = strides;
     const xs = tf.stridedSlice(x, [0, 0, 0, 0], [n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, ci], [1, sh, sw, 1]);
     const m = n * oh * ow;
-    return tf.reshape(tf.matMul(tf.reshape(xs, [m, ci]), tf.reshape(dy, [m, co]), true, false), [1, 1, ci, co]) as tf.Tensor4D;
+    return tf.reshape(tf.matMul(tf.reshape(xs, [m, ci]), tf.reshape(dy, [m, co]), true, false), [
+      1,
+      1,
+      ci,
+      co,
+    ]) as tf.Tensor4D;
   });
 }
 
@@ -114,9 +119,17 @@ export function registerTensorflowKernelFixes(): string[] {
     kernelName: RELU_GRAD,
     backendName: BACKEND,
     kernelFunc: (({ inputs, backend: b }: KernelArgs) => {
-      const dy = inputs.dy as tf.Tensor, x = inputs.x as tf.Tensor;
-      const be = b as { executeSingleOutput: (op: string, attrs: unknown[], inputs: tf.Tensor[]) => tf.Tensor; binding: { TF_ATTR_TYPE: number; TF_FLOAT: number } };
-      return be.executeSingleOutput('ReluGrad', [{ name: 'T', type: be.binding.TF_ATTR_TYPE, value: be.binding.TF_FLOAT }], [dy, x]);
+      const dy = inputs.dy as tf.Tensor,
+        x = inputs.x as tf.Tensor;
+      const be = b as {
+        executeSingleOutput: (op: string, attrs: unknown[], inputs: tf.Tensor[]) => tf.Tensor;
+        binding: { TF_ATTR_TYPE: number; TF_FLOAT: number };
+      };
+      return be.executeSingleOutput(
+        'ReluGrad',
+        [{ name: 'T', type: be.binding.TF_ATTR_TYPE, value: be.binding.TF_FLOAT }],
+        [dy, x],
+      );
     }) as unknown as tf.KernelFunc,
   });
   setGradientQuietly(reluGradConfig);
@@ -128,8 +141,14 @@ export function registerTensorflowKernelFixes(): string[] {
       kernelName: 'Transform',
       backendName: BACKEND,
       kernelFunc: (({ inputs, attrs, backend: b }: KernelArgs) => {
-        const image = inputs.image as tf.Tensor4D, transforms = inputs.transforms as tf.Tensor2D;
-        const at = (attrs ?? {}) as { interpolation?: string; fillMode?: string; fillValue?: number; outputShape?: [number, number] };
+        const image = inputs.image as tf.Tensor4D,
+          transforms = inputs.transforms as tf.Tensor2D;
+        const at = (attrs ?? {}) as {
+          interpolation?: string;
+          fillMode?: string;
+          fillValue?: number;
+          outputShape?: [number, number];
+        };
         const be = b as {
           executeSingleOutput: (op: string, attrs: unknown[], inputs: tf.Tensor[]) => tf.Tensor;
           binding: { TF_ATTR_TYPE: number; TF_ATTR_STRING: number; TF_FLOAT: number };
@@ -143,7 +162,11 @@ export function registerTensorflowKernelFixes(): string[] {
             'ImageProjectiveTransformV3',
             [
               { name: 'dtype', type: be.binding.TF_ATTR_TYPE, value: be.binding.TF_FLOAT },
-              { name: 'interpolation', type: be.binding.TF_ATTR_STRING, value: (at.interpolation ?? 'nearest').toUpperCase() },
+              {
+                name: 'interpolation',
+                type: be.binding.TF_ATTR_STRING,
+                value: (at.interpolation ?? 'nearest').toUpperCase(),
+              },
               { name: 'fill_mode', type: be.binding.TF_ATTR_STRING, value: (at.fillMode ?? 'constant').toUpperCase() },
             ],
             [x, transforms, shape, fill],
@@ -156,6 +179,11 @@ export function registerTensorflowKernelFixes(): string[] {
       }) as unknown as tf.KernelFunc,
     });
   }
-  installed = ['Conv2DBackpropFilter', ...(origBn ? ['FusedBatchNorm'] : []), 'Relu gradient', ...(hasTransform ? [] : ['Transform'])];
+  installed = [
+    'Conv2DBackpropFilter',
+    ...(origBn ? ['FusedBatchNorm'] : []),
+    'Relu gradient',
+    ...(hasTransform ? [] : ['Transform']),
+  ];
   return installed;
 }

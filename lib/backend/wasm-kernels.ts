@@ -44,11 +44,27 @@ function zeroInsert(x: tf.Tensor4D, sh: number, sw: number, rows: number, cols: 
   let y = x;
   // Rank ≤ 4 pads only: wasm's 5-/6-D pad and slice are 10–300× slower than its 4-D ones.
   if (sw > 1) {
-    y = tf.reshape(tf.pad(tf.reshape(y, [n * h, w, 1, c]), [[0, 0], [0, 0], [0, sw - 1], [0, 0]]), [n, h, w * sw, c]);
+    y = tf.reshape(
+      tf.pad(tf.reshape(y, [n * h, w, 1, c]), [
+        [0, 0],
+        [0, 0],
+        [0, sw - 1],
+        [0, 0],
+      ]),
+      [n, h, w * sw, c],
+    );
   }
   if (sh > 1) {
     const w2 = y.shape[2];
-    y = tf.reshape(tf.pad(tf.reshape(y, [n, h, 1, w2 * c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0]]), [n, h * sh, w2, c]);
+    y = tf.reshape(
+      tf.pad(tf.reshape(y, [n, h, 1, w2 * c]), [
+        [0, 0],
+        [0, 0],
+        [0, sh - 1],
+        [0, 0],
+      ]),
+      [n, h * sh, w2, c],
+    );
   }
   return fitRowsCols(y, rows, cols);
 }
@@ -58,7 +74,13 @@ function fitRowsCols(x: tf.Tensor4D, rows: number, cols: number): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   let y = x;
   if (h > rows || w > cols) y = tf.slice(y, [0, 0, 0, 0], [n, Math.min(h, rows), Math.min(w, cols), c]);
-  if (h < rows || w < cols) y = tf.pad(y, [[0, 0], [0, Math.max(0, rows - h)], [0, Math.max(0, cols - w)], [0, 0]]);
+  if (h < rows || w < cols)
+    y = tf.pad(y, [
+      [0, 0],
+      [0, Math.max(0, rows - h)],
+      [0, Math.max(0, cols - w)],
+      [0, 0],
+    ]);
   return y;
 }
 
@@ -92,17 +114,36 @@ function subFilterFlipped(f: tf.Tensor4D, a: number, b: number, sh: number, sw: 
   for (let j = b; j < fw; j += sw) colsIdx.push(j);
   const idx: number[] = [];
   for (const i of [...rowsIdx].reverse()) for (const j of [...colsIdx].reverse()) idx.push(i * fw + j);
-  return tf.reshape(selectRows(tf.reshape(f, [fh * fw, ci * co]), idx), [rowsIdx.length, colsIdx.length, ci, co]) as tf.Tensor4D;
+  return tf.reshape(selectRows(tf.reshape(f, [fh * fw, ci * co]), idx), [
+    rowsIdx.length,
+    colsIdx.length,
+    ci,
+    co,
+  ]) as tf.Tensor4D;
 }
 
 /** Interleave s×s phase images P[a][b] [n,U,V,c] into [n, s·U, s·V, c] (out[s·u+a, s·v+b] = P[a][b][u,v]). */
 function interleavePhases(p: tf.Tensor4D[][], sh: number, sw: number): tf.Tensor4D {
   const [n, u, v, c] = p[0][0].shape;
   const rowsOf = p.map((row) =>
-    sw === 1 ? row[0] : tf.reshape(tf.concat(row.map((q) => tf.reshape(q, [n * u * v, 1, c])), 1), [n, u, v * sw, c]),
+    sw === 1
+      ? row[0]
+      : tf.reshape(
+          tf.concat(
+            row.map((q) => tf.reshape(q, [n * u * v, 1, c])),
+            1,
+          ),
+          [n, u, v * sw, c],
+        ),
   );
   if (sh === 1) return rowsOf[0] as tf.Tensor4D;
-  return tf.reshape(tf.concat(rowsOf.map((q) => tf.reshape(q, [n * u, 1, v * sw * c])), 1), [n, u * sh, v * sw, c]) as tf.Tensor4D;
+  return tf.reshape(
+    tf.concat(
+      rowsOf.map((q) => tf.reshape(q, [n * u, 1, v * sw * c])),
+      1,
+    ),
+    [n, u * sh, v * sw, c],
+  ) as tf.Tensor4D;
 }
 
 /**
@@ -132,22 +173,43 @@ function conv1(
   let xx = x;
   if (pt < 0 || pb < 0 || pl < 0 || pr < 0) {
     const [n, h, w, c] = x.shape;
-    const t = Math.max(0, -pt), b = Math.max(0, -pb), l = Math.max(0, -pl), r = Math.max(0, -pr);
+    const t = Math.max(0, -pt),
+      b = Math.max(0, -pb),
+      l = Math.max(0, -pl),
+      r = Math.max(0, -pr);
     xx = tf.slice(x, [0, t, l, 0], [n, h - t - b, w - l - r, c]);
-    pt = Math.max(0, pt); pb = Math.max(0, pb); pl = Math.max(0, pl); pr = Math.max(0, pr);
+    pt = Math.max(0, pt);
+    pb = Math.max(0, pb);
+    pl = Math.max(0, pl);
+    pr = Math.max(0, pr);
   }
-  const pads: Pads = [[0, 0], [pt, pb], [pl, pr], [0, 0]];
+  const pads: Pads = [
+    [0, 0],
+    [pt, pb],
+    [pl, pr],
+    [0, 0],
+  ];
   const anyPad = pt + pb + pl + pr > 0;
   const pad = anyPad ? pads : 'valid';
   return depthwise ? tf.depthwiseConv2d(xx, f, 1, pad, 'NHWC', dil) : tf.conv2d(xx, f, 1, pad, 'NHWC', dil);
 }
 
 interface ConvGeom {
-  n: number; h: number; w: number; ci: number;
-  fh: number; fw: number; co: number;
-  oh: number; ow: number;
-  sh: number; sw: number; dh: number; dw: number;
-  pt: number; pl: number;
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  fh: number;
+  fw: number;
+  co: number;
+  oh: number;
+  ow: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  pt: number;
+  pl: number;
 }
 
 function geom(
@@ -169,11 +231,21 @@ function geom(
     depthwise,
   );
   return {
-    n: info.batchSize, h: info.inHeight, w: info.inWidth, ci: info.inChannels,
-    fh: info.filterHeight, fw: info.filterWidth, co: info.outChannels,
-    oh: info.outHeight, ow: info.outWidth,
-    sh: info.strideHeight, sw: info.strideWidth, dh: info.dilationHeight, dw: info.dilationWidth,
-    pt: info.padInfo.top, pl: info.padInfo.left,
+    n: info.batchSize,
+    h: info.inHeight,
+    w: info.inWidth,
+    ci: info.inChannels,
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    co: info.outChannels,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    dh: info.dilationHeight,
+    dw: info.dilationWidth,
+    pt: info.padInfo.top,
+    pl: info.padInfo.left,
   };
 }
 
@@ -198,7 +270,12 @@ export function conv2dBackpropInputImpl(
     if (g.fh === 1 && g.fw === 1 && g.pt === 0 && g.pl === 0) {
       // 1×1: dX at the sampled positions is dy·Wᵀ (one matMul), scattered back by zero insertion.
       const wT = tf.transpose(tf.reshape(filter, [g.ci, g.co])); // [Co,Ci]
-      const d = tf.reshape(tf.matMul(tf.reshape(dy, [g.n * g.oh * g.ow, g.co]), wT), [g.n, g.oh, g.ow, g.ci]) as tf.Tensor4D;
+      const d = tf.reshape(tf.matMul(tf.reshape(dy, [g.n * g.oh * g.ow, g.co]), wT), [
+        g.n,
+        g.oh,
+        g.ow,
+        g.ci,
+      ]) as tf.Tensor4D;
       return zeroInsert(d, g.sh, g.sw, g.h, g.w);
     }
     if ((g.sh > 1 || g.sw > 1) && g.dh === 1 && g.dw === 1 && g.fh >= g.sh && g.fw >= g.sw) {
@@ -208,9 +285,12 @@ export function conv2dBackpropInputImpl(
     const M = (g.ow - 1) * g.sw + 1;
     const dyz = zeroInsert(dy, g.sh, g.sw, L, M);
     const wf = tf.transpose(flipHW(filter), [0, 1, 3, 2]) as tf.Tensor4D;
-    const ekh = (g.fh - 1) * g.dh, ekw = (g.fw - 1) * g.dw;
-    const pt = ekh - g.pt, pl = ekw - g.pl;
-    const pb = g.h - L - pt + ekh, pr = g.w - M - pl + ekw;
+    const ekh = (g.fh - 1) * g.dh,
+      ekw = (g.fw - 1) * g.dw;
+    const pt = ekh - g.pt,
+      pl = ekw - g.pl;
+    const pb = g.h - L - pt + ekh,
+      pr = g.w - M - pl + ekw;
     return conv1(dyz, wf, pt, pb, pl, pr, [g.dh, g.dw], false);
   });
 }
@@ -221,7 +301,8 @@ export function conv2dBackpropInputImpl(
  * phases is one stride-1 XNNPACK conv of dy; the phase images are interleaved and the padding cropped.
  */
 function conv2dBackpropInputPhases(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeom): tf.Tensor4D {
-  const U = Math.ceil((g.pt + g.h) / g.sh), V = Math.ceil((g.pl + g.w) / g.sw); // phase image size
+  const U = Math.ceil((g.pt + g.h) / g.sh),
+    V = Math.ceil((g.pl + g.w) / g.sw); // phase image size
   const phases: tf.Tensor4D[][] = [];
   for (let a = 0; a < g.sh; a++) {
     const row: tf.Tensor4D[] = [];
@@ -255,7 +336,8 @@ export function conv2dBackpropFilterImpl(
     const g = geom(x.shape, filterShape, strides, 1, pad, dimRoundingMode, false);
     if (g.fh === 1 && g.fw === 1 && g.pt === 0 && g.pl === 0) {
       // 1×1: dW = Xsᵀ·dY over the sampled positions (transpose first: wasm's transposed matMul is not XNNPACK).
-      const xs = g.sh === 1 && g.sw === 1 && g.oh === g.h && g.ow === g.w ? x : stridedWindow(x, 0, 0, g.oh, g.ow, g.sh, g.sw);
+      const xs =
+        g.sh === 1 && g.sw === 1 && g.oh === g.h && g.ow === g.w ? x : stridedWindow(x, 0, 0, g.oh, g.ow, g.sh, g.sw);
       // XNNPACK packs the right operand as "weights" on every call: make it the narrower of the two.
       const m = g.n * g.oh * g.ow;
       if (g.ci < g.co) {
@@ -295,9 +377,12 @@ export function depthwiseBackpropInputImpl(
     const L = (g.oh - 1) * g.sh + 1;
     const M = (g.ow - 1) * g.sw + 1;
     const dyz = zeroInsert(dy, g.sh, g.sw, L, M); // [N,L,M,C*m]
-    const ekh = (g.fh - 1) * g.dh, ekw = (g.fw - 1) * g.dw;
-    const pt = ekh - g.pt, pl = ekw - g.pl;
-    const pb = g.h - L - pt + ekh, pr = g.w - M - pl + ekw;
+    const ekh = (g.fh - 1) * g.dh,
+      ekw = (g.fw - 1) * g.dw;
+    const pt = ekh - g.pt,
+      pl = ekw - g.pl;
+    const pb = g.h - L - pt + ekh,
+      pr = g.w - M - pl + ekw;
     const wf = tf.reshape(flipHW(filter), [g.fh, g.fw, c * m, 1]) as tf.Tensor4D;
     const out = conv1(dyz, wf, pt, pb, pl, pr, [g.dh, g.dw], true); // [N,H,W,C*m]
     if (m === 1) return out;
@@ -324,10 +409,12 @@ export function depthwiseBackpropFilterImpl(
     if (g.dh !== 1 || g.dw !== 1) return depthwiseBackpropFilterTaps(x, dy, g, c, m);
     // [N, H·W·C] → [H·W·C, N] is a plain 2-D transpose (about 1.3–2.7× faster on wasm than the 4-D permutation)
     const xt = tf.reshape(tf.transpose(tf.reshape(x, [g.n, g.h * g.w * c])), [1, g.h, g.w, c * g.n]) as tf.Tensor4D;
-    const dyt = tf.reshape(
-      tf.transpose(tf.reshape(dy, [g.n, g.oh, g.ow, c, m]), [1, 2, 3, 0, 4]),
-      [g.oh, g.ow, c * g.n, m],
-    ) as tf.Tensor4D;
+    const dyt = tf.reshape(tf.transpose(tf.reshape(dy, [g.n, g.oh, g.ow, c, m]), [1, 2, 3, 0, 4]), [
+      g.oh,
+      g.ow,
+      c * g.n,
+      m,
+    ]) as tf.Tensor4D;
     const pb = fh - 1 + (g.oh - 1) * g.sh + 1 - g.h - g.pt;
     const pr = fw - 1 + (g.ow - 1) * g.sw + 1 - g.w - g.pl;
     const out = conv1(xt, dyt, g.pt, pb, g.pl, pr, [g.sh, g.sw], true); // [1,fh,fw,C*N*m]
@@ -357,22 +444,56 @@ function depthwiseBackpropFilterTaps(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeo
  */
 function padTo(x: tf.Tensor4D, top: number, left: number, rows: number, cols: number, value: number): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
-  const bottom = rows - h - top, right = cols - w - left;
-  const ct = Math.max(0, -top), cl = Math.max(0, -left), cb = Math.max(0, -bottom), cr = Math.max(0, -right);
+  const bottom = rows - h - top,
+    right = cols - w - left;
+  const ct = Math.max(0, -top),
+    cl = Math.max(0, -left),
+    cb = Math.max(0, -bottom),
+    cr = Math.max(0, -right);
   let y = x;
   if (ct || cl || cb || cr) y = tf.slice(y, [0, ct, cl, 0], [n, h - ct - cb, w - cl - cr, c]);
-  const pt = Math.max(0, top), pl = Math.max(0, left), pb = Math.max(0, bottom), pr = Math.max(0, right);
-  if (pt || pl || pb || pr) y = tf.pad(y, [[0, 0], [pt, pb], [pl, pr], [0, 0]], value);
+  const pt = Math.max(0, top),
+    pl = Math.max(0, left),
+    pb = Math.max(0, bottom),
+    pr = Math.max(0, right);
+  if (pt || pl || pb || pr)
+    y = tf.pad(
+      y,
+      [
+        [0, 0],
+        [pt, pb],
+        [pl, pr],
+        [0, 0],
+      ],
+      value,
+    );
   return y;
 }
 
 /** x[:, r0 + k*sh, c0 + l*sw, :] for k < oh, l < ow, via slice + reshape (no strided slice). */
-function stridedWindow(x: tf.Tensor4D, r0: number, c0: number, oh: number, ow: number, sh: number, sw: number): tf.Tensor4D {
+function stridedWindow(
+  x: tf.Tensor4D,
+  r0: number,
+  c0: number,
+  oh: number,
+  ow: number,
+  sh: number,
+  sw: number,
+): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   if (sh === 1 && sw === 1) return tf.slice(x, [0, r0, c0, 0], [n, oh, ow, c]);
   // rows r0 .. r0 + oh*sh - 1 may run past the end by up to sh-1: pad first.
-  const needR = r0 + oh * sh, needC = c0 + ow * sw;
-  const xp = needR > h || needC > w ? tf.pad(x, [[0, 0], [0, Math.max(0, needR - h)], [0, Math.max(0, needC - w)], [0, 0]]) : x;
+  const needR = r0 + oh * sh,
+    needC = c0 + ow * sw;
+  const xp =
+    needR > h || needC > w
+      ? tf.pad(x, [
+          [0, 0],
+          [0, Math.max(0, needR - h)],
+          [0, Math.max(0, needC - w)],
+          [0, 0],
+        ])
+      : x;
   const s = tf.slice(xp, [0, r0, c0, 0], [n, oh * sh, ow * sw, c]);
   // [n·oh, sh, ow, sw·c] → keep row phase 0 and the first c of each sw·c group (a 4-D slice; 6-D is very slow)
   const s4 = tf.reshape(s, [n * oh, sh, ow, sw * c]);
@@ -403,19 +524,31 @@ export function maxPoolGradImpl(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const info = tf.backend_util.computePool2DInfo(
-      x.shape, pair(filterSize), pair(strides), 1, pad as 'same', dimRoundingMode as 'floor' | undefined,
+      x.shape,
+      pair(filterSize),
+      pair(strides),
+      1,
+      pad as 'same',
+      dimRoundingMode as 'floor' | undefined,
     );
     const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
-    const fh = info.effectiveFilterHeight, fw = info.effectiveFilterWidth;
-    const pt = info.padInfo.top, pl = info.padInfo.left;
+    const fh = info.effectiveFilterHeight,
+      fw = info.effectiveFilterWidth;
+    const pt = info.padInfo.top,
+      pl = info.padInfo.left;
     const [n, h, w, c] = x.shape;
-    const ph = oh + Math.floor((fh - 1) / sh), pw = ow + Math.floor((fw - 1) / sw); // phase image size
-    const rows = sh * ph, cols = sw * pw;
+    const ph = oh + Math.floor((fh - 1) / sh),
+      pw = ow + Math.floor((fw - 1) / sw); // phase image size
+    const rows = sh * ph,
+      cols = sw * pw;
     const xp = padTo(x, pt, pl, rows, cols, -Infinity);
     const rowPhase = new Map<number, tf.Tensor>();
     const phase = (a: number, b: number): tf.Tensor4D => {
       if (!rowPhase.has(a)) {
-        rowPhase.set(a, sh > 1 ? tf.slice(tf.reshape(xp, [n * ph, sh, cols * c]), [0, a, 0], [n * ph, 1, cols * c]) : xp);
+        rowPhase.set(
+          a,
+          sh > 1 ? tf.slice(tf.reshape(xp, [n * ph, sh, cols * c]), [0, a, 0], [n * ph, 1, cols * c]) : xp,
+        );
       }
       let t = rowPhase.get(a)!;
       if (sw > 1) t = tf.slice(tf.reshape(t, [n * ph * pw, sw, c]), [0, b, 0], [n * ph * pw, 1, c]);
@@ -426,20 +559,30 @@ export function maxPoolGradImpl(
     let remaining: tf.Tensor4D = dy;
     for (let i = 0; i < fh; i++) {
       for (let j = 0; j < fw; j++) {
-        const a = i % sh, b = j % sw, di = Math.floor(i / sh), dj = Math.floor(j / sw);
+        const a = i % sh,
+          b = j % sw,
+          di = Math.floor(i / sh),
+          dj = Math.floor(j / sw);
         const key = `${a},${b}`;
         if (!phases.has(key)) phases.set(key, phase(a, b));
         const win = tf.slice(phases.get(key)!, [0, di, dj, 0], [n, oh, ow, c]);
         const rest = tf.mul(remaining, tf.step(tf.sub(y, win), 0)) as tf.Tensor4D;
         const contrib = tf.sub(remaining, rest) as tf.Tensor4D;
         remaining = rest;
-        const placed = tf.pad(contrib, [[0, 0], [di, ph - oh - di], [dj, pw - ow - dj], [0, 0]]) as tf.Tensor4D;
+        const placed = tf.pad(contrib, [
+          [0, 0],
+          [di, ph - oh - di],
+          [dj, pw - ow - dj],
+          [0, 0],
+        ]) as tf.Tensor4D;
         const prev = acc.get(key);
         acc.set(key, prev ? (tf.add(prev, placed) as tf.Tensor4D) : placed);
       }
     }
     const zerosPhase = () => tf.zeros([n, ph, pw, c]) as tf.Tensor4D;
-    const grid = Array.from({ length: sh }, (_, a) => Array.from({ length: sw }, (_, b) => acc.get(`${a},${b}`) ?? zerosPhase()));
+    const grid = Array.from({ length: sh }, (_, a) =>
+      Array.from({ length: sw }, (_, b) => acc.get(`${a},${b}`) ?? zerosPhase()),
+    );
     const dxp = interleavePhases(grid, sh, sw);
     // back to the unpadded frame: drop (pt, pl), crop or zero-fill to h×w
     return padTo(dxp, -pt, -pl, h, w, 0);
@@ -454,7 +597,10 @@ export function maxPoolGradImpl(
 
 function isNHWReduction(axis: unknown, shape: number[]): boolean {
   if (shape.length !== 4 || shape[1] * shape[2] <= 1) return false;
-  const axes = tf.util.parseAxisParam(axis as number | number[], shape).slice().sort((p, q) => p - q);
+  const axes = tf.util
+    .parseAxisParam(axis as number | number[], shape)
+    .slice()
+    .sort((p, q) => p - q);
   return axes.length === 3 && axes[0] === 0 && axes[1] === 1 && axes[2] === 2;
 }
 
@@ -518,7 +664,8 @@ export const batchNormGradConfig: tf.GradConfig = {
     const g = dy as tf.Tensor;
     const [x, mean, variance, scale] = saved;
     const eps = (attrs as { varianceEpsilon: number }).varianceEpsilon;
-    const perChannel = (t: tf.Tensor | undefined) => t == null || t.rank === 0 || tf.util.arraysEqual(t.shape, mean.shape);
+    const perChannel = (t: tf.Tensor | undefined) =>
+      t == null || t.rank === 0 || tf.util.arraysEqual(t.shape, mean.shape);
     if (!perChannel(scale) || !tf.util.arraysEqual(variance.shape, mean.shape)) {
       return origBnGrad!.gradFunc(dy, saved, attrs);
     }
@@ -552,23 +699,61 @@ const a = (attrs: tf.NamedAttrMap | undefined) => (attrs ?? {}) as Record<string
 export const WASM_TRAINING_KERNELS = [
   kernel('Conv2DBackpropFilter', ({ inputs, attrs }) => {
     const at = a(attrs);
-    return conv2dBackpropFilterImpl(asTensor(inputs.x), asTensor(inputs.dy), at.filterShape, at.strides, at.pad, at.dimRoundingMode);
+    return conv2dBackpropFilterImpl(
+      asTensor(inputs.x),
+      asTensor(inputs.dy),
+      at.filterShape,
+      at.strides,
+      at.pad,
+      at.dimRoundingMode,
+    );
   }),
   kernel('Conv2DBackpropInput', ({ inputs, attrs }) => {
     const at = a(attrs);
-    return conv2dBackpropInputImpl(asTensor(inputs.dy), asTensor(inputs.filter), at.inputShape, at.strides, at.pad, at.dimRoundingMode);
+    return conv2dBackpropInputImpl(
+      asTensor(inputs.dy),
+      asTensor(inputs.filter),
+      at.inputShape,
+      at.strides,
+      at.pad,
+      at.dimRoundingMode,
+    );
   }),
   kernel('DepthwiseConv2dNativeBackpropInput', ({ inputs, attrs }) => {
     const at = a(attrs);
-    return depthwiseBackpropInputImpl(asTensor(inputs.dy), asTensor(inputs.filter), at.inputShape, at.strides, at.pad, at.dimRoundingMode, at.dilations);
+    return depthwiseBackpropInputImpl(
+      asTensor(inputs.dy),
+      asTensor(inputs.filter),
+      at.inputShape,
+      at.strides,
+      at.pad,
+      at.dimRoundingMode,
+      at.dilations,
+    );
   }),
   kernel('DepthwiseConv2dNativeBackpropFilter', ({ inputs, attrs }) => {
     const at = a(attrs);
-    return depthwiseBackpropFilterImpl(asTensor(inputs.x), asTensor(inputs.dy), at.filterShape, at.strides, at.pad, at.dimRoundingMode, at.dilations);
+    return depthwiseBackpropFilterImpl(
+      asTensor(inputs.x),
+      asTensor(inputs.dy),
+      at.filterShape,
+      at.strides,
+      at.pad,
+      at.dimRoundingMode,
+      at.dilations,
+    );
   }),
   kernel('MaxPoolGrad', ({ inputs, attrs }) => {
     const at = a(attrs);
-    return maxPoolGradImpl(asTensor(inputs.dy), asTensor(inputs.input), asTensor(inputs.output), at.filterSize, at.strides, at.pad, at.dimRoundingMode);
+    return maxPoolGradImpl(
+      asTensor(inputs.dy),
+      asTensor(inputs.input),
+      asTensor(inputs.output),
+      at.filterSize,
+      at.strides,
+      at.pad,
+      at.dimRoundingMode,
+    );
   }),
 ];
 

@@ -61,11 +61,15 @@ export function arraySpec(indices: number[]): string {
 /** Parse "2,5" or "1-3,7" into indices, each within 1..count. */
 export function parseIndices(spec: string, count: number): number[] {
   const out = new Set<number>();
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!m) throw new Error(`--array ${spec}: "${part}" is not an index or a range a-b`);
     const [a, b] = [Number(m[1]), Number(m[2] ?? m[1])];
-    if (a < 1 || b > count || a > b) throw new Error(`--array ${spec}: shard indices run from 1 to ${count} (--shards), got ${part}`);
+    if (a < 1 || b > count || a > b)
+      throw new Error(`--array ${spec}: shard indices run from 1 to ${count} (--shards), got ${part}`);
     for (let i = a; i <= b; i++) out.add(i);
   }
   if (!out.size) throw new Error('--array: no shard index given');
@@ -87,7 +91,12 @@ function common(p: SlurmPlan, name: string, time: string, output: string): strin
 
 function taskResources(p: SlurmPlan): string[] {
   const r = p.resources;
-  return [`--cpus-per-task=${r.cpus}`, ...(r.gpus > 0 ? [`--gres=gpu:${r.gpus}`] : []), ...(r.mem ? [`--mem=${r.mem}`] : []), r.requeue ? '--requeue' : '--no-requeue'];
+  return [
+    `--cpus-per-task=${r.cpus}`,
+    ...(r.gpus > 0 ? [`--gres=gpu:${r.gpus}`] : []),
+    ...(r.mem ? [`--mem=${r.mem}`] : []),
+    r.requeue ? '--requeue' : '--no-requeue',
+  ];
 }
 
 const after = (job?: string) => (job ? [`--dependency=afterok:${job}`, '--kill-on-invalid-dep=yes'] : []);
@@ -165,12 +174,22 @@ export function pretrainRunNames(profile: ProfileName): string[] {
  * finished. A backbone whose checkpoint folder holds a lock file is being trained by a job already (or one that
  * died): submitting a second trainer on another node would write the same checkpoint, so that is an error.
  */
-export function pretrainRunsToSubmit(profile: ProfileName, arms: readonly Arm[], spec: string, root?: string): string[] {
+export function pretrainRunsToSubmit(
+  profile: ProfileName,
+  arms: readonly Arm[],
+  spec: string,
+  root?: string,
+): string[] {
   if (spec === 'none') return [];
   const names = pretrainRunNames(profile);
   if (spec !== 'auto') {
-    const want = spec.split(',').map((s) => s.trim()).filter(Boolean);
-    for (const n of want) if (!names.includes(n)) throw new Error(`--pretrain: no run "${n}" in profile ${profile}; choose from ${names.join(', ')}`);
+    const want = spec
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const n of want)
+      if (!names.includes(n))
+        throw new Error(`--pretrain: no run "${n}" in profile ${profile}; choose from ${names.join(', ')}`);
     return want;
   }
   const needed = arms.filter((a): a is 'tl' | 'ssl' => a === 'tl' || a === 'ssl').map((m) => `${m}-${archFor(m)}`);

@@ -62,7 +62,9 @@ export function gradCam(
   options: GradCamOptions | number | ArrayLike<number> = {},
 ): GradCamResult {
   const opts: GradCamOptions =
-    typeof options === 'number' || 'length' in options ? { classIndex: options as number | ArrayLike<number> } : options;
+    typeof options === 'number' || 'length' in options
+      ? { classIndex: options as number | ArrayLike<number> }
+      : options;
   const method = opts.method ?? 'gradcam';
   const logits = opts.logits ?? true;
   const outIdx = opts.outputIndex ?? 0;
@@ -75,7 +77,8 @@ export function gradCam(
     const outs = runModel(model, [images], { path, capture: (t) => (A = t), logits });
     if (!A) throw new Error(`layer '${path.join('/')}' produced no output`);
     const act = A as tf.Tensor;
-    if (act.rank !== 4) throw new Error(`layer '${path.join('/')}' output has rank ${act.rank}; Grad-CAM needs a [N,h,w,K] map`);
+    if (act.rank !== 4)
+      throw new Error(`layer '${path.join('/')}' output has rank ${act.rank}; Grad-CAM needs a [N,h,w,K] map`);
     const out = outs[outIdx] as tf.Tensor2D;
     if (out.rank !== 2) throw new Error(`model output ${outIdx} has shape ${out.shape}; expected [N, classes]`);
     const numClasses = out.shape[1];
@@ -85,7 +88,8 @@ export function gradCam(
     if (opts.classIndex === undefined) cls.set(out.argMax(1).dataSync() as Int32Array);
     else if (typeof opts.classIndex === 'number') cls.fill(opts.classIndex);
     else {
-      if (opts.classIndex.length !== n) throw new Error(`classIndex has ${opts.classIndex.length} entries for ${n} images`);
+      if (opts.classIndex.length !== n)
+        throw new Error(`classIndex has ${opts.classIndex.length} entries for ${n} images`);
       for (let i = 0; i < n; i++) cls[i] = opts.classIndex[i];
     }
     for (const c of cls) if (!(c >= 0 && c < numClasses)) throw new Error(`class ${c} out of range [0, ${numClasses})`);

@@ -122,9 +122,9 @@ export function runModel(model: tf.LayersModel, inputs: tf.Tensor[], hooks: RunH
       hits++;
       if (hits > 1) throw new Error(`target layer '${layer.name}' is called more than once in the graph`);
       const real = hooks.replace ? null : layer.apply(arg, { ...(node.callArgs ?? {}), training: false });
-      const out0 = hooks.replace ?? (Array.isArray(real) ? real[0] : real) as tf.Tensor;
+      const out0 = hooks.replace ?? ((Array.isArray(real) ? real[0] : real) as tf.Tensor);
       hooks.capture?.(out0);
-      outs = hooks.replace ? [hooks.replace] : (Array.isArray(real) ? (real as tf.Tensor[]) : [real as tf.Tensor]);
+      outs = hooks.replace ? [hooks.replace] : Array.isArray(real) ? (real as tf.Tensor[]) : [real as tf.Tensor];
     } else if (goesInside) {
       if (!isContainer(layer)) throw new Error(`'${layer.name}' is not a nested model`);
       hits++;

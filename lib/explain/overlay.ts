@@ -62,7 +62,8 @@ export interface OverlayOptions {
 /** Blend a heat map (values in [0, 1]) over an image; returns H×W×3 uint8 RGB. */
 export function overlayHeatmap(image: OverlayImage, heat: ArrayLike<number>, o: OverlayOptions = {}): Uint8Array {
   const { height: H, width: W, channels: ch } = image;
-  if (image.data.length !== H * W * ch) throw new Error(`overlay: image has ${image.data.length} values for ${H}×${W}×${ch}`);
+  if (image.data.length !== H * W * ch)
+    throw new Error(`overlay: image has ${image.data.length} values for ${H}×${W}×${ch}`);
   const hh = o.heatHeight ?? H;
   const hw = o.heatWidth ?? W;
   const t = hh === H && hw === W ? heat : resizeMap(heat, hh, hw, H, W);

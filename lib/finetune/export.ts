@@ -54,7 +54,11 @@ export interface MergeOptions {
 }
 
 /** Merge `incoming` into `existing` by configHash (see the file comment). Records come back compacted. */
-export function mergeRecords(existing: RunRecord[], incoming: RunRecord[], o: MergeOptions = {}): { records: RunRecord[]; report: MergeReport } {
+export function mergeRecords(
+  existing: RunRecord[],
+  incoming: RunRecord[],
+  o: MergeOptions = {},
+): { records: RunRecord[]; report: MergeReport } {
   const report: MergeReport = { before: existing.length, after: 0, added: 0, unchanged: 0, conflicts: [], dropped: [] };
   const byHash = new Map<string, RunRecord>();
   for (const r of existing) {
@@ -75,15 +79,20 @@ export function mergeRecords(existing: RunRecord[], incoming: RunRecord[], o: Me
       report.conflicts.push({ configHash: r.configHash, label: runLabel(r.config), kept });
     }
   }
-  const records = [...byHash.values()].sort((a, b) => (a.configHash < b.configHash ? -1 : a.configHash > b.configHash ? 1 : 0));
+  const records = [...byHash.values()].sort((a, b) =>
+    a.configHash < b.configHash ? -1 : a.configHash > b.configHash ? 1 : 0,
+  );
   report.after = records.length;
   return { records, report };
 }
 
 /** One line per part of a merge report, for the terminal. */
 export function formatMergeReport(file: string, r: MergeReport): string {
-  const lines = [`${file}: ${r.before} → ${r.after} records (${r.added} added, ${r.unchanged} unchanged, ${r.conflicts.length} conflicts, ${r.dropped.length} dropped)`];
-  for (const c of r.conflicts) lines.push(`  CONFLICT ${c.configHash} ${c.label}: same identity, different results; kept the ${c.kept} record`);
+  const lines = [
+    `${file}: ${r.before} → ${r.after} records (${r.added} added, ${r.unchanged} unchanged, ${r.conflicts.length} conflicts, ${r.dropped.length} dropped)`,
+  ];
+  for (const c of r.conflicts)
+    lines.push(`  CONFLICT ${c.configHash} ${c.label}: same identity, different results; kept the ${c.kept} record`);
   for (const d of r.dropped) lines.push(`  dropped ${d.configHash} ${d.label}`);
   return lines.join('\n');
 }
@@ -99,7 +108,9 @@ export function readExportFile(file: string): RunRecord[] {
   if (!fs.existsSync(file)) return [];
   const j = readJson<{ schema?: number; runs?: RunRecord[] }>(file);
   if (j.schema !== RECORD_SCHEMA || !Array.isArray(j.runs)) {
-    throw new Error(`${file}: not a schema-${RECORD_SCHEMA} run export (schema ${j.schema ?? 'missing'}${Array.isArray(j.runs) ? '' : ', no "runs" array'})`);
+    throw new Error(
+      `${file}: not a schema-${RECORD_SCHEMA} run export (schema ${j.schema ?? 'missing'}${Array.isArray(j.runs) ? '' : ', no "runs" array'})`,
+    );
   }
   return j.runs;
 }
@@ -121,7 +132,10 @@ export interface ExportOptions extends MergeOptions {
  * Merge the profile's records in runs/ (or `o.records`) into its export, under a lock so shards exporting at the
  * same time serialise instead of overwriting each other.
  */
-export async function exportRuns(profile: string, o: ExportOptions = {}): Promise<{ file: string; report: MergeReport }> {
+export async function exportRuns(
+  profile: string,
+  o: ExportOptions = {},
+): Promise<{ file: string; report: MergeReport }> {
   const file = exportPath(profile, o.root);
   const lock = await acquireLock(`${file}.lock`, { what: `export ${profile}`, timeoutMs: 10 * 60_000 });
   try {
@@ -172,10 +186,15 @@ export interface RecordComparison {
 export function compareRecords(a: RunRecord, b: RunRecord, tol = 0.01): RecordComparison {
   const acc = (r: RunRecord) => r.test.metrics.accuracy as number;
   const accuracy: [number, number] = [acc(a), acc(b)];
-  const pa = compactRecord(a).test, pb = compactRecord(b).test;
-  if (canonicalJson(pa.indices) !== canonicalJson(pb.indices) || pa.probs.length !== pb.probs.length) return { accuracy, maxProbDiff: Infinity, verdict: 'different' };
+  const pa = compactRecord(a).test,
+    pb = compactRecord(b).test;
+  if (canonicalJson(pa.indices) !== canonicalJson(pb.indices) || pa.probs.length !== pb.probs.length)
+    return { accuracy, maxProbDiff: Infinity, verdict: 'different' };
   let maxProbDiff = 0;
-  pa.probs.forEach((row, i) => row.forEach((v, j) => (maxProbDiff = Math.max(maxProbDiff, Math.abs(v - pb.probs[i][j])))));
-  const verdict = maxProbDiff <= 1e-4 + 1e-9 ? 'identical' : Math.abs(accuracy[0] - accuracy[1]) <= tol ? 'close' : 'different';
+  pa.probs.forEach((row, i) =>
+    row.forEach((v, j) => (maxProbDiff = Math.max(maxProbDiff, Math.abs(v - pb.probs[i][j])))),
+  );
+  const verdict =
+    maxProbDiff <= 1e-4 + 1e-9 ? 'identical' : Math.abs(accuracy[0] - accuracy[1]) <= tol ? 'close' : 'different';
   return { accuracy, maxProbDiff, verdict };
 }

@@ -18,7 +18,10 @@ import { buildClassifier } from '../models/heads';
 import { toUnitBatch, scaleForBackbone, type InputScaling } from './batch';
 
 /** The fields of lib/data's ImageSet that fine-tuning reads (NHWC uint8, 3 channels, square). */
-export type FinetuneData = Pick<ImageSet, 'id' | 'n' | 'images' | 'labels' | 'size' | 'classNames' | 'splits' | 'sha256'> & { splitHash?: string };
+export type FinetuneData = Pick<
+  ImageSet,
+  'id' | 'n' | 'images' | 'labels' | 'size' | 'classNames' | 'splits' | 'sha256'
+> & { splitHash?: string };
 
 /** The fields of lib/models' Backbone that fine-tuning reads. */
 export type FinetuneBackbone = Pick<Backbone, 'name' | 'model' | 'inputSize' | 'scaling' | 'featureDim'>;
@@ -47,11 +50,20 @@ export interface FinetuneResult {
   /** indices actually used (after subset and balancing) */
   used: { train: number[]; val: number[]; test: number[] };
   classWeights?: number[];
-  test?: { indices: number[]; labels: number[]; probs: Float32Array; numClasses: number; loss: number; accuracy: number };
+  test?: {
+    indices: number[];
+    labels: number[];
+    probs: Float32Array;
+    numClasses: number;
+    loss: number;
+    accuracy: number;
+  };
 }
 
 export function splitHash(splits: FinetuneData['splits']): string {
-  return sha256Hex(canonicalJson({ train: Array.from(splits.train), val: Array.from(splits.val), test: Array.from(splits.test) })).slice(0, 16);
+  return sha256Hex(
+    canonicalJson({ train: Array.from(splits.train), val: Array.from(splits.val), test: Array.from(splits.test) }),
+  ).slice(0, 16);
 }
 
 /** sha256 of a model's weights (all of them, in order), to name checkpoints. */
@@ -86,25 +98,39 @@ interface EvalOut {
 }
 
 /** Inference-mode pass over `indices` in batches: mean (unweighted) loss, accuracy and probabilities. */
-export function evaluate(classifier: tf.LayersModel, data: FinetuneData, indices: number[], scaling: InputScaling, batchSize: number): EvalOut {
+export function evaluate(
+  classifier: tf.LayersModel,
+  data: FinetuneData,
+  indices: number[],
+  scaling: InputScaling,
+  batchSize: number,
+): EvalOut {
   const C = data.classNames.length;
   const probs = new Float32Array(indices.length * C);
-  let lossSum = 0, correct = 0;
+  let lossSum = 0,
+    correct = 0;
   for (let b = 0; b < indices.length; b += batchSize) {
     const idx = indices.slice(b, b + batchSize);
     const [l, c, p] = tf.tidy(() => {
       const x = scaleForBackbone(toUnitBatch(data, idx), scaling);
-      const y = tf.tensor1d(idx.map((i) => data.labels[i]), 'int32');
+      const y = tf.tensor1d(
+        idx.map((i) => data.labels[i]),
+        'int32',
+      );
       const logits = classifier.apply(x, { training: false }) as tf.Tensor2D;
       const nll = tf.neg(tf.sum(tf.mul(tf.oneHot(y, C).cast('float32'), tf.logSoftmax(logits)), 1));
       return [tf.sum(nll), tf.sum(tf.equal(tf.argMax(logits, 1), y).cast('float32')), tf.softmax(logits)];
     });
-    lossSum += (await_(l) as number);
+    lossSum += await_(l) as number;
     correct += await_(c) as number;
     probs.set(p.dataSync() as Float32Array, b * C);
     p.dispose();
   }
-  return { loss: indices.length ? lossSum / indices.length : NaN, accuracy: indices.length ? correct / indices.length : NaN, probs };
+  return {
+    loss: indices.length ? lossSum / indices.length : NaN,
+    accuracy: indices.length ? correct / indices.length : NaN,
+    probs,
+  };
 }
 
 function await_(t: tf.Tensor): number {
@@ -113,13 +139,20 @@ function await_(t: tf.Tensor): number {
   return v;
 }
 
-export async function finetune(backbone: FinetuneBackbone, data: FinetuneData, opts: FinetuneOptions): Promise<FinetuneResult> {
+export async function finetune(
+  backbone: FinetuneBackbone,
+  data: FinetuneData,
+  opts: FinetuneOptions,
+): Promise<FinetuneResult> {
   const t0 = Date.now();
   const C = data.classNames.length;
   if (data.size !== backbone.inputSize) {
-    throw new Error(`finetune: dataset ${data.id} is ${data.size} px but backbone ${backbone.name} takes ${backbone.inputSize} px (load it with {size: ${backbone.inputSize}})`);
+    throw new Error(
+      `finetune: dataset ${data.id} is ${data.size} px but backbone ${backbone.name} takes ${backbone.inputSize} px (load it with {size: ${backbone.inputSize}})`,
+    );
   }
-  if (!(opts.epochs >= 1) || !(opts.batchSize >= 1)) throw new Error(`finetune: epochs and batchSize must be ≥ 1 (got ${opts.epochs}, ${opts.batchSize})`);
+  if (!(opts.epochs >= 1) || !(opts.batchSize >= 1))
+    throw new Error(`finetune: epochs and batchSize must be ≥ 1 (got ${opts.epochs}, ${opts.batchSize})`);
   const rng = new Rng(opts.seed);
   const subRng = rng.fork();
   const take = (split: 'train' | 'val' | 'test') => {
@@ -136,7 +169,12 @@ export async function finetune(backbone: FinetuneBackbone, data: FinetuneData, o
 
   applyFreeze(backbone.model, opts.freeze, opts.topLayers);
   if (opts.bnMomentum !== undefined) setTrainableBnMomentum(backbone.model, opts.bnMomentum);
-  const classifier = buildClassifier(backbone as Backbone, C, { dropout: opts.dropout, seed: rng.seed(), activation: 'linear', prefix: opts.headPrefix ?? 'head' });
+  const classifier = buildClassifier(backbone as Backbone, C, {
+    dropout: opts.dropout,
+    seed: rng.seed(),
+    activation: 'linear',
+    prefix: opts.headPrefix ?? 'head',
+  });
   const vars = classifier.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = tf.train.adam(opts.lr);
   const wT = classWeights ? tf.tensor1d(classWeights) : undefined;
@@ -144,9 +182,13 @@ export async function finetune(backbone: FinetuneBackbone, data: FinetuneData, o
   const augRng = rng.fork();
 
   const epochs: EpochLog[] = [];
-  let best = Infinity, bestEpoch = -1, wait = 0, stoppedEarly = false;
+  let best = Infinity,
+    bestEpoch = -1,
+    wait = 0,
+    stoppedEarly = false;
   let snapshot: tf.Tensor[] | undefined;
-  let trainImages = 0, trainSeconds = 0;
+  let trainImages = 0,
+    trainSeconds = 0;
   const minDelta = opts.minDelta ?? 0;
   try {
     for (let e = 0; e < opts.epochs; e++) {
@@ -154,7 +196,9 @@ export async function finetune(backbone: FinetuneBackbone, data: FinetuneData, o
       const lr = lrAt(opts.schedule, opts.lr, e, opts.epochs);
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       const order = shuffleRng.shuffle(train.slice());
-      let lossSum = 0, correct = 0, seen = 0;
+      let lossSum = 0,
+        correct = 0,
+        seen = 0;
       for (let b = 0; b < order.length; b += opts.batchSize) {
         const idx = order.slice(b, b + opts.batchSize);
         if (idx.length < 2 && order.length > 1) continue; // a batch of one breaks batch-norm statistics
@@ -163,12 +207,19 @@ export async function finetune(backbone: FinetuneBackbone, data: FinetuneData, o
           let x = toUnitBatch(data, idx);
           if (opts.augment) x = opts.augment(x, augRng);
           x = scaleForBackbone(x, backbone.scaling);
-          const y = tf.tensor1d(idx.map((i) => data.labels[i]), 'int32');
-          return optimizer.minimize(() => {
-            const p = classifier.apply(x, { training: true }) as tf.Tensor2D;
-            acc = tf.keep(tf.sum(tf.equal(tf.argMax(p, 1), y).cast('float32')));
-            return crossEntropy(p, y, C, wT);
-          }, true, vars) as tf.Scalar;
+          const y = tf.tensor1d(
+            idx.map((i) => data.labels[i]),
+            'int32',
+          );
+          return optimizer.minimize(
+            () => {
+              const p = classifier.apply(x, { training: true }) as tf.Tensor2D;
+              acc = tf.keep(tf.sum(tf.equal(tf.argMax(p, 1), y).cast('float32')));
+              return crossEntropy(p, y, C, wT);
+            },
+            true,
+            vars,
+          ) as tf.Scalar;
         });
         lossSum += await_(cost) * idx.length;
         correct += await_(acc!);
@@ -179,10 +230,19 @@ export async function finetune(backbone: FinetuneBackbone, data: FinetuneData, o
       trainSeconds += trainSec;
       trainImages += seen;
       const v = evaluate(classifier, data, val, backbone.scaling, Math.max(opts.batchSize, 64));
-      const log: EpochLog = { epoch: e, lr, trainLoss: lossSum / seen, trainAcc: correct / seen, valLoss: v.loss, valAcc: v.accuracy, seconds: (Date.now() - te) / 1000 };
+      const log: EpochLog = {
+        epoch: e,
+        lr,
+        trainLoss: lossSum / seen,
+        trainAcc: correct / seen,
+        valLoss: v.loss,
+        valAcc: v.accuracy,
+        seconds: (Date.now() - te) / 1000,
+      };
       epochs.push(log);
       opts.onEpoch?.(log);
-      if (!Number.isFinite(log.trainLoss)) throw new Error(`finetune ${data.id}: training loss is ${log.trainLoss} at epoch ${e} (lr ${lr})`);
+      if (!Number.isFinite(log.trainLoss))
+        throw new Error(`finetune ${data.id}: training loss is ${log.trainLoss} at epoch ${e} (lr ${lr})`);
       if (v.loss < best - minDelta) {
         best = v.loss;
         bestEpoch = e;
@@ -220,7 +280,14 @@ export async function finetune(backbone: FinetuneBackbone, data: FinetuneData, o
   const result: FinetuneResult = { classifier, stage, used: { train, val, test }, classWeights };
   if (opts.evaluateTest !== false && test.length) {
     const ev = evaluate(classifier, data, test, backbone.scaling, Math.max(opts.batchSize, 64));
-    result.test = { indices: test, labels: test.map((i) => data.labels[i]), probs: ev.probs, numClasses: C, loss: ev.loss, accuracy: ev.accuracy };
+    result.test = {
+      indices: test,
+      labels: test.map((i) => data.labels[i]),
+      probs: ev.probs,
+      numClasses: C,
+      loss: ev.loss,
+      accuracy: ev.accuracy,
+    };
   }
   stage.wallSeconds = (Date.now() - t0) / 1000;
   return result;

@@ -10,7 +10,15 @@ import { meanSd, formatMeanSd } from '../stats/summary';
 import { bootstrapMetricCI } from '../stats/bootstrap';
 import { intermediateFor } from './pairs';
 import { NotTrainedError, runOne, RunLockedError, type RunDeps } from './run';
-import { runHash, type Arm, type Condition, type DataIdentity, type RunConfig, type RunRecord, type TrainSettings } from './run-record';
+import {
+  runHash,
+  type Arm,
+  type Condition,
+  type DataIdentity,
+  type RunConfig,
+  type RunRecord,
+  type TrainSettings,
+} from './run-record';
 
 export interface GridSpec {
   profile: ProfileName;
@@ -24,7 +32,10 @@ export interface GridSpec {
 }
 
 /** One line saying what a grid holds, computed from its configs (not written by hand, so it cannot go stale). */
-export function describeGrid(spec: GridSpec, configs: readonly { condition: string; dataset: string; size: number }[]): string {
+export function describeGrid(
+  spec: GridSpec,
+  configs: readonly { condition: string; dataset: string; size: number }[],
+): string {
   const doubleFt = configs.filter((c) => c.condition === 'double-ft');
   const sizes = [...new Set(configs.map((c) => c.size))].join('/');
   return (
@@ -34,7 +45,19 @@ export function describeGrid(spec: GridSpec, configs: readonly { condition: stri
   );
 }
 
-const MEDICAL_TARGETS = ['breastmnist', 'pneumoniamnist', 'busi', 'chest-ct', 'ct-kidney', 'iq-oth-nccd', 'alzheimer-mri', 'isic-uda1', 'eye-fundus', 'ham10000', 'pbc-blood'];
+const MEDICAL_TARGETS = [
+  'breastmnist',
+  'pneumoniamnist',
+  'busi',
+  'chest-ct',
+  'ct-kidney',
+  'iq-oth-nccd',
+  'alzheimer-mri',
+  'isic-uda1',
+  'eye-fundus',
+  'ham10000',
+  'pbc-blood',
+];
 
 export const GRIDS: Record<ProfileName, GridSpec> = {
   smoke: {
@@ -45,8 +68,28 @@ export const GRIDS: Record<ProfileName, GridSpec> = {
     seeds: [0, 1],
     size: 32,
     // Subsets (class-stratified, seeded) keep every run to seconds: 160 train / 64 val / 128 test images.
-    train: { epochs: 2, batchSize: 32, lr: 1e-3, schedule: { kind: 'cosine' }, freeze: 'all', patience: 2, dropout: 0.2, bnMomentum: 0.9, subset: { train: 160, val: 64, test: 128 } },
-    stage1: { epochs: 1, batchSize: 32, lr: 1e-3, schedule: { kind: 'constant' }, freeze: 'all', patience: 1, dropout: 0.2, bnMomentum: 0.9, subset: { train: 320, val: 64, test: 0 } },
+    train: {
+      epochs: 2,
+      batchSize: 32,
+      lr: 1e-3,
+      schedule: { kind: 'cosine' },
+      freeze: 'all',
+      patience: 2,
+      dropout: 0.2,
+      bnMomentum: 0.9,
+      subset: { train: 160, val: 64, test: 128 },
+    },
+    stage1: {
+      epochs: 1,
+      batchSize: 32,
+      lr: 1e-3,
+      schedule: { kind: 'constant' },
+      freeze: 'all',
+      patience: 1,
+      dropout: 0.2,
+      bnMomentum: 0.9,
+      subset: { train: 320, val: 64, test: 0 },
+    },
   },
   cpu: {
     profile: 'cpu',
@@ -63,8 +106,26 @@ export const GRIDS: Record<ProfileName, GridSpec> = {
     // double-FT (4 targets + 4 stage-1 sets at 6 epochs) ≈ 400 s ≈ 48 min; 3 seeds ≈ 2.4 h, ≈ 2.1 h with early
     // stopping (seed-0 baselines stopped after 8.6 epochs on average). At load average ~10 (other jobs) it ran
     // 2-2.5× slower. Split across machines with --shard i/n.
-    train: { epochs: 10, batchSize: 64, lr: 1e-3, schedule: { kind: 'cosine', warmupEpochs: 1 }, freeze: 'all', patience: 3, dropout: 0.3, bnMomentum: 0.9 },
-    stage1: { epochs: 6, batchSize: 64, lr: 1e-3, schedule: { kind: 'cosine', warmupEpochs: 1 }, freeze: 'all', patience: 2, dropout: 0.3, bnMomentum: 0.9 },
+    train: {
+      epochs: 10,
+      batchSize: 64,
+      lr: 1e-3,
+      schedule: { kind: 'cosine', warmupEpochs: 1 },
+      freeze: 'all',
+      patience: 3,
+      dropout: 0.3,
+      bnMomentum: 0.9,
+    },
+    stage1: {
+      epochs: 6,
+      batchSize: 64,
+      lr: 1e-3,
+      schedule: { kind: 'cosine', warmupEpochs: 1 },
+      freeze: 'all',
+      patience: 2,
+      dropout: 0.3,
+      bnMomentum: 0.9,
+    },
   },
   gpu: {
     profile: 'gpu',
@@ -73,8 +134,24 @@ export const GRIDS: Record<ProfileName, GridSpec> = {
     conditions: ['baseline', 'augment', 'downsample', 'oversample', 'class-weights', 'double-ft'],
     seeds: [0, 1, 2, 3, 4],
     size: 128, // default only: the pre-trained backbone's input size is used (lib/pretrain gpu profile: 128)
-    train: { epochs: 50, batchSize: 32, lr: 1e-4, schedule: { kind: 'cosine', warmupEpochs: 2 }, freeze: 'all', patience: 8, dropout: 0.5 },
-    stage1: { epochs: 30, batchSize: 32, lr: 1e-4, schedule: { kind: 'cosine', warmupEpochs: 2 }, freeze: 'all', patience: 6, dropout: 0.5 },
+    train: {
+      epochs: 50,
+      batchSize: 32,
+      lr: 1e-4,
+      schedule: { kind: 'cosine', warmupEpochs: 2 },
+      freeze: 'all',
+      patience: 8,
+      dropout: 0.5,
+    },
+    stage1: {
+      epochs: 30,
+      batchSize: 32,
+      lr: 1e-4,
+      schedule: { kind: 'cosine', warmupEpochs: 2 },
+      freeze: 'all',
+      patience: 6,
+      dropout: 0.5,
+    },
   },
 };
 
@@ -127,7 +204,8 @@ export function gridConfigs(spec: GridSpec, ident: GridIdentity): RunConfig[] {
 export function parseShard(s: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(s.trim());
   if (!m) throw new Error(`--shard must look like i/n (e.g. 2/4), got "${s}"`);
-  const index = Number(m[1]), count = Number(m[2]);
+  const index = Number(m[1]),
+    count = Number(m[2]);
   if (!(count >= 1 && index >= 1 && index <= count)) throw new Error(`--shard ${s}: need 1 ≤ i ≤ n`);
   return { index, count };
 }
@@ -168,7 +246,9 @@ export async function runGrid(configs: RunConfig[], deps: RunDeps, o: GridOption
   const t0 = Date.now();
   const total = configs.reduce((s, c) => s + c.train.epochs + (c.stage1?.epochs ?? 0), 0);
   const bar = new Progress('grid', total, { silent: o.silentProgress, logEveryMs: 15_000 });
-  let done = 0, ran = 0, cached = 0;
+  let done = 0,
+    ran = 0,
+    cached = 0;
   const records: RunRecord[] = [];
   const failed: GridResult['failed'] = [];
   const locked: RunConfig[] = [];
@@ -213,11 +293,17 @@ export async function runGrid(configs: RunConfig[], deps: RunDeps, o: GridOption
  * host, after 10 min without a heartbeat from another), so a requeued SLURM task re-runs what its killed
  * predecessor was training instead of leaving it out.
  */
-export async function runGridWaitingForLocks(configs: RunConfig[], deps: RunDeps, o: GridOptions & { pollMs?: number } = {}): Promise<GridResult> {
+export async function runGridWaitingForLocks(
+  configs: RunConfig[],
+  deps: RunDeps,
+  o: GridOptions & { pollMs?: number } = {},
+): Promise<GridResult> {
   const res = await runGrid(configs, deps, o);
   const pollMs = o.pollMs ?? 30_000;
   while (res.locked.length) {
-    o.log?.(`${res.locked.length} configs locked by another process; trying them again in ${Math.round(pollMs / 1000)} s`);
+    o.log?.(
+      `${res.locked.length} configs locked by another process; trying them again in ${Math.round(pollMs / 1000)} s`,
+    );
     await new Promise((r) => setTimeout(r, pollMs));
     const again = await runGrid(res.locked, deps, o);
     res.records.push(...again.records);
@@ -265,7 +351,8 @@ export function resultsTable(records: RunRecord[], bootstrapSeed = 0, resamples 
     const sameTest = rs.every((r) => r.test.labels.length === n);
     let ci = 'n/a';
     if (sameTest && n > 1) {
-      const ys: number[] = [], ps: number[] = [];
+      const ys: number[] = [],
+        ps: number[] = [];
       for (const r of rs) {
         ys.push(...r.test.labels);
         for (const row of r.test.probs) ps.push(...row);
@@ -297,5 +384,7 @@ export function formatTable(rows: TableRow[]): string {
   const cols = Object.keys(rows[0]) as (keyof TableRow)[];
   const w = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(w[i])).join('  ');
-  return [line(cols), line(w.map((n) => '-'.repeat(n))), ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join('\n');
+  return [line(cols), line(w.map((n) => '-'.repeat(n))), ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join(
+    '\n',
+  );
 }

@@ -37,18 +37,30 @@ export interface OverlapReport {
   thresholds: Required<OverlapOptions>;
 }
 
-export const OVERLAP_DEFAULTS: Required<OverlapOptions> = { minCorrelation: 0.95, minDetailCorrelation: 0.6, maxHamming: 40, maxFraction: 0.05, maxExact: 5 };
+export const OVERLAP_DEFAULTS: Required<OverlapOptions> = {
+  minCorrelation: 0.95,
+  minDetailCorrelation: 0.6,
+  maxHamming: 40,
+  maxFraction: 0.05,
+  maxExact: 5,
+};
 
 /** Compare two sets image by image (O(nA·nB·256); ~1 s for 2000 × 1000). */
-export function compareSets(a: PixelSet | Fingerprints, b: PixelSet | Fingerprints, opts: OverlapOptions = {}): OverlapReport {
+export function compareSets(
+  a: PixelSet | Fingerprints,
+  b: PixelSet | Fingerprints,
+  opts: OverlapOptions = {},
+): OverlapReport {
   const th = { ...OVERLAP_DEFAULTS, ...opts };
   let fa = 'unit' in a ? a : fingerprints(a);
   let fb = 'unit' in b ? b : fingerprints(b);
-  const nA = fa.n, nB = fb.n;
+  const nA = fa.n,
+    nB = fb.n;
   if (fa.n > fb.n) [fa, fb] = [fb, fa]; // iterate over the smaller set
   const D = THUMB * THUMB;
   const exactB = new Set(fb.exact);
-  let exactMatches = 0, nearMatches = 0;
+  let exactMatches = 0,
+    nearMatches = 0;
   const best = new Float32Array(fa.n);
   for (let i = 0; i < fa.n; i++) {
     const isExact = exactB.has(fa.exact[i]);

@@ -13,11 +13,32 @@ export interface DoubleFtPair {
 }
 
 export const DOUBLE_FT_PAIRS: readonly DoubleFtPair[] = [
-  { intermediate: 'ct-kidney', target: 'chest-ct', rationale: 'CT → CT: abdominal CT slices (2000) teach CT texture and windowing for chest CT (1000)' },
-  { intermediate: 'ct-kidney', target: 'iq-oth-nccd', rationale: 'CT → CT: abdominal CT (2000) before lung-cancer chest CT (1097)' },
-  { intermediate: 'iq-oth-nccd', target: 'chest-ct', rationale: 'same organ and modality: chest CT lung cancer (1097) before chest CT cancer subtypes (1000)' },
-  { intermediate: 'ham10000', target: 'isic-uda1', rationale: 'same modality and organ: dermoscopy, 7 lesion classes (2653) before benign/malignant (400)' },
-  { intermediate: 'pneumoniamnist', target: 'breastmnist', rationale: 'same MedMNIST 28-px grey format, larger (5856) before smaller (780); different modality (X-ray → ultrasound): a weak pair, kept to test the claim on small sets' },
+  {
+    intermediate: 'ct-kidney',
+    target: 'chest-ct',
+    rationale: 'CT → CT: abdominal CT slices (2000) teach CT texture and windowing for chest CT (1000)',
+  },
+  {
+    intermediate: 'ct-kidney',
+    target: 'iq-oth-nccd',
+    rationale: 'CT → CT: abdominal CT (2000) before lung-cancer chest CT (1097)',
+  },
+  {
+    intermediate: 'iq-oth-nccd',
+    target: 'chest-ct',
+    rationale: 'same organ and modality: chest CT lung cancer (1097) before chest CT cancer subtypes (1000)',
+  },
+  {
+    intermediate: 'ham10000',
+    target: 'isic-uda1',
+    rationale: 'same modality and organ: dermoscopy, 7 lesion classes (2653) before benign/malignant (400)',
+  },
+  {
+    intermediate: 'pneumoniamnist',
+    target: 'breastmnist',
+    rationale:
+      'same MedMNIST 28-px grey format, larger (5856) before smaller (780); different modality (X-ray → ultrasound): a weak pair, kept to test the claim on small sets',
+  },
   {
     intermediate: 'busi',
     target: 'breastmnist',
@@ -55,7 +76,9 @@ export function checkPair(
   if (report.overlapping) throw new OverlapError(pair, report);
   if (listed?.refused) {
     // The table says they overlap but the detector did not see it: trust the table, say so.
-    throw new Error(`double fine-tuning refused: ${pair.intermediate} → ${pair.target}: ${listed.refused} (detector found ${report.nearMatches} matches; check the thresholds)`);
+    throw new Error(
+      `double fine-tuning refused: ${pair.intermediate} → ${pair.target}: ${listed.refused} (detector found ${report.nearMatches} matches; check the thresholds)`,
+    );
   }
   return report;
 }

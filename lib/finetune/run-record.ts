@@ -18,9 +18,19 @@ export const RECORD_SCHEMA = 2;
 export type { DataIdentity };
 export type Arm = 'tl' | 'ssl' | 'imagenet' | 'random';
 export type Condition = 'baseline' | 'augment' | 'downsample' | 'oversample' | 'class-weights' | 'double-ft';
-export const CONDITIONS: readonly Condition[] = ['baseline', 'augment', 'downsample', 'oversample', 'class-weights', 'double-ft'];
+export const CONDITIONS: readonly Condition[] = [
+  'baseline',
+  'augment',
+  'downsample',
+  'oversample',
+  'class-weights',
+  'double-ft',
+];
 export type FreezeStrategy = 'head' | 'top' | 'all';
-export type LrSchedule = { kind: 'constant' } | { kind: 'cosine'; minFactor?: number; warmupEpochs?: number } | { kind: 'step'; every: number; gamma: number };
+export type LrSchedule =
+  | { kind: 'constant' }
+  | { kind: 'cosine'; minFactor?: number; warmupEpochs?: number }
+  | { kind: 'step'; every: number; gamma: number };
 
 /** Everything that decides the result of a run; its hash names the record. */
 export interface TrainSettings {
@@ -68,7 +78,6 @@ export interface RunConfig {
   stage1?: TrainSettings;
 }
 
-
 export interface EpochLog {
   epoch: number;
   lr: number;
@@ -100,7 +109,14 @@ export interface RunRecord {
   configHash: string;
   config: RunConfig;
   seed: number;
-  dataset: { id: string; sha256: string; splitHash: string; classNames: string[]; size: number; counts: { train: number; val: number; test: number } };
+  dataset: {
+    id: string;
+    sha256: string;
+    splitHash: string;
+    classNames: string[];
+    size: number;
+    counts: { train: number; val: number; test: number };
+  };
   backend: string;
   /** The backend in full (lib/backend backendProvenance: module, threads, oneDNN, TensorFlow build), when known. */
   backendInfo?: Record<string, unknown>;
@@ -136,20 +152,24 @@ export function cachedRun(config: RunConfig, dir = RUNS_DIR): RunRecord | undefi
   if (!fs.existsSync(file)) return undefined;
   try {
     const rec = readJson<RunRecord>(file);
-    return rec.schema === RECORD_SCHEMA && rec.configHash === runHash(config) && runHash(rec.config) === rec.configHash ? rec : undefined;
+    return rec.schema === RECORD_SCHEMA && rec.configHash === runHash(config) && runHash(rec.config) === rec.configHash
+      ? rec
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
 export function writeRun(record: RunRecord, dir = RUNS_DIR): string {
-  if (record.configHash !== runHash(record.config)) throw new Error(`writeRun: configHash ${record.configHash} does not match its config`);
+  if (record.configHash !== runHash(record.config))
+    throw new Error(`writeRun: configHash ${record.configHash} does not match its config`);
   const file = runPath(record.configHash, dir);
   writeJsonAtomic(file, record);
   return file;
 }
 
-export type RunFilter = Partial<Pick<RunConfig, 'profile' | 'dataset' | 'arm' | 'condition' | 'seed'>> | ((r: RunRecord) => boolean);
+export type RunFilter =
+  Partial<Pick<RunConfig, 'profile' | 'dataset' | 'arm' | 'condition' | 'seed'>> | ((r: RunRecord) => boolean);
 
 export interface LoadRunsOptions {
   /** folder of run records (default runs/) */
@@ -160,7 +180,9 @@ export interface LoadRunsOptions {
 
 function matches(rec: RunRecord, filter: RunFilter): boolean {
   if (typeof filter === 'function') return filter(rec);
-  return Object.entries(filter).every(([k, v]) => v === undefined || (rec.config as unknown as Record<string, unknown>)[k] === v);
+  return Object.entries(filter).every(
+    ([k, v]) => v === undefined || (rec.config as unknown as Record<string, unknown>)[k] === v,
+  );
 }
 
 /** Every readable record in `dir`. A corrupt or foreign file is skipped and named, never fatal to the reader. */
@@ -178,8 +200,10 @@ export function readRunsDir(dir: string, onSkip: (file: string, why: string) => 
       onSkip(file, (e as Error).message);
       continue;
     }
-    if (rec.schema !== RECORD_SCHEMA) onSkip(file, `schema ${rec.schema}, expected ${RECORD_SCHEMA} (made by older code: re-run it)`);
-    else if (!rec.config || runHash(rec.config) !== rec.configHash || f !== `${rec.configHash}.json`) onSkip(file, 'its config does not hash to its name');
+    if (rec.schema !== RECORD_SCHEMA)
+      onSkip(file, `schema ${rec.schema}, expected ${RECORD_SCHEMA} (made by older code: re-run it)`);
+    else if (!rec.config || runHash(rec.config) !== rec.configHash || f !== `${rec.configHash}.json`)
+      onSkip(file, 'its config does not hash to its name');
     else out.push(rec);
   }
   return out;
@@ -200,7 +224,8 @@ function warnSkip(file: string, why: string): void {
 export function loadRuns(filter: RunFilter = {}, opts: LoadRunsOptions | string = {}): RunRecord[] {
   const o = typeof opts === 'string' ? { dir: opts } : opts;
   const out = readRunsDir(o.dir ?? RUNS_DIR, o.onSkip).filter((r) => matches(r, filter));
-  const key = (r: RunRecord) => [r.config.dataset, r.config.arm, r.config.condition, String(r.config.seed).padStart(6, '0')].join('|');
+  const key = (r: RunRecord) =>
+    [r.config.dataset, r.config.arm, r.config.condition, String(r.config.seed).padStart(6, '0')].join('|');
   return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
@@ -209,8 +234,16 @@ let gitCache: { commit: string; dirty: boolean } | undefined;
 export function gitState(): { commit: string; dirty: boolean } {
   if (gitCache) return gitCache;
   try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     gitCache = { commit, dirty: status.trim().length > 0 };
   } catch {
     gitCache = { commit: 'unknown', dirty: true };

@@ -14,7 +14,20 @@ import { finetune, splitHash, weightsHash, type AugmentFn, type FinetuneData, ty
 import { checkPair } from './pairs';
 import { exportedRun } from './export';
 import { fingerprints, type OverlapReport } from './overlap';
-import { cachedRun, gitState, runHash, runPath, writeRun, RECORD_SCHEMA, type Arm, type DataIdentity, type RunConfig, type RunRecord, type StageRecord, type TrainSettings } from './run-record';
+import {
+  cachedRun,
+  gitState,
+  runHash,
+  runPath,
+  writeRun,
+  RECORD_SCHEMA,
+  type Arm,
+  type DataIdentity,
+  type RunConfig,
+  type RunRecord,
+  type StageRecord,
+  type TrainSettings,
+} from './run-record';
 import type { Balance } from './sampling';
 
 export interface RunDeps {
@@ -53,7 +66,18 @@ function options(train: TrainSettings, seed: number, extra: Partial<FinetuneOpti
 export function stage1Key(c: RunConfig): string {
   if (!c.intermediate || !c.stage1) throw new Error(`config ${runHash(c)}: double-ft needs intermediate and stage1`);
   const { profile, intermediate, intermediateData, arm, seed, size, backbone, backboneWeights, code, stage1 } = c;
-  return configHash({ profile, dataset: intermediate, data: intermediateData, arm, seed, size, backbone, backboneWeights, code, train: stage1 });
+  return configHash({
+    profile,
+    dataset: intermediate,
+    data: intermediateData,
+    arm,
+    seed,
+    size,
+    backbone,
+    backboneWeights,
+    code,
+    train: stage1,
+  });
 }
 
 function saveWeights(model: tf.LayersModel, file: string): string {
@@ -86,8 +110,17 @@ function loadWeights(model: tf.LayersModel, file: string): void {
   tf.dispose(vals);
 }
 
-function overlapCached(dir: string, a: FinetuneData, b: FinetuneData, pair: { intermediate: string; target: string }): OverlapReport {
-  const file = path.join(dir, 'overlap', `${a.id}__${b.id}__${(a.sha256 ?? 'x').slice(0, 12)}_${(b.sha256 ?? 'x').slice(0, 12)}_${a.size}.json`);
+function overlapCached(
+  dir: string,
+  a: FinetuneData,
+  b: FinetuneData,
+  pair: { intermediate: string; target: string },
+): OverlapReport {
+  const file = path.join(
+    dir,
+    'overlap',
+    `${a.id}__${b.id}__${(a.sha256 ?? 'x').slice(0, 12)}_${(b.sha256 ?? 'x').slice(0, 12)}_${a.size}.json`,
+  );
   if (fs.existsSync(file)) {
     const r = readJson<OverlapReport & { refused?: string }>(file);
     if (r.refused) throw new Error(r.refused);
@@ -113,10 +146,17 @@ export class NotTrainedError extends Error {}
 function checkIdentity(config: RunConfig, what: string, got: DataIdentity | string, want: DataIdentity | string): void {
   const g = typeof got === 'string' ? got : `${got.sha256.slice(0, 16)}/${got.splitHash}`;
   const w = typeof want === 'string' ? want : `${want.sha256.slice(0, 16)}/${want.splitHash}`;
-  if (g !== w) throw new Error(`config ${runHash(config)} (${config.dataset}/${config.arm}): ${what} is ${g}, the config names ${w}; rebuild the grid's configs`);
+  if (g !== w)
+    throw new Error(
+      `config ${runHash(config)} (${config.dataset}/${config.arm}): ${what} is ${g}, the config names ${w}; rebuild the grid's configs`,
+    );
 }
 
-export async function runOne(config: RunConfig, deps: RunDeps, hooks: RunHooks = {}): Promise<{ record: RunRecord; cached: boolean }> {
+export async function runOne(
+  config: RunConfig,
+  deps: RunDeps,
+  hooks: RunHooks = {},
+): Promise<{ record: RunRecord; cached: boolean }> {
   const dir = deps.runsDir ?? RUNS_DIR;
   const hit = cachedRun(config, dir);
   if (hit) return { record: hit, cached: true };
@@ -128,8 +168,13 @@ export async function runOne(config: RunConfig, deps: RunDeps, hooks: RunHooks =
   }
   if (hooks.cachedOnly) throw new NotTrainedError(`config ${runHash(config)} has no record and training is off`);
   // One process trains a config at a time; the second one skips it (and finds the record next time).
-  const lock = tryLock(`${runPath(config, dir)}.lock`, { what: `fine-tuning ${config.dataset}/${config.arm}/${config.condition}/seed ${config.seed}` });
-  if (!lock) throw new RunLockedError(`config ${runHash(config)} is being trained by another process (${runPath(config, dir)}.lock)`);
+  const lock = tryLock(`${runPath(config, dir)}.lock`, {
+    what: `fine-tuning ${config.dataset}/${config.arm}/${config.condition}/seed ${config.seed}`,
+  });
+  if (!lock)
+    throw new RunLockedError(
+      `config ${runHash(config)} is being trained by another process (${runPath(config, dir)}.lock)`,
+    );
   try {
     const again = cachedRun(config, dir); // finished while we were deciding
     if (again) return { record: again, cached: true };
@@ -139,21 +184,41 @@ export async function runOne(config: RunConfig, deps: RunDeps, hooks: RunHooks =
   }
 }
 
-async function train(config: RunConfig, deps: RunDeps, hooks: RunHooks, dir: string): Promise<{ record: RunRecord; cached: boolean }> {
+async function train(
+  config: RunConfig,
+  deps: RunDeps,
+  hooks: RunHooks,
+  dir: string,
+): Promise<{ record: RunRecord; cached: boolean }> {
   const started = new Date();
   const t0 = Date.now();
   const data = await deps.loadDataset(config.dataset, config.size);
-  checkIdentity(config, `dataset ${data.id}`, { sha256: data.sha256 ?? 'unknown', splitHash: data.splitHash ?? splitHash(data.splits) }, config.data);
+  checkIdentity(
+    config,
+    `dataset ${data.id}`,
+    { sha256: data.sha256 ?? 'unknown', splitHash: data.splitHash ?? splitHash(data.splits) },
+    config.data,
+  );
   const backbone = await deps.getBackbone(config.arm, { profile: config.profile, size: config.size });
   const stages: StageRecord[] = [];
   let stage1CheckpointHash: string | undefined;
   const classifiers: tf.LayersModel[] = [];
 
   try {
-    checkIdentity(config, `backbone ${backbone.name} weights`, weightsHash(backbone.model).slice(0, 16), config.backboneWeights);
+    checkIdentity(
+      config,
+      `backbone ${backbone.name} weights`,
+      weightsHash(backbone.model).slice(0, 16),
+      config.backboneWeights,
+    );
     if (config.condition === 'double-ft') {
       const inter = await deps.loadDataset(config.intermediate!, config.size);
-      checkIdentity(config, `intermediate ${inter.id}`, { sha256: inter.sha256 ?? 'unknown', splitHash: inter.splitHash ?? splitHash(inter.splits) }, config.intermediateData!);
+      checkIdentity(
+        config,
+        `intermediate ${inter.id}`,
+        { sha256: inter.sha256 ?? 'unknown', splitHash: inter.splitHash ?? splitHash(inter.splits) },
+        config.intermediateData!,
+      );
       overlapCached(dir, inter, data, { intermediate: config.intermediate!, target: config.dataset });
       const key = stage1Key(config);
       const ckpt = path.join(dir, 'stage1', `${key}.f32`);
@@ -161,12 +226,22 @@ async function train(config: RunConfig, deps: RunDeps, hooks: RunHooks, dir: str
       if (fs.existsSync(ckpt) && fs.existsSync(meta)) {
         loadWeights(backbone.model, ckpt);
         const m = readJson<{ stage: StageRecord; weightsHash: string }>(meta);
-        if (weightsHash(backbone.model) !== m.weightsHash) throw new Error(`${ckpt}: weights hash does not match ${meta} (delete both to retrain stage 1)`);
+        if (weightsHash(backbone.model) !== m.weightsHash)
+          throw new Error(`${ckpt}: weights hash does not match ${meta} (delete both to retrain stage 1)`);
         stages.push({ ...m.stage, wallSeconds: m.stage.wallSeconds });
         stage1CheckpointHash = m.weightsHash;
         hooks.log?.(`stage 1 ${config.intermediate} reused from ${path.relative(process.cwd(), ckpt)}`);
       } else {
-        const s1 = await finetune(backbone, inter, options(config.stage1!, config.seed, { stage: 'stage1', headPrefix: 'stage1_head', evaluateTest: false, onEpoch: () => hooks.onEpoch?.('stage1') }));
+        const s1 = await finetune(
+          backbone,
+          inter,
+          options(config.stage1!, config.seed, {
+            stage: 'stage1',
+            headPrefix: 'stage1_head',
+            evaluateTest: false,
+            onEpoch: () => hooks.onEpoch?.('stage1'),
+          }),
+        );
         classifiers.push(s1.classifier);
         stage1CheckpointHash = saveWeights(backbone.model, ckpt);
         writeJsonAtomic(meta, { key, weightsHash: stage1CheckpointHash, stage: s1.stage });
@@ -174,14 +249,30 @@ async function train(config: RunConfig, deps: RunDeps, hooks: RunHooks, dir: str
       }
     }
     const augment = config.condition === 'augment' ? deps.augment : undefined;
-    if (config.condition === 'augment' && !augment) throw new Error(`config ${runHash(config)}: condition 'augment' but no augmentation function was given`);
-    const res = await finetune(backbone, data, options(config.train, config.seed, { stage: 'target', balance: BALANCE[config.condition], augment, onEpoch: () => hooks.onEpoch?.('target') }));
+    if (config.condition === 'augment' && !augment)
+      throw new Error(`config ${runHash(config)}: condition 'augment' but no augmentation function was given`);
+    const res = await finetune(
+      backbone,
+      data,
+      options(config.train, config.seed, {
+        stage: 'target',
+        balance: BALANCE[config.condition],
+        augment,
+        onEpoch: () => hooks.onEpoch?.('target'),
+      }),
+    );
     classifiers.push(res.classifier);
     stages.push(res.stage);
     const test = res.test!;
     const metrics = classificationMetrics(test.labels, test.probs, test.numClasses, data.classNames);
     const probs: number[][] = [];
-    for (let i = 0; i < test.labels.length; i++) probs.push(Array.from(test.probs.subarray(i * test.numClasses, (i + 1) * test.numClasses), (v) => Math.round(v * 1e6) / 1e6));
+    for (let i = 0; i < test.labels.length; i++)
+      probs.push(
+        Array.from(
+          test.probs.subarray(i * test.numClasses, (i + 1) * test.numClasses),
+          (v) => Math.round(v * 1e6) / 1e6,
+        ),
+      );
     const git = gitState();
     const record: RunRecord = {
       schema: RECORD_SCHEMA,
@@ -205,7 +296,12 @@ async function train(config: RunConfig, deps: RunDeps, hooks: RunHooks, dir: str
       wallSeconds: (Date.now() - t0) / 1000,
       stages,
       stage1CheckpointHash,
-      test: { metrics: metrics as unknown as Record<string, unknown>, labels: test.labels, probs, indices: test.indices },
+      test: {
+        metrics: metrics as unknown as Record<string, unknown>,
+        labels: test.labels,
+        probs,
+        indices: test.indices,
+      },
     };
     writeRun(record, dir);
     return { record, cached: false };

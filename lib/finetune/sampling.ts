@@ -37,7 +37,13 @@ export interface Balanced {
  * class's count, 'oversample' tops every class up to the largest by seeded draws with replacement,
  * 'class-weights' leaves the indices and weights the loss n / (C · n_c) (scikit-learn 'balanced'); 'none'.
  */
-export function balanceTrainIndices(labels: ArrayLike<number>, indices: number[], numClasses: number, mode: Balance, rng: Rng): Balanced {
+export function balanceTrainIndices(
+  labels: ArrayLike<number>,
+  indices: number[],
+  numClasses: number,
+  mode: Balance,
+  rng: Rng,
+): Balanced {
   switch (mode) {
     case 'none':
       return { indices: indices.slice() };

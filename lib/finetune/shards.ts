@@ -60,7 +60,14 @@ export interface ShardOutcome {
 }
 
 /** The manifest of shard `index`/`count` of the grid `all`, after it ran `res` (written atomically). */
-export function writeManifest(runsDir: string, all: RunConfig[], index: number, count: number, res: ShardOutcome, env: NodeJS.ProcessEnv = process.env): string {
+export function writeManifest(
+  runsDir: string,
+  all: RunConfig[],
+  index: number,
+  count: number,
+  res: ShardOutcome,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const failed = new Map(res.failed.map((f) => [runHash(f.config), f.error]));
   const locked = new Set(res.locked.map(runHash));
   const key = gridKey(all);
@@ -90,13 +97,26 @@ export function writeManifest(runsDir: string, all: RunConfig[], index: number, 
 }
 
 /** The manifest of a shard in the first folder that has one; a manifest that cannot be read is an error naming it. */
-export function readManifest(runsDirs: string[], profile: string, key: string, index: number, count: number): { file: string; manifest: ShardManifest } | undefined {
+export function readManifest(
+  runsDirs: string[],
+  profile: string,
+  key: string,
+  index: number,
+  count: number,
+): { file: string; manifest: ShardManifest } | undefined {
   for (const dir of runsDirs) {
     const file = manifestPath(dir, profile, key, index, count);
     if (!fs.existsSync(file)) continue;
     const manifest = readJson<ShardManifest>(file);
-    if (manifest.schema !== MANIFEST_SCHEMA || manifest.gridKey !== key || manifest.shard?.index !== index || manifest.shard?.count !== count) {
-      throw new Error(`${file}: not the manifest of shard ${index}/${count} of grid ${key} (schema ${manifest.schema}, grid ${manifest.gridKey}, shard ${manifest.shard?.index}/${manifest.shard?.count})`);
+    if (
+      manifest.schema !== MANIFEST_SCHEMA ||
+      manifest.gridKey !== key ||
+      manifest.shard?.index !== index ||
+      manifest.shard?.count !== count
+    ) {
+      throw new Error(
+        `${file}: not the manifest of shard ${index}/${count} of grid ${key} (schema ${manifest.schema}, grid ${manifest.gridKey}, shard ${manifest.shard?.index}/${manifest.shard?.count})`,
+      );
     }
     return { file, manifest };
   }
@@ -120,7 +140,11 @@ export interface GatheredRecords {
 }
 
 /** Read the records of the grid `all` from several runs folders (shards that ran without a shared folder). */
-export function gatherRecords(all: RunConfig[], runsDirs: string[], onSkip?: (file: string, why: string) => void): GatheredRecords {
+export function gatherRecords(
+  all: RunConfig[],
+  runsDirs: string[],
+  onSkip?: (file: string, why: string) => void,
+): GatheredRecords {
   const want = new Set(all.map(runHash));
   const records: RunRecord[] = [];
   const perDir: GatheredRecords['perDir'] = [];
@@ -141,7 +165,13 @@ export function shardStatus(all: RunConfig[], count: number, have: Set<string>, 
   const out: ShardStatus[] = [];
   for (let index = 1; index <= count; index++) {
     const assigned = shardConfigs(all, index, count);
-    out.push({ index, count, assigned: assigned.length, missing: assigned.filter((c) => !have.has(runHash(c))), manifest: readManifest(runsDirs, profile, key, index, count) });
+    out.push({
+      index,
+      count,
+      assigned: assigned.length,
+      missing: assigned.filter((c) => !have.has(runHash(c))),
+      manifest: readManifest(runsDirs, profile, key, index, count),
+    });
   }
   return out;
 }
@@ -152,7 +182,9 @@ export function formatShardStatus(status: ShardStatus[], maxListed = 5): string 
   for (const s of status) {
     const head = `shard ${s.index}/${s.count}: ${s.assigned - s.missing.length}/${s.assigned} records`;
     if (!s.missing.length) {
-      lines.push(`${head}, complete${s.manifest ? '' : ' (no manifest: records copied in or made by an unsharded run)'}`);
+      lines.push(
+        `${head}, complete${s.manifest ? '' : ' (no manifest: records copied in or made by an unsharded run)'}`,
+      );
       continue;
     }
     const m = s.manifest?.manifest;

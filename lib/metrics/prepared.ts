@@ -26,13 +26,18 @@ export interface PreparedMetrics {
   evaluate(name: ScalarMetricName, weights?: ArrayLike<number>): number;
 }
 
-export function prepareMetrics(yTrue: ArrayLike<number>, probs: ArrayLike<number>, numClasses: number): PreparedMetrics {
+export function prepareMetrics(
+  yTrue: ArrayLike<number>,
+  probs: ArrayLike<number>,
+  numClasses: number,
+): PreparedMetrics {
   const n = yTrue.length;
   const C = numClasses;
   if (n === 0) throw new Error('prepareMetrics: empty test set');
   validateProbabilities(probs, n, C);
   for (let i = 0; i < n; i++) {
-    if (!Number.isInteger(yTrue[i]) || yTrue[i] < 0 || yTrue[i] >= C) throw new Error(`label ${i} = ${yTrue[i]} is out of range`);
+    if (!Number.isInteger(yTrue[i]) || yTrue[i] < 0 || yTrue[i] >= C)
+      throw new Error(`label ${i} = ${yTrue[i]} is out of range`);
   }
   const y = Int32Array.from(yTrue);
   const pred = argmaxRows(probs, C);

@@ -25,7 +25,12 @@ export function buildClassifier(backbone: Backbone, numClasses: number, o: Class
   const p = o.prefix ?? 'head';
   const gap = tf.layers.globalAveragePooling2d({ name: `${p}_avg_pool` });
   const drop = new RngDropout({ rate: o.dropout ?? 0.5, seed: (o.seed ?? 0) + 1, name: `${p}_dropout` });
-  const dense = tf.layers.dense({ units: numClasses, activation: o.activation ?? 'linear', kernelInitializer: 'zeros', name: `${p}_logits` });
+  const dense = tf.layers.dense({
+    units: numClasses,
+    activation: o.activation ?? 'linear',
+    kernelInitializer: 'zeros',
+    name: `${p}_logits`,
+  });
   const out = dense.apply(drop.apply(gap.apply(backbone.model.outputs[0]))) as ST;
   initWeightsSeeded([dense], o.seed ?? 0);
   return tf.model({ inputs: backbone.model.inputs, outputs: out, name: `${backbone.name}_classifier` });
@@ -44,7 +49,12 @@ export interface ProjectionOptions {
  */
 export function buildSimclrModel(backbone: Backbone, o: ProjectionOptions = {}): tf.LayersModel {
   const gap = tf.layers.globalAveragePooling2d({ name: 'proj_avg_pool' });
-  const d1 = tf.layers.dense({ units: o.hidden ?? backbone.featureDim, activation: 'relu', kernelInitializer: 'zeros', name: 'proj_dense1' });
+  const d1 = tf.layers.dense({
+    units: o.hidden ?? backbone.featureDim,
+    activation: 'relu',
+    kernelInitializer: 'zeros',
+    name: 'proj_dense1',
+  });
   const d2 = tf.layers.dense({ units: o.outDim ?? 128, kernelInitializer: 'zeros', name: 'proj_dense2' });
   const h = gap.apply(backbone.model.outputs[0]) as ST;
   const z = d2.apply(d1.apply(h)) as ST;

@@ -27,7 +27,11 @@ function kindOf(weightName: string): 'kernel' | 'zeros' | 'ones' {
  */
 export type KernelInit = 'glorot_uniform' | 'he_normal';
 
-export function initWeightsSeeded(layers: tf.layers.Layer[], seed: number, scheme: KernelInit = 'glorot_uniform'): void {
+export function initWeightsSeeded(
+  layers: tf.layers.Layer[],
+  seed: number,
+  scheme: KernelInit = 'glorot_uniform',
+): void {
   const rng = new Rng(seed);
   for (const layer of layers) {
     const ws = layer.weights;

@@ -5,15 +5,37 @@ import * as tf from '@tensorflow/tfjs';
 type ST = tf.SymbolicTensor;
 const Z = 'zeros';
 
-export function conv(x: ST, filters: number, k: number, o: { strides?: number; padding?: 'same' | 'valid'; useBias?: boolean; name: string }): ST {
+export function conv(
+  x: ST,
+  filters: number,
+  k: number,
+  o: { strides?: number; padding?: 'same' | 'valid'; useBias?: boolean; name: string },
+): ST {
   return tf.layers
-    .conv2d({ filters, kernelSize: k, strides: o.strides ?? 1, padding: o.padding ?? 'valid', useBias: o.useBias ?? true, kernelInitializer: Z, biasInitializer: Z, name: o.name })
+    .conv2d({
+      filters,
+      kernelSize: k,
+      strides: o.strides ?? 1,
+      padding: o.padding ?? 'valid',
+      useBias: o.useBias ?? true,
+      kernelInitializer: Z,
+      biasInitializer: Z,
+      name: o.name,
+    })
     .apply(x) as ST;
 }
 
 export function sepConv(x: ST, filters: number, k: number, name: string): ST {
   return tf.layers
-    .separableConv2d({ filters, kernelSize: k, padding: 'same', useBias: false, depthwiseInitializer: Z, pointwiseInitializer: Z, name })
+    .separableConv2d({
+      filters,
+      kernelSize: k,
+      padding: 'same',
+      useBias: false,
+      depthwiseInitializer: Z,
+      pointwiseInitializer: Z,
+      name,
+    })
     .apply(x) as ST;
 }
 
@@ -41,7 +63,9 @@ export function zeroPad(x: ST, p: number, name: string): ST {
 /** Keras applications' optional top: global average pool + softmax dense. Used for parameter-count checks. */
 export function keras1000Top(x: ST, classes: number, poolName: string, denseName: string): ST {
   const p = tf.layers.globalAveragePooling2d({ name: poolName }).apply(x) as ST;
-  return tf.layers.dense({ units: classes, activation: 'softmax', kernelInitializer: Z, name: denseName }).apply(p) as ST;
+  return tf.layers
+    .dense({ units: classes, activation: 'softmax', kernelInitializer: Z, name: denseName })
+    .apply(p) as ST;
 }
 
 /** Channel count after a width multiplier: at least 4, rounded to the nearest integer. */

@@ -18,7 +18,9 @@ function key(name: string): string {
  * four shortcut convs are such layers, so a file converted from tf.keras is matched through this alias.
  */
 function tfKerasAlias(k: string): string {
-  return k.replace(/^(conv2d|batch_normalization)_(\d+)\//, (_m, base: string, n: string) => (n === '1' ? `${base}/` : `${base}_${Number(n) - 1}/`));
+  return k.replace(/^(conv2d|batch_normalization)_(\d+)\//, (_m, base: string, n: string) =>
+    n === '1' ? `${base}/` : `${base}_${Number(n) - 1}/`,
+  );
 }
 
 export interface LoadReport {
@@ -61,7 +63,9 @@ export function loadWeightsByName(
       }
       const [srcName, t] = hit;
       if (t.shape.join('x') !== (w.shape as number[]).join('x')) {
-        throw new Error(`${what}: ${srcName} has shape [${t.shape}] but layer ${layer.name} expects [${w.shape}] (different width/variant?)`);
+        throw new Error(
+          `${what}: ${srcName} has shape [${t.shape}] but layer ${layer.name} expects [${w.shape}] (different width/variant?)`,
+        );
       }
       used.add(srcName);
       vals.push(t);
@@ -73,7 +77,9 @@ export function loadWeightsByName(
   }
   const unused = Object.keys(source).filter((n) => !used.has(n));
   if ((opts.strict ?? true) && missing.length) {
-    throw new Error(`${what}: ${missing.length} weights of model "${model.name}" not found by name, e.g. ${missing.slice(0, 5).join(', ')}`);
+    throw new Error(
+      `${what}: ${missing.length} weights of model "${model.name}" not found by name, e.g. ${missing.slice(0, 5).join(', ')}`,
+    );
   }
   return { loaded, missing, unused };
 }

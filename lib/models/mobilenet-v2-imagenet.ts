@@ -21,7 +21,11 @@ export const IMAGENET_STANDS_IN_FOR = 'ImageNet Xception (paper TL backbone; not
  * Load MobileNetV2-α0.35 ImageNet at `inputSize` (≥ 32, multiple of 32 keeps Keras' padding exact).
  * `randomInit: seed` gives the same topology with seeded random weights (the probe baseline).
  */
-export async function loadImagenetMobileNetV2(o: { inputSize: number; dir?: string; randomInit?: number }): Promise<Backbone> {
+export async function loadImagenetMobileNetV2(o: {
+  inputSize: number;
+  dir?: string;
+  randomInit?: number;
+}): Promise<Backbone> {
   if (!(Number.isInteger(o.inputSize) && o.inputSize >= 32 && o.inputSize % 32 === 0)) {
     // five stride-2 stages with Keras' fixed ((0,1),(0,1)) padding: below 32 px a layer gets an empty output
     throw new Error(`MobileNetV2 ImageNet arm: inputSize must be a multiple of 32 and ≥ 32, got ${o.inputSize}`);
@@ -30,7 +34,9 @@ export async function loadImagenetMobileNetV2(o: { inputSize: number; dir?: stri
   const files = readLayersModelDir(dir);
   const sha = sha256File(path.join(dir, 'weights.bin'));
   if (!o.dir && sha !== MOBILENET_V2_WEIGHTS_SHA256) {
-    throw new Error(`${path.join(dir, 'weights.bin')}: sha256 ${sha} does not match the README's ${MOBILENET_V2_WEIGHTS_SHA256}`);
+    throw new Error(
+      `${path.join(dir, 'weights.bin')}: sha256 ${sha} does not match the README's ${MOBILENET_V2_WEIGHTS_SHA256}`,
+    );
   }
   const topo = JSON.parse(JSON.stringify(files.modelTopology));
   const cfg = topo.model_config?.config ?? topo.config;
@@ -38,7 +44,9 @@ export async function loadImagenetMobileNetV2(o: { inputSize: number; dir?: stri
   if (!inputLayer) throw new Error(`${dir}/model.json: no InputLayer found`);
   inputLayer.config.batch_input_shape = [null, o.inputSize, o.inputSize, 3];
   for (const l of cfg.layers) if (l.config?.trainable === false) l.config.trainable = true;
-  const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: topo, weightSpecs: files.weightSpecs, weightData: files.weightData }));
+  const model = await tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: topo, weightSpecs: files.weightSpecs, weightData: files.weightData }),
+  );
   if (o.randomInit !== undefined) initWeightsSeeded(model.layers, o.randomInit);
   const out = model.outputs[0].shape;
   return {
@@ -52,6 +60,11 @@ export async function loadImagenetMobileNetV2(o: { inputSize: number; dir?: stri
     source:
       o.randomInit !== undefined
         ? { kind: 'random', seed: o.randomInit }
-        : { kind: 'imagenet', weights: `shared/weights/mobilenet_v2_035_224_imagenet_notop (weights.bin sha256 ${sha})`, standsInFor: IMAGENET_STANDS_IN_FOR, note: IMAGENET_ARM_NAME },
+        : {
+            kind: 'imagenet',
+            weights: `shared/weights/mobilenet_v2_035_224_imagenet_notop (weights.bin sha256 ${sha})`,
+            standsInFor: IMAGENET_STANDS_IN_FOR,
+            note: IMAGENET_ARM_NAME,
+          },
   };
 }

@@ -36,11 +36,21 @@ export function readLayersModelDir(dir: string): LayersModelFiles {
     }
   }
   const all = Buffer.concat(bufs);
-  const expected = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * (w.dtype === 'float32' || w.dtype === 'int32' || !w.dtype ? 4 : 1), 0);
+  const expected = specs.reduce(
+    (s, w) =>
+      s + w.shape.reduce((a, b) => a * b, 1) * (w.dtype === 'float32' || w.dtype === 'int32' || !w.dtype ? 4 : 1),
+    0,
+  );
   if (!specs.some((s) => s.quantization) && all.length !== expected) {
-    throw new Error(`${dir}: weight files hold ${all.length} bytes but model.json describes ${expected} (truncated or wrong files?)`);
+    throw new Error(
+      `${dir}: weight files hold ${all.length} bytes but model.json describes ${expected} (truncated or wrong files?)`,
+    );
   }
-  return { modelTopology: json.modelTopology, weightSpecs: specs, weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer };
+  return {
+    modelTopology: json.modelTopology,
+    weightSpecs: specs,
+    weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer,
+  };
 }
 
 /** Save a layers model as `dir/model.json` + `dir/weights.bin` (each written atomically). */

@@ -9,27 +9,119 @@ import { buildXception, XCEPTION_GRADCAM_LAYER, type XceptionConfig } from './xc
 
 /** `scaling` overrides the architecture's own (ARCH_SCALING), so a matched pair can share one input scaling. */
 export type VariantSpec =
-  | { arch: 'xception'; inputSize: number; width: number; middleRepeats: number; stem?: 'imagenet' | 'cifar'; scaling?: InputScaling; note: string }
-  | { arch: 'resnet50' | 'resnet18'; inputSize: number; width: number; blocks: readonly number[]; stem: 'imagenet' | 'cifar'; scaling?: InputScaling; note: string };
+  | {
+      arch: 'xception';
+      inputSize: number;
+      width: number;
+      middleRepeats: number;
+      stem?: 'imagenet' | 'cifar';
+      scaling?: InputScaling;
+      note: string;
+    }
+  | {
+      arch: 'resnet50' | 'resnet18';
+      inputSize: number;
+      width: number;
+      blocks: readonly number[];
+      stem: 'imagenet' | 'cifar';
+      scaling?: InputScaling;
+      note: string;
+    };
 
 export const VARIANTS = {
   // Paper scale (gpu profile)
-  xception: { arch: 'xception', inputSize: 299, width: 1, middleRepeats: 8, note: 'Keras Xception (paper TL backbone)' },
-  resnet50: { arch: 'resnet50', inputSize: 224, width: 1, blocks: [3, 4, 6, 3], stem: 'imagenet', note: 'Keras v1 ResNet-50 (paper SSL backbone)' },
-  resnet18: { arch: 'resnet18', inputSize: 224, width: 1, blocks: [2, 2, 2, 2], stem: 'imagenet', note: 'ResNet-18 (torchvision layout)' },
+  xception: {
+    arch: 'xception',
+    inputSize: 299,
+    width: 1,
+    middleRepeats: 8,
+    note: 'Keras Xception (paper TL backbone)',
+  },
+  resnet50: {
+    arch: 'resnet50',
+    inputSize: 224,
+    width: 1,
+    blocks: [3, 4, 6, 3],
+    stem: 'imagenet',
+    note: 'Keras v1 ResNet-50 (paper SSL backbone)',
+  },
+  resnet18: {
+    arch: 'resnet18',
+    inputSize: 224,
+    width: 1,
+    blocks: [2, 2, 2, 2],
+    stem: 'imagenet',
+    note: 'ResNet-18 (torchvision layout)',
+  },
   // Benchmark nets (lib/backend benchmark, ENVIRONMENT.md speed table)
-  'mini-resnet18-w32': { arch: 'resnet18', inputSize: 32, width: 0.5, blocks: [2, 2, 2, 2], stem: 'cifar', note: 'ResNet-18, base width 32, CIFAR stem' },
-  'mini-xception': { arch: 'xception', inputSize: 64, width: 0.25, middleRepeats: 8, note: 'Xception ×0.25 width, 8 middle blocks' },
+  'mini-resnet18-w32': {
+    arch: 'resnet18',
+    inputSize: 32,
+    width: 0.5,
+    blocks: [2, 2, 2, 2],
+    stem: 'cifar',
+    note: 'ResNet-18, base width 32, CIFAR stem',
+  },
+  'mini-xception': {
+    arch: 'xception',
+    inputSize: 64,
+    width: 0.25,
+    middleRepeats: 8,
+    note: 'Xception ×0.25 width, 8 middle blocks',
+  },
   // CPU profile nets (sized from measured throughput, see scripts/pretrain.ts)
-  'tiny-resnet18-w16': { arch: 'resnet18', inputSize: 32, width: 0.25, blocks: [2, 2, 2, 2], stem: 'cifar', note: 'ResNet-18, base width 16, CIFAR stem' },
-  'tiny-resnet10-w8': { arch: 'resnet18', inputSize: 32, width: 0.125, blocks: [1, 1, 1, 1], stem: 'cifar', note: 'cpu profile SSL/TL ResNet: basic blocks [1,1,1,1] (ResNet-10), base width 8' },
-  'tiny-xception': { arch: 'xception', inputSize: 32, width: 0.125, middleRepeats: 2, note: 'cpu profile TL/SSL Xception: ×0.125 width, 2 middle blocks' },
+  'tiny-resnet18-w16': {
+    arch: 'resnet18',
+    inputSize: 32,
+    width: 0.25,
+    blocks: [2, 2, 2, 2],
+    stem: 'cifar',
+    note: 'ResNet-18, base width 16, CIFAR stem',
+  },
+  'tiny-resnet10-w8': {
+    arch: 'resnet18',
+    inputSize: 32,
+    width: 0.125,
+    blocks: [1, 1, 1, 1],
+    stem: 'cifar',
+    note: 'cpu profile SSL/TL ResNet: basic blocks [1,1,1,1] (ResNet-10), base width 8',
+  },
+  'tiny-xception': {
+    arch: 'xception',
+    inputSize: 32,
+    width: 0.125,
+    middleRepeats: 2,
+    note: 'cpu profile TL/SSL Xception: ×0.125 width, 2 middle blocks',
+  },
   // CPU profile matched 2×2 design: both families at stride ≤ 16 (Grad-CAM map ≥ 4×4 at 64 px), one input
   // scaling (per-channel ImageNet mean/std), comparable parameter counts and FLOPs (npm run models).
-  'small-resnet18-w16': { arch: 'resnet18', inputSize: 32, width: 0.25, blocks: [2, 2, 2, 2], stem: 'cifar', scaling: 'imagenet', note: 'cpu profile ResNet: ResNet-18, base width 16, CIFAR stem (stride 8)' },
-  'small-xception-w16': { arch: 'xception', inputSize: 32, width: 0.25, middleRepeats: 2, stem: 'cifar', scaling: 'imagenet', note: 'cpu profile Xception: ×0.25 width, 2 middle blocks, stride-1 stem (stride 16)' },
+  'small-resnet18-w16': {
+    arch: 'resnet18',
+    inputSize: 32,
+    width: 0.25,
+    blocks: [2, 2, 2, 2],
+    stem: 'cifar',
+    scaling: 'imagenet',
+    note: 'cpu profile ResNet: ResNet-18, base width 16, CIFAR stem (stride 8)',
+  },
+  'small-xception-w16': {
+    arch: 'xception',
+    inputSize: 32,
+    width: 0.25,
+    middleRepeats: 2,
+    stem: 'cifar',
+    scaling: 'imagenet',
+    note: 'cpu profile Xception: ×0.25 width, 2 middle blocks, stride-1 stem (stride 16)',
+  },
   // Unit tests
-  'test-resnet': { arch: 'resnet18', inputSize: 16, width: 0.125, blocks: [1, 1, 1, 1], stem: 'cifar', note: 'tests / smoke profile' },
+  'test-resnet': {
+    arch: 'resnet18',
+    inputSize: 16,
+    width: 0.125,
+    blocks: [1, 1, 1, 1],
+    stem: 'cifar',
+    note: 'tests / smoke profile',
+  },
   'test-xception': { arch: 'xception', inputSize: 16, width: 0.0625, middleRepeats: 1, note: 'tests / smoke profile' },
 } as const satisfies Record<string, VariantSpec>;
 
@@ -70,13 +162,22 @@ export interface BuildOptions {
 }
 
 /** Build the raw architecture (optionally with a Keras top) and its Grad-CAM layer. */
-export function buildArchitecture(name: string, o: BuildOptions = {}): { model: tf.LayersModel; gradCamLayer: string; spec: VariantSpec } {
+export function buildArchitecture(
+  name: string,
+  o: BuildOptions = {},
+): { model: tf.LayersModel; gradCamLayer: string; spec: VariantSpec } {
   const spec = variantSpec(name);
   const inputSize = o.inputSize ?? spec.inputSize;
   let model: tf.LayersModel;
   let gradCamLayer: string;
   if (spec.arch === 'xception') {
-    const cfg: XceptionConfig = { inputSize, width: spec.width, middleRepeats: spec.middleRepeats, stem: spec.stem, topClasses: o.topClasses };
+    const cfg: XceptionConfig = {
+      inputSize,
+      width: spec.width,
+      middleRepeats: spec.middleRepeats,
+      stem: spec.stem,
+      topClasses: o.topClasses,
+    };
     model = buildXception(cfg, name);
     gradCamLayer = XCEPTION_GRADCAM_LAYER;
   } else {
@@ -96,9 +197,16 @@ export function buildArchitecture(name: string, o: BuildOptions = {}): { model: 
 }
 
 /** A randomly initialised backbone (image → last conv feature map) from the variant table. */
-export function buildBackbone(name: string, o: { inputSize?: number; seed?: number; bnEpsilon?: number } = {}): Backbone {
+export function buildBackbone(
+  name: string,
+  o: { inputSize?: number; seed?: number; bnEpsilon?: number } = {},
+): Backbone {
   const seed = o.seed ?? 0;
-  const { model, gradCamLayer, spec } = buildArchitecture(name, { inputSize: o.inputSize, seed, bnEpsilon: o.bnEpsilon });
+  const { model, gradCamLayer, spec } = buildArchitecture(name, {
+    inputSize: o.inputSize,
+    seed,
+    bnEpsilon: o.bnEpsilon,
+  });
   const out = model.outputs[0].shape;
   return {
     name,

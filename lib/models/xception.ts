@@ -32,13 +32,19 @@ export function buildXception(cfg: XceptionConfig, name = 'xception'): tf.Layers
   const w = cfg.width ?? 1;
   const reps = cfg.middleRepeats ?? 8;
   if (!(reps >= 0 && reps <= 8 && Number.isInteger(reps))) {
-    throw new Error(`buildXception: middleRepeats must be an integer in 0..8 (Keras names the exit flow block13/14), got ${reps}`);
+    throw new Error(
+      `buildXception: middleRepeats must be an integer in 0..8 (Keras names the exit flow block13/14), got ${reps}`,
+    );
   }
   const c = (n: number) => scaled(n, w);
   const input = tf.input({ shape: [cfg.inputSize, cfg.inputSize, 3], name: 'input_1' });
 
   // Entry flow
-  let x: ST = conv(input, c(32), 3, { strides: (cfg.stem ?? 'imagenet') === 'imagenet' ? 2 : 1, useBias: false, name: 'block1_conv1' });
+  let x: ST = conv(input, c(32), 3, {
+    strides: (cfg.stem ?? 'imagenet') === 'imagenet' ? 2 : 1,
+    useBias: false,
+    name: 'block1_conv1',
+  });
   x = bn(x, 'block1_conv1_bn');
   x = relu(x, 'block1_conv1_act');
   x = conv(x, c(64), 3, { useBias: false, name: 'block1_conv2' });

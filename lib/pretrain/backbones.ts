@@ -25,7 +25,15 @@ import { archFor, pretrainConfigFor, PRETRAIN_PROFILES, type ArchFamily, type Pa
 import { runPretraining } from './run';
 
 /** 'ssl-medical': in-domain SimCLR on the pooled medical train splits (optional 4th backbone). */
-export type Arm = 'tl' | 'ssl' | 'imagenet' | 'random' | 'ssl-medical' | 'imagenet-xception' | 'imagenet-resnet50' | `keras-file:${string}`;
+export type Arm =
+  | 'tl'
+  | 'ssl'
+  | 'imagenet'
+  | 'random'
+  | 'ssl-medical'
+  | 'imagenet-xception'
+  | 'imagenet-resnet50'
+  | `keras-file:${string}`;
 
 /** Converted Keras weights an arm names (lib/weights/converted.ts), if any. */
 export function kerasWeightsOf(arm: Arm): string | undefined {
@@ -64,7 +72,8 @@ export async function getPretrainedBackbone(arm: Arm, o: BackboneRequest): Promi
   const method = arm === 'ssl-medical' ? 'ssl' : arm;
   const arch = archFor(method, o.pairing, o.arch);
   const imported = arm === 'tl' ? prof.importedTl?.[arch] : undefined;
-  if (imported && hasConvertedBackbone(imported, o.weightsRoot)) return loadConvertedBackbone(imported, { inputSize, root: o.weightsRoot });
+  if (imported && hasConvertedBackbone(imported, o.weightsRoot))
+    return loadConvertedBackbone(imported, { inputSize, root: o.weightsRoot });
   const cfg = pretrainConfigFor(o.profile, method, arch, {}, arm === 'ssl-medical' ? 'medical-all' : undefined);
   const root = o.root ?? checkpointRoot(o.profile);
   const dir = checkpointDir(pretrainHash(cfg), root);

@@ -39,7 +39,10 @@ export async function saveCheckpoint(
 ): Promise<void> {
   const optW = await optimizer.getWeights();
   const named: { name: string; tensor: tf.Tensor }[] = [
-    ...model.weights.map((w, i) => ({ name: `model/${String(i).padStart(5, '0')}/${w.originalName}`, tensor: w.read() })),
+    ...model.weights.map((w, i) => ({
+      name: `model/${String(i).padStart(5, '0')}/${w.originalName}`,
+      tensor: w.read(),
+    })),
     ...optW.map((w, i) => ({ name: `opt/${String(i).padStart(5, '0')}/${w.name}`, tensor: w.tensor })),
   ];
   const { data, specs } = await tf.io.encodeWeights(named);
@@ -47,7 +50,9 @@ export async function saveCheckpoint(
   const bin = `state-e${String(meta.epoch).padStart(4, '0')}.bin`;
   writeFileAtomic(path.join(dir, bin), bytes);
   writeJsonAtomic(path.join(dir, `${bin}.specs.json`), specs);
-  const prev = fs.existsSync(path.join(dir, 'latest.json')) ? readJson<CheckpointMeta>(path.join(dir, 'latest.json')).bin : null;
+  const prev = fs.existsSync(path.join(dir, 'latest.json'))
+    ? readJson<CheckpointMeta>(path.join(dir, 'latest.json')).bin
+    : null;
   writeJsonAtomic(path.join(dir, 'latest.json'), {
     ...meta,
     bin,
@@ -63,25 +68,36 @@ export async function saveCheckpoint(
 }
 
 /** Restore model weights and optimizer state; returns the meta (epoch, RNG states) or null if none. */
-export async function loadCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer): Promise<CheckpointMeta | null> {
+export async function loadCheckpoint(
+  dir: string,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+): Promise<CheckpointMeta | null> {
   const latest = path.join(dir, 'latest.json');
   if (!fs.existsSync(latest)) return null;
   const meta = readJson<CheckpointMeta>(latest);
   const binPath = path.join(dir, meta.bin);
   if (!fs.existsSync(binPath)) throw new Error(`${latest}: refers to ${meta.bin}, which is missing`);
   const bytes = fs.readFileSync(binPath);
-  if (sha256Hex(bytes) !== meta.sha256) throw new Error(`${binPath}: sha256 does not match ${latest} (corrupt checkpoint; delete ${dir} to restart)`);
+  if (sha256Hex(bytes) !== meta.sha256)
+    throw new Error(`${binPath}: sha256 does not match ${latest} (corrupt checkpoint; delete ${dir} to restart)`);
   const specs = readJson<tf.io.WeightsManifestEntry[]>(`${binPath}.specs.json`);
-  const map = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, specs);
+  const map = tf.io.decodeWeights(
+    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+    specs,
+  );
   const names = specs.map((s) => s.name);
   const modelNames = names.filter((n) => n.startsWith('model/'));
   const optNames = names.filter((n) => n.startsWith('opt/'));
   if (modelNames.length !== model.weights.length) {
-    throw new Error(`${binPath}: has ${modelNames.length} model tensors, the model has ${model.weights.length} (config/code mismatch)`);
+    throw new Error(
+      `${binPath}: has ${modelNames.length} model tensors, the model has ${model.weights.length} (config/code mismatch)`,
+    );
   }
   model.weights.forEach((w, i) => {
     const t = map[modelNames[i]];
-    if (t.shape.join('x') !== (w.shape as number[]).join('x')) throw new Error(`${binPath}: tensor ${modelNames[i]} has shape [${t.shape}], model expects [${w.shape}]`);
+    if (t.shape.join('x') !== (w.shape as number[]).join('x'))
+      throw new Error(`${binPath}: tensor ${modelNames[i]} has shape [${t.shape}], model expects [${w.shape}]`);
     w.write(t);
   });
   await optimizer.setWeights(optNames.map((n) => ({ name: n.split('/').slice(2).join('/'), tensor: map[n] })));

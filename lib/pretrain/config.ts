@@ -26,23 +26,31 @@ export interface PretrainConfig {
   /** Model variant from lib/models/variants.ts. */
   variant: string;
   inputSize: number;
-  source: { dataset: SourceDataset; /** use at most this many training images (budget), 0 = all */ trainImages: number };
+  source: {
+    dataset: SourceDataset;
+    /** use at most this many training images (budget), 0 = all */ trainImages: number;
+  };
   epochs: number;
   batchSize: number;
   optimizer: OptimizerConfig;
   seed: number;
   /** SimCLR: NT-Xent temperature, projection width, overrides of lib/data/simclr-views' defaults. */
-  ssl?: { temperature: number; projDim: number; views: { cropScale: [number, number]; jitterStrength: number; blurProb: number } };
+  ssl?: {
+    temperature: number;
+    projDim: number;
+    views: { cropScale: [number, number]; jitterStrength: number; blurProb: number };
+  };
   /** Pre-training code version (lib/code-versions.json): bumped when the pre-training numerics change. */
   codeVersion: number;
 }
-
 
 export function pretrainHash(cfg: PretrainConfig): string {
   return configHash(cfg);
 }
 
 export function describeConfig(cfg: PretrainConfig): string {
-  return `${cfg.method.toUpperCase()} ${cfg.variant}@${cfg.inputSize}px on ${cfg.source.dataset}` +
-    `${cfg.source.trainImages ? ` (${cfg.source.trainImages} imgs)` : ''}, ${cfg.epochs} ep × batch ${cfg.batchSize}, seed ${cfg.seed}`;
+  return (
+    `${cfg.method.toUpperCase()} ${cfg.variant}@${cfg.inputSize}px on ${cfg.source.dataset}` +
+    `${cfg.source.trainImages ? ` (${cfg.source.trainImages} imgs)` : ''}, ${cfg.epochs} ep × batch ${cfg.batchSize}, seed ${cfg.seed}`
+  );
 }

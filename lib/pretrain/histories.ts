@@ -31,7 +31,11 @@ export function pretrainHistories(profile: ProfileName, root = checkpointRoot(pr
     const history = finished
       ? readJson<PretrainRecord>(done).history
       : fs.existsSync(log)
-        ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EpochLog)
+        ? fs
+            .readFileSync(log, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as EpochLog)
         : [];
     return { name: runName(profile, r), hash, description: describeConfig(cfg), epochs: cfg.epochs, finished, history };
   });

@@ -19,7 +19,8 @@ export interface Features {
 }
 
 export function embed(backbone: Backbone, set: ImageSet, indices: ArrayLike<number>, batch = 128): Features {
-  if (set.size !== backbone.inputSize) throw new Error(`embed: ${set.id} is ${set.size} px, backbone ${backbone.name} expects ${backbone.inputSize}`);
+  if (set.size !== backbone.inputSize)
+    throw new Error(`embed: ${set.id} is ${set.size} px, backbone ${backbone.name} expects ${backbone.inputSize}`);
   const embedder = buildEmbedder(backbone);
   const d = backbone.featureDim;
   const out = new Float32Array(indices.length * d);
@@ -35,10 +36,11 @@ export function embed(backbone: Backbone, set: ImageSet, indices: ArrayLike<numb
 /** k-NN top-1 accuracy with cosine similarity. */
 export function knnAccuracy(train: Features, test: Features, numClasses: number, k = 20): number {
   const kk = Math.min(k, train.n);
-  const unit = (f: Features) => tf.tidy(() => {
-    const t = tf.tensor2d(f.x, [f.n, f.d]);
-    return tf.div(t, tf.add(tf.norm(t, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
-  });
+  const unit = (f: Features) =>
+    tf.tidy(() => {
+      const t = tf.tensor2d(f.x, [f.n, f.d]);
+      return tf.div(t, tf.add(tf.norm(t, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
+    });
   const A = unit(train);
   const B = unit(test);
   let correct = 0;
@@ -46,18 +48,21 @@ export function knnAccuracy(train: Features, test: Features, numClasses: number,
   for (let s = 0; s < test.n; s += chunk) {
     const m = Math.min(chunk, test.n - s);
     const { values, indices } = tf.tidy(() => tf.topk(tf.matMul(B.slice([s, 0], [m, test.d]), A, false, true), kk));
-    const vals = values.dataSync(), inds = indices.dataSync();
+    const vals = values.dataSync(),
+      inds = indices.dataSync();
     values.dispose();
     indices.dispose();
     for (let i = 0; i < m; i++) {
-      const votes = new Float64Array(numClasses), sims = new Float64Array(numClasses);
+      const votes = new Float64Array(numClasses),
+        sims = new Float64Array(numClasses);
       for (let j = 0; j < kk; j++) {
         const c = train.y[inds[i * kk + j]];
         votes[c] += 1;
         sims[c] += vals[i * kk + j];
       }
       let best = 0;
-      for (let c = 1; c < numClasses; c++) if (votes[c] > votes[best] || (votes[c] === votes[best] && sims[c] > sims[best])) best = c;
+      for (let c = 1; c < numClasses; c++)
+        if (votes[c] > votes[best] || (votes[c] === votes[best] && sims[c] > sims[best])) best = c;
       if (best === test.y[s + i]) correct++;
     }
   }
@@ -74,21 +79,37 @@ export function linearProbeAccuracy(
   o: { iterations?: number; lr?: number; l2?: number; seed?: number } = {},
 ): number {
   const d = train.d;
-  const mean = new Float32Array(d), sd = new Float32Array(d);
+  const mean = new Float32Array(d),
+    sd = new Float32Array(d);
   for (let i = 0; i < train.n; i++) for (let j = 0; j < d; j++) mean[j] += train.x[i * d + j] / train.n;
   for (let i = 0; i < train.n; i++) for (let j = 0; j < d; j++) sd[j] += (train.x[i * d + j] - mean[j]) ** 2 / train.n;
   for (let j = 0; j < d; j++) sd[j] = Math.sqrt(sd[j]) + 1e-6;
-  const std = (f: Features) => tf.tidy(() => tf.div(tf.sub(tf.tensor2d(f.x, [f.n, d]), tf.tensor1d(mean)), tf.tensor1d(sd)) as tf.Tensor2D);
-  const Xtr = std(train), Xte = std(test);
+  const std = (f: Features) =>
+    tf.tidy(() => tf.div(tf.sub(tf.tensor2d(f.x, [f.n, d]), tf.tensor1d(mean)), tf.tensor1d(sd)) as tf.Tensor2D);
+  const Xtr = std(train),
+    Xte = std(test);
   const Ytr = tf.oneHot(tf.tensor1d(train.y, 'int32'), numClasses);
   const rng = new Rng(o.seed ?? 0);
   const lim = Math.sqrt(6 / (d + numClasses));
-  const W = tf.variable(tf.tensor2d(Float32Array.from({ length: d * numClasses }, () => (2 * rng.next() - 1) * lim), [d, numClasses]));
+  const W = tf.variable(
+    tf.tensor2d(
+      Float32Array.from({ length: d * numClasses }, () => (2 * rng.next() - 1) * lim),
+      [d, numClasses],
+    ),
+  );
   const b = tf.variable(tf.zeros([numClasses]));
   const opt = tf.train.adam(o.lr ?? 0.01);
   const l2 = o.l2 ?? 1e-4;
   for (let it = 0; it < (o.iterations ?? 300); it++) {
-    opt.minimize(() => tf.add(tf.losses.softmaxCrossEntropy(Ytr, tf.add(tf.matMul(Xtr, W), b)), tf.mul(l2, tf.sum(tf.square(W)))) as tf.Scalar, false, [W, b]);
+    opt.minimize(
+      () =>
+        tf.add(
+          tf.losses.softmaxCrossEntropy(Ytr, tf.add(tf.matMul(Xtr, W), b)),
+          tf.mul(l2, tf.sum(tf.square(W))),
+        ) as tf.Scalar,
+      false,
+      [W, b],
+    );
   }
   const pred = tf.tidy(() => tf.argMax(tf.add(tf.matMul(Xte, W), b), 1));
   const p = pred.dataSync();
@@ -124,7 +145,10 @@ export function probeIndices(set: ImageSet, o: ProbeOptions): { train: number[];
   const pick = (a: ArrayLike<number>, n: number | undefined, salt: number) => {
     const arr = Array.from(a);
     if (!n || n >= arr.length) return arr;
-    return new Rng((o.seed ?? 0) ^ salt).shuffle(arr).slice(0, n).sort((x, y) => x - y);
+    return new Rng((o.seed ?? 0) ^ salt)
+      .shuffle(arr)
+      .slice(0, n)
+      .sort((x, y) => x - y);
   };
   return { train: pick(set.splits.train, o.maxTrain, 0x7a1), test: pick(set.splits.test, o.maxTest, 0x7e5) };
 }

@@ -43,7 +43,13 @@ export interface PretrainProfile {
   importedTl?: Partial<Record<ArchFamily, string>>;
 }
 
-const adam = (lr: number, warmupEpochs: number): OptimizerConfig => ({ name: 'adam', lr, weightDecay: 1e-4, warmupEpochs, schedule: 'cosine' });
+const adam = (lr: number, warmupEpochs: number): OptimizerConfig => ({
+  name: 'adam',
+  lr,
+  weightDecay: 1e-4,
+  warmupEpochs,
+  schedule: 'cosine',
+});
 const ALL_RUNS: PretrainRun[] = [
   { method: 'tl', arch: 'xception' }, // paper pairing, TL arm
   { method: 'ssl', arch: 'resnet' }, // paper pairing, SSL arm
@@ -90,7 +96,12 @@ export const PRETRAIN_PROFILES: Record<ProfileName, PretrainProfile> = {
     views: { cropScale: [0.08, 1], jitterStrength: 0.5, blurProb: 0 },
     variants: { xception: 'small-xception-w16', resnet: 'small-resnet18-w16' },
     // the in-domain control gets Imagenette's 8,049 training images per epoch: the same image budget as the arms
-    runs: [...ALL_RUNS.filter((r) => !r.source), { method: 'ssl', arch: 'resnet', source: 'medical-all', trainImages: 8049 }, { method: 'tl', arch: 'resnet', seed: 1 }, { method: 'ssl', arch: 'resnet', seed: 1 }],
+    runs: [
+      ...ALL_RUNS.filter((r) => !r.source),
+      { method: 'ssl', arch: 'resnet', source: 'medical-all', trainImages: 8049 },
+      { method: 'tl', arch: 'resnet', seed: 1 },
+      { method: 'ssl', arch: 'resnet', seed: 1 },
+    ],
     probe: { maxTrain: 4000, maxTest: 2000, every: 5 },
     seed: 0,
   },
@@ -124,7 +135,8 @@ export function pretrainConfigFor(
   seed?: number,
 ): PretrainConfig {
   const p = { ...PRETRAIN_PROFILES[profile], ...overrides, ...(source ? { source } : {}) };
-  if (p.source === 'medical-all' && method !== 'ssl') throw new Error('the pooled medical source has no shared labels: SSL only');
+  if (p.source === 'medical-all' && method !== 'ssl')
+    throw new Error('the pooled medical source has no shared labels: SSL only');
   return {
     method,
     variant: p.variants[arch],
@@ -148,7 +160,14 @@ export function archFor(method: PretrainMethod, pairing: Pairing = 'paper', arch
 
 /** The config of one of a profile's runs. */
 export function runConfig(profile: ProfileName, r: PretrainRun): PretrainConfig {
-  return pretrainConfigFor(profile, r.method, r.arch, r.trainImages !== undefined ? { trainImages: r.trainImages } : {}, r.source, r.seed);
+  return pretrainConfigFor(
+    profile,
+    r.method,
+    r.arch,
+    r.trainImages !== undefined ? { trainImages: r.trainImages } : {},
+    r.source,
+    r.seed,
+  );
 }
 
 /** Name of a run as `npm run pretrain -- --only` takes it: ssl-resnet, tl-xception, ssl-resnet-medical-all, tl-resnet-s1. */

@@ -144,7 +144,9 @@ export async function runPretraining(cfg: PretrainConfig, o: RunOptions = {}): P
   const lock = tryLock(lockFile, { what: `pre-training ${describeConfig(cfg)}` });
   if (!lock) {
     const h = lockHolder(lockFile);
-    throw new Error(`${dir0}: being trained by process ${h?.pid} on ${h?.host} since ${h?.since} (lock file ${lockFile}); wait for it or stop it`);
+    throw new Error(
+      `${dir0}: being trained by process ${h?.pid} on ${h?.host} since ${h?.since} (lock file ${lockFile}); wait for it or stop it`,
+    );
   }
   try {
     return await runLocked(cfg, o);
@@ -160,26 +162,44 @@ async function runLocked(cfg: PretrainConfig, o: RunOptions): Promise<RunResult>
   if (fs.existsSync(donePath)) {
     const { loadBackboneDir } = await import('./backbone-files');
     const loaded = await loadBackboneDir(dir, cfg);
-    return { hash, dir, finished: true, skipped: true, epochsDone: cfg.epochs, record: readJson<PretrainRecord>(donePath), backbone: loaded };
+    return {
+      hash,
+      dir,
+      finished: true,
+      skipped: true,
+      epochsDone: cfg.epochs,
+      record: readJson<PretrainRecord>(donePath),
+      backbone: loaded,
+    };
   }
   const backbone = buildBackbone(cfg.variant, { inputSize: cfg.inputSize, seed: cfg.seed });
   fs.mkdirSync(dir, { recursive: true });
   const cfgPath = path.join(dir, 'config.json');
   if (fs.existsSync(cfgPath)) {
-    if (canonicalJson(readJson(cfgPath)) !== canonicalJson(cfg)) throw new Error(`${cfgPath}: differs from the requested config with the same hash ${hash}`);
+    if (canonicalJson(readJson(cfgPath)) !== canonicalJson(cfg))
+      throw new Error(`${cfgPath}: differs from the requested config with the same hash ${hash}`);
   } else writeJsonAtomic(cfgPath, cfg);
 
   const set = o.data ?? (await loadSource(cfg.source.dataset, cfg.inputSize));
-  if (set.size !== cfg.inputSize) throw new Error(`pretrain ${hash}: data is ${set.size} px, config says ${cfg.inputSize}`);
+  if (set.size !== cfg.inputSize)
+    throw new Error(`pretrain ${hash}: data is ${set.size} px, config says ${cfg.inputSize}`);
   const idx = budgetIndices(set, cfg);
   const scale = (x: tf.Tensor4D) => applyScaling(x, backbone.scaling);
   const task =
     cfg.method === 'ssl'
-      ? simclrTask(backbone, { temperature: cfg.ssl?.temperature ?? 0.5, projDim: cfg.ssl?.projDim ?? 128, seed: cfg.seed, scale, views: o.views ?? defaultViews(cfg) })
+      ? simclrTask(backbone, {
+          temperature: cfg.ssl?.temperature ?? 0.5,
+          projDim: cfg.ssl?.projDim ?? 128,
+          seed: cfg.seed,
+          scale,
+          views: o.views ?? defaultViews(cfg),
+        })
       : supervisedTask(backbone, { numClasses: set.numClasses, seed: cfg.seed, scale });
   const model = task.trainModel;
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const decayed = model.trainableWeights.filter((w) => /kernel$/.test(w.originalName)).map((w) => w.read() as tf.Variable);
+  const decayed = model.trainableWeights
+    .filter((w) => /kernel$/.test(w.originalName))
+    .map((w) => w.read() as tf.Variable);
   const opt = makeOptimizer(cfg);
   const rng = new Rng(cfg.seed);
   const dropouts = model.layers.filter((l): l is RngDropout => l instanceof RngDropout);
@@ -191,7 +211,9 @@ async function runLocked(cfg: PretrainConfig, o: RunOptions): Promise<RunResult>
   if (fs.existsSync(latest)) {
     if (!o.resume) {
       const ep = readJson<{ epoch: number }>(latest).epoch;
-      throw new Error(`${dir}: an unfinished run of this config stopped after epoch ${ep}/${cfg.epochs}; pass --resume to continue it (or delete the folder to restart)`);
+      throw new Error(
+        `${dir}: an unfinished run of this config stopped after epoch ${ep}/${cfg.epochs}; pass --resume to continue it (or delete the folder to restart)`,
+      );
     }
     const meta = await loadCheckpoint(dir, model, opt);
     if (meta) {
@@ -235,14 +257,18 @@ async function runLocked(cfg: PretrainConfig, o: RunOptions): Promise<RunResult>
       // Gradients first, applied only when loss and gradient are finite: a step that diverges never reaches the
       // weights, so the last checkpoint (and a finished backbone) cannot hold NaNs.
       const { value, grads } = tf.variableGrads(() => task.loss(x, y, rng), vars);
-      const check = tf.tidy(() => tf.stack([value, tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))))]));
+      const check = tf.tidy(() =>
+        tf.stack([value, tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))))]),
+      );
       const [loss, gnorm] = check.dataSync();
       check.dispose();
       value.dispose();
       x.dispose();
       if (!Number.isFinite(loss) || !Number.isFinite(gnorm)) {
         tf.dispose(Object.values(grads));
-        const last = fs.existsSync(latest) ? `the last good checkpoint is epoch ${readJson<{ epoch: number }>(latest).epoch} in ${dir} (--resume continues from it)` : 'there is no checkpoint yet';
+        const last = fs.existsSync(latest)
+          ? `the last good checkpoint is epoch ${readJson<{ epoch: number }>(latest).epoch} in ${dir} (--resume continues from it)`
+          : 'there is no checkpoint yet';
         throw new NonFiniteLossError(
           `pretrain ${describeConfig(cfg)}: ${Number.isFinite(loss) ? `gradient norm is ${gnorm}` : `loss is ${loss}`} at epoch ${epoch + 1} step ${s + 1} (lr ${lr.toExponential(2)}); ` +
             `the step was not applied and training stopped. ${last}. Lower optimizer.lr or check the input data.`,
@@ -261,7 +287,18 @@ async function runLocked(cfg: PretrainConfig, o: RunOptions): Promise<RunResult>
       bar.update(done, { ep: `${epoch + 1}/${cfg.epochs}`, loss, 'img/s': (done * B) / el });
     }
     const secs = (Date.now() - te) / 1000;
-    const log: EpochLog = { epoch: epoch + 1, loss: lossSum / steps, lr, images: steps * B, seconds: secs, imgPerSec: (steps * B) / secs, gradNorm: gnormSum / steps, backend: tf.getBackend(), cpuSeconds: cpuSecondsSince(cpu0), load1: os.loadavg()[0] };
+    const log: EpochLog = {
+      epoch: epoch + 1,
+      loss: lossSum / steps,
+      lr,
+      images: steps * B,
+      seconds: secs,
+      imgPerSec: (steps * B) / secs,
+      gradNorm: gnormSum / steps,
+      backend: tf.getBackend(),
+      cpuSeconds: cpuSecondsSince(cpu0),
+      load1: os.loadavg()[0],
+    };
     if (o.probe && o.probe.every > 0 && ((epoch + 1) % o.probe.every === 0 || epoch + 1 === cfg.epochs)) {
       const tp = Date.now();
       log.knnTop1 = knnProbe(backbone, set, o.probe);
@@ -270,8 +307,12 @@ async function runLocked(cfg: PretrainConfig, o: RunOptions): Promise<RunResult>
     // The step check above cannot see an update that overflows the weights themselves (a huge learning rate):
     // check them before they become a checkpoint, so neither a checkpoint nor a finished backbone holds them.
     if (!allFinite(model)) {
-      const last = fs.existsSync(latest) ? `the last good checkpoint is epoch ${readJson<{ epoch: number }>(latest).epoch} in ${dir} (--resume continues from it)` : 'there is no checkpoint yet';
-      throw new NonFiniteLossError(`pretrain ${describeConfig(cfg)}: weights are not finite after epoch ${epoch + 1} (lr ${lr.toExponential(2)}); nothing was saved for it, ${last}. Lower optimizer.lr.`);
+      const last = fs.existsSync(latest)
+        ? `the last good checkpoint is epoch ${readJson<{ epoch: number }>(latest).epoch} in ${dir} (--resume continues from it)`
+        : 'there is no checkpoint yet';
+      throw new NonFiniteLossError(
+        `pretrain ${describeConfig(cfg)}: weights are not finite after epoch ${epoch + 1} (lr ${lr.toExponential(2)}); nothing was saved for it, ${last}. Lower optimizer.lr.`,
+      );
     }
     history.push(log);
     fs.appendFileSync(logPath, JSON.stringify(log) + '\n');
@@ -291,7 +332,13 @@ async function runLocked(cfg: PretrainConfig, o: RunOptions): Promise<RunResult>
     hash,
     config: cfg,
     description: describeConfig(cfg),
-    dataset: { id: set.id, sha256: set.sha256, splitHash: set.splitHash, trainImagesUsed: idx.length, inputSize: set.size },
+    dataset: {
+      id: set.id,
+      sha256: set.sha256,
+      splitHash: set.splitHash,
+      trainImagesUsed: idx.length,
+      inputSize: set.size,
+    },
     backend: tf.getBackend(),
     commit: gitCommit(),
     wallSeconds: (Date.now() - t0) / 1000,
@@ -301,9 +348,14 @@ async function runLocked(cfg: PretrainConfig, o: RunOptions): Promise<RunResult>
   };
   writeJsonAtomic(donePath, record);
   // the optimizer state is only needed to resume; a finished run keeps weights + record (small enough to commit)
-  for (const f of fs.readdirSync(dir)) if (/^state-e\d+\.bin/.test(f) || f === 'latest.json') fs.rmSync(path.join(dir, f), { force: true });
-  backbone.source = { kind: cfg.method, checkpoint: path.join(dir, 'backbone'), configHash: hash, dataset: `${set.id} sha256 ${set.sha256}` };
+  for (const f of fs.readdirSync(dir))
+    if (/^state-e\d+\.bin/.test(f) || f === 'latest.json') fs.rmSync(path.join(dir, f), { force: true });
+  backbone.source = {
+    kind: cfg.method,
+    checkpoint: path.join(dir, 'backbone'),
+    configHash: hash,
+    dataset: `${set.id} sha256 ${set.sha256}`,
+  };
   opt.dispose();
   return { hash, dir, finished: true, skipped: false, epochsDone: cfg.epochs, record, backbone };
 }
-

@@ -8,7 +8,9 @@ import { REGISTRY } from '../data/registry';
 import { sha256Hex } from '../util/hash';
 import type { SourceDataset } from './config';
 
-export const MEDICAL_IDS = Object.values(REGISTRY).filter((e) => e.domain === 'medical').map((e) => e.id);
+export const MEDICAL_IDS = Object.values(REGISTRY)
+  .filter((e) => e.domain === 'medical')
+  .map((e) => e.id);
 
 export async function loadSource(source: SourceDataset, size: number): Promise<ImageSet> {
   if (source !== 'medical-all') return loadImageSet(source, { size });
@@ -20,10 +22,14 @@ export async function loadSource(source: SourceDataset, size: number): Promise<I
   const nVal = sets.reduce((s, x) => s + x.splits.val.length, 0);
   const images = new Uint8Array((nTrain + nVal) * px);
   const labels = new Int32Array(nTrain + nVal);
-  const train: number[] = [], test: number[] = [];
+  const train: number[] = [],
+    test: number[] = [];
   let k = 0;
   sets.forEach((set, si) => {
-    for (const [split, into] of [[set.splits.train, train], [set.splits.val, test]] as const) {
+    for (const [split, into] of [
+      [set.splits.train, train],
+      [set.splits.val, test],
+    ] as const) {
       for (const i of split) {
         images.set(set.images.subarray(i * px, (i + 1) * px), k * px);
         labels[k] = si;

@@ -19,7 +19,12 @@ export const CHROMIUM_FLAGS = [
   '--disable-quic',
 ];
 
-const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+const CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+];
 
 /** The browser binary: $MEDSSL_CHROMIUM, else the first of the usual Debian/Ubuntu paths that exists. */
 export function chromiumPath(candidates: readonly string[] = CANDIDATES): string {

@@ -16,11 +16,27 @@ import type { Condition } from '../finetune/run-record';
  * report depends on the record's shape, not on the fine-tuning code.
  */
 export interface RunRecord {
-  config: { profile: string; dataset: string; arm: string; condition: Condition; seed: number; size: number; backbone: string; intermediate?: string };
+  config: {
+    profile: string;
+    dataset: string;
+    arm: string;
+    condition: Condition;
+    seed: number;
+    size: number;
+    backbone: string;
+    intermediate?: string;
+  };
   dataset: { id: string; classNames: string[]; size: number; counts: { train: number; val: number; test: number } };
   backend: string;
   gitCommit: string;
-  stages: { stage: string; dataset: string; trainCounts: number[]; wallSeconds: number; imgPerSec: number; epochs: { epoch: number; trainLoss: number; valLoss: number; trainAcc: number; valAcc: number; seconds: number }[] }[];
+  stages: {
+    stage: string;
+    dataset: string;
+    trainCounts: number[];
+    wallSeconds: number;
+    imgPerSec: number;
+    epochs: { epoch: number; trainLoss: number; valLoss: number; trainAcc: number; valAcc: number; seconds: number }[];
+  }[];
   test: { metrics: Record<string, unknown>; labels: number[]; probs: number[][]; indices: number[] };
 }
 
@@ -47,7 +63,8 @@ export function correctVector(r: RunRecord): Uint8Array {
   return out;
 }
 
-export const armLabel = (arm: string) => ({ tl: 'TL', ssl: 'SSL', imagenet: 'ImageNet', random: 'random init' })[arm] ?? arm;
+export const armLabel = (arm: string) =>
+  ({ tl: 'TL', ssl: 'SSL', imagenet: 'ImageNet', random: 'random init' })[arm] ?? arm;
 
 export interface ArmSummary {
   dataset: string;
@@ -76,7 +93,9 @@ export function summarizeArm(runs: RunRecord[], opts: { seed?: number; resamples
   const c0 = runs[0].config;
   for (const r of runs) {
     if (r.config.dataset !== c0.dataset || r.config.arm !== c0.arm || r.config.condition !== c0.condition) {
-      throw new Error(`summarizeArm: runs mix ${c0.dataset}/${c0.arm}/${c0.condition} with ${r.config.dataset}/${r.config.arm}/${r.config.condition}`);
+      throw new Error(
+        `summarizeArm: runs mix ${c0.dataset}/${c0.arm}/${c0.condition} with ${r.config.dataset}/${r.config.arm}/${r.config.condition}`,
+      );
     }
   }
   const vecs = runs.map(correctVector);
@@ -85,10 +104,16 @@ export function summarizeArm(runs: RunRecord[], opts: { seed?: number; resamples
   // Units = (seed, image); when every seed has the same number of test images, resample image positions jointly
   // (the seeds see the same images), else pool all units.
   const ci = same
-    ? bootstrapCI(n, (idx) => mean(vecs.map((v) => meanAt(v, idx))), { seed: opts.seed ?? 0, resamples: opts.resamples ?? 1000 })
+    ? bootstrapCI(n, (idx) => mean(vecs.map((v) => meanAt(v, idx))), {
+        seed: opts.seed ?? 0,
+        resamples: opts.resamples ?? 1000,
+      })
     : (() => {
         const pooled = Uint8Array.from(vecs.flatMap((v) => Array.from(v)));
-        return bootstrapCI(pooled.length, (idx) => meanAt(pooled, idx), { seed: opts.seed ?? 0, resamples: opts.resamples ?? 1000 });
+        return bootstrapCI(pooled.length, (idx) => meanAt(pooled, idx), {
+          seed: opts.seed ?? 0,
+          resamples: opts.resamples ?? 1000,
+        });
       })();
   const accs = vecs.map((v) => meanAt(v));
   const sd = meanSd(accs);
@@ -138,7 +163,13 @@ export function pairRuns(runsA: RunRecord[], runsB: RunRecord[]): Pair[] {
     const ia = ra.test.indices;
     const ib = rb.test.indices;
     if (ia.length !== ib.length || ia.some((v, i) => v !== ib[i])) continue; // different test images: not paired
-    out.push({ dataset: ra.config.dataset, seed: ra.config.seed, indices: ia, a: correctVector(ra), b: correctVector(rb) });
+    out.push({
+      dataset: ra.config.dataset,
+      seed: ra.config.seed,
+      indices: ia,
+      a: correctVector(ra),
+      b: correctVector(rb),
+    });
   }
   return out;
 }
@@ -189,7 +220,13 @@ export function pairedDiff(pairs: Pair[], opts: { seed?: number; resamples?: num
 export function interactionUnits(x: Pair[], y: Pair[]): DiffUnits[] {
   const out: DiffUnits[] = [];
   for (const px of x) {
-    const py = y.find((p) => p.dataset === px.dataset && p.seed === px.seed && p.indices.length === px.indices.length && p.indices.every((v, i) => v === px.indices[i]));
+    const py = y.find(
+      (p) =>
+        p.dataset === px.dataset &&
+        p.seed === px.seed &&
+        p.indices.length === px.indices.length &&
+        p.indices.every((v, i) => v === px.indices[i]),
+    );
     if (py) out.push({ dataset: px.dataset, d: Array.from(px.a, (v, i) => v - px.b[i] - (py.a[i] - py.b[i])) });
   }
   return out;
@@ -205,7 +242,19 @@ export interface DiffUnits {
 export function unitDiff(units: DiffUnits[], opts: { seed?: number; resamples?: number } = {}): PairedDiff {
   const datasets = [...new Set(units.map((p) => p.dataset))];
   if (units.length === 0 || units.every((u) => u.d.length === 0)) {
-    return { datasets, pairs: 0, diff: NaN, lo: NaN, hi: NaN, pBootstrap: NaN, pMcnemar: NaN, onlyA: 0, onlyB: 0, pWilcoxon: NaN, resamples: 0 };
+    return {
+      datasets,
+      pairs: 0,
+      diff: NaN,
+      lo: NaN,
+      hi: NaN,
+      pBootstrap: NaN,
+      pMcnemar: NaN,
+      onlyA: 0,
+      onlyB: 0,
+      pWilcoxon: NaN,
+      resamples: 0,
+    };
   }
   const d: number[] = [];
   const strata: number[] = [];
@@ -304,12 +353,18 @@ export interface ArmDiffRow {
 }
 
 /** Per dataset: arm A vs arm B under one condition (e.g. TL vs SSL at baseline), paired by seed. */
-export function armDiffs(records: RunRecord[], opts: { condition?: string; a?: string; b?: string; seed?: number; resamples?: number } = {}): ArmDiffRow[] {
+export function armDiffs(
+  records: RunRecord[],
+  opts: { condition?: string; a?: string; b?: string; seed?: number; resamples?: number } = {},
+): ArmDiffRow[] {
   const cond = opts.condition ?? 'baseline';
   const A = opts.a ?? 'tl';
   const B = opts.b ?? 'ssl';
   const rows: ArmDiffRow[] = [];
-  const byDs = groupBy(records.filter((r) => r.config.condition === cond), (r) => r.config.dataset);
+  const byDs = groupBy(
+    records.filter((r) => r.config.condition === cond),
+    (r) => r.config.dataset,
+  );
   for (const [dataset, rs] of byDs) {
     const ra = rs.filter((r) => r.config.arm === A);
     const rb = rs.filter((r) => r.config.arm === B);
@@ -338,7 +393,11 @@ export interface GainRow {
 }
 
 /** Per dataset and arm: a condition (augment, downsample, double-ft, …) against the baseline. */
-export function conditionGains(records: RunRecord[], condition: string, opts: { base?: string; seed?: number; resamples?: number } = {}): GainRow[] {
+export function conditionGains(
+  records: RunRecord[],
+  condition: string,
+  opts: { base?: string; seed?: number; resamples?: number } = {},
+): GainRow[] {
   const base = opts.base ?? 'baseline';
   const rows: GainRow[] = [];
   const g = groupBy(records, (r) => `${r.config.dataset}|${r.config.arm}`);
@@ -363,9 +422,12 @@ export function conditionGains(records: RunRecord[], condition: string, opts: { 
 /** 0.8123 → "81.2%" */
 export const fmtPct = (x: number, d = 1) => (Number.isFinite(x) ? `${(100 * x).toFixed(d)}%` : 'n/a');
 /** 0.031 → "+3.1" (percentage points) */
-export const fmtPts = (x: number, d = 1) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(d)}` : 'n/a');
+export const fmtPts = (x: number, d = 1) =>
+  Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(d)}` : 'n/a';
 /** "81.2% [78.0, 84.1]" */
-export const fmtAccCI = (s: Pick<ArmSummary, 'accuracy' | 'lo' | 'hi'>) => `${fmtPct(s.accuracy)} [${(100 * s.lo).toFixed(1)}, ${(100 * s.hi).toFixed(1)}]`;
+export const fmtAccCI = (s: Pick<ArmSummary, 'accuracy' | 'lo' | 'hi'>) =>
+  `${fmtPct(s.accuracy)} [${(100 * s.lo).toFixed(1)}, ${(100 * s.hi).toFixed(1)}]`;
 /** "+3.1 [−0.5, +6.8]" */
-export const fmtDiffCI = (d: Pick<PairedDiff, 'diff' | 'lo' | 'hi'>) => `${fmtPts(d.diff)} [${fmtPts(d.lo)}, ${fmtPts(d.hi)}]`;
+export const fmtDiffCI = (d: Pick<PairedDiff, 'diff' | 'lo' | 'hi'>) =>
+  `${fmtPts(d.diff)} [${fmtPts(d.lo)}, ${fmtPts(d.hi)}]`;
 export const fmtP = (p: number) => (!Number.isFinite(p) ? 'n/a' : p < 0.001 ? '<0.001' : p.toFixed(3));

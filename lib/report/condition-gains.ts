@@ -1,7 +1,21 @@
 // Gains of a fine-tuning condition (augment, downsample, double-ft, …) over the baseline, as notebooks 04, 05 and
 // 06 report them: per dataset and arm (table and figures), then pooled over datasets, for all sets and for small
 // ones, with the TL-vs-SSL interaction. Imported by notebooks, so tslab's limits apply (README in notebooks/).
-import { armLabel, conditionGains, fmtAccCI, fmtDiffCI, fmtP, fmtPts, interactionUnits, pairRuns, pairedDiff, unitDiff, type GainRow, type PairedDiff, type RunRecord } from './compare';
+import {
+  armLabel,
+  conditionGains,
+  fmtAccCI,
+  fmtDiffCI,
+  fmtP,
+  fmtPts,
+  interactionUnits,
+  pairRuns,
+  pairedDiff,
+  unitDiff,
+  type GainRow,
+  type PairedDiff,
+  type RunRecord,
+} from './compare';
 import { renderFigure, type RenderedFigure } from './figures';
 import { gainVsSize, groupedBarsCI } from './plots';
 
@@ -14,11 +28,19 @@ export interface GainStatsOptions {
  * The conditions that have runs in `records`, in the order given. Prints them, and for the others how to run them
  * (`source` says where the records came from).
  */
-export function conditionsWithRuns(records: RunRecord[], conditions: string[], profile: string, source: string): string[] {
+export function conditionsWithRuns(
+  records: RunRecord[],
+  conditions: string[],
+  profile: string,
+  source: string,
+): string[] {
   const present = conditions.filter((c) => records.some((r) => r.config.condition === c));
   console.log(`records: ${source}; conditions with runs: ${present.join(', ') || 'none'}`);
   const missing = conditions.filter((c) => !present.includes(c));
-  if (missing.length) console.log(`not in the ${profile} grid (or not run yet): ${missing.join(', ')}. \`npm run grid -- --profile ${profile}\` runs what the grid lists; the gpu profile lists all conditions.`);
+  if (missing.length)
+    console.log(
+      `not in the ${profile} grid (or not run yet): ${missing.join(', ')}. \`npm run grid -- --profile ${profile}\` runs what the grid lists; the gpu profile lists all conditions.`,
+    );
   return present;
 }
 
@@ -26,10 +48,16 @@ export function conditionsWithRuns(records: RunRecord[], conditions: string[], p
 export type ConditionGain = GainRow & { condition: string };
 
 /** conditionGains() of every condition, tagged, sorted by condition, then training-set size, then arm. */
-export function gainsByCondition(records: RunRecord[], conditions: string[], opts: GainStatsOptions = {}): ConditionGain[] {
+export function gainsByCondition(
+  records: RunRecord[],
+  conditions: string[],
+  opts: GainStatsOptions = {},
+): ConditionGain[] {
   return conditions
     .flatMap((c) => conditionGains(records, c, opts).map((g) => ({ condition: c, ...g })))
-    .sort((a, b) => a.condition.localeCompare(b.condition) || a.trainImages - b.trainImages || a.arm.localeCompare(b.arm));
+    .sort(
+      (a, b) => a.condition.localeCompare(b.condition) || a.trainImages - b.trainImages || a.arm.localeCompare(b.arm),
+    );
 }
 
 /** One table row per (condition, dataset, arm): both accuracies and the gain, with CIs and p-values. */
@@ -52,15 +80,47 @@ export function gainTableRows(gains: ConditionGain[]) {
  * Per condition, two figures: gain bars per dataset and arm, and gain against training-set size. Written as
  * figures/<prefix>-<condition>-gain-<profile> and figures/<prefix>-<condition>-gain-vs-size-<profile>.
  */
-export async function renderGainFigures(gains: ConditionGain[], conditions: string[], prefix: string, profile: string): Promise<RenderedFigure[]> {
+export async function renderGainFigures(
+  gains: ConditionGain[],
+  conditions: string[],
+  prefix: string,
+  profile: string,
+): Promise<RenderedFigure[]> {
   const out: RenderedFigure[] = [];
   for (const c of conditions) {
     const gs = gains.filter((g) => g.condition === c);
-    const bars = gs.map((g) => ({ group: `${g.dataset} (${g.trainImages})`, arm: armLabel(g.arm), value: 100 * g.gain.diff, lo: 100 * g.gain.lo, hi: 100 * g.gain.hi }));
-    const fig = groupedBarsCI(bars, { title: `${c} − baseline, per dataset (training images in brackets)`, yTitle: 'gain (points)' });
-    out.push(await renderFigure(`${prefix}-${c}-gain-${profile}`, fig, { width: Math.max(600, 120 * new Set(gs.map((g) => g.dataset)).size + 200), height: 440 }));
-    const pts = gs.map((g) => ({ dataset: `${g.dataset} ${armLabel(g.arm)}`, n: g.trainImages, gain: 100 * g.gain.diff, lo: 100 * g.gain.lo, hi: 100 * g.gain.hi, colour: g.colour }));
-    out.push(await renderFigure(`${prefix}-${c}-gain-vs-size-${profile}`, gainVsSize(pts, { title: `${c} − baseline vs training-set size`, yTitle: 'gain (points)' }), { height: 420 }));
+    const bars = gs.map((g) => ({
+      group: `${g.dataset} (${g.trainImages})`,
+      arm: armLabel(g.arm),
+      value: 100 * g.gain.diff,
+      lo: 100 * g.gain.lo,
+      hi: 100 * g.gain.hi,
+    }));
+    const fig = groupedBarsCI(bars, {
+      title: `${c} − baseline, per dataset (training images in brackets)`,
+      yTitle: 'gain (points)',
+    });
+    out.push(
+      await renderFigure(`${prefix}-${c}-gain-${profile}`, fig, {
+        width: Math.max(600, 120 * new Set(gs.map((g) => g.dataset)).size + 200),
+        height: 440,
+      }),
+    );
+    const pts = gs.map((g) => ({
+      dataset: `${g.dataset} ${armLabel(g.arm)}`,
+      n: g.trainImages,
+      gain: 100 * g.gain.diff,
+      lo: 100 * g.gain.lo,
+      hi: 100 * g.gain.hi,
+      colour: g.colour,
+    }));
+    out.push(
+      await renderFigure(
+        `${prefix}-${c}-gain-vs-size-${profile}`,
+        gainVsSize(pts, { title: `${c} − baseline vs training-set size`, yTitle: 'gain (points)' }),
+        { height: 420 },
+      ),
+    );
   }
   return out;
 }
@@ -85,18 +145,35 @@ export type PooledGainRow = {
  * `smallSet` training images: the gain of each arm, of both, and the interaction (TL treated − TL baseline) −
  * (SSL treated − SSL baseline), per image. Runs are paired with the baseline by dataset, arm and seed.
  */
-export function pooledGains(records: RunRecord[], conditions: string[], opts: GainStatsOptions & { smallSet: number; base?: string }): PooledGainRow[] {
+export function pooledGains(
+  records: RunRecord[],
+  conditions: string[],
+  opts: GainStatsOptions & { smallSet: number; base?: string },
+): PooledGainRow[] {
   const base = opts.base ?? 'baseline';
   const stats: GainStatsOptions = { seed: opts.seed, resamples: opts.resamples };
-  const smallSet = (ds: string) => (records.find((r) => r.config.dataset === ds)?.dataset.counts.train ?? Infinity) < opts.smallSet;
+  const smallSet = (ds: string) =>
+    (records.find((r) => r.config.dataset === ds)?.dataset.counts.train ?? Infinity) < opts.smallSet;
   const armPairs = (c: string, arm: string, keep: (ds: string) => boolean) =>
-    pairRuns(records.filter((r) => r.config.condition === c && r.config.arm === arm && keep(r.config.dataset)), records.filter((r) => r.config.condition === base && r.config.arm === arm && keep(r.config.dataset)));
-  const subsets: [string, (ds: string) => boolean][] = [['all sets', () => true], [`small sets (< ${opts.smallSet})`, smallSet]];
+    pairRuns(
+      records.filter((r) => r.config.condition === c && r.config.arm === arm && keep(r.config.dataset)),
+      records.filter((r) => r.config.condition === base && r.config.arm === arm && keep(r.config.dataset)),
+    );
+  const subsets: [string, (ds: string) => boolean][] = [
+    ['all sets', () => true],
+    [`small sets (< ${opts.smallSet})`, smallSet],
+  ];
   return conditions.flatMap((c) =>
     subsets.map(([label, keep]) => {
       const tl = armPairs(c, 'tl', keep);
       const ssl = armPairs(c, 'ssl', keep);
-      const both = pairedDiff([...tl.map((p) => ({ ...p, dataset: p.dataset + '/tl' })), ...ssl.map((p) => ({ ...p, dataset: p.dataset + '/ssl' }))], stats);
+      const both = pairedDiff(
+        [
+          ...tl.map((p) => ({ ...p, dataset: p.dataset + '/tl' })),
+          ...ssl.map((p) => ({ ...p, dataset: p.dataset + '/ssl' })),
+        ],
+        stats,
+      );
       const inter = unitDiff(interactionUnits(tl, ssl), stats);
       return {
         condition: c,

@@ -87,18 +87,20 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
   const prov = provenance(opts.provenance);
   checkNameCarriesProfile('renderFigure', name, prov.profile);
   const full = plain(withProvenance(fig, prov));
-  const out = await withBrowser((page) => page.evaluate(
-    async ({ f, w, h, s }) => {
-      const P = (globalThis as any).Plotly;
-      const div = (globalThis as any).document.getElementById('fig');
-      P.purge(div);
-      await P.newPlot(div, f.data, { ...f.layout, width: w, height: h }, { staticPlot: true });
-      const png: string = await P.toImage(div, { format: 'png', width: w, height: h, scale: s });
-      const svg: string = await P.toImage(div, { format: 'svg', width: w, height: h });
-      return { png, svg };
-    },
-    { f: full, w: width, h: height, s: scale },
-  ));
+  const out = await withBrowser((page) =>
+    page.evaluate(
+      async ({ f, w, h, s }) => {
+        const P = (globalThis as any).Plotly;
+        const div = (globalThis as any).document.getElementById('fig');
+        P.purge(div);
+        await P.newPlot(div, f.data, { ...f.layout, width: w, height: h }, { staticPlot: true });
+        const png: string = await P.toImage(div, { format: 'png', width: w, height: h, scale: s });
+        const svg: string = await P.toImage(div, { format: 'svg', width: w, height: h });
+        return { png, svg };
+      },
+      { f: full, w: width, h: height, s: scale },
+    ),
+  );
   const png = Buffer.from(out.png.slice(out.png.indexOf(',') + 1), 'base64');
   const svg = decodeURIComponent(out.svg.slice(out.svg.indexOf(',') + 1));
   if (!svg.startsWith('<svg')) throw new Error(`renderFigure(${name}): plotly returned no SVG`);

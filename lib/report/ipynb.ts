@@ -68,7 +68,8 @@ export function parsePercent(text: string, file = '<notebook>'): SourceCell[] {
       return;
     }
     if (!cur) {
-      if (line.trim() !== '' && !line.startsWith('//')) throw new Error(`${file}:${i + 1}: code before the first "// %%" marker`);
+      if (line.trim() !== '' && !line.startsWith('//'))
+        throw new Error(`${file}:${i + 1}: code before the first "// %%" marker`);
       return;
     }
     if (cur.type === 'markdown') {
@@ -108,7 +109,10 @@ export function buildNotebook(name: string, cells: SourceCell[]): Notebook {
         ? { cell_type: 'markdown', id, metadata: {}, source }
         : { cell_type: 'code', id, metadata: {}, source, outputs: [], execution_count: null };
     }),
-    metadata: { ...TSLAB_METADATA, medssl: { source: `${name}.ts`, note: `generated from ${name}.ts; edit that file` } },
+    metadata: {
+      ...TSLAB_METADATA,
+      medssl: { source: `${name}.ts`, note: `generated from ${name}.ts; edit that file` },
+    },
     nbformat: 4,
     nbformat_minor: 5,
   };
@@ -119,7 +123,7 @@ export function cellText(cell: NbCell): string {
 }
 
 function joinText(t: string | string[] | undefined): string {
-  return Array.isArray(t) ? t.join('') : t ?? '';
+  return Array.isArray(t) ? t.join('') : (t ?? '');
 }
 
 export interface CellFailure {
@@ -142,14 +146,22 @@ export function firstFailure(nb: Notebook, failedIndex?: number): CellFailure | 
     if (c.cell_type !== 'code') continue;
     codeIndex++;
     const outs = c.outputs ?? [];
-    const err = outs.find((o) => o.output_type === 'error') ?? (i === failedIndex ? ({ output_type: 'error', ename: 'Error', evalue: '' } as NbOutput) : undefined);
+    const err =
+      outs.find((o) => o.output_type === 'error') ??
+      (i === failedIndex ? ({ output_type: 'error', ename: 'Error', evalue: '' } as NbOutput) : undefined);
     if (!err) continue;
     const stderr = outs
       .filter((o) => o.output_type === 'stream' && o.name === 'stderr')
       .map((o) => joinText(o.text))
       .join('');
     const tb = (err.traceback ?? []).join('\n').replace(/\x1b\[[0-9;]*m/g, '');
-    return { index: i, codeIndex, source: cellText(c), stderr, error: `${err.ename ?? 'Error'}: ${err.evalue ?? ''}${tb ? '\n' + tb : ''}` };
+    return {
+      index: i,
+      codeIndex,
+      source: cellText(c),
+      stderr,
+      error: `${err.ename ?? 'Error'}: ${err.evalue ?? ''}${tb ? '\n' + tb : ''}`,
+    };
   }
   return null;
 }
@@ -182,7 +194,9 @@ export function summarizeError(stderr: string, cellSource = ''): ErrorSummary {
     return { message: diags.map((m) => m[0]).join('; '), ...(srcLine !== undefined ? { line: srcLine.trim() } : {}) };
   }
   let line: string | undefined;
-  const at = lines.findIndex((l, i) => ARROW_HEADER.test(l) && (lines[i + 1] ?? '').trim() !== '' && /^\s*\^/.test(lines[i + 2] ?? ''));
+  const at = lines.findIndex(
+    (l, i) => ARROW_HEADER.test(l) && (lines[i + 1] ?? '').trim() !== '' && /^\s*\^/.test(lines[i + 2] ?? ''),
+  );
   if (at >= 0) {
     const where = lines[at].match(ARROW_HEADER)![1];
     if (where === 'evalmachine.<anonymous>') line = lines[at + 1].trim();
@@ -190,6 +204,7 @@ export function summarizeError(stderr: string, cellSource = ''): ErrorSummary {
   }
   const skip = new Set(at >= 0 ? [at, at + 1, at + 2] : []);
   const msg =
-    lines.find((l) => ERROR_LINE.test(l.trim())) ?? lines.find((l, i) => !skip.has(i) && l.trim() !== '' && !/^\s+at /.test(l));
+    lines.find((l) => ERROR_LINE.test(l.trim())) ??
+    lines.find((l, i) => !skip.has(i) && l.trim() !== '' && !/^\s+at /.test(l));
   return { message: msg?.trim() || '(no error text on stderr)', ...(line ? { line } : {}) };
 }

@@ -47,7 +47,11 @@ export function selectNotebooks(names: string[], only: string[] | undefined): st
  * MEDSSL_PUBLISH=1 only for a publishing run (removed otherwise, so an inherited value cannot make a live
  * kernel write committed files).
  */
-export function kernelEnv(profile: string, publishing: boolean, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function kernelEnv(
+  profile: string,
+  publishing: boolean,
+  base: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...base,
     MEDSSL_PROFILE: profile,

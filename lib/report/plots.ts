@@ -23,13 +23,33 @@ export interface CurveSeries {
 }
 
 /** Training curves, both arms on one axis: validation solid, training dashed. */
-export function trainingCurves(series: CurveSeries[], opts: { metric?: string; title?: string; logY?: boolean } = {}): Figure {
+export function trainingCurves(
+  series: CurveSeries[],
+  opts: { metric?: string; title?: string; logY?: boolean } = {},
+): Figure {
   const metric = opts.metric ?? 'loss';
   const data: Record<string, unknown>[] = [];
   series.forEach((s, i) => {
     const color = armColour(s.arm, i);
-    if (s.train) data.push({ type: 'scatter', mode: 'lines', name: `${s.arm} train`, x: s.epoch, y: s.train, line: { color, dash: 'dash', width: 2 } });
-    if (s.val) data.push({ type: 'scatter', mode: 'lines+markers', name: `${s.arm} val`, x: s.epoch, y: s.val, line: { color, width: 2 }, marker: { size: 5 } });
+    if (s.train)
+      data.push({
+        type: 'scatter',
+        mode: 'lines',
+        name: `${s.arm} train`,
+        x: s.epoch,
+        y: s.train,
+        line: { color, dash: 'dash', width: 2 },
+      });
+    if (s.val)
+      data.push({
+        type: 'scatter',
+        mode: 'lines+markers',
+        name: `${s.arm} val`,
+        x: s.epoch,
+        y: s.val,
+        line: { color, width: 2 },
+        marker: { size: 5 },
+      });
   });
   return {
     data,
@@ -75,7 +95,16 @@ export function groupedBarsCI(
       x: groups.map(label),
       y: ys,
       marker: { color: armColour(arm, i) },
-      error_y: { type: 'data', symmetric: false, array: plus, arrayminus: minus, visible: true, thickness: 1.5, width: 4, color: '#333' },
+      error_y: {
+        type: 'data',
+        symmetric: false,
+        array: plus,
+        arrayminus: minus,
+        visible: true,
+        thickness: 1.5,
+        width: 4,
+        color: '#333',
+      },
     };
   });
   return {
@@ -105,7 +134,9 @@ export function confusionHeatmap(
         return r.map((v) => (s > 0 ? v / s : 0));
       })
     : matrix;
-  const text = matrix.map((r, i) => r.map((v, j) => (opts.normalize ? `${(z[i][j] * 100).toFixed(0)}%<br>(${v})` : String(v))));
+  const text = matrix.map((r, i) =>
+    r.map((v, j) => (opts.normalize ? `${(z[i][j] * 100).toFixed(0)}%<br>(${v})` : String(v))),
+  );
   return {
     data: [
       {
@@ -156,13 +187,21 @@ function toZ(img: RgbImage): number[][][] {
  * A grid of images with row and column titles, e.g. Grad-CAM: one row per test image, columns
  * "image | TL Grad-CAM | SSL Grad-CAM". cells[r][c] may be null (left blank).
  */
-export function imageGrid(cells: (RgbImage | null)[][], opts: { rowTitles?: string[]; colTitles?: string[]; title?: string; gap?: number } = {}): Figure {
+export function imageGrid(
+  cells: (RgbImage | null)[][],
+  opts: { rowTitles?: string[]; colTitles?: string[]; title?: string; gap?: number } = {},
+): Figure {
   const nr = cells.length;
   const nc = Math.max(...cells.map((r) => r.length));
   const gap = opts.gap ?? 0.02;
   const data: Record<string, unknown>[] = [];
   const longest = Math.max(0, ...(opts.rowTitles ?? []).flatMap((t) => t.split('<br>').map((l) => l.length)));
-  const layout: Record<string, any> = { title: { text: opts.title ?? '' }, showlegend: false, annotations: [], margin: { l: Math.max(40, 12 + 6 * longest), t: 80 } };
+  const layout: Record<string, any> = {
+    title: { text: opts.title ?? '' },
+    showlegend: false,
+    annotations: [],
+    margin: { l: Math.max(40, 12 + 6 * longest), t: 80 },
+  };
   const w = (1 - gap * (nc - 1)) / nc;
   const h = (1 - gap * (nr - 1)) / nr;
   let k = 0;
@@ -173,17 +212,43 @@ export function imageGrid(cells: (RgbImage | null)[][], opts: { rowTitles?: stri
       const x0 = c * (w + gap);
       const y1 = 1 - r * (h + gap);
       layout[`xaxis${ax}`] = { domain: [x0, x0 + w], visible: false, anchor: `y${ax}` };
-      layout[`yaxis${ax}`] = { domain: [y1 - h, y1], visible: false, anchor: `x${ax}`, scaleanchor: `x${ax}`, autorange: 'reversed' };
+      layout[`yaxis${ax}`] = {
+        domain: [y1 - h, y1],
+        visible: false,
+        anchor: `x${ax}`,
+        scaleanchor: `x${ax}`,
+        autorange: 'reversed',
+      };
       const img = cells[r][c];
       if (img) data.push({ type: 'image', z: toZ(img), xaxis: `x${ax}`, yaxis: `y${ax}`, hoverinfo: 'skip' });
       if (r === 0 && opts.colTitles?.[c]) {
-        layout.annotations.push({ text: opts.colTitles[c], xref: 'paper', yref: 'paper', x: x0 + w / 2, y: 1, yanchor: 'bottom', showarrow: false, font: { size: 12 } });
+        layout.annotations.push({
+          text: opts.colTitles[c],
+          xref: 'paper',
+          yref: 'paper',
+          x: x0 + w / 2,
+          y: 1,
+          yanchor: 'bottom',
+          showarrow: false,
+          font: { size: 12 },
+        });
       }
     }
     if (opts.rowTitles?.[r]) {
       const y1 = 1 - r * (h + gap);
       // Horizontal, right-aligned against the grid: leave room with layout.margin.l (multi-line titles use <br>).
-      layout.annotations.push({ text: opts.rowTitles[r], xref: 'paper', yref: 'paper', x: 0, xanchor: 'right', xshift: -8, y: y1 - h / 2, showarrow: false, align: 'right', font: { size: 10 } });
+      layout.annotations.push({
+        text: opts.rowTitles[r],
+        xref: 'paper',
+        yref: 'paper',
+        x: 0,
+        xanchor: 'right',
+        xshift: -8,
+        y: y1 - h / 2,
+        showarrow: false,
+        align: 'right',
+        font: { size: 10 },
+      });
     }
   }
   return { data, layout };
@@ -191,7 +256,8 @@ export function imageGrid(cells: (RgbImage | null)[][], opts: { rowTitles?: stri
 
 /** Blend a heat map (values in [0,1], h×w) over a grey-or-RGB image with a jet-like colour map. */
 export function overlayHeatmap(img: RgbImage, heat: ArrayLike<number>, alpha = 0.45): RgbImage {
-  if (heat.length !== img.width * img.height) throw new Error(`overlayHeatmap: heat map has ${heat.length} values, image ${img.width}×${img.height}`);
+  if (heat.length !== img.width * img.height)
+    throw new Error(`overlayHeatmap: heat map has ${heat.length} values, image ${img.width}×${img.height}`);
   const out = new Uint8Array(img.width * img.height * 3);
   for (let i = 0; i < heat.length; i++) {
     const t = Math.min(1, Math.max(0, heat[i]));
@@ -200,7 +266,8 @@ export function overlayHeatmap(img: RgbImage, heat: ArrayLike<number>, alpha = 0
     const g = Math.min(1, Math.max(0, 1.5 - Math.abs(4 * t - 2)));
     const b = Math.min(1, Math.max(0, 1.5 - Math.abs(4 * t - 1)));
     const c = [r, g, b];
-    for (let ch = 0; ch < 3; ch++) out[i * 3 + ch] = Math.round((1 - alpha) * img.rgb[i * 3 + ch] + alpha * 255 * c[ch]);
+    for (let ch = 0; ch < 3; ch++)
+      out[i * 3 + ch] = Math.round((1 - alpha) * img.rgb[i * 3 + ch] + alpha * 255 * c[ch]);
   }
   return { width: img.width, height: img.height, rgb: out };
 }
@@ -228,7 +295,11 @@ export function gainVsSize(points: GainPoint[], opts: { title?: string; yTitle?:
         y: ps.map((p) => p.gain),
         text: ps.map((p) => p.dataset),
         textposition: 'top center',
-        marker: { size: 10, symbol: kind === 'grey' ? 'circle' : 'diamond', color: kind === 'grey' ? '#555' : '#e6550d' },
+        marker: {
+          size: 10,
+          symbol: kind === 'grey' ? 'circle' : 'diamond',
+          color: kind === 'grey' ? '#555' : '#e6550d',
+        },
         error_y: {
           type: 'data',
           symmetric: false,
@@ -265,8 +336,31 @@ export function pretrainHistoryFigure(series: HistorySeries[], opts: { title?: s
   const data: Record<string, unknown>[] = [];
   series.forEach((s, i) => {
     const color = FALLBACK[i % FALLBACK.length];
-    data.push({ type: 'scatter', mode: 'lines', name: s.name, legendgroup: s.name, x: s.epoch, y: s.relLoss, line: { color, width: 2 }, xaxis: 'x', yaxis: 'y' });
-    data.push({ type: 'scatter', mode: 'lines+markers', name: s.name, legendgroup: s.name, showlegend: false, connectgaps: true, x: s.epoch, y: s.knn, line: { color, width: 2 }, marker: { size: 6 }, xaxis: 'x2', yaxis: 'y2' });
+    data.push({
+      type: 'scatter',
+      mode: 'lines',
+      name: s.name,
+      legendgroup: s.name,
+      x: s.epoch,
+      y: s.relLoss,
+      line: { color, width: 2 },
+      xaxis: 'x',
+      yaxis: 'y',
+    });
+    data.push({
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: s.name,
+      legendgroup: s.name,
+      showlegend: false,
+      connectgaps: true,
+      x: s.epoch,
+      y: s.knn,
+      line: { color, width: 2 },
+      marker: { size: 6 },
+      xaxis: 'x2',
+      yaxis: 'y2',
+    });
   });
   return {
     data,

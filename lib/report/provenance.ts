@@ -19,7 +19,10 @@ let cachedCommit: string | undefined;
 export function gitCommit(): string {
   if (cachedCommit !== undefined) return cachedCommit;
   try {
-    const head = execFileSync('git', ['rev-parse', '--short=10', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+    const head = execFileSync('git', ['rev-parse', '--short=10', 'HEAD'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
       .toString()
       .trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
@@ -62,7 +65,7 @@ export function provenanceLine(p: Provenance): string {
 export function compactSeeds(seeds: number[]): string {
   const s = [...new Set(seeds)].sort((a, b) => a - b);
   const parts: string[] = [];
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     let j = i;
     while (j + 1 < s.length && s[j + 1] === s[j] + 1) j++;
     parts.push(j - i >= 2 ? `${s[i]}–${s[j]}` : s.slice(i, j + 1).join(','));

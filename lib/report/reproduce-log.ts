@@ -25,7 +25,10 @@ export interface LogStep {
 export class ReproduceLog {
   readonly file: string;
   private steps = new Map<string, LogStep>();
-  constructor(readonly profile: string, dir: string) {
+  constructor(
+    readonly profile: string,
+    dir: string,
+  ) {
     this.file = path.join(dir, `reproduce-log-${profile}.json`);
     if (fs.existsSync(this.file)) {
       try {
@@ -36,12 +39,19 @@ export class ReproduceLog {
     }
   }
   step(st: LogStep): void {
-    this.steps.set(st.notebook, { ...st, seconds: Math.round(st.seconds * 10) / 10, commit: gitCommit(), date: new Date().toISOString() });
+    this.steps.set(st.notebook, {
+      ...st,
+      seconds: Math.round(st.seconds * 10) / 10,
+      commit: gitCommit(),
+      date: new Date().toISOString(),
+    });
     this.write();
   }
   write(totalSeconds?: number): void {
     // one file per profile; every step keeps its own commit and date
-    const steps = [...this.steps.values()].sort((a, b) => stepOrder(a.notebook) - stepOrder(b.notebook) || a.notebook.localeCompare(b.notebook));
+    const steps = [...this.steps.values()].sort(
+      (a, b) => stepOrder(a.notebook) - stepOrder(b.notebook) || a.notebook.localeCompare(b.notebook),
+    );
     writeJsonAtomic(this.file, {
       profile: this.profile,
       commit: gitCommit(),
@@ -54,4 +64,3 @@ export class ReproduceLog {
 }
 
 const stepOrder = (n: string) => (n.startsWith('stage:') ? 0 : 1);
-

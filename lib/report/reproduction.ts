@@ -62,14 +62,23 @@ export function loadPretrainSummaries(dirs: string | string[] = pretrainDirs()):
 
 function loadPretrainDir(dir: string): PretrainSummary[] {
   const out: PretrainSummary[] = [];
-  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const f of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     let j: any;
     try {
       j = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
     } catch {
       continue;
     }
-    const list: any[] = Array.isArray(j) ? j : Array.isArray(j.runs) ? j.runs : Array.isArray(j.records) ? j.records : [j];
+    const list: any[] = Array.isArray(j)
+      ? j
+      : Array.isArray(j.runs)
+        ? j.runs
+        : Array.isArray(j.records)
+          ? j.records
+          : [j];
     for (const r of list) {
       const c = r?.config;
       if (!c?.method || typeof r.trainSeconds !== 'number') continue;
@@ -89,7 +98,10 @@ function loadPretrainDir(dir: string): PretrainSummary[] {
         history: Array.isArray(r.history) ? r.history : undefined,
         finalLoss: typeof r.finalLoss === 'number' ? r.finalLoss : undefined,
         imgPerSec: Array.isArray(r.imgPerSec) ? r.imgPerSec : undefined,
-        probe: r.probe && typeof r.probe.knnTop1 === 'number' ? { knnTop1: r.probe.knnTop1, linearTop1: r.probe.linearTop1 } : undefined,
+        probe:
+          r.probe && typeof r.probe.knnTop1 === 'number'
+            ? { knnTop1: r.probe.knnTop1, linearTop1: r.probe.linearTop1 }
+            : undefined,
       });
     }
   }
@@ -116,7 +128,12 @@ const ciPts = (d: PairedDiff) => `${pts(d.diff)} pts [${pts(d.lo)}, ${pts(d.hi)}
 
 type Sel = { condition: string; arm?: string; datasets?: (id: string) => boolean };
 function select(records: RunRecord[], s: Sel): RunRecord[] {
-  return records.filter((r) => r.config.condition === s.condition && (!s.arm || r.config.arm === s.arm) && (!s.datasets || s.datasets(r.config.dataset)));
+  return records.filter(
+    (r) =>
+      r.config.condition === s.condition &&
+      (!s.arm || r.config.arm === s.arm) &&
+      (!s.datasets || s.datasets(r.config.dataset)),
+  );
 }
 
 /** Training images of the target set's train split (before balancing), from the records. */
@@ -148,23 +165,54 @@ export function evaluateClaims(inp: ReproductionInput, prov: Provenance): Reprod
   const grey = (id: string) => contentColour(id) === 'grey';
   const small = (id: string) => trainSize(R, id) < SMALL_SET;
   const armPairs = (cond: string, arm: string, base = 'baseline', ds?: (id: string) => boolean) =>
-    pairRuns(select(R, { condition: cond, arm, datasets: ds }), select(R, { condition: base, arm, datasets: ds })).map((p) => ({ ...p, dataset: `${p.dataset}/${arm}` }));
+    pairRuns(select(R, { condition: cond, arm, datasets: ds }), select(R, { condition: base, arm, datasets: ds })).map(
+      (p) => ({ ...p, dataset: `${p.dataset}/${arm}` }),
+    );
 
-  const c1 = pairedDiff(pairRuns(select(R, { condition: 'baseline', arm: 'tl', datasets: colour }), select(R, { condition: 'baseline', arm: 'ssl', datasets: colour })), opts);
-  const c2 = pairedDiff(pairRuns(select(R, { condition: 'baseline', arm: 'ssl', datasets: grey }), select(R, { condition: 'baseline', arm: 'tl', datasets: grey })), opts);
+  const c1 = pairedDiff(
+    pairRuns(
+      select(R, { condition: 'baseline', arm: 'tl', datasets: colour }),
+      select(R, { condition: 'baseline', arm: 'ssl', datasets: colour }),
+    ),
+    opts,
+  );
+  const c2 = pairedDiff(
+    pairRuns(
+      select(R, { condition: 'baseline', arm: 'ssl', datasets: grey }),
+      select(R, { condition: 'baseline', arm: 'tl', datasets: grey }),
+    ),
+    opts,
+  );
   const dftTL = armPairs('double-ft', 'tl');
   const dftSSL = armPairs('double-ft', 'ssl');
   const c3 = pairedDiff([...dftTL, ...dftSSL], opts);
   const strip = (ps: typeof dftTL) => ps.map((p) => ({ ...p, dataset: p.dataset.split('/')[0] }));
-  const c3b = unitDiff(interactionUnits(strip(armPairs('double-ft', 'tl', 'baseline', small)), strip(armPairs('double-ft', 'ssl', 'baseline', small))), opts);
+  const c3b = unitDiff(
+    interactionUnits(
+      strip(armPairs('double-ft', 'tl', 'baseline', small)),
+      strip(armPairs('double-ft', 'ssl', 'baseline', small)),
+    ),
+    opts,
+  );
   const augTL = armPairs('augment', 'tl');
   const augSSL = armPairs('augment', 'ssl');
   const c4 = pairedDiff([...augTL, ...augSSL], opts);
   const c4b = unitDiff(interactionUnits(strip(augTL), strip(augSSL)), opts);
   // "down-sampling hurts": baseline − downsample > 0 on small sets
-  const c5 = pairedDiff([...armPairs('baseline', 'tl', 'downsample', small), ...armPairs('baseline', 'ssl', 'downsample', small)], opts);
+  const c5 = pairedDiff(
+    [...armPairs('baseline', 'tl', 'downsample', small), ...armPairs('baseline', 'ssl', 'downsample', small)],
+    opts,
+  );
 
-  const tested: [string, PairedDiff][] = [['C1', c1], ['C2', c2], ['C3', c3], ['C3b', c3b], ['C4', c4], ['C4b', c4b], ['C5', c5]];
+  const tested: [string, PairedDiff][] = [
+    ['C1', c1],
+    ['C2', c2],
+    ['C3', c3],
+    ['C3b', c3b],
+    ['C4', c4],
+    ['C4b', c4b],
+    ['C5', c5],
+  ];
   const raw = tested.map(([, d]) => d.pBootstrap);
   const finite = raw.map((p) => (Number.isFinite(p) ? p : 1));
   const adj = holm(finite).adjusted.map((p, i) => (Number.isFinite(raw[i]) ? p : NaN));
@@ -174,31 +222,124 @@ export function evaluateClaims(inp: ReproductionInput, prov: Provenance): Reprod
     d.pairs === 0
       ? 'no paired runs'
       : `paired bootstrap over test images (${d.resamples} resamples, strata = dataset), p = ${pv(d.pBootstrap)}` +
-        (mc && Number.isFinite(d.pMcnemar) ? `; McNemar p = ${pv(d.pMcnemar)} (${d.onlyA} vs ${d.onlyB} discordant)` : '') +
+        (mc && Number.isFinite(d.pMcnemar)
+          ? `; McNemar p = ${pv(d.pMcnemar)} (${d.onlyA} vs ${d.onlyB} discordant)`
+          : '') +
         (Number.isFinite(d.pWilcoxon) ? `; Wilcoxon over ${d.pairs} dataset×seed pairs p = ${pv(d.pWilcoxon)}` : '');
 
   const claims: ClaimResult[] = [
-    { id: 'C1', claim: 'TL beats SSL on colour data', paper: 'Kvasir v2: TL 96.4% vs SSL 92.1% (+4.3 pts)', ours: `TL − SSL = ${ciPts(c1)} on ${ds(c1)}`, test: testText(c1), p: c1.pBootstrap, pHolm: A('C1'), verdict: verdictOf(c1, A('C1')), detail: c1, note: 'Kvasir is not available; colour sets here are dermoscopy, fundus and blood cells.' },
-    { id: 'C2', claim: 'SSL beats TL on grey data', paper: 'Chest CT: SSL 97.22% vs TL 95.4% (+1.8 pts); BUSI: SSL 90%', ours: `SSL − TL = ${ciPts(c2)} on ${ds(c2)}`, test: testText(c2), p: c2.pBootstrap, pHolm: A('C2'), verdict: verdictOf(c2, A('C2')), detail: c2, note: '' },
-    { id: 'C3', claim: 'Double fine-tuning helps', paper: '+3 to 5 pts', ours: `double-FT − baseline = ${ciPts(c3)} on ${ds(c3)}`, test: testText(c3), p: c3.pBootstrap, pHolm: A('C3'), verdict: verdictOf(c3, A('C3')), detail: c3, note: 'pairs: lib/finetune/pairs.ts (each checked for shared images)' },
-    { id: 'C3b', claim: `…most for TL on small sets (< ${SMALL_SET} training images)`, paper: 'stated qualitatively', ours: `TL gain − SSL gain = ${ciPts(c3b)} on ${ds(c3b)}`, test: testText(c3b, false), p: c3b.pBootstrap, pHolm: A('C3b'), verdict: verdictOf(c3b, A('C3b')), detail: c3b, note: '' },
-    { id: 'C4', claim: 'Augmentation helps', paper: 'stated qualitatively', ours: `augment − baseline = ${ciPts(c4)} on ${ds(c4)}`, test: testText(c4), p: c4.pBootstrap, pHolm: A('C4'), verdict: verdictOf(c4, A('C4')), detail: c4, note: 'rotation, flip, zoom, blur (lib/data augmentation)' },
-    { id: 'C4b', claim: '…especially for TL', paper: 'stated qualitatively', ours: `TL gain − SSL gain = ${ciPts(c4b)} on ${ds(c4b)}`, test: testText(c4b, false), p: c4b.pBootstrap, pHolm: A('C4b'), verdict: verdictOf(c4b, A('C4b')), detail: c4b, note: '' },
-    { id: 'C5', claim: `Down-sampling hurts sets under ~${SMALL_SET} images`, paper: 'stated qualitatively', ours: `baseline − down-sampled = ${ciPts(c5)} on ${ds(c5)}`, test: testText(c5), p: c5.pBootstrap, pHolm: A('C5'), verdict: verdictOf(c5, A('C5')), detail: c5, note: '' },
+    {
+      id: 'C1',
+      claim: 'TL beats SSL on colour data',
+      paper: 'Kvasir v2: TL 96.4% vs SSL 92.1% (+4.3 pts)',
+      ours: `TL − SSL = ${ciPts(c1)} on ${ds(c1)}`,
+      test: testText(c1),
+      p: c1.pBootstrap,
+      pHolm: A('C1'),
+      verdict: verdictOf(c1, A('C1')),
+      detail: c1,
+      note: 'Kvasir is not available; colour sets here are dermoscopy, fundus and blood cells.',
+    },
+    {
+      id: 'C2',
+      claim: 'SSL beats TL on grey data',
+      paper: 'Chest CT: SSL 97.22% vs TL 95.4% (+1.8 pts); BUSI: SSL 90%',
+      ours: `SSL − TL = ${ciPts(c2)} on ${ds(c2)}`,
+      test: testText(c2),
+      p: c2.pBootstrap,
+      pHolm: A('C2'),
+      verdict: verdictOf(c2, A('C2')),
+      detail: c2,
+      note: '',
+    },
+    {
+      id: 'C3',
+      claim: 'Double fine-tuning helps',
+      paper: '+3 to 5 pts',
+      ours: `double-FT − baseline = ${ciPts(c3)} on ${ds(c3)}`,
+      test: testText(c3),
+      p: c3.pBootstrap,
+      pHolm: A('C3'),
+      verdict: verdictOf(c3, A('C3')),
+      detail: c3,
+      note: 'pairs: lib/finetune/pairs.ts (each checked for shared images)',
+    },
+    {
+      id: 'C3b',
+      claim: `…most for TL on small sets (< ${SMALL_SET} training images)`,
+      paper: 'stated qualitatively',
+      ours: `TL gain − SSL gain = ${ciPts(c3b)} on ${ds(c3b)}`,
+      test: testText(c3b, false),
+      p: c3b.pBootstrap,
+      pHolm: A('C3b'),
+      verdict: verdictOf(c3b, A('C3b')),
+      detail: c3b,
+      note: '',
+    },
+    {
+      id: 'C4',
+      claim: 'Augmentation helps',
+      paper: 'stated qualitatively',
+      ours: `augment − baseline = ${ciPts(c4)} on ${ds(c4)}`,
+      test: testText(c4),
+      p: c4.pBootstrap,
+      pHolm: A('C4'),
+      verdict: verdictOf(c4, A('C4')),
+      detail: c4,
+      note: 'rotation, flip, zoom, blur (lib/data augmentation)',
+    },
+    {
+      id: 'C4b',
+      claim: '…especially for TL',
+      paper: 'stated qualitatively',
+      ours: `TL gain − SSL gain = ${ciPts(c4b)} on ${ds(c4b)}`,
+      test: testText(c4b, false),
+      p: c4b.pBootstrap,
+      pHolm: A('C4b'),
+      verdict: verdictOf(c4b, A('C4b')),
+      detail: c4b,
+      note: '',
+    },
+    {
+      id: 'C5',
+      claim: `Down-sampling hurts sets under ~${SMALL_SET} images`,
+      paper: 'stated qualitatively',
+      ours: `baseline − down-sampled = ${ciPts(c5)} on ${ds(c5)}`,
+      test: testText(c5),
+      p: c5.pBootstrap,
+      pHolm: A('C5'),
+      verdict: verdictOf(c5, A('C5')),
+      detail: c5,
+      note: '',
+    },
   ];
 
   // C6: cost. Pre-training seconds SSL / TL from paper/pretrain, fine-tuning seconds from the run records.
   // Same architecture on both sides isolates the method's cost; without such pairs, fall back to all runs.
   const pre = inp.pretrain.filter((p) => !p.profile || p.profile === inp.profile);
-  const secs = (m: string, arch?: string) => pre.filter((p) => p.method === m && (arch === undefined || p.arch === arch)).map((p) => p.trainSeconds);
-  const archs = [...new Set(pre.map((p) => p.arch).filter((a): a is string => !!a))].filter((a) => secs('tl', a).length && secs('ssl', a).length);
+  const secs = (m: string, arch?: string) =>
+    pre.filter((p) => p.method === m && (arch === undefined || p.arch === arch)).map((p) => p.trainSeconds);
+  const archs = [...new Set(pre.map((p) => p.arch).filter((a): a is string => !!a))].filter(
+    (a) => secs('tl', a).length && secs('ssl', a).length,
+  );
   const tl = secs('tl');
   const ssl = secs('ssl');
-  const ratio = archs.length ? avg(archs.map((a) => avg(secs('ssl', a)) / avg(secs('tl', a)))) : tl.length && ssl.length ? avg(ssl) / avg(tl) : NaN;
+  const ratio = archs.length
+    ? avg(archs.map((a) => avg(secs('ssl', a)) / avg(secs('tl', a))))
+    : tl.length && ssl.length
+      ? avg(ssl) / avg(tl)
+      : NaN;
   const summaries = summarizeAll(R, opts);
-  const ftT = (arm: string) => avg(summaries.filter((s) => s.arm === arm && s.condition === 'baseline').map((s) => s.trainSeconds));
+  const ftT = (arm: string) =>
+    avg(summaries.filter((s) => s.arm === arm && s.condition === 'baseline').map((s) => s.trainSeconds));
   const ftRatio = ftT('ssl') / ftT('tl');
-  const c6: Verdict = !Number.isFinite(ratio) ? 'inconclusive' : ratio >= 1.6 && ratio <= 3.6 ? 'supported' : ratio < 1.25 || ratio > 5 ? 'contradicted' : 'inconclusive';
+  const c6: Verdict = !Number.isFinite(ratio)
+    ? 'inconclusive'
+    : ratio >= 1.6 && ratio <= 3.6
+      ? 'supported'
+      : ratio < 1.25 || ratio > 5
+        ? 'contradicted'
+        : 'inconclusive';
   claims.push({
     id: 'C6',
     claim: 'SSL takes 2–3× the training time of TL',
@@ -212,13 +353,35 @@ export function evaluateClaims(inp: ReproductionInput, prov: Provenance): Reprod
     note: 'pre-training cost depends on our architectures and batch sizes, which differ from the paper (see deviations)',
   });
 
-  const base = (d: string, arm: string) => summaries.find((s) => s.dataset === d && s.arm === arm && s.condition === 'baseline');
-  const fmtS = (s?: ArmSummary) => (s ? `${pct(s.accuracy)} [${pct(s.lo)}, ${pct(s.hi)}] (${s.seeds} seed${s.seeds === 1 ? '' : 's'})` : 'not run');
+  const base = (d: string, arm: string) =>
+    summaries.find((s) => s.dataset === d && s.arm === arm && s.condition === 'baseline');
+  const fmtS = (s?: ArmSummary) =>
+    s ? `${pct(s.accuracy)} [${pct(s.lo)}, ${pct(s.hi)}] (${s.seeds} seed${s.seeds === 1 ? '' : 's'})` : 'not run';
   const headline = [
-    { dataset: 'Kvasir v2 (colour)', what: 'TL vs SSL accuracy', paper: 'TL 96.4%, SSL 92.1%', ours: 'dataset not available (see deviations)' },
-    { dataset: 'BUSI (grey)', what: 'SSL accuracy', paper: 'SSL 90%', ours: `SSL ${fmtS(base('busi', 'ssl'))}; TL ${fmtS(base('busi', 'tl'))}` },
-    { dataset: 'Chest CT (grey)', what: 'SSL vs TL accuracy', paper: 'SSL 97.22%, TL 95.4%', ours: `SSL ${fmtS(base('chest-ct', 'ssl'))}; TL ${fmtS(base('chest-ct', 'tl'))}` },
-    { dataset: 'all double-FT targets', what: 'gain from double fine-tuning', paper: '+3 to 5 pts', ours: `${ciPts(c3)}` },
+    {
+      dataset: 'Kvasir v2 (colour)',
+      what: 'TL vs SSL accuracy',
+      paper: 'TL 96.4%, SSL 92.1%',
+      ours: 'dataset not available (see deviations)',
+    },
+    {
+      dataset: 'BUSI (grey)',
+      what: 'SSL accuracy',
+      paper: 'SSL 90%',
+      ours: `SSL ${fmtS(base('busi', 'ssl'))}; TL ${fmtS(base('busi', 'tl'))}`,
+    },
+    {
+      dataset: 'Chest CT (grey)',
+      what: 'SSL vs TL accuracy',
+      paper: 'SSL 97.22%, TL 95.4%',
+      ours: `SSL ${fmtS(base('chest-ct', 'ssl'))}; TL ${fmtS(base('chest-ct', 'tl'))}`,
+    },
+    {
+      dataset: 'all double-FT targets',
+      what: 'gain from double fine-tuning',
+      paper: '+3 to 5 pts',
+      ours: `${ciPts(c3)}`,
+    },
   ];
   const markdown = renderMarkdown({ claims, summaries, headline, markdown: '' }, inp, prov);
   return { claims, summaries, headline, markdown };
@@ -231,7 +394,11 @@ function avg(xs: number[]): number {
 
 function mdTable(head: string[], rows: string[][]): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => ' --- ').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
 }
 
 /** Every place this reproduction differs from the paper, and why. Built from the registry and the records. */
@@ -241,7 +408,12 @@ export function deviations(inp: ReproductionInput): string[] {
   const seeds = [...new Set(inp.records.map((r) => r.config.seed))].sort((a, b) => a - b);
   const pre = inp.pretrain.filter((p) => !p.profile || p.profile === inp.profile);
   const preText = pre.length
-    ? pre.map((p) => `${p.method.toUpperCase()}: ${p.variant} at ${p.inputSize} px on ${p.source}, ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}, batch ${p.batchSize}`).join('; ')
+    ? pre
+        .map(
+          (p) =>
+            `${p.method.toUpperCase()}: ${p.variant} at ${p.inputSize} px on ${p.source}, ${p.epochs} epoch${p.epochs === 1 ? '' : 's'}, batch ${p.batchSize}`,
+        )
+        .join('; ')
     : 'no pre-training records for this profile yet (`npm run pretrain`)';
   const stand = (Object.keys(REGISTRY) as DatasetId[])
     .map((id) => REGISTRY[id])
@@ -250,14 +422,14 @@ export function deviations(inp: ReproductionInput): string[] {
     .join('; ');
   return [
     `**Datasets.** Not every dataset of the paper is public as released. Stand-ins (from ../shared/datasets/MANIFEST.md): ${stand}.`,
-    '**No Kvasir.** Kvasir v2, the paper\'s main colour example (TL 96.4% vs SSL 92.1%), could not be obtained; there is no endoscopy set. Claim C1 rests on dermoscopy, fundus and blood-cell sets.',
+    "**No Kvasir.** Kvasir v2, the paper's main colour example (TL 96.4% vs SSL 92.1%), could not be obtained; there is no endoscopy set. Claim C1 rests on dermoscopy, fundus and blood-cell sets.",
     '**Grey vs colour.** Grouped by content (`contentColour` in lib/report/compare.ts): BUSI and Chest-CT are RGB files of grey images and count as grey (notebook 01 measures their colour content).',
     `**Resolution.** Fine-tuning at ${sizes.length ? sizes.join(', ') + ' px' : '(no runs yet)'} for profile \`${inp.profile}\`; the paper uses 224 px (Xception 299 px). Smaller images are what a 2-core CPU can train in hours; the \`gpu\` profile uses the backbones' input size.`,
     `**Architectures and pre-training source.** The paper: ImageNet-pre-trained Xception (TL) and SimCLR ResNet-50 (SSL). Here both arms are pre-trained by us on the same natural-image source, small and scaled down to the machine: ${preText}.`,
-    `**ImageNet stand-in.** Real ImageNet weights exist here only for small mobile nets, so the paper's ImageNet Xception is stood in for by ImageNet MobileNetV2 α=0.35 (../shared/weights; \`getPretrainedBackbone('imagenet')\`), to show what full-scale supervised pre-training adds. ${inp.records.some((r) => r.config.arm === 'imagenet') ? 'Runs of that arm are in the results above.' : 'This profile\'s grid did not run that arm: TL here means supervised pre-training by us on the small source above.'}`,
+    `**ImageNet stand-in.** Real ImageNet weights exist here only for small mobile nets, so the paper's ImageNet Xception is stood in for by ImageNet MobileNetV2 α=0.35 (../shared/weights; \`getPretrainedBackbone('imagenet')\`), to show what full-scale supervised pre-training adds. ${inp.records.some((r) => r.config.arm === 'imagenet') ? 'Runs of that arm are in the results above.' : "This profile's grid did not run that arm: TL here means supervised pre-training by us on the small source above."}`,
     `**Seeds, statistics.** ${seeds.length ? `Seeds ${seeds.join(', ')}` : 'No runs yet'}; the paper reports single runs without intervals. We report the mean over seeds with a 95% paired bootstrap CI over test images, McNemar and Wilcoxon tests, Holm-corrected across claims.`,
     `**Backend.** ${backends.length ? backends.join(', ') : 'n/a'} (TF.js); the paper uses Keras/TensorFlow on a GPU. Training times are comparable only within one machine.`,
-    '**Splits.** Source splits kept where they exist; otherwise class-stratified 70/15/15, with exact duplicates and same-patient images kept in one split (lib/data/splits.ts). The paper\'s splits are not published.',
+    "**Splits.** Source splits kept where they exist; otherwise class-stratified 70/15/15, with exact duplicates and same-patient images kept in one split (lib/data/splits.ts). The paper's splits are not published.",
   ];
 }
 
@@ -268,20 +440,38 @@ export function backboneRows(records: RunRecord[]): string[][] {
     const k = `${r.config.arm}\u0000${r.config.backbone}`;
     count.set(k, (count.get(k) ?? 0) + 1);
   }
-  return [...count.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, n]) => {
-    const [arm, backbone] = k.split('\u0000');
-    return [armLabel(arm), `\`${backbone}\``, String(n)];
-  });
+  return [...count.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, n]) => {
+      const [arm, backbone] = k.split('\u0000');
+      return [armLabel(arm), `\`${backbone}\``, String(n)];
+    });
 }
 
 function renderMarkdown(rep: Reproduction, inp: ReproductionInput, prov: Provenance): string {
   const n = inp.records.length;
-  const claimRows = rep.claims.map((c) => [c.id, c.claim, c.paper, c.ours, `${pv(c.p)} (Holm ${pv(c.pHolm)})`, `**${c.verdict}**`]);
+  const claimRows = rep.claims.map((c) => [
+    c.id,
+    c.claim,
+    c.paper,
+    c.ours,
+    `${pv(c.p)} (Holm ${pv(c.pHolm)})`,
+    `**${c.verdict}**`,
+  ]);
   const detail = rep.claims.map((c) => `- **${c.id}** ${c.claim}: ${c.test}.${c.note ? ' ' + c.note : ''}`).join('\n');
   const sumRows = rep.summaries
     .slice()
     .sort((a, b) => (a.dataset + a.condition + a.arm < b.dataset + b.condition + b.arm ? -1 : 1))
-    .map((s) => [s.dataset, contentColour(s.dataset), s.condition, armLabel(s.arm), String(s.seeds), `${pct(s.accuracy)} [${pct(s.lo)}, ${pct(s.hi)}]`, pct(s.balancedAccuracy), s.trainSeconds.toFixed(1)]);
+    .map((s) => [
+      s.dataset,
+      contentColour(s.dataset),
+      s.condition,
+      armLabel(s.arm),
+      String(s.seeds),
+      `${pct(s.accuracy)} [${pct(s.lo)}, ${pct(s.hi)}]`,
+      pct(s.balancedAccuracy),
+      s.trainSeconds.toFixed(1),
+    ]);
   return [
     '# Reproduction report: Transfer or Self-Supervised? (arXiv 2407.05592)',
     '',
@@ -290,11 +480,14 @@ function renderMarkdown(rep: Reproduction, inp: ReproductionInput, prov: Provena
     `<sub>${provenanceLine(prov)}</sub>`,
     '',
     ...(inp.profile === 'smoke'
-      ? ['> **Smoke profile.** Tiny networks, two epochs, class-stratified subsets of two datasets: this report proves the pipeline runs end to end (CI). Its verdicts say nothing about the paper; quote the `cpu` or `gpu` profile\'s report.', '']
+      ? [
+          "> **Smoke profile.** Tiny networks, two epochs, class-stratified subsets of two datasets: this report proves the pipeline runs end to end (CI). Its verdicts say nothing about the paper; quote the `cpu` or `gpu` profile's report.",
+          '',
+        ]
       : []),
     '## Backbones',
     '',
-    'The weights each arm was fine-tuned from (kind : variant : pre-training checkpoint hash, or the imported weights file), as recorded in every run\'s config.',
+    "The weights each arm was fine-tuned from (kind : variant : pre-training checkpoint hash, or the imported weights file), as recorded in every run's config.",
     '',
     mdTable(['arm', 'backbone', 'runs'], backboneRows(inp.records)),
     '',
@@ -308,11 +501,19 @@ function renderMarkdown(rep: Reproduction, inp: ReproductionInput, prov: Provena
     '',
     '## Headline numbers',
     '',
-    mdTable(['dataset', 'what', 'paper', 'ours (accuracy, 95% CI)'], rep.headline.map((h) => [h.dataset, h.what, h.paper, h.ours])),
+    mdTable(
+      ['dataset', 'what', 'paper', 'ours (accuracy, 95% CI)'],
+      rep.headline.map((h) => [h.dataset, h.what, h.paper, h.ours]),
+    ),
     '',
     '## All results',
     '',
-    sumRows.length ? mdTable(['dataset', 'content', 'condition', 'arm', 'seeds', 'accuracy [95% CI]', 'balanced acc.', 'train s'], sumRows) : '_No fine-tuning runs for this profile yet: `npm run grid -- --profile ' + inp.profile + '`._',
+    sumRows.length
+      ? mdTable(
+          ['dataset', 'content', 'condition', 'arm', 'seeds', 'accuracy [95% CI]', 'balanced acc.', 'train s'],
+          sumRows,
+        )
+      : '_No fine-tuning runs for this profile yet: `npm run grid -- --profile ' + inp.profile + '`._',
     '',
     '## Deviations from the paper',
     '',
@@ -331,7 +532,12 @@ export function writeReproduction(
   inp: ReproductionInput,
   opts: { dir?: string; provenance?: Partial<Provenance> } = {},
 ): Reproduction & { files: { markdown: string; csv: string } } {
-  const prov = provenance({ profile: inp.profile, seeds: [...new Set(inp.records.map((r) => r.config.seed))], backend: inp.records[0]?.backend, ...opts.provenance });
+  const prov = provenance({
+    profile: inp.profile,
+    seeds: [...new Set(inp.records.map((r) => r.config.seed))],
+    backend: inp.records[0]?.backend,
+    ...opts.provenance,
+  });
   const rep = evaluateClaims(inp, prov);
   const dir = opts.dir ?? reportDir('paper', inp.profile);
   const markdown = reportFile(inp.profile, dir);
@@ -350,7 +556,7 @@ export function writeReproduction(
       verdict: c.verdict,
       datasets: c.detail ? c.detail.datasets.join(' ') : '',
     })),
-    { dir: path.join(dir, 'tables'), provenance: prov, title: 'The paper\'s claims, tested' },
+    { dir: path.join(dir, 'tables'), provenance: prov, title: "The paper's claims, tested" },
   );
   return { ...rep, files: { markdown, csv: table.files.csv } };
 }

@@ -51,5 +51,8 @@ export function loadProfileRuns(profile: string): ProfileRuns {
     where = path.relative(ROOT, file);
   }
   const { kept, dropped } = latestPerCell(recs);
-  return { records: kept, source: `${where} (${kept.length} records${dropped ? `; ${dropped} older or stand-in records ignored` : ''})` };
+  return {
+    records: kept,
+    source: `${where} (${kept.length} records${dropped ? `; ${dropped} older or stand-in records ignored` : ''})`,
+  };
 }

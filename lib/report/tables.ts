@@ -90,7 +90,8 @@ export function readTableCsv(file: string): DataFrame {
   const [header, ...rows] = parseCsv(text);
   if (!header) throw new Error(`${file}: empty CSV`);
   rows.forEach((r, i) => {
-    if (r.length !== header.length) throw new Error(`${file}: row ${i + 2} has ${r.length} fields, header has ${header.length}`);
+    if (r.length !== header.length)
+      throw new Error(`${file}: row ${i + 2} has ${r.length} fields, header has ${header.length}`);
   });
   const numeric = header.map((_, j) => rows.every((r) => r[j] === '' || isNumeric(r[j])));
   const values = rows.map((r) => r.map((v, j) => (v === '' ? null : numeric[j] ? Number(v) : v)));
@@ -110,7 +111,9 @@ function mdCell(v: Cell, digits: number): string {
 /** GitHub Markdown table; numbers right-aligned and shown with `digits` decimals. */
 export function toMarkdown(df: DataFrame, digits = 3): string {
   const { columns, values } = columnsAndValues(df);
-  const numericCol = columns.map((_, j) => values.length > 0 && values.every((r) => r[j] === null || typeof r[j] === 'number'));
+  const numericCol = columns.map(
+    (_, j) => values.length > 0 && values.every((r) => r[j] === null || typeof r[j] === 'number'),
+  );
   const head = `| ${columns.map((c) => mdCell(c, digits)).join(' | ')} |`;
   const rule = `|${numericCol.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`;
   const body = values.map((r) => `| ${r.map((v) => mdCell(v, digits)).join(' | ')} |`);

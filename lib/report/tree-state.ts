@@ -13,7 +13,10 @@ export function treeState(root = ROOT): Map<string, string> {
   for (const line of out.split('\n').filter(Boolean)) {
     const file = line.slice(3).split(' -> ').pop()!;
     const abs = path.join(root, file);
-    const hash = fs.existsSync(abs) && fs.statSync(abs).isFile() ? crypto.createHash('sha256').update(fs.readFileSync(abs)).digest('hex') : 'gone';
+    const hash =
+      fs.existsSync(abs) && fs.statSync(abs).isFile()
+        ? crypto.createHash('sha256').update(fs.readFileSync(abs)).digest('hex')
+        : 'gone';
     state.set(file, `${line.slice(0, 2)} ${hash}`);
   }
   return state;

@@ -15,11 +15,7 @@
 //   (resolution 1/resamples; report it beside the CI, not instead of it).
 
 import { Rng } from '../util/rng';
-import {
-  classificationMetrics,
-  type ClassificationMetrics,
-  type ScalarMetricName,
-} from '../metrics/classification';
+import { classificationMetrics, type ClassificationMetrics, type ScalarMetricName } from '../metrics/classification';
 import { prepareMetrics } from '../metrics/prepared';
 import { quantileSorted } from './summary';
 
@@ -104,7 +100,14 @@ function intervalFrom(values: number[], level: number): { lower: number; upper: 
 }
 
 /** The BootstrapResult of a percentile interval over the resampled `values` (sorted in place). */
-function percentileResult(estimate: number, values: number[], undefinedResamples: number, B: number, level: number, opts: BootstrapOptions): BootstrapResult {
+function percentileResult(
+  estimate: number,
+  values: number[],
+  undefinedResamples: number,
+  B: number,
+  level: number,
+  opts: BootstrapOptions,
+): BootstrapResult {
   const { lower, upper, se } = intervalFrom(values, level);
   return {
     estimate,
@@ -161,7 +164,11 @@ function identity(n: number): Int32Array {
  * Percentile bootstrap CI of any statistic of n samples. `statistic(idx)` evaluates it on the samples at
  * `idx` (with repeats); the full-set estimate is statistic([0 … n−1]).
  */
-export function bootstrapCI(n: number, statistic: (idx: Int32Array) => number, opts: BootstrapOptions): BootstrapResult {
+export function bootstrapCI(
+  n: number,
+  statistic: (idx: Int32Array) => number,
+  opts: BootstrapOptions,
+): BootstrapResult {
   const { B, level } = checkOpts(opts);
   const estimate = statistic(identity(n));
   const { values, undefinedResamples } = bootstrapDistribution(n, statistic, opts);

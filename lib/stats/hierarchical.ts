@@ -160,17 +160,28 @@ function where(ds: string, p: number, f: number): string {
   return `dataset '${ds}', pre-training seed ${p}, fine-tuning seed ${f}`;
 }
 
-function prepareCell(ds: PairedDataset, p: number, f: number, metric: EffectMetric, rng: Rng, stratify: boolean): PreparedCell {
+function prepareCell(
+  ds: PairedDataset,
+  p: number,
+  f: number,
+  metric: EffectMetric,
+  rng: Rng,
+  stratify: boolean,
+): PreparedCell {
   const cell = ds.cells[p][f];
   const at = where(ds.name, p, f);
   // effect = Σ sign·metric(arm): a − b, or (a − b) − (minus.a − minus.b)
-  const arms: [string, ArrayLike<number>, number][] = [['A', cell.a, 1], ['B', cell.b, -1]];
+  const arms: [string, ArrayLike<number>, number][] = [
+    ['A', cell.a, 1],
+    ['B', cell.b, -1],
+  ];
   if (cell.minus) arms.push(['minus.A', cell.minus.a, -1], ['minus.B', cell.minus.b, 1]);
   let n: number;
   let diff: (w: Float64Array) => number;
   if (metric === 'mean') {
     n = cell.a.length;
-    for (const [name, v] of arms) if (v.length !== n) throw new Error(`hierarchical bootstrap: ${at}: A has ${n} values, ${name} ${v.length}`);
+    for (const [name, v] of arms)
+      if (v.length !== n) throw new Error(`hierarchical bootstrap: ${at}: A has ${n} values, ${name} ${v.length}`);
     const d = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       for (const [, v, sign] of arms) d[i] += sign * v[i];
@@ -188,11 +199,17 @@ function prepareCell(ds: PairedDataset, p: number, f: number, metric: EffectMetr
   } else {
     const C = ds.numClasses;
     if (!cell.yTrue) throw new Error(`hierarchical bootstrap: ${at}: metric '${metric}' needs yTrue`);
-    if (!(C !== undefined && Number.isInteger(C) && C >= 2)) throw new Error(`hierarchical bootstrap: dataset '${ds.name}': numClasses must be an integer ≥ 2 for metric '${metric}'`);
+    if (!(C !== undefined && Number.isInteger(C) && C >= 2))
+      throw new Error(
+        `hierarchical bootstrap: dataset '${ds.name}': numClasses must be an integer ≥ 2 for metric '${metric}'`,
+      );
     const labels = cell.yTrue;
     n = labels.length;
     for (const [name, v] of arms) {
-      if (v.length !== n * C) throw new Error(`hierarchical bootstrap: ${at}: ${n} labels × ${C} classes, but ${name} has ${v.length} probabilities`);
+      if (v.length !== n * C)
+        throw new Error(
+          `hierarchical bootstrap: ${at}: ${n} labels × ${C} classes, but ${name} has ${v.length} probabilities`,
+        );
     }
     const prepared: [PreparedMetrics, number][] = arms.map(([name, v, sign]) => {
       try {
@@ -223,7 +240,8 @@ function prepareDataset(ds: PairedDataset, opts: HierarchicalOptions, rng: Rng):
   if (!ds.cells.length) throw new Error(`hierarchical bootstrap: dataset '${ds.name}' has no pre-training seeds`);
   const stratify = opts.stratifyImages ?? false;
   const cells = ds.cells.map((row, p) => {
-    if (!row.length) throw new Error(`hierarchical bootstrap: dataset '${ds.name}', pre-training seed ${p} has no fine-tuning seeds`);
+    if (!row.length)
+      throw new Error(`hierarchical bootstrap: dataset '${ds.name}', pre-training seed ${p} has no fine-tuning seeds`);
     return row.map((_, f) => prepareCell(ds, p, f, opts.metric, rng, stratify));
   });
   const first = ds.cells[0][0];
@@ -232,7 +250,9 @@ function prepareDataset(ds: PairedDataset, opts: HierarchicalOptions, rng: Rng):
     ds.cells.forEach((row, p) =>
       row.forEach((c, f) => {
         if (cells[p][f].n !== n || !sameLabels(c.yTrue, first.yTrue)) {
-          throw new Error(`hierarchical bootstrap: ${where(ds.name, p, f)}: its test images differ from seed (0, 0)'s; use images: 'nested' if the test sets really differ`);
+          throw new Error(
+            `hierarchical bootstrap: ${where(ds.name, p, f)}: its test images differ from seed (0, 0)'s; use images: 'nested' if the test sets really differ`,
+          );
         }
       }),
     );
@@ -242,7 +262,10 @@ function prepareDataset(ds: PairedDataset, opts: HierarchicalOptions, rng: Rng):
     let s = 0;
     row.forEach((c, f) => {
       const d = c.diff(c.ones);
-      if (Number.isNaN(d)) throw new Error(`hierarchical bootstrap: ${where(ds.name, p, f)}: metric '${opts.metric}' is undefined on the full test set`);
+      if (Number.isNaN(d))
+        throw new Error(
+          `hierarchical bootstrap: ${where(ds.name, p, f)}: metric '${opts.metric}' is undefined on the full test set`,
+        );
       s += d;
     });
     effect += s / row.length;
@@ -327,11 +350,13 @@ function drawGroup(group: PreparedDataset[], rng: Rng, on: Switches, shared: boo
 function checkOptions(opts: HierarchicalOptions): { B: number; level: number; on: Switches; shared: boolean } {
   const B = opts.resamples ?? 2000;
   const level = opts.level ?? 0.95;
-  if (!Number.isInteger(B) || B < 1) throw new Error(`hierarchical bootstrap: resamples must be a positive integer, got ${B}`);
+  if (!Number.isInteger(B) || B < 1)
+    throw new Error(`hierarchical bootstrap: resamples must be a positive integer, got ${B}`);
   if (!(level > 0 && level < 1)) throw new Error(`hierarchical bootstrap: level must be in (0, 1), got ${level}`);
   if (!Number.isFinite(opts.seed)) throw new Error('hierarchical bootstrap: a finite seed is required');
   const images = opts.images ?? 'shared';
-  if (images !== 'shared' && images !== 'nested') throw new Error(`hierarchical bootstrap: images must be 'shared' or 'nested', got '${images as string}'`);
+  if (images !== 'shared' && images !== 'nested')
+    throw new Error(`hierarchical bootstrap: images must be 'shared' or 'nested', got '${images as string}'`);
   const on = {} as Switches;
   for (const l of LEVELS) on[l] = opts.resample?.[l] ?? true;
   return { B, level, on, shared: images === 'shared' };
@@ -382,8 +407,16 @@ export function summariseDistribution(estimate: number, values: ArrayLike<number
   };
 }
 
-function describeLevels(groups: PreparedDataset[][], on: Switches): { levelsVaried: Record<Level, boolean>; units: Record<Level, LevelUnits>; notes: string[] } {
-  const counts: Record<Level, { n: number; where: string }[]> = { dataset: [], pretrainSeed: [], finetuneSeed: [], image: [] };
+function describeLevels(
+  groups: PreparedDataset[][],
+  on: Switches,
+): { levelsVaried: Record<Level, boolean>; units: Record<Level, LevelUnits>; notes: string[] } {
+  const counts: Record<Level, { n: number; where: string }[]> = {
+    dataset: [],
+    pretrainSeed: [],
+    finetuneSeed: [],
+    image: [],
+  };
   for (const g of groups) {
     counts.dataset.push({ n: g.length, where: g.map((d) => d.name).join(', ') });
     for (const d of g) {
@@ -412,13 +445,24 @@ function describeLevels(groups: PreparedDataset[][], on: Switches): { levelsVari
     else if (single.length) {
       const names = [...new Set(single.map((c) => c.where))];
       const shown = names.slice(0, 3).join('; ') + (names.length > 3 ? `; … (${names.length} in all)` : '');
-      notes.push(`${l}: one unit in ${shown}: that level cannot vary there, so the interval holds no ${what[l]} from it`);
+      notes.push(
+        `${l}: one unit in ${shown}: that level cannot vary there, so the interval holds no ${what[l]} from it`,
+      );
     }
   }
   return { levelsVaried, units, notes };
 }
 
-function resultFor(groups: PreparedDataset[][], estimate: number, values: ArrayLike<number>, opts: HierarchicalOptions, B: number, level: number, on: Switches, perDataset: PreparedDataset[]): HierarchicalResult {
+function resultFor(
+  groups: PreparedDataset[][],
+  estimate: number,
+  values: ArrayLike<number>,
+  opts: HierarchicalOptions,
+  B: number,
+  level: number,
+  on: Switches,
+  perDataset: PreparedDataset[],
+): HierarchicalResult {
   return {
     ...summariseDistribution(estimate, values, level),
     metric: opts.metric,
@@ -443,7 +487,10 @@ function meanEffect(group: PreparedDataset[]): number {
  * Hierarchical bootstrap of the mean over datasets of metric(A) − metric(B) (see the header for the levels).
  * Answers "does A beat B on data of this kind" with the dataset as the unit.
  */
-export function hierarchicalBootstrap(datasets: readonly PairedDataset[], opts: HierarchicalOptions): HierarchicalResult {
+export function hierarchicalBootstrap(
+  datasets: readonly PairedDataset[],
+  opts: HierarchicalOptions,
+): HierarchicalResult {
   const { B, level, on, shared } = checkOptions(opts);
   if (!datasets.length) throw new Error('hierarchical bootstrap: no datasets');
   const rng = new Rng(opts.seed);
@@ -464,9 +511,19 @@ export interface DatasetEffects {
  * resampled within the dataset; the dataset level has one unit and is reported as not varied), and Holm's
  * correction across the datasets. Every dataset uses the same seed.
  */
-export function datasetEffects(datasets: readonly PairedDataset[], opts: HierarchicalOptions, alpha = 0.05): DatasetEffects {
+export function datasetEffects(
+  datasets: readonly PairedDataset[],
+  opts: HierarchicalOptions,
+  alpha = 0.05,
+): DatasetEffects {
   const results = datasets.map((d) => ({ ...hierarchicalBootstrap([d], opts), name: d.name }));
-  return { datasets: results, holm: holm(results.map((r) => (Number.isNaN(r.pValue) ? 1 : r.pValue)), alpha) };
+  return {
+    datasets: results,
+    holm: holm(
+      results.map((r) => (Number.isNaN(r.pValue) ? 1 : r.pValue)),
+      alpha,
+    ),
+  };
 }
 
 export interface GroupContrastResult {
@@ -492,7 +549,10 @@ export function groupContrast(
   labels: [string, string] = ['group 1', 'group 2'],
 ): GroupContrastResult {
   const { B, level, on, shared } = checkOptions(opts);
-  if (!group1.length || !group2.length) throw new Error(`group contrast: '${labels[0]}' has ${group1.length} datasets, '${labels[1]}' ${group2.length}; both need at least one`);
+  if (!group1.length || !group2.length)
+    throw new Error(
+      `group contrast: '${labels[0]}' has ${group1.length} datasets, '${labels[1]}' ${group2.length}; both need at least one`,
+    );
   const rng = new Rng(opts.seed);
   const g1 = group1.map((d) => prepareDataset(d, opts, rng));
   const g2 = group2.map((d) => prepareDataset(d, opts, rng));
@@ -539,7 +599,12 @@ function sortedOf(values: ArrayLike<number>): number[] {
  * one-sided (1 − alpha) bound lies beyond the margin (equivalently, up to the 1/resamples resolution,
  * pValue ≤ alpha).
  */
-export function marginTest(r: { distribution: ArrayLike<number> }, margin: number, alternative: 'greater' | 'less' = 'greater', alpha = 0.05): MarginTestResult {
+export function marginTest(
+  r: { distribution: ArrayLike<number> },
+  margin: number,
+  alternative: 'greater' | 'less' = 'greater',
+  alpha = 0.05,
+): MarginTestResult {
   if (!(alpha > 0 && alpha < 0.5)) throw new Error(`margin test: alpha must be in (0, 0.5), got ${alpha}`);
   const s = sortedOf(r.distribution);
   let tail = 0;

@@ -153,7 +153,17 @@ export function wilcoxonSignedRank(
   }
   const n = d.length;
   if (n === 0) {
-    return { n: 0, zerosDropped: zeros, ties: false, wPlus: 0, wMinus: 0, method: 'none', z: NaN, alternative, pValue: 1 };
+    return {
+      n: 0,
+      zerosDropped: zeros,
+      ties: false,
+      wPlus: 0,
+      wMinus: 0,
+      method: 'none',
+      z: NaN,
+      alternative,
+      pValue: 1,
+    };
   }
   const abs = d.map(Math.abs);
   const ranks = averageRanks(abs);

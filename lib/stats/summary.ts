@@ -36,7 +36,11 @@ export function meanSd(values: ArrayLike<number>): MeanSd {
  * Mean ± sd of `value(item)` per configuration `key(item)` (e.g. run records grouped by config without the
  * seed). Keys keep first-seen order.
  */
-export function meanSdBy<T>(items: readonly T[], key: (item: T) => string, value: (item: T) => number): Map<string, MeanSd> {
+export function meanSdBy<T>(
+  items: readonly T[],
+  key: (item: T) => string,
+  value: (item: T) => number,
+): Map<string, MeanSd> {
   const groups = new Map<string, number[]>();
   for (const it of items) {
     const k = key(it);

@@ -9,7 +9,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   try {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     // one writeSync may write less than asked (large buffers): loop until all of it is out
-    for (let off = 0; off < buf.length; ) off += fs.writeSync(fd, buf, off, buf.length - off);
+    for (let off = 0; off < buf.length;) off += fs.writeSync(fd, buf, off, buf.length - off);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);

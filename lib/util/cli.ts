@@ -28,15 +28,31 @@ export function usage(spec: CliSpec): string {
     const left = `  --${name}${o.type === 'string' ? ` ${o.arg ?? 'VALUE'}` : ''}${o.short ? `, -${o.short}` : ''}`;
     return `${left.padEnd(30)} ${o.help}`;
   });
-  return [`usage: ${spec.command}${spec.positionals ? ` ${spec.positionals}` : ''} [options]`, '', spec.summary, '', 'options:', ...opts, `${'  --help'.padEnd(30)} show this help and exit`].join('\n');
+  return [
+    `usage: ${spec.command}${spec.positionals ? ` ${spec.positionals}` : ''} [options]`,
+    '',
+    spec.summary,
+    '',
+    'options:',
+    ...opts,
+    `${'  --help'.padEnd(30)} show this help and exit`,
+  ].join('\n');
 }
 
 /** Parse `argv`; throws CliError on an unknown flag, a missing value or a stray positional. `help` is true for --help. */
 export function parseCli(spec: CliSpec, argv: string[]): { values: CliValues; positionals: string[]; help: boolean } {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
-  for (const [name, o] of Object.entries(spec.options)) options[name] = { type: o.type, ...(o.short ? { short: o.short } : {}) };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const [name, o] of Object.entries(spec.options))
+    options[name] = { type: o.type, ...(o.short ? { short: o.short } : {}) };
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: !!spec.positionals });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options,
+      strict: true,
+      allowPositionals: !!spec.positionals,
+    });
     const v = values as CliValues;
     return { values: v, positionals, help: v.help === true };
   } catch (e) {
@@ -45,7 +61,10 @@ export function parseCli(spec: CliSpec, argv: string[]): { values: CliValues; po
 }
 
 /** parseCli for a script's entry point: prints usage and exits 0 on --help, 2 with the error on bad arguments. */
-export function cli(spec: CliSpec, argv: string[] = process.argv.slice(2)): { values: CliValues; positionals: string[] } {
+export function cli(
+  spec: CliSpec,
+  argv: string[] = process.argv.slice(2),
+): { values: CliValues; positionals: string[] } {
   let parsed: ReturnType<typeof parseCli>;
   try {
     parsed = parseCli(spec, argv);
@@ -63,7 +82,12 @@ export function cli(spec: CliSpec, argv: string[] = process.argv.slice(2)): { va
 
 /** A comma-separated list option ("a,b,c"), or undefined when absent. */
 export function listOption(v: string | boolean | undefined): string[] | undefined {
-  return typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  return typeof v === 'string'
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 }
 
 /** A string option's value ("--name X"), or undefined when absent (leading dashes in `name` are ignored). */

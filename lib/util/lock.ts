@@ -61,7 +61,12 @@ export function lockHolder(file: string, staleMs = 10 * 60_000): LockInfo | unde
  */
 export function tryLock(file: string, opts: LockOptions = {}): Lock | undefined {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const body = JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString(), what: opts.what } satisfies LockInfo);
+  const body = JSON.stringify({
+    pid: process.pid,
+    host: os.hostname(),
+    since: new Date().toISOString(),
+    what: opts.what,
+  } satisfies LockInfo);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(file, body, { flag: 'wx' });
@@ -100,14 +105,19 @@ export function tryLock(file: string, opts: LockOptions = {}): Lock | undefined 
 }
 
 /** Wait (polling) until the lock can be taken; throws after `timeoutMs` naming the holder. */
-export async function acquireLock(file: string, opts: LockOptions & { timeoutMs?: number; pollMs?: number } = {}): Promise<Lock> {
+export async function acquireLock(
+  file: string,
+  opts: LockOptions & { timeoutMs?: number; pollMs?: number } = {},
+): Promise<Lock> {
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   for (;;) {
     const lock = tryLock(file, opts);
     if (lock) return lock;
     if (Date.now() > deadline) {
       const h = lockHolder(file, opts.staleMs);
-      throw new Error(`${file}: still locked by pid ${h?.pid} on ${h?.host} since ${h?.since}${h?.what ? ` (${h.what})` : ''}`);
+      throw new Error(
+        `${file}: still locked by pid ${h?.pid} on ${h?.host} since ${h?.since}${h?.what ? ` (${h.what})` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
   }

@@ -30,7 +30,8 @@ export class Progress {
 
   done(fields: Record<string, string | number> = {}): void {
     this.update(this.total, fields);
-    if (!this.opts.silent && (this.opts.stream ?? process.stderr).isTTY) (this.opts.stream ?? process.stderr).write('\n');
+    if (!this.opts.silent && (this.opts.stream ?? process.stderr).isTTY)
+      (this.opts.stream ?? process.stderr).write('\n');
   }
 }
 

@@ -35,7 +35,8 @@ export interface ConvertedMeta {
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export function checkWeightsName(name: string): string {
-  if (!NAME_RE.test(name)) throw new Error(`weights name "${name}": use letters, digits, '.', '_' or '-' (at most 64, no path separators)`);
+  if (!NAME_RE.test(name))
+    throw new Error(`weights name "${name}": use letters, digits, '.', '_' or '-' (at most 64, no path separators)`);
   return name;
 }
 
@@ -55,7 +56,8 @@ export async function saveConvertedBackbone(
   o: { root?: string; force?: boolean } = {},
 ): Promise<string> {
   const dir = convertedDir(name, o.root);
-  if (fs.existsSync(dir) && !o.force) throw new Error(`${dir}: converted weights "${name}" already exist; pass --force to replace them`);
+  if (fs.existsSync(dir) && !o.force)
+    throw new Error(`${dir}: converted weights "${name}" already exist; pass --force to replace them`);
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const tmp = `${dir}.${process.pid}.tmp`;
   const old = `${dir}.${process.pid}.old`;
@@ -94,7 +96,10 @@ export function loadConvertedBackbone(name: string, o: { inputSize?: number; roo
   const meta = readConvertedMeta(name, o.root);
   const bdir = path.join(convertedDir(name, o.root), 'backbone');
   const sha = sha256File(path.join(bdir, 'weights.bin'));
-  if (sha !== meta.backboneSha256) throw new Error(`${bdir}/weights.bin: sha256 ${sha} is not the ${meta.backboneSha256} recorded in weights.json (changed or damaged; re-import)`);
+  if (sha !== meta.backboneSha256)
+    throw new Error(
+      `${bdir}/weights.bin: sha256 ${sha} is not the ${meta.backboneSha256} recorded in weights.json (changed or damaged; re-import)`,
+    );
   const bb = buildBackbone(meta.variant, { inputSize: o.inputSize, bnEpsilon: meta.bnEpsilon, seed: 0 });
   loadWeightsByName(bb.model, readNamedWeights(bdir), { what: path.join(bdir, 'weights.bin') });
   bb.scaling = meta.scaling;

@@ -53,14 +53,17 @@ export async function openHdf5(file: string): Promise<H5File> {
     throw new Error(`${file}: not found`);
   }
   if (!st.isFile()) throw new Error(`${file}: not a file`);
-  if (!hasSignature(file, st.size)) throw new Error(`${file}: not an HDF5 file (no HDF5 signature; expected a Keras .h5 / .weights.h5 weights file)`);
+  if (!hasSignature(file, st.size))
+    throw new Error(`${file}: not an HDF5 file (no HDF5 signature; expected a Keras .h5 / .weights.h5 weights file)`);
   await init();
   let f: H5File;
   try {
     f = new h5wasm.File(file, 'r');
   } catch (e) {
     const why = hdf5Reason(e);
-    const hint = /truncated/i.test(why) ? ' (the file is shorter than HDF5 says: an interrupted download or copy?)' : '';
+    const hint = /truncated/i.test(why)
+      ? ' (the file is shorter than HDF5 says: an interrupted download or copy?)'
+      : '';
     throw new Error(`${file}: cannot open HDF5 file: ${why}${hint}`);
   }
   return f;
@@ -72,7 +75,8 @@ export async function withHdf5<T>(file: string, fn: (f: H5File) => T): Promise<T
   try {
     return fn(f);
   } catch (e) {
-    if (/HDF5-DIAG/.test(String((e as Error)?.message ?? e))) throw new Error(`${file}: cannot read HDF5 data: ${hdf5Reason(e)}`);
+    if (/HDF5-DIAG/.test(String((e as Error)?.message ?? e)))
+      throw new Error(`${file}: cannot read HDF5 data: ${hdf5Reason(e)}`);
     throw e;
   } finally {
     f.close();

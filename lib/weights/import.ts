@@ -22,7 +22,11 @@ const list = (xs: string[], n = 6) => `${xs.slice(0, n).join(', ')}${xs.length >
  * Copy `kf`'s weights into `model`. `rename` maps a file layer name to ours (identity when absent); file layers
  * whose (renamed) name is in `ignore` are skipped. Throws before setting anything when the file does not fit.
  */
-export function assignKerasWeights(model: tf.LayersModel, kf: KerasWeightsFile, o: { rename?: Map<string, string>; ignore?: string[] } = {}): AssignReport {
+export function assignKerasWeights(
+  model: tf.LayersModel,
+  kf: KerasWeightsFile,
+  o: { rename?: Map<string, string>; ignore?: string[] } = {},
+): AssignReport {
   const byName = new Map<string, { fileName: string; layer: KerasWeightsFile['layers'][number] }>();
   for (const layer of kf.layers) {
     const ours = o.rename?.get(layer.name) ?? layer.name;
@@ -54,14 +58,17 @@ export function assignKerasWeights(model: tf.LayersModel, kf: KerasWeightsFile, 
     layer.weights.forEach((w, i) => {
       const wName = w.originalName.split('/').pop()!;
       // keras2 files name each weight: match by name (order is Keras's, but do not rely on it); keras3 by position
-      const s = src.find((x) => x.name?.split('/')[1] === wName) ?? (src.every((x) => x.name === null) ? src[i] : undefined);
+      const s =
+        src.find((x) => x.name?.split('/')[1] === wName) ?? (src.every((x) => x.name === null) ? src[i] : undefined);
       if (!s) {
         problems.push(`layer ${label}: no weight "${wName}" in the file (it has ${src.map((x) => x.name).join(', ')})`);
         return;
       }
       const want = w.shape as number[];
       if (s.shape.join('x') !== want.join('x')) {
-        problems.push(`layer ${label} weight ${wName}: the file has shape [${s.shape}] but the model expects [${want}]`);
+        problems.push(
+          `layer ${label} weight ${wName}: the file has shape [${s.shape}] but the model expects [${want}]`,
+        );
         return;
       }
       vals.push(tf.tensor(s.values, s.shape, 'float32'));
@@ -70,12 +77,16 @@ export function assignKerasWeights(model: tf.LayersModel, kf: KerasWeightsFile, 
     else vals.forEach((t) => t.dispose());
   }
   const ignored = [...byName.keys()].filter((n) => !used.has(n) && o.ignore?.includes(n));
-  const extra = [...byName.entries()].filter(([n]) => !used.has(n) && !o.ignore?.includes(n)).map(([, v]) => v.fileName);
+  const extra = [...byName.entries()]
+    .filter(([n]) => !used.has(n) && !o.ignore?.includes(n))
+    .map(([, v]) => v.fileName);
   if (missing.length) problems.unshift(`${missing.length} layers of the model are not in the file: ${list(missing)}`);
   if (extra.length) problems.push(`${extra.length} layers in the file have no place in the model: ${list(extra)}`);
   if (problems.length) {
     plan.forEach(([, vals]) => vals.forEach((t) => t.dispose()));
-    throw new Error(`${kf.file}: does not fit model "${model.name}": ${problems.slice(0, 8).join('; ')}${problems.length > 8 ? `; … ${problems.length - 8} more` : ''}`);
+    throw new Error(
+      `${kf.file}: does not fit model "${model.name}": ${problems.slice(0, 8).join('; ')}${problems.length > 8 ? `; … ${problems.length - 8} more` : ''}`,
+    );
   }
   let weights = 0;
   for (const [layer, vals] of plan) {
@@ -98,10 +109,18 @@ export interface KerasImport {
  * Read a Keras-layout Xception or ResNet-50 weights file (top or no-top) into a fresh full-size backbone built at
  * `inputSize` (the nets are fully convolutional). The 1000-class top, when present, is left out.
  */
-export async function importKerasBackbone(file: string, arch: KerasArch, o: { inputSize?: number; scaling?: InputScaling } = {}): Promise<KerasImport> {
+export async function importKerasBackbone(
+  file: string,
+  arch: KerasArch,
+  o: { inputSize?: number; scaling?: InputScaling } = {},
+): Promise<KerasImport> {
   const kf = await readKerasWeightsFile(file);
   if (kf.layers.length === 0) throw new Error(`${file}: a Keras weights file with no weights`);
-  const layout = kerasLayout(file, arch, kf.layers.map((l) => l.name));
+  const layout = kerasLayout(
+    file,
+    arch,
+    kf.layers.map((l) => l.name),
+  );
   const backbone = buildBackbone(layout.variant, { inputSize: o.inputSize, bnEpsilon: layout.bnEpsilon, seed: 0 });
   try {
     const report = assignKerasWeights(backbone.model, kf, { rename: layout.rename, ignore: layout.topLayers });

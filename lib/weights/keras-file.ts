@@ -57,7 +57,8 @@ function readDataset(file: string, g: H5Group, key: string, where: string): { sh
   const shape = d.shape ?? [];
   const values = toFloat32(file, where, d.value, d.dtype);
   const n = shape.reduce((a, b) => a * b, 1);
-  if (values.length !== n) throw new Error(`${file}: ${where} holds ${values.length} values but its shape [${shape}] needs ${n}`);
+  if (values.length !== n)
+    throw new Error(`${file}: ${where} holds ${values.length} values but its shape [${shape}] needs ${n}`);
   return { shape, values };
 }
 
@@ -100,7 +101,8 @@ function readKeras3(file: string, g: H5Group, out: KerasLayer[]): void {
       if (n > 0) {
         const name = stringAttr(vars, 'name') ?? key;
         const weights: KerasWeight[] = [];
-        for (let i = 0; i < n; i++) weights.push({ name: null, ...readDataset(file, vars, String(i), `layer ${name} variable ${i}`) });
+        for (let i = 0; i < n; i++)
+          weights.push({ name: null, ...readDataset(file, vars, String(i), `layer ${name} variable ${i}`) });
         out.push({ name, weights });
       }
     }
@@ -133,7 +135,9 @@ export async function readKerasWeightsFile(file: string): Promise<KerasWeightsFi
       readKeras3(file, layersGroup, layers);
       return { file, format: 'keras3-weights' as const, layers };
     }
-    const what = path.basename(file).endsWith('.keras') ? ' (a .keras archive is a zip: pass the .weights.h5 inside it or use model.save_weights)' : '';
+    const what = path.basename(file).endsWith('.keras')
+      ? ' (a .keras archive is a zip: pass the .weights.h5 inside it or use model.save_weights)'
+      : '';
     throw new Error(
       `${file}: an HDF5 file but not Keras weights: no "layer_names" attribute (Keras 2 .h5) and no "layers" group (Keras 3 .weights.h5); top-level entries: ${keys.slice(0, 8).join(', ') || 'none'}${what}`,
     );

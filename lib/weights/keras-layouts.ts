@@ -32,10 +32,14 @@ const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 export function detectNaming(names: string[]): { naming?: KerasNaming; looksLike: string } {
   const has = (n: string) => names.includes(n);
   if (has('block1_conv1') && has('block14_sepconv2')) return { naming: 'xception', looksLike: 'a Keras Xception' };
-  if (has('conv1_conv') && has('conv2_block1_preact_bn')) return { looksLike: 'a Keras ResNet V2 (pre-activation; not supported)' };
-  if (has('conv1_conv') && has('conv4_block7_1_conv')) return { looksLike: 'a Keras ResNet-101/152 (not supported: only ResNet-50)' };
-  if (has('conv1_conv') && has('conv5_block3_3_conv')) return { naming: 'resnet50-keras3', looksLike: 'a Keras ResNet-50 (Keras 3 / tf.keras names)' };
-  if (has('bn_conv1') && has('res5c_branch2c')) return { naming: 'resnet50-v1', looksLike: 'a Keras ResNet-50 (keras_applications v1 names)' };
+  if (has('conv1_conv') && has('conv2_block1_preact_bn'))
+    return { looksLike: 'a Keras ResNet V2 (pre-activation; not supported)' };
+  if (has('conv1_conv') && has('conv4_block7_1_conv'))
+    return { looksLike: 'a Keras ResNet-101/152 (not supported: only ResNet-50)' };
+  if (has('conv1_conv') && has('conv5_block3_3_conv'))
+    return { naming: 'resnet50-keras3', looksLike: 'a Keras ResNet-50 (Keras 3 / tf.keras names)' };
+  if (has('bn_conv1') && has('res5c_branch2c'))
+    return { naming: 'resnet50-v1', looksLike: 'a Keras ResNet-50 (keras_applications v1 names)' };
   return { looksLike: `not a Keras Xception or ResNet-50 (first layers: ${names.slice(0, 5).join(', ') || 'none'})` };
 }
 
@@ -55,7 +59,9 @@ function resnetKeras3Name(n: string): string {
 function xceptionShortcuts(names: string[], rename: Map<string, string>): void {
   for (const base of ['conv2d', 'batch_normalization']) {
     const re = new RegExp(`^${base}(?:_(\\d+))?$`);
-    const auto = names.filter((n) => re.test(n)).sort((a, b) => Number(re.exec(a)![1] ?? 0) - Number(re.exec(b)![1] ?? 0));
+    const auto = names
+      .filter((n) => re.test(n))
+      .sort((a, b) => Number(re.exec(a)![1] ?? 0) - Number(re.exec(b)![1] ?? 0));
     auto.forEach((n, i) => rename.set(n, `${base}_${i + 1}`));
   }
 }
@@ -66,13 +72,23 @@ export function kerasLayout(file: string, arch: KerasArch, names: string[]): Ker
   const { naming, looksLike } = detectNaming(names);
   const fileArch = naming === 'xception' ? 'xception' : naming ? 'resnet50' : undefined;
   if (fileArch !== arch) {
-    throw new Error(`${file}: --arch ${arch} but the file's layers are ${looksLike}${fileArch ? `: pass --arch ${fileArch}` : ''}`);
+    throw new Error(
+      `${file}: --arch ${arch} but the file's layers are ${looksLike}${fileArch ? `: pass --arch ${fileArch}` : ''}`,
+    );
   }
   const rename = new Map<string, string>();
   if (naming === 'xception') {
     for (const n of names) rename.set(n, n);
     xceptionShortcuts(names, rename);
-    return { arch, naming, variant: 'xception', bnEpsilon: 1e-3, imagenetScaling: 'symmetric', rename, topLayers: ['predictions'] };
+    return {
+      arch,
+      naming,
+      variant: 'xception',
+      bnEpsilon: 1e-3,
+      imagenetScaling: 'symmetric',
+      rename,
+      topLayers: ['predictions'],
+    };
   }
   for (const n of names) rename.set(n, naming === 'resnet50-keras3' ? resnetKeras3Name(n) : n);
   return {

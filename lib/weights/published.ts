@@ -24,7 +24,7 @@ export const KERAS_WEIGHTS: Record<string, KerasWeightsEntry> = {
     file: 'xception_weights_tf_dim_ordering_tf_kernels_notop.h5',
     url: `${KERAS_APPS}/xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5`,
     md5: 'b0042744bf5b25fce3cb969f33bebb97',
-    note: 'keras.applications.Xception ImageNet weights, no top (the paper\'s TL backbone)',
+    note: "keras.applications.Xception ImageNet weights, no top (the paper's TL backbone)",
   },
   'resnet50-imagenet': {
     id: 'resnet50-imagenet',
@@ -42,4 +42,3 @@ export function kerasWeightsEntry(id: string): KerasWeightsEntry {
   if (!e) throw new Error(`unknown weights "${id}": expected one of ${Object.keys(KERAS_WEIGHTS).join(', ')}`);
   return e;
 }
-

@@ -23,13 +23,15 @@ const [a, b] = [fa, fb].map((f) => new Map(readExportFile(f).map((r) => [r.confi
 const problems: string[] = [];
 if (!a.size) problems.push(`${fa} holds no runs`);
 for (const h of a.keys()) if (!b.has(h)) problems.push(`${h} ${runLabel(a.get(h)!.config)}: in A, not in B`);
-if (!opt.subset) for (const h of b.keys()) if (!a.has(h)) problems.push(`${h} ${runLabel(b.get(h)!.config)}: in B, not in A`);
+if (!opt.subset)
+  for (const h of b.keys()) if (!a.has(h)) problems.push(`${h} ${runLabel(b.get(h)!.config)}: in B, not in A`);
 for (const [h, ra] of a) {
   const rb = b.get(h);
   if (!rb) continue;
   if (canonicalJson(ra.config) !== canonicalJson(rb.config)) problems.push(`${h}: configs differ`);
   for (const k of ['metrics', 'labels', 'indices', 'probs'] as const) {
-    if (canonicalJson(ra.test[k]) !== canonicalJson(rb.test[k])) problems.push(`${h} ${runLabel(ra.config)}: test ${k} differ`);
+    if (canonicalJson(ra.test[k]) !== canonicalJson(rb.test[k]))
+      problems.push(`${h} ${runLabel(ra.config)}: test ${k} differ`);
   }
 }
 if (problems.length) {
@@ -37,4 +39,6 @@ if (problems.length) {
   for (const p of problems) console.log(`  ${p}`);
   process.exit(1);
 }
-console.log(`[compare] same: ${a.size} runs${opt.subset ? ` (of ${b.size} in B)` : ''}, identical config hashes, configs and test numbers (metrics, labels, indices, probabilities)`);
+console.log(
+  `[compare] same: ${a.size} runs${opt.subset ? ` (of ${b.size} in B)` : ''}, identical config hashes, configs and test numbers (metrics, labels, indices, probabilities)`,
+);

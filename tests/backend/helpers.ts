@@ -62,7 +62,8 @@ export function loadNativeBackend(): Promise<string | null> {
       return 'tensorflow';
     } catch (e) {
       const why = (e as Error).message.split('\n')[0];
-      if (process.env.MEDSSL_REQUIRE_NATIVE === '1') throw new Error(`MEDSSL_REQUIRE_NATIVE=1 but the tensorflow backend does not load: ${why}`);
+      if (process.env.MEDSSL_REQUIRE_NATIVE === '1')
+        throw new Error(`MEDSSL_REQUIRE_NATIVE=1 but the tensorflow backend does not load: ${why}`);
       console.log(`[tests] tensorflow backend skipped: ${why}`);
       return null;
     } finally {

@@ -30,13 +30,22 @@ type Pad = 'same' | 'valid';
 type Pads = [[number, number], [number, number], [number, number], [number, number]];
 
 /** Gradients of sum(op(x, w) * r) w.r.t. x and w (r random, so dy is random). */
-function gradsOf(op: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D, xs: number[], xd: Float32Array, ws: number[], wd: Float32Array, rd: (n: number) => Float32Array) {
+function gradsOf(
+  op: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D,
+  xs: number[],
+  xd: Float32Array,
+  ws: number[],
+  wd: Float32Array,
+  rd: (n: number) => Float32Array,
+) {
   return () => {
     const x = tf.tensor4d(xd, xs as [number, number, number, number]);
     const w = tf.tensor4d(wd, ws as [number, number, number, number]);
     const y = op(x, w);
     const r = tf.tensor(rd(y.size), y.shape);
-    const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(op(a as tf.Tensor4D, b as tf.Tensor4D), r)))([x, w]);
+    const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(op(a as tf.Tensor4D, b as tf.Tensor4D), r)),
+    )([x, w]);
     return [y, gx, gw];
   };
 }
@@ -74,21 +83,53 @@ describe('Conv2D gradients (Conv2DBackpropInput, Conv2DBackpropFilter)', () => {
   // them too). Note: tfjs computes a wrong output shape for a *numeric* pad with non-square strides, so the
   // non-square case uses an explicit pad array.
   const direct: Array<{ strides: [number, number]; pad: number | Pads }> = [
-    { strides: [2, 1], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
-    { strides: [1, 2], pad: [[0, 0], [2, 0], [1, 1], [0, 0]] },
+    {
+      strides: [2, 1],
+      pad: [
+        [0, 0],
+        [1, 2],
+        [0, 1],
+        [0, 0],
+      ],
+    },
+    {
+      strides: [1, 2],
+      pad: [
+        [0, 0],
+        [2, 0],
+        [1, 1],
+        [0, 0],
+      ],
+    },
     { strides: [2, 2], pad: 1 },
   ];
   for (const d of direct) {
     it(`kernels called directly: strides ${d.strides}, pad ${JSON.stringify(d.pad)}`, async () => {
       const rng = new Rng(3);
-      const xs = [2, 10, 9, 3], fs = [3, 2, 3, 4];
-      const xd = randn(rng, size(xs)), wd = randn(rng, size(fs));
-      const yshape = tf.tidy(() => tf.conv2d(tf.tensor4d(xd, xs as never), tf.tensor4d(wd, fs as never), d.strides, d.pad).shape);
+      const xs = [2, 10, 9, 3],
+        fs = [3, 2, 3, 4];
+      const xd = randn(rng, size(xs)),
+        wd = randn(rng, size(fs));
+      const yshape = tf.tidy(
+        () => tf.conv2d(tf.tensor4d(xd, xs as never), tf.tensor4d(wd, fs as never), d.strides, d.pad).shape,
+      );
       const dyd = randn(rng, size(yshape));
       const attrs = { strides: d.strides, pad: d.pad, dataFormat: 'NHWC' } as unknown as tf.NamedAttrMap;
       const viaKernels = () => [
-        tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor(dyd, yshape), filter: tf.tensor(wd, fs) }, { ...attrs, inputShape: xs }) as tf.Tensor,
-        tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(xd, xs), dy: tf.tensor(dyd, yshape) }, { ...attrs, filterShape: fs }) as tf.Tensor,
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropInput',
+            { dy: tf.tensor(dyd, yshape), filter: tf.tensor(wd, fs) },
+            { ...attrs, inputShape: xs },
+          ) as tf.Tensor,
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropFilter',
+            { x: tf.tensor(xd, xs), dy: tf.tensor(dyd, yshape) },
+            { ...attrs, filterShape: fs },
+          ) as tf.Tensor,
       ];
       const ref = await runOn('cpu', viaKernels);
       // wasm only: tfjs-node's conv kernels accept only 'same'/'valid' padding (they throw "TF Backend supports only
@@ -138,9 +179,12 @@ describe('Depthwise gradients (DepthwiseConv2dNativeBackpropInput / ...Filter)',
     for (const m of [1, 2]) {
       it(`dilation 2, stride 1, ${pad}, multiplier ${m} (adjoint identity vs cpu forward)`, async () => {
         const rng = new Rng(pad === 'same' ? 5 + m : 9 + m);
-        const xs = [2, 11, 9, 3], fs = [3, 3, 3, m];
-        const xd = randn(rng, size(xs)), wd = randn(rng, size(fs));
-        const ud = randn(rng, size(xs)), vd = randn(rng, size(fs)); // directions
+        const xs = [2, 11, 9, 3],
+          fs = [3, 3, 3, m];
+        const xd = randn(rng, size(xs)),
+          wd = randn(rng, size(fs));
+        const ud = randn(rng, size(xs)),
+          vd = randn(rng, size(fs)); // directions
         const fwd = (x: Float32Array, w: Float32Array) =>
           tf.depthwiseConv2d(tf.tensor4d(x, xs as never), tf.tensor4d(w, fs as never), 1, pad, 'NHWC', 2);
         const yshape = tf.tidy(() => fwd(xd, wd).shape);
@@ -151,8 +195,34 @@ describe('Depthwise gradients (DepthwiseConv2dNativeBackpropInput / ...Filter)',
           tf.sum(tf.mul(tf.tensor(dyd, yshape), fwd(xd, vd))),
         ]);
         const [gu, gv] = await runOn('wasm', () => [
-          tf.sum(tf.mul(tf.tensor(ud, xs), depthwiseBackpropInputImpl(tf.tensor4d(dyd, yshape as never), tf.tensor4d(wd, fs as never), xs, 1, pad, undefined, 2))),
-          tf.sum(tf.mul(tf.tensor(vd, fs), depthwiseBackpropFilterImpl(tf.tensor4d(xd, xs as never), tf.tensor4d(dyd, yshape as never), fs, 1, pad, undefined, 2))),
+          tf.sum(
+            tf.mul(
+              tf.tensor(ud, xs),
+              depthwiseBackpropInputImpl(
+                tf.tensor4d(dyd, yshape as never),
+                tf.tensor4d(wd, fs as never),
+                xs,
+                1,
+                pad,
+                undefined,
+                2,
+              ),
+            ),
+          ),
+          tf.sum(
+            tf.mul(
+              tf.tensor(vd, fs),
+              depthwiseBackpropFilterImpl(
+                tf.tensor4d(xd, xs as never),
+                tf.tensor4d(dyd, yshape as never),
+                fs,
+                1,
+                pad,
+                undefined,
+                2,
+              ),
+            ),
+          ),
         ]);
         expect(Math.abs(gu[0] - ru[0]) / Math.max(1, Math.abs(ru[0]))).toBeLessThan(TOL);
         expect(Math.abs(gv[0] - rv[0]) / Math.max(1, Math.abs(rv[0]))).toBeLessThan(TOL);
@@ -167,15 +237,19 @@ describe('Depthwise gradients (DepthwiseConv2dNativeBackpropInput / ...Filter)',
  */
 function avgPoolSameGrad(xs: number[], k: number, s: number, rGen: (n: number) => Float32Array): Float32Array {
   const [n, h, w, c] = xs;
-  const oh = Math.ceil(h / s), ow = Math.ceil(w / s);
-  const pt = Math.floor(Math.max((oh - 1) * s + k - h, 0) / 2), pl = Math.floor(Math.max((ow - 1) * s + k - w, 0) / 2);
+  const oh = Math.ceil(h / s),
+    ow = Math.ceil(w / s);
+  const pt = Math.floor(Math.max((oh - 1) * s + k - h, 0) / 2),
+    pl = Math.floor(Math.max((ow - 1) * s + k - w, 0) / 2);
   const r = rGen(n * oh * ow * c);
   const g = new Float32Array(n * h * w * c);
   for (let b = 0; b < n; b++)
     for (let i = 0; i < oh; i++)
       for (let j = 0; j < ow; j++) {
-        const r0 = Math.max(0, i * s - pt), r1 = Math.min(h, i * s - pt + k);
-        const c0 = Math.max(0, j * s - pl), c1 = Math.min(w, j * s - pl + k);
+        const r0 = Math.max(0, i * s - pt),
+          r1 = Math.min(h, i * s - pt + k);
+        const c0 = Math.max(0, j * s - pl),
+          c1 = Math.min(w, j * s - pl + k);
         const cnt = (r1 - r0) * (c1 - c0);
         for (let ch = 0; ch < c; ch++) {
           const v = r[((b * oh + i) * ow + j) * c + ch] / cnt;
@@ -217,7 +291,8 @@ describe('Pooling gradients (MaxPoolGrad override, wasm AvgPoolGrad)', () => {
           // tfjs-core's cpu AvgPoolGrad (and wasm's) divide by the full window where 'same' padding cuts it, while
           // the forward pass divides by the valid count: their gradient is not the forward's derivative there.
           // TensorFlow's is; check it against the exact derivative instead.
-          const refGrad = pool === 'avg' && c.pad === 'same' && b === 'tensorflow' ? avgPoolSameGrad(c.x, c.k, c.s, r) : ref[1];
+          const refGrad =
+            pool === 'avg' && c.pad === 'same' && b === 'tensorflow' ? avgPoolSameGrad(c.x, c.k, c.s, r) : ref[1];
           expect(maxRelDiff(got[1], refGrad), b).toBeLessThan(TOL);
         }
       });
@@ -240,14 +315,21 @@ describe('batch-norm gradient without Tile (registered for all backends)', () =>
       const rng = new Rng(size(c.shape));
       const ch = c.shape[c.shape.length - 1];
       const xd = randn(rng, size(c.shape), 2);
-      const gd = randn(rng, ch), bd = randn(rng, ch), rd = randn(rng, size(c.shape));
-      const md = randn(rng, ch), vd = randn(rng, ch).map((v) => 0.5 + v * v);
+      const gd = randn(rng, ch),
+        bd = randn(rng, ch),
+        rd = randn(rng, size(c.shape));
+      const md = randn(rng, ch),
+        vd = randn(rng, ch).map((v) => 0.5 + v * v);
       const axes = c.shape.map((_, i) => i).slice(0, -1);
       const fn = () => {
         const x = tf.tensor(xd, c.shape);
-        const gamma = tf.tensor1d(gd), beta = tf.tensor1d(bd), r = tf.tensor(rd, c.shape);
+        const gamma = tf.tensor1d(gd),
+          beta = tf.tensor1d(bd),
+          r = tf.tensor(rd, c.shape);
         const f = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => {
-          const { mean, variance } = c.perChannelStats ? tf.moments(xx, axes) : { mean: tf.tensor1d(md), variance: tf.tensor1d(vd) };
+          const { mean, variance } = c.perChannelStats
+            ? tf.moments(xx, axes)
+            : { mean: tf.tensor1d(md), variance: tf.tensor1d(vd) };
           const y = tf.sum(tf.mul(r, tf.batchNorm(xx, mean, variance, bb, c.withScale ? gg : undefined, 1e-3)));
           return c.withScale ? y : tf.add(y, tf.mul(tf.sum(gg), 0)); // keep gamma in the graph
         };
@@ -283,7 +365,10 @@ describe('leading-axis Sum/Mean override on wasm', () => {
   for (const c of cases) {
     it(`sum and mean over ${JSON.stringify(c.axis)} of ${c.shape}, keepDims=${c.keepDims}`, async () => {
       const xd = randn(new Rng(size(c.shape)), size(c.shape));
-      const fn = () => [tf.sum(tf.tensor(xd, c.shape), c.axis, c.keepDims), tf.mean(tf.tensor(xd, c.shape), c.axis, c.keepDims)];
+      const fn = () => [
+        tf.sum(tf.tensor(xd, c.shape), c.axis, c.keepDims),
+        tf.mean(tf.tensor(xd, c.shape), c.axis, c.keepDims),
+      ];
       const ref = await runOn('cpu', fn);
       const got = await runOn('wasm', fn);
       const shapes = await (async () => {

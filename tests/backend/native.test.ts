@@ -11,7 +11,8 @@ import { ROOT } from '../../lib/util/paths';
 
 const built = nativeBindingInstalled();
 if (!built) {
-  if (process.env.MEDSSL_REQUIRE_NATIVE === '1') throw new Error('MEDSSL_REQUIRE_NATIVE=1 but the native binding is not built');
+  if (process.env.MEDSSL_REQUIRE_NATIVE === '1')
+    throw new Error('MEDSSL_REQUIRE_NATIVE=1 but the native binding is not built');
   console.log('[tests] native backend not built (npm run native): tests/backend/native.test.ts skipped');
 }
 
@@ -27,10 +28,15 @@ describe.skipIf(!built)('native tensorflow backend', () => {
     expect(process.env.TF_NUM_INTEROP_THREADS).toBe('1');
     expect(tf.getBackend()).toBe('tensorflow');
     const p = backendProvenance(info);
-    expect(p).toMatchObject({ backend: 'tensorflow', intraOpThreads: 1, interOpThreads: 1, tensorflow: expect.stringMatching(/^2\./) });
+    expect(p).toMatchObject({
+      backend: 'tensorflow',
+      intraOpThreads: 1,
+      interOpThreads: 1,
+      tensorflow: expect.stringMatching(/^2\./),
+    });
   });
 
-  it('one @tensorflow/tfjs-core in the process: tfjs-node resolves the project\'s copy and shares its classes', async () => {
+  it("one @tensorflow/tfjs-core in the process: tfjs-node resolves the project's copy and shares its classes", async () => {
     const r = tfjsCoreResolutions();
     expect(r.nativePackage).toBe(r.project);
     const dir = nativePackageDir()!;
@@ -42,7 +48,9 @@ describe.skipIf(!built)('native tensorflow backend', () => {
     expect(node.engine()).toBe(tf.engine());
     t.dispose();
     // every loaded tfjs-core module file is the same one
-    const cores = Object.keys(createRequire(import.meta.url).cache).filter((f) => /tfjs-core[/\\]dist[/\\]tf-core\.node\.js$/.test(f));
+    const cores = Object.keys(createRequire(import.meta.url).cache).filter((f) =>
+      /tfjs-core[/\\]dist[/\\]tf-core\.node\.js$/.test(f),
+    );
     expect(new Set(cores).size).toBeLessThanOrEqual(1);
   });
 
@@ -52,12 +60,21 @@ describe.skipIf(!built)('native tensorflow backend', () => {
     const run = async (b: string) => {
       await tf.setBackend(b);
       return tf.tidy(() =>
-        (tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor4d(xd, [4, 16, 16, 8]), dy: tf.tensor4d(dyd, [4, 8, 8, 16]) }, { strides: [2, 2], pad: 'same', dataFormat: 'NHWC', filterShape: [1, 1, 8, 16] } as never) as tf.Tensor).dataSync(),
+        (
+          tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropFilter',
+              { x: tf.tensor4d(xd, [4, 16, 16, 8]), dy: tf.tensor4d(dyd, [4, 8, 8, 16]) },
+              { strides: [2, 2], pad: 'same', dataFormat: 'NHWC', filterShape: [1, 1, 8, 16] } as never,
+            ) as tf.Tensor
+        ).dataSync(),
       );
     };
     const got = await run('tensorflow');
     const ref = await run('cpu');
-    let d = 0, m = 0;
+    let d = 0,
+      m = 0;
     for (let i = 0; i < ref.length; i++) {
       d = Math.max(d, Math.abs(got[i] - ref[i]));
       m = Math.max(m, Math.abs(ref[i]));
@@ -71,18 +88,25 @@ describe.skipIf(!built)('native tensorflow backend', () => {
     // bilinearly with fill modes constant, nearest and reflect: those must agree with tfjs's cpu kernel.
     await tf.setBackend('tensorflow');
     const x = tf.randomUniform([3, 9, 11, 2], 0, 1, 'float32', 5) as tf.Tensor4D;
-    const rows = [[1.1, 0.2, -1, -0.1, 0.9, 0.5, 0, 0], [1, 0, 0, 0, 1, 0, 0, 0], [0.8, -0.3, 2, 0.3, 0.8, -1, 0, 0]];
+    const rows = [
+      [1.1, 0.2, -1, -0.1, 0.9, 0.5, 0, 0],
+      [1, 0, 0, 0, 1, 0, 0, 0],
+      [0.8, -0.3, 2, 0.3, 0.8, -1, 0, 0],
+    ];
     const modes = ['constant', 'nearest', 'reflect'] as const;
-    const got = modes.map((m) => Array.from(tf.image.transform(x, tf.tensor2d(rows), 'bilinear', m, 0.5, [9, 11]).dataSync()));
+    const got = modes.map((m) =>
+      Array.from(tf.image.transform(x, tf.tensor2d(rows), 'bilinear', m, 0.5, [9, 11]).dataSync()),
+    );
     const xs = x.arraySync();
     await tf.setBackend('cpu');
     modes.forEach((m, k) => {
       // tfjs 4.22's cpu kernel transforms only the first image of a batch: one call per image
-      const ref = rows.flatMap((r, i) => Array.from(tf.image.transform(tf.tensor4d([xs[i]]), tf.tensor2d([r]), 'bilinear', m, 0.5, [9, 11]).dataSync()));
+      const ref = rows.flatMap((r, i) =>
+        Array.from(tf.image.transform(tf.tensor4d([xs[i]]), tf.tensor2d([r]), 'bilinear', m, 0.5, [9, 11]).dataSync()),
+      );
       const d = Math.max(...ref.map((v, j) => Math.abs(v - got[k][j])));
       expect(d, m).toBeLessThan(1e-5);
     });
     await tf.setBackend('tensorflow');
   });
 });
-

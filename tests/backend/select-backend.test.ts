@@ -35,7 +35,12 @@ describe('selectBackend', () => {
     expect(info.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(info.kernels).toEqual(
-      expect.arrayContaining(['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'MaxPoolGrad']),
+      expect.arrayContaining([
+        'Conv2DBackpropFilter',
+        'DepthwiseConv2dNativeBackpropInput',
+        'DepthwiseConv2dNativeBackpropFilter',
+        'MaxPoolGrad',
+      ]),
     );
     expect(info.threads).toBeGreaterThanOrEqual(1);
     expect(typeof info.simd).toBe('boolean');
@@ -67,7 +72,10 @@ describe('selectBackend', () => {
   it('falls back when the module loads but registers no "tensorflow" backend (a shim)', async () => {
     const info = await selectBackend({ importer: async () => ({}), gpuVisible: () => false, quiet: true });
     expect(info.name).toBe('wasm');
-    expect(info.skipped).toEqual(['tfjs-node-gpu: no GPU visible', 'tfjs-node: loaded but registered no "tensorflow" backend']);
+    expect(info.skipped).toEqual([
+      'tfjs-node-gpu: no GPU visible',
+      'tfjs-node: loaded but registered no "tensorflow" backend',
+    ]);
   });
 
   it('prefers tfjs-node-gpu when a GPU is visible and it registers the tensorflow backend', async () => {
@@ -106,14 +114,29 @@ describe('selectBackend', () => {
       return {};
     };
     const gpuBuild = () => ({ flavour: 'gpu' as const, tensorflow: '2.21.0' });
-    const a = await selectBackend({ importer: fakeCpuPkgOnly, gpuVisible: () => true, nativeManifest: gpuBuild, quiet: true });
+    const a = await selectBackend({
+      importer: fakeCpuPkgOnly,
+      gpuVisible: () => true,
+      nativeManifest: gpuBuild,
+      quiet: true,
+    });
     expect(a).toMatchObject({ name: 'tensorflow', module: '@tensorflow/tfjs-node', gpu: true });
     expect(a.skipped).toEqual(['tfjs-node-gpu: not installed']);
     resetBackendSelectionForTests();
-    const b = await selectBackend({ importer: fakeCpuPkgOnly, gpuVisible: () => false, nativeManifest: gpuBuild, quiet: true });
+    const b = await selectBackend({
+      importer: fakeCpuPkgOnly,
+      gpuVisible: () => false,
+      nativeManifest: gpuBuild,
+      quiet: true,
+    });
     expect(b).toMatchObject({ name: 'tensorflow', gpu: false });
     resetBackendSelectionForTests();
-    const c = await selectBackend({ importer: fakeCpuPkgOnly, gpuVisible: () => true, nativeManifest: () => ({ flavour: 'cpu', tensorflow: '2.21.0' }), quiet: true });
+    const c = await selectBackend({
+      importer: fakeCpuPkgOnly,
+      gpuVisible: () => true,
+      nativeManifest: () => ({ flavour: 'cpu', tensorflow: '2.21.0' }),
+      quiet: true,
+    });
     expect(c).toMatchObject({ name: 'tensorflow', gpu: false });
     await tf.setBackend('cpu');
   });
@@ -167,7 +190,10 @@ describe('defaultWorkers', () => {
     expect(defaultWorkers('tensorflow', 2, {})).toMatchObject({ processes: 1, threadsPerProcess: 2 });
     expect(defaultWorkers('wasm', 2, {})).toMatchObject({ processes: 2, threadsPerProcess: 1 });
     expect(defaultWorkers('cpu', 4, {})).toMatchObject({ processes: 4, threadsPerProcess: 1 });
-    expect(defaultWorkers('tensorflow', 2, { MEDSSL_WORKERS: '2x1' })).toMatchObject({ processes: 2, threadsPerProcess: 1 });
+    expect(defaultWorkers('tensorflow', 2, { MEDSSL_WORKERS: '2x1' })).toMatchObject({
+      processes: 2,
+      threadsPerProcess: 1,
+    });
     expect(() => defaultWorkers('wasm', 2, { MEDSSL_WORKERS: 'two' })).toThrow(/2x1/);
   });
 });

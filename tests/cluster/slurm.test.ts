@@ -2,7 +2,18 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { arraySpec, gridArgs, mergeArgs, parseIndices, parseJobId, pretrainArgs, pretrainRunNames, pretrainRunsToSubmit, shellLine, type SlurmPlan } from '../../lib/cluster/slurm';
+import {
+  arraySpec,
+  gridArgs,
+  mergeArgs,
+  parseIndices,
+  parseJobId,
+  pretrainArgs,
+  pretrainRunNames,
+  pretrainRunsToSubmit,
+  shellLine,
+  type SlurmPlan,
+} from '../../lib/cluster/slurm';
 import { checkpointDir } from '../../lib/pretrain/checkpoint';
 import { pretrainHash } from '../../lib/pretrain/config';
 import { pretrainConfigFor } from '../../lib/pretrain/profiles';
@@ -47,8 +58,11 @@ describe('sbatch command lines of a SLURM run', () => {
     expect(flag(gridArgs(plan({ indices: [2, 4] })), 'array')).toBe('2,4');
   });
 
-  it('the merge job runs after the grid with the grid\'s own flags, on one CPU, without GPU or requeue', () => {
-    const p = plan({ resources: { ...plan().resources, gpus: 1, mem: '32G', partition: 'gpu', account: 'lab' }, exportRoot: '/tmp/x' });
+  it("the merge job runs after the grid with the grid's own flags, on one CPU, without GPU or requeue", () => {
+    const p = plan({
+      resources: { ...plan().resources, gpus: 1, mem: '32G', partition: 'gpu', account: 'lab' },
+      exportRoot: '/tmp/x',
+    });
     const m = mergeArgs(p, '18');
     expect(flag(m, 'dependency')).toBe('afterok:18');
     expect(flag(m, 'cpus-per-task')).toBe('1');
@@ -56,7 +70,17 @@ describe('sbatch command lines of a SLURM run', () => {
     expect(flag(m, 'account')).toBe('lab');
     expect(m.some((a) => a.startsWith('--gres') || a.startsWith('--mem') || a === '--requeue')).toBe(false);
     const script = m.indexOf('/home/u/medssl/scripts/slurm/merge.sbatch');
-    expect(m.slice(script + 1)).toEqual(['4', '--profile', 'cpu', '--runs-dir', '/shared/m/runs', '--arms', 'tl,ssl', '--export-root', '/tmp/x']);
+    expect(m.slice(script + 1)).toEqual([
+      '4',
+      '--profile',
+      'cpu',
+      '--runs-dir',
+      '/shared/m/runs',
+      '--arms',
+      'tl,ssl',
+      '--export-root',
+      '/tmp/x',
+    ]);
     expect(mergeArgs(plan({ report: true }), '18')).toContain('--report');
     // GPU resources go to the array tasks
     const g = gridArgs(p);
@@ -69,7 +93,11 @@ describe('sbatch command lines of a SLURM run', () => {
     expect(flag(a, 'array')).toBe('1-2');
     expect(flag(a, 'time')).toBe('12:00:00');
     expect(a).toContain('--no-requeue');
-    expect(a.slice(a.indexOf('/home/u/medssl/scripts/slurm/pretrain.sbatch') + 1)).toEqual(['tl-xception,ssl-resnet', '--profile', 'cpu']);
+    expect(a.slice(a.indexOf('/home/u/medssl/scripts/slurm/pretrain.sbatch') + 1)).toEqual([
+      'tl-xception,ssl-resnet',
+      '--profile',
+      'cpu',
+    ]);
     expect(() => pretrainArgs(plan({ pretrainRuns: [] }))).toThrow(/no pre-training runs/);
   });
 
@@ -85,14 +113,17 @@ describe('sbatch command lines of a SLURM run', () => {
     expect(parseJobId('123\n')).toBe('123');
     expect(parseJobId('124;cluster2')).toBe('124');
     expect(() => parseJobId('sbatch: error: Batch job submission failed')).toThrow(/not a job id/);
-    expect(shellLine(['sbatch', '--dependency=afterok:1', "it's here"])).toBe(`sbatch --dependency=afterok:1 'it'\\''s here'`);
+    expect(shellLine(['sbatch', '--dependency=afterok:1', "it's here"])).toBe(
+      `sbatch --dependency=afterok:1 'it'\\''s here'`,
+    );
   });
 });
 
 describe('which backbones are pre-trained before the grid', () => {
-  const dirOf = (root: string, method: 'tl' | 'ssl', arch: 'xception' | 'resnet') => checkpointDir(pretrainHash(pretrainConfigFor('cpu', method, arch)), root);
+  const dirOf = (root: string, method: 'tl' | 'ssl', arch: 'xception' | 'resnet') =>
+    checkpointDir(pretrainHash(pretrainConfigFor('cpu', method, arch)), root);
 
-  it('auto: the unfinished backbones of the grid\'s arms; a backbone with a lock file is not submitted twice', () => {
+  it("auto: the unfinished backbones of the grid's arms; a backbone with a lock file is not submitted twice", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-ckpt-'));
     try {
       expect(pretrainRunsToSubmit('cpu', ['tl', 'ssl'], 'auto', root)).toEqual(['tl-xception', 'ssl-resnet']);
@@ -102,16 +133,25 @@ describe('which backbones are pre-trained before the grid', () => {
       expect(pretrainRunsToSubmit('cpu', ['tl', 'ssl'], 'auto', root)).toEqual(['ssl-resnet']);
       fs.mkdirSync(dirOf(root, 'ssl', 'resnet'), { recursive: true });
       fs.writeFileSync(path.join(dirOf(root, 'ssl', 'resnet'), 'lock'), '1234');
-      expect(() => pretrainRunsToSubmit('cpu', ['tl', 'ssl'], 'auto', root)).toThrow(/ssl-resnet is being pre-trained \(lock file .*lock\)/);
+      expect(() => pretrainRunsToSubmit('cpu', ['tl', 'ssl'], 'auto', root)).toThrow(
+        /ssl-resnet is being pre-trained \(lock file .*lock\)/,
+      );
       expect(pretrainRunsToSubmit('cpu', ['tl', 'ssl'], 'none', root)).toEqual([]);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
 
-  it('an explicit list is taken as given, each name checked against the profile\'s runs', () => {
-    expect(pretrainRunNames('cpu')).toEqual(expect.arrayContaining(['tl-xception', 'ssl-resnet', 'ssl-resnet-medical-all']));
-    expect(pretrainRunsToSubmit('cpu', ['tl'], 'ssl-resnet-medical-all,tl-resnet')).toEqual(['ssl-resnet-medical-all', 'tl-resnet']);
-    expect(() => pretrainRunsToSubmit('cpu', ['tl'], 'tl-vgg')).toThrow(/no run "tl-vgg" in profile cpu; choose from .*tl-xception/);
+  it("an explicit list is taken as given, each name checked against the profile's runs", () => {
+    expect(pretrainRunNames('cpu')).toEqual(
+      expect.arrayContaining(['tl-xception', 'ssl-resnet', 'ssl-resnet-medical-all']),
+    );
+    expect(pretrainRunsToSubmit('cpu', ['tl'], 'ssl-resnet-medical-all,tl-resnet')).toEqual([
+      'ssl-resnet-medical-all',
+      'tl-resnet',
+    ]);
+    expect(() => pretrainRunsToSubmit('cpu', ['tl'], 'tl-vgg')).toThrow(
+      /no run "tl-vgg" in profile cpu; choose from .*tl-xception/,
+    );
   });
 });

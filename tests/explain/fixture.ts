@@ -58,7 +58,8 @@ export function makeSquares(n: number, seed: number): SquareSet {
       left = rng.int(SIZE - SQ + 1);
     } while (top < dt + DARK && top + SQ > dt && left < dl + DARK && left + SQ > dl);
     boxes.push({ top, left, size: SQ });
-    for (let r = top; r < top + SQ; r++) for (let c = left; c < left + SQ; c++) x[off + r * SIZE + c] = 0.9 + 0.1 * rng.next();
+    for (let r = top; r < top + SQ; r++)
+      for (let c = left; c < left + SQ; c++) x[off + r * SIZE + c] = 0.9 + 0.1 * rng.next();
   }
   return { x, y, boxes, n };
 }
@@ -75,9 +76,13 @@ export function toTensor(s: SquareSet): tf.Tensor4D {
  */
 export function buildNested(seed: number): { model: tf.LayersModel; backbone: tf.LayersModel } {
   const bin = tf.input({ shape: [SIZE, SIZE, 1], name: 'bb_in' });
-  let h = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv1' }).apply(bin) as tf.SymbolicTensor;
+  let h = tf.layers
+    .conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv1' })
+    .apply(bin) as tf.SymbolicTensor;
   h = tf.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }).apply(h) as tf.SymbolicTensor;
-  h = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', name: 'cam_conv' }).apply(h) as tf.SymbolicTensor;
+  h = tf.layers
+    .conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', name: 'cam_conv' })
+    .apply(h) as tf.SymbolicTensor;
   const backbone = tf.model({ inputs: bin, outputs: h, name: 'backbone' });
   const inp = tf.input({ shape: [SIZE, SIZE, 1], name: 'img' });
   let z = backbone.apply(inp) as tf.SymbolicTensor;

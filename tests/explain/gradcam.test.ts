@@ -147,7 +147,14 @@ describe('Grad-CAM on a backbone nested inside a classifier', () => {
   it('works on Sequential models, defaults to the predicted class, and leaks no tensors', () => {
     const seq = tf.sequential({
       layers: [
-        tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 3, padding: 'same', activation: 'relu', name: 'c' }),
+        tf.layers.conv2d({
+          inputShape: [8, 8, 1],
+          filters: 2,
+          kernelSize: 3,
+          padding: 'same',
+          activation: 'relu',
+          name: 'c',
+        }),
         tf.layers.globalAveragePooling2d({}),
         tf.layers.dense({ units: 3 }),
       ],
@@ -202,8 +209,10 @@ describe('localisation and the randomisation sanity check (Adebayo et al. 2018)'
       tf.dispose(saved);
     }
     // eslint-disable-next-line no-console
-    console.log(`${method} cascading randomisation (peak-in-square rate, mean Spearman vs trained):`,
-      summary.map((s) => `top ${s.k}: ${s.rate.toFixed(2)}, ${s.rho.toFixed(2)}`).join(' | '));
+    console.log(
+      `${method} cascading randomisation (peak-in-square rate, mean Spearman vs trained):`,
+      summary.map((s) => `top ${s.k}: ${s.rate.toFixed(2)}, ${s.rho.toFixed(2)}`).join(' | '),
+    );
     const full = summary[summary.length - 1];
     expect(peakRate(trained)).toBeGreaterThanOrEqual(0.9);
     expect(full.rate).toBeLessThan(0.6); // measured ≈ 0.2–0.35 (trained: 1.0)
@@ -241,7 +250,12 @@ describe('overlay', () => {
   it('writes a PNG whose hottest pixel is red over the square', async () => {
     const r = gradCam(model, 'cam_conv', x, { classIndex: 1 });
     const i = squareIdx[0];
-    const image = { data: testSet.x.subarray(i * SIZE * SIZE, (i + 1) * SIZE * SIZE), height: SIZE, width: SIZE, channels: 1 as const };
+    const image = {
+      data: testSet.x.subarray(i * SIZE * SIZE, (i + 1) * SIZE * SIZE),
+      height: SIZE,
+      width: SIZE,
+      channels: 1 as const,
+    };
     const file = await writeOverlayPng(path.join(tmp, 'sub', 'cam.png'), image, camOf(r, i), { alpha: 0.6, scale: 2 });
     const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height, info.channels]).toEqual([64, 64, 3]);
@@ -253,28 +267,32 @@ describe('overlay', () => {
 });
 
 describe('on the project backbones (lib/models), flat and nested', () => {
-  it.each(['test-resnet', 'test-xception'])('%s: gradCamLayer works flat and nested, same maps, weights untouched', async (name) => {
-    const { buildBackbone } = await import('../../lib/models/variants');
-    const { buildClassifier } = await import('../../lib/models/heads');
-    const bb = buildBackbone(name, { seed: 3 });
-    const flat = buildClassifier(bb, 3, { seed: 4, dropout: 0.5 });
-    // the Keras failure case: the backbone model as ONE layer of the classifier, head layers shared
-    const inp = tf.input({ shape: [bb.inputSize, bb.inputSize, 3] });
-    let h = bb.model.apply(inp) as tf.SymbolicTensor;
-    for (const l of ['head_avg_pool', 'head_dropout', 'head_logits']) h = flat.getLayer(l).apply(h) as tf.SymbolicTensor;
-    const nested = tf.model({ inputs: inp, outputs: h });
-    expect(resolveLayerPath(nested, bb.gradCamLayer)).toEqual([bb.model.name, bb.gradCamLayer]);
-    const img = tf.randomUniform([2, bb.inputSize, bb.inputSize, 3], -1, 1, 'float32', 9) as tf.Tensor4D;
-    const before = flat.getWeights().map((w) => Array.from(w.dataSync()));
-    for (const method of ['gradcam', 'gradcam++'] as const) {
-      const a = gradCam(flat, bb.gradCamLayer, img, { method, classIndex: [0, 2] });
-      const b = gradCam(nested, bb.gradCamLayer, img, { method, classIndex: [0, 2] });
-      expect([a.height, a.width]).toEqual([bb.inputSize, bb.inputSize]);
-      expect(maxAbs(a.lowRes)).toBeGreaterThan(0);
-      expect(maxAbsDiff(a.lowRes, b.lowRes)).toBeLessThan(1e-4 * maxAbs(a.lowRes));
-    }
-    // inference mode: batch-norm moving statistics (and all other weights) unchanged
-    flat.getWeights().forEach((w, i) => expect(maxAbsDiff(w.dataSync(), before[i])).toBe(0));
-    img.dispose();
-  });
+  it.each(['test-resnet', 'test-xception'])(
+    '%s: gradCamLayer works flat and nested, same maps, weights untouched',
+    async (name) => {
+      const { buildBackbone } = await import('../../lib/models/variants');
+      const { buildClassifier } = await import('../../lib/models/heads');
+      const bb = buildBackbone(name, { seed: 3 });
+      const flat = buildClassifier(bb, 3, { seed: 4, dropout: 0.5 });
+      // the Keras failure case: the backbone model as ONE layer of the classifier, head layers shared
+      const inp = tf.input({ shape: [bb.inputSize, bb.inputSize, 3] });
+      let h = bb.model.apply(inp) as tf.SymbolicTensor;
+      for (const l of ['head_avg_pool', 'head_dropout', 'head_logits'])
+        h = flat.getLayer(l).apply(h) as tf.SymbolicTensor;
+      const nested = tf.model({ inputs: inp, outputs: h });
+      expect(resolveLayerPath(nested, bb.gradCamLayer)).toEqual([bb.model.name, bb.gradCamLayer]);
+      const img = tf.randomUniform([2, bb.inputSize, bb.inputSize, 3], -1, 1, 'float32', 9) as tf.Tensor4D;
+      const before = flat.getWeights().map((w) => Array.from(w.dataSync()));
+      for (const method of ['gradcam', 'gradcam++'] as const) {
+        const a = gradCam(flat, bb.gradCamLayer, img, { method, classIndex: [0, 2] });
+        const b = gradCam(nested, bb.gradCamLayer, img, { method, classIndex: [0, 2] });
+        expect([a.height, a.width]).toEqual([bb.inputSize, bb.inputSize]);
+        expect(maxAbs(a.lowRes)).toBeGreaterThan(0);
+        expect(maxAbsDiff(a.lowRes, b.lowRes)).toBeLessThan(1e-4 * maxAbs(a.lowRes));
+      }
+      // inference mode: batch-norm moving statistics (and all other weights) unchanged
+      flat.getWeights().forEach((w, i) => expect(maxAbsDiff(w.dataSync(), before[i])).toBe(0));
+      img.dispose();
+    },
+  );
 });

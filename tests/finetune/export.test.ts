@@ -2,7 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { compareRecords, exportedRun, exportPath, exportRuns, mergeRecords, readExport } from '../../lib/finetune/export';
+import {
+  compareRecords,
+  exportedRun,
+  exportPath,
+  exportRuns,
+  mergeRecords,
+  readExport,
+} from '../../lib/finetune/export';
 import { RECORD_SCHEMA, runHash, writeRun, type RunConfig, type RunRecord } from '../../lib/finetune/run-record';
 
 const tmp: string[] = [];
@@ -17,32 +24,70 @@ const tmpDir = () => {
 
 /** A minimal well-formed record of `seed` whose test probabilities are `p` for every image. */
 function record(seed: number, p = 0.7, dataset = 'chest-ct'): RunRecord {
-  const config = { profile: 'smoke', dataset, arm: 'tl', condition: 'baseline', seed, size: 16, backbone: 'b', backboneWeights: 'w', code: 1, data: { sha256: 's', splitHash: 'h' } } as unknown as RunConfig;
+  const config = {
+    profile: 'smoke',
+    dataset,
+    arm: 'tl',
+    condition: 'baseline',
+    seed,
+    size: 16,
+    backbone: 'b',
+    backboneWeights: 'w',
+    code: 1,
+    data: { sha256: 's', splitHash: 'h' },
+  } as unknown as RunConfig;
   return {
     schema: RECORD_SCHEMA,
     configHash: runHash(config),
     config,
     seed,
-    test: { metrics: { accuracy: p > 0.5 ? 1 : 0 }, labels: [0, 0], probs: [[p, 1 - p], [p, 1 - p]], indices: [3, 4] },
+    test: {
+      metrics: { accuracy: p > 0.5 ? 1 : 0 },
+      labels: [0, 0],
+      probs: [
+        [p, 1 - p],
+        [p, 1 - p],
+      ],
+      indices: [3, 4],
+    },
   } as unknown as RunRecord;
 }
 
 describe('exports merge by run identity, never shrink', () => {
-  it('an empty runs/ or one shard\'s runs leave every exported record in place', async () => {
+  it("an empty runs/ or one shard's runs leave every exported record in place", async () => {
     const root = tmpDir();
     const runsA = tmpDir();
     for (const s of [0, 1, 2, 3]) writeRun(record(s), runsA);
-    expect((await exportRuns('smoke', { root, runsDir: runsA })).report).toMatchObject({ before: 0, after: 4, added: 4 });
+    expect((await exportRuns('smoke', { root, runsDir: runsA })).report).toMatchObject({
+      before: 0,
+      after: 4,
+      added: 4,
+    });
     // runs/ deleted (a fresh clone), then exported again: nothing is lost
     const empty = tmpDir();
-    expect((await exportRuns('smoke', { root, runsDir: empty })).report).toMatchObject({ before: 4, after: 4, added: 0 });
+    expect((await exportRuns('smoke', { root, runsDir: empty })).report).toMatchObject({
+      before: 4,
+      after: 4,
+      added: 0,
+    });
     // one shard holding one new run and one already exported: 5, the unchanged one reported as such
     const shard = tmpDir();
     writeRun(record(4), shard);
     writeRun(record(0), shard);
-    expect((await exportRuns('smoke', { root, runsDir: shard })).report).toMatchObject({ before: 4, after: 5, added: 1, unchanged: 1 });
-    expect(readExport('smoke', root).map((r) => r.seed).sort()).toEqual([0, 1, 2, 3, 4]);
-    expect(fs.readdirSync(path.dirname(exportPath('smoke', root))).filter((f) => f.endsWith('.tmp') || f.endsWith('.lock'))).toEqual([]);
+    expect((await exportRuns('smoke', { root, runsDir: shard })).report).toMatchObject({
+      before: 4,
+      after: 5,
+      added: 1,
+      unchanged: 1,
+    });
+    expect(
+      readExport('smoke', root)
+        .map((r) => r.seed)
+        .sort(),
+    ).toEqual([0, 1, 2, 3, 4]);
+    expect(
+      fs.readdirSync(path.dirname(exportPath('smoke', root))).filter((f) => f.endsWith('.tmp') || f.endsWith('.lock')),
+    ).toEqual([]);
   });
 
   it('two shards exporting at the same time both land', async () => {
@@ -58,7 +103,9 @@ describe('exports merge by run identity, never shrink', () => {
     const old = record(0, 0.7);
     const redo = record(0, 0.3);
     const keep = mergeRecords([old], [redo]);
-    expect(keep.report.conflicts).toEqual([{ configHash: old.configHash, label: 'chest-ct/tl/baseline/seed 0', kept: 'existing' }]);
+    expect(keep.report.conflicts).toEqual([
+      { configHash: old.configHash, label: 'chest-ct/tl/baseline/seed 0', kept: 'existing' },
+    ]);
     expect(keep.records[0].test.probs[0][0]).toBe(0.7);
     const replace = mergeRecords([old], [redo], { onConflict: 'replace' });
     expect(replace.records[0].test.probs[0][0]).toBe(0.3);
@@ -69,7 +116,9 @@ describe('exports merge by run identity, never shrink', () => {
   it('drops only on request, and says what it dropped', () => {
     const m = mergeRecords([record(0), record(1, 0.7, 'busi')], [], { drop: (r) => r.config.dataset === 'busi' });
     expect(m.records).toHaveLength(1);
-    expect(m.report.dropped).toEqual([{ configHash: record(1, 0.7, 'busi').configHash, label: 'busi/tl/baseline/seed 1' }]);
+    expect(m.report.dropped).toEqual([
+      { configHash: record(1, 0.7, 'busi').configHash, label: 'busi/tl/baseline/seed 1' },
+    ]);
   });
 
   it('serves an exported record by its exact identity, nothing for another', async () => {

@@ -6,7 +6,15 @@ import { flatLayers } from '../../lib/finetune/freeze';
 import type { TrainSettings } from '../../lib/finetune/run-record';
 import { shapesSet, tinyBackbone } from './fixtures';
 
-const base: TrainSettings = { epochs: 3, batchSize: 16, lr: 0.01, schedule: { kind: 'cosine' }, freeze: 'all', patience: 5, dropout: 0 };
+const base: TrainSettings = {
+  epochs: 3,
+  batchSize: 16,
+  lr: 0.01,
+  schedule: { kind: 'cosine' },
+  freeze: 'all',
+  patience: 5,
+  dropout: 0,
+};
 
 beforeAll(async () => {
   await selectBackend({ quiet: true });
@@ -14,7 +22,15 @@ beforeAll(async () => {
 
 function bnStats(model: tf.LayersModel): Map<string, Float32Array[]> {
   const m = new Map<string, Float32Array[]>();
-  for (const l of flatLayers(model)) if (l.getClassName() === 'BatchNormalization') m.set(l.name, l.getWeights().slice(2).map((w) => w.dataSync() as Float32Array));
+  for (const l of flatLayers(model))
+    if (l.getClassName() === 'BatchNormalization')
+      m.set(
+        l.name,
+        l
+          .getWeights()
+          .slice(2)
+          .map((w) => w.dataSync() as Float32Array),
+      );
   return m;
 }
 
@@ -34,7 +50,11 @@ describe('finetune', () => {
 
   it('keeps frozen batch-norm statistics unchanged, and changes them when trained', async () => {
     const data = shapesSet(96);
-    for (const [freeze, topLayers] of [['head', 0], ['top', 2], ['all', 0]] as const) {
+    for (const [freeze, topLayers] of [
+      ['head', 0],
+      ['top', 2],
+      ['all', 0],
+    ] as const) {
       const bb = tinyBackbone();
       const s0 = bnStats(bb.model);
       const frozenKernel = (bb.model.getLayer(`${bb.name}_conv1`).getWeights()[0].dataSync() as Float32Array).slice();
@@ -76,7 +96,15 @@ describe('finetune', () => {
     const data = shapesSet(96);
     const bb = tinyBackbone();
     // lr × 3000 after epoch 0: validation loss blows up, so epoch 0 stays best
-    const r = await finetune(bb, data, { ...base, epochs: 6, patience: 2, lr: 0.003, schedule: { kind: 'step', every: 1, gamma: 3000 }, seed: 3, evaluateTest: false });
+    const r = await finetune(bb, data, {
+      ...base,
+      epochs: 6,
+      patience: 2,
+      lr: 0.003,
+      schedule: { kind: 'step', every: 1, gamma: 3000 },
+      seed: 3,
+      evaluateTest: false,
+    });
     expect(r.stage.bestEpoch).toBe(0);
     expect(r.stage.epochs.length).toBe(3);
     expect(r.stage.stoppedEarly).toBe(true);
@@ -88,7 +116,8 @@ describe('finetune', () => {
   it('down-sampling cuts every class to the smallest class count; over-sampling tops up to the largest', async () => {
     const data = shapesSet(200, { imbalance: [3, 1] });
     const train = Array.from(data.splits.train);
-    const n1 = train.filter((i) => data.labels[i] === 1).length, n0 = train.length - n1;
+    const n1 = train.filter((i) => data.labels[i] === 1).length,
+      n0 = train.length - n1;
     expect(n0).toBeGreaterThan(n1);
     const opts = { ...base, epochs: 1, freeze: 'head' as const, seed: 4, evaluateTest: false };
     const down = await finetune(tinyBackbone(), data, { ...opts, balance: 'downsample' });

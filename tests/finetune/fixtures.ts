@@ -14,16 +14,29 @@ let counter = 0;
 export function tinyBackbone(size = 16, seed = 1): Backbone {
   const p = `tiny${counter++}`;
   const input = tf.input({ shape: [size, size, 3], name: `${p}_in` });
-  let x = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', useBias: false, name: `${p}_conv1` }).apply(input) as tf.SymbolicTensor;
+  let x = tf.layers
+    .conv2d({ filters: 8, kernelSize: 3, padding: 'same', useBias: false, name: `${p}_conv1` })
+    .apply(input) as tf.SymbolicTensor;
   x = tf.layers.batchNormalization({ momentum: 0.8, name: `${p}_bn1` }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.activation({ activation: 'relu', name: `${p}_relu1` }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.maxPooling2d({ poolSize: 2, name: `${p}_pool` }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', useBias: false, name: `${p}_conv2` }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .conv2d({ filters: 16, kernelSize: 3, padding: 'same', useBias: false, name: `${p}_conv2` })
+    .apply(x) as tf.SymbolicTensor;
   x = tf.layers.batchNormalization({ momentum: 0.8, name: `${p}_bn2` }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.activation({ activation: 'relu', name: `${p}_relu2` }).apply(x) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: x, name: p });
   initModelSeeded(model, seed);
-  return { name: p, arch: 'resnet18', model, inputSize: size, scaling: 'unit', gradCamLayer: `${p}_relu2`, featureDim: 16, source: { kind: 'random', seed } };
+  return {
+    name: p,
+    arch: 'resnet18',
+    model,
+    inputSize: size,
+    scaling: 'unit',
+    gradCamLayer: `${p}_relu2`,
+    featureDim: 16,
+    source: { kind: 'random', seed },
+  };
 }
 
 /**
@@ -31,7 +44,10 @@ export function tinyBackbone(size = 16, seed = 1): Backbone {
  * vertical bar (8×2), class 2 a 4×4 square (numClasses ≤ 3). Shape, not position, carries the class, so a
  * global-average-pooled head can learn it. `imbalance` gives relative class frequencies. Splits 60/20/20 in order.
  */
-export function shapesSet(n: number, opts: { size?: number; numClasses?: number; seed?: number; imbalance?: number[]; id?: string } = {}): FinetuneData {
+export function shapesSet(
+  n: number,
+  opts: { size?: number; numClasses?: number; seed?: number; imbalance?: number[]; id?: string } = {},
+): FinetuneData {
   const size = opts.size ?? 16;
   const C = opts.numClasses ?? 2;
   const rng = new Rng(opts.seed ?? 7);
@@ -40,11 +56,13 @@ export function shapesSet(n: number, opts: { size?: number; numClasses?: number;
   const images = new Uint8Array(n * size * size * 3);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    let u = rng.next() * tot, c = 0;
+    let u = rng.next() * tot,
+      c = 0;
     while (u >= freq[c]) u -= freq[c++];
     labels[i] = c;
     const [sh, sw] = c === 0 ? [2, 8] : c === 1 ? [8, 2] : [4, 4];
-    const oy = 1 + rng.int(size - sh - 1), ox = 1 + rng.int(size - sw - 1);
+    const oy = 1 + rng.int(size - sh - 1),
+      ox = 1 + rng.int(size - sw - 1);
     for (let y = 0; y < size; y++)
       for (let x = 0; x < size; x++) {
         const inSq = y >= oy && y < oy + sh && x >= ox && x < ox + sw;
@@ -54,7 +72,8 @@ export function shapesSet(n: number, opts: { size?: number; numClasses?: number;
       }
   }
   const idx = Array.from({ length: n }, (_, i) => i);
-  const a = Math.floor(n * 0.6), b = Math.floor(n * 0.8);
+  const a = Math.floor(n * 0.6),
+    b = Math.floor(n * 0.8);
   return {
     id: opts.id ?? 'shapes',
     n,
@@ -68,9 +87,17 @@ export function shapesSet(n: number, opts: { size?: number; numClasses?: number;
 }
 
 /** The identity fields a RunConfig carries for a fixture set and a tinyBackbone(size, seed). */
-export function fixtureIdentity(set: FinetuneData, backboneSeed = 5, size = 16): Pick<RunConfig, 'backboneWeights' | 'code' | 'data'> {
+export function fixtureIdentity(
+  set: FinetuneData,
+  backboneSeed = 5,
+  size = 16,
+): Pick<RunConfig, 'backboneWeights' | 'code' | 'data'> {
   const bb = tinyBackbone(size, backboneSeed);
   const backboneWeights = weightsHash(bb.model).slice(0, 16);
   bb.model.dispose();
-  return { backboneWeights, code: 1, data: { sha256: set.sha256 ?? 'unknown', splitHash: set.splitHash ?? splitHash(set.splits) } };
+  return {
+    backboneWeights,
+    code: 1,
+    data: { sha256: set.sha256 ?? 'unknown', splitHash: set.splitHash ?? splitHash(set.splits) },
+  };
 }

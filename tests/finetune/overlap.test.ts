@@ -15,11 +15,19 @@ function smoothImages(n: number, size: number, seed: number): Uint8Array {
     const g = Array.from({ length: 25 }, () => rng.uniform(20, 235));
     for (let y = 0; y < size; y++)
       for (let x = 0; x < size; x++) {
-        const gy = (y / (size - 1)) * 4, gx = (x / (size - 1)) * 4;
-        const y0 = Math.min(3, Math.floor(gy)), x0 = Math.min(3, Math.floor(gx));
-        const fy = gy - y0, fx = gx - x0;
-        const v = g[y0 * 5 + x0] * (1 - fy) * (1 - fx) + g[y0 * 5 + x0 + 1] * (1 - fy) * fx + g[(y0 + 1) * 5 + x0] * fy * (1 - fx) + g[(y0 + 1) * 5 + x0 + 1] * fy * fx;
-        for (let c = 0; c < 3; c++) out[((i * size + y) * size + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(v + rng.normal(0, 4))));
+        const gy = (y / (size - 1)) * 4,
+          gx = (x / (size - 1)) * 4;
+        const y0 = Math.min(3, Math.floor(gy)),
+          x0 = Math.min(3, Math.floor(gx));
+        const fy = gy - y0,
+          fx = gx - x0;
+        const v =
+          g[y0 * 5 + x0] * (1 - fy) * (1 - fx) +
+          g[y0 * 5 + x0 + 1] * (1 - fy) * fx +
+          g[(y0 + 1) * 5 + x0] * fy * (1 - fx) +
+          g[(y0 + 1) * 5 + x0 + 1] * fy * fx;
+        for (let c = 0; c < 3; c++)
+          out[((i * size + y) * size + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(v + rng.normal(0, 4))));
       }
   }
   return out;
@@ -31,7 +39,8 @@ function resizeNearest(src: Uint8Array, n: number, from: number, to: number): Ui
   for (let i = 0; i < n; i++)
     for (let y = 0; y < to; y++)
       for (let x = 0; x < to; x++) {
-        const sy = Math.floor(((y + 0.5) * from) / to), sx = Math.floor(((x + 0.5) * from) / to);
+        const sy = Math.floor(((y + 0.5) * from) / to),
+          sx = Math.floor(((x + 0.5) * from) / to);
         for (let c = 0; c < 3; c++) out[((i * to + y) * to + x) * 3 + c] = src[((i * from + sy) * from + sx) * 3 + c];
       }
   return out;
@@ -45,8 +54,14 @@ describe('image overlap detector', () => {
     const t = greyThumb(img, 0, size, 1);
     const mean = (img[0] + img[1] + img[size] + img[size + 1]) / 4;
     expect(t[0]).toBeCloseTo(mean, 4);
-    const y = 5, x = 9;
-    const m2 = (img[2 * y * size + 2 * x] + img[2 * y * size + 2 * x + 1] + img[(2 * y + 1) * size + 2 * x] + img[(2 * y + 1) * size + 2 * x + 1]) / 4;
+    const y = 5,
+      x = 9;
+    const m2 =
+      (img[2 * y * size + 2 * x] +
+        img[2 * y * size + 2 * x + 1] +
+        img[(2 * y + 1) * size + 2 * x] +
+        img[(2 * y + 1) * size + 2 * x + 1]) /
+      4;
     expect(t[y * 16 + x]).toBeCloseTo(m2, 4);
   });
 

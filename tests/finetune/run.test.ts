@@ -20,7 +20,15 @@ beforeAll(async () => {
   await selectBackend({ quiet: true });
 });
 
-const train: TrainSettings = { epochs: 1, batchSize: 16, lr: 0.01, schedule: { kind: 'constant' }, freeze: 'all', patience: 2, dropout: 0 };
+const train: TrainSettings = {
+  epochs: 1,
+  batchSize: 16,
+  lr: 0.01,
+  schedule: { kind: 'constant' },
+  freeze: 'all',
+  patience: 2,
+  dropout: 0,
+};
 
 function deps(dir: string, sets: Record<string, FinetuneData>) {
   const calls = { backbone: 0 };
@@ -73,7 +81,10 @@ describe('run records', () => {
     expect(r.stages[0].imgPerSec).toBeGreaterThan(0);
     expect(r.test.probs).toHaveLength(16);
     expect(r.test.probs[0].reduce((s, v) => s + v, 0)).toBeCloseTo(1, 4);
-    expect(r.test.metrics.accuracy).toBeCloseTo(r.test.labels.filter((y, i) => r.test.probs[i].indexOf(Math.max(...r.test.probs[i])) === y).length / 16, 10);
+    expect(r.test.metrics.accuracy).toBeCloseTo(
+      r.test.labels.filter((y, i) => r.test.probs[i].indexOf(Math.max(...r.test.probs[i])) === y).length / 16,
+      10,
+    );
     const b = await runOne(c, d);
     expect(b.cached).toBe(true);
     expect(calls.backbone).toBe(1);
@@ -90,7 +101,15 @@ describe('run records', () => {
     const target = shapesSet(80, { id: 'chest-ct', seed: 11 });
     const inter = shapesSet(120, { id: 'ct-kidney', numClasses: 3, seed: 12 });
     const { d } = deps(dir, { 'chest-ct': target, 'ct-kidney': inter, leaky: { ...target, id: 'leaky' } });
-    const c = cfg({ condition: 'double-ft', intermediate: 'ct-kidney', intermediateData: fixtureIdentity(inter).data, stage1: train }, target);
+    const c = cfg(
+      {
+        condition: 'double-ft',
+        intermediate: 'ct-kidney',
+        intermediateData: fixtureIdentity(inter).data,
+        stage1: train,
+      },
+      target,
+    );
     const a = await runOne(c, d);
     expect(a.record.stages.map((s) => s.stage)).toEqual(['stage1', 'target']);
     expect(a.record.stages[0].dataset).toBe('ct-kidney');
@@ -103,7 +122,20 @@ describe('run records', () => {
     expect(logs.join('\n')).toMatch(/stage 1 ct-kidney reused/);
     expect(b.record.stage1CheckpointHash).toBe(a.record.stage1CheckpointHash);
     // an intermediate set holding the target's images is refused before any training
-    await expect(runOne(cfg({ condition: 'double-ft', intermediate: 'leaky', intermediateData: fixtureIdentity(target).data, stage1: train }, target), d)).rejects.toThrow(OverlapError);
+    await expect(
+      runOne(
+        cfg(
+          {
+            condition: 'double-ft',
+            intermediate: 'leaky',
+            intermediateData: fixtureIdentity(target).data,
+            stage1: train,
+          },
+          target,
+        ),
+        d,
+      ),
+    ).rejects.toThrow(OverlapError);
   });
 
   it('a backbone whose weights are not the ones the config names is refused (a re-made checkpoint is another run)', async () => {
@@ -118,7 +150,9 @@ describe('run records', () => {
     expect((await runOne(next, remade)).cached).toBe(false);
     await expect(runOne(cfg({ seed: 3 }), remade)).rejects.toThrow(/weights is [0-9a-f]{16}, the config names/);
     // the same for data: a config made for another split of the set
-    await expect(runOne(cfg({ seed: 4, data: { sha256: 'synthetic', splitHash: 'resplit' } }), d)).rejects.toThrow(/dataset chest-ct is .*, the config names synthetic\/resplit/);
+    await expect(runOne(cfg({ seed: 4, data: { sha256: 'synthetic', splitHash: 'resplit' } }), d)).rejects.toThrow(
+      /dataset chest-ct is .*, the config names synthetic\/resplit/,
+    );
   });
 
   it('a corrupt record is skipped and named; readers and the cache carry on', async () => {
@@ -157,7 +191,8 @@ describe('run records', () => {
     const [live, dead] = [cfg({ seed: 7 }), cfg({ seed: 8 })];
     await runOne(live, { ...d, runsDir: elsewhere }); // what the live holder will deliver
     const done = JSON.parse(fs.readFileSync(runPath(live, elsewhere), 'utf8'));
-    const lock = (c: RunConfig, pid: number) => fs.writeFileSync(`${runPath(c, dir)}.lock`, JSON.stringify({ pid, host: os.hostname(), since: '' }));
+    const lock = (c: RunConfig, pid: number) =>
+      fs.writeFileSync(`${runPath(c, dir)}.lock`, JSON.stringify({ pid, host: os.hostname(), since: '' }));
     lock(live, process.ppid); // a live process on this host (our parent) is training it
     lock(dead, 999999999); // a task killed on this host: no such process
     const logs: string[] = [];
@@ -198,4 +233,3 @@ describe('run records', () => {
     }
   }, 60_000);
 });
-

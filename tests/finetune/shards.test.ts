@@ -5,7 +5,15 @@ import path from 'node:path';
 import { exportRuns, readExport } from '../../lib/finetune/export';
 import { GRIDS, gridConfigs, shardConfigs, type GridIdentity } from '../../lib/finetune/grid';
 import { RECORD_SCHEMA, runHash, writeRun, type RunConfig, type RunRecord } from '../../lib/finetune/run-record';
-import { formatShardStatus, gatherRecords, gridKey, manifestPath, readManifest, shardStatus, writeManifest } from '../../lib/finetune/shards';
+import {
+  formatShardStatus,
+  gatherRecords,
+  gridKey,
+  manifestPath,
+  readManifest,
+  shardStatus,
+  writeManifest,
+} from '../../lib/finetune/shards';
 
 const tmp: string[] = [];
 afterEach(() => {
@@ -31,10 +39,25 @@ function record(config: RunConfig, p = 0.7): RunRecord {
     configHash: runHash(config),
     config,
     seed: config.seed,
-    test: { metrics: { accuracy: p > 0.5 ? 1 : 0 }, labels: [0, 0], probs: [[p, 1 - p], [p, 1 - p]], indices: [3, 4] },
+    test: {
+      metrics: { accuracy: p > 0.5 ? 1 : 0 },
+      labels: [0, 0],
+      probs: [
+        [p, 1 - p],
+        [p, 1 - p],
+      ],
+      indices: [3, 4],
+    },
   } as unknown as RunRecord;
 }
-const outcome = (over: Partial<Parameters<typeof writeManifest>[4]> = {}) => ({ ran: 0, cached: 0, wallSeconds: 1, failed: [], locked: [], ...over });
+const outcome = (over: Partial<Parameters<typeof writeManifest>[4]> = {}) => ({
+  ran: 0,
+  cached: 0,
+  wallSeconds: 1,
+  failed: [],
+  locked: [],
+  ...over,
+});
 
 describe('sharded grids: completeness from the records, reasons from the manifests', () => {
   it('names the shard whose task never finished, and the configs it is missing', () => {
@@ -63,14 +86,19 @@ describe('sharded grids: completeness from the records, reasons from the manifes
     const runs = tmpDir();
     const mine = shardConfigs(all, 1, 2);
     for (const c of mine.slice(1)) writeRun(record(c), runs);
-    writeManifest(runs, all, 1, 2, outcome({ failed: [{ config: mine[0], error: 'out of memory' }] }), { SLURM_ARRAY_JOB_ID: '41', SLURM_ARRAY_TASK_ID: '1' });
+    writeManifest(runs, all, 1, 2, outcome({ failed: [{ config: mine[0], error: 'out of memory' }] }), {
+      SLURM_ARRAY_JOB_ID: '41',
+      SLURM_ARRAY_TASK_ID: '1',
+    });
     const m = readManifest([runs], 'smoke', gridKey(all), 1, 2)!.manifest;
     expect(m.slurm).toEqual({ SLURM_ARRAY_JOB_ID: '41', SLURM_ARRAY_TASK_ID: '1' });
     expect(m.configs.filter((c) => c.outcome === 'failed').map((c) => c.configHash)).toEqual([runHash(mine[0])]);
     const st = shardStatus(all, 2, new Set(gatherRecords(all, [runs]).records.map((r) => r.configHash)), [runs]);
     const text = formatShardStatus(st);
     expect(text).toMatch(/shard 1\/2: .*INCOMPLETE \(1 missing\): finished on .* with 1 failed and 0 locked/);
-    expect(text).toContain(`missing ${runHash(mine[0])} ${mine[0].dataset}/${mine[0].arm}/${mine[0].condition}/seed ${mine[0].seed}: out of memory`);
+    expect(text).toContain(
+      `missing ${runHash(mine[0])} ${mine[0].dataset}/${mine[0].arm}/${mine[0].condition}/seed ${mine[0].seed}: out of memory`,
+    );
     // shard 2 has neither records nor manifest
     expect(st[1].missing).toHaveLength(shardConfigs(all, 2, 2).length);
   });
@@ -82,7 +110,10 @@ describe('sharded grids: completeness from the records, reasons from the manifes
     const twice = shardConfigs(all, 1, 2)[0];
     writeRun(record(twice, 0.2), b); // run again elsewhere, other numbers
     // a record of another grid (other backbone weights) in the folder is not merged
-    const foreign = gridConfigs(GRIDS.smoke, { ...ident, backbone: (arm) => ({ id: `bb-${arm}`, weights: 'other', size: 32 }) })[0];
+    const foreign = gridConfigs(GRIDS.smoke, {
+      ...ident,
+      backbone: (arm) => ({ id: `bb-${arm}`, weights: 'other', size: 32 }),
+    })[0];
     writeRun(record(foreign), b);
     const g = gatherRecords(all, [a, b]);
     expect(g.perDir).toEqual([
@@ -92,8 +123,14 @@ describe('sharded grids: completeness from the records, reasons from the manifes
     const { report } = await exportRuns('smoke', { root, records: g.records });
     expect(report).toMatchObject({ before: 0, after: 32, added: 32 });
     expect(report.conflicts).toEqual([{ configHash: runHash(twice), label: expect.any(String), kept: 'existing' }]);
-    expect(readExport('smoke', root).map((r) => r.configHash).sort()).toEqual(all.map(runHash).sort());
-    expect(shardStatus(all, 2, new Set(g.records.map((r) => r.configHash)), [a, b]).every((s) => s.missing.length === 0)).toBe(true);
+    expect(
+      readExport('smoke', root)
+        .map((r) => r.configHash)
+        .sort(),
+    ).toEqual(all.map(runHash).sort());
+    expect(
+      shardStatus(all, 2, new Set(g.records.map((r) => r.configHash)), [a, b]).every((s) => s.missing.length === 0),
+    ).toBe(true);
   });
 
   it('a manifest of another grid or shard under the expected name is an error naming the file', () => {
@@ -101,7 +138,9 @@ describe('sharded grids: completeness from the records, reasons from the manifes
     const file = writeManifest(runs, all, 1, 2, outcome());
     const m = JSON.parse(fs.readFileSync(file, 'utf8'));
     fs.writeFileSync(file, JSON.stringify({ ...m, shard: { index: 2, count: 2 } }));
-    expect(() => readManifest([runs], 'smoke', gridKey(all), 1, 2)).toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not the manifest of shard 1/2`));
+    expect(() => readManifest([runs], 'smoke', gridKey(all), 1, 2)).toThrow(
+      new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not the manifest of shard 1/2`),
+    );
     expect(manifestPath(runs, 'smoke', gridKey(all), 1, 2)).toBe(file);
     // the grid key follows the set of configs, not their order
     expect(gridKey([...all].reverse())).toBe(gridKey(all));

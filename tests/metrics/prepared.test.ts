@@ -36,7 +36,11 @@ function materialise(y: Int32Array, p: Float64Array, C: number, w: Float64Array)
 }
 
 describe('prepareMetrics (weighted evaluation for the bootstrap)', () => {
-  for (const [C, coarse] of [[2, false], [3, true], [5, false]] as const) {
+  for (const [C, coarse] of [
+    [2, false],
+    [3, true],
+    [5, false],
+  ] as const) {
     it(`matches classificationMetrics on resamples (C = ${C}, ${coarse ? 'many ties' : 'no ties'})`, () => {
       const { y, p } = randomSet(60, C, 10 + C, coarse);
       const prep = prepareMetrics(y, p, C);

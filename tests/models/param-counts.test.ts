@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildArchitecture, buildBackbone } from '../../lib/models/variants';
 
-const trainable = (m: tf.LayersModel) => m.trainableWeights.reduce((s, w) => s + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
+const trainable = (m: tf.LayersModel) =>
+  m.trainableWeights.reduce((s, w) => s + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

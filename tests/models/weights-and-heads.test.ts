@@ -24,7 +24,9 @@ describe('load weights by layer name', () => {
       const { model: src } = buildArchitecture(variant, { seed: 11, topClasses: 1000, inputSize: 32 });
       // make BN statistics non-trivial so they are checked too
       for (const l of src.layers.filter((l) => l.getClassName() === 'BatchNormalization')) {
-        l.setWeights(l.getWeights().map((w, i) => tf.add(w, tf.mul(0.1 * (i + 1), tf.randomUniform(w.shape, 0, 1, 'float32', 5)))));
+        l.setWeights(
+          l.getWeights().map((w, i) => tf.add(w, tf.mul(0.1 * (i + 1), tf.randomUniform(w.shape, 0, 1, 'float32', 5)))),
+        );
       }
       await saveLayersModelDir(src, dir);
       const named = readNamedWeights(dir);
@@ -38,7 +40,9 @@ describe('load weights by layer name', () => {
       const before = maxDiff(dst.model.predict(x) as tf.Tensor, srcAt16.predict(x) as tf.Tensor);
       const rep = loadWeightsByName(dst.model, named);
       expect(rep.missing).toEqual([]);
-      expect(rep.unused.sort()).toEqual(variant === 'test-xception' ? ['predictions/bias', 'predictions/kernel'] : ['fc1000/bias', 'fc1000/kernel']);
+      expect(rep.unused.sort()).toEqual(
+        variant === 'test-xception' ? ['predictions/bias', 'predictions/kernel'] : ['fc1000/bias', 'fc1000/kernel'],
+      );
       const diff = maxDiff(dst.model.predict(x) as tf.Tensor, srcAt16.predict(x) as tf.Tensor);
       expect(before).toBeGreaterThan(1e3 * diff);
       expect(diff).toBeLessThan(1e-5);
@@ -98,7 +102,9 @@ describe('tf.keras numbering of unnamed layers', () => {
     const named: tf.NamedTensorMap = {};
     for (const w of src.model.weights) {
       // rename Keras-2 style conv2d_N / batch_normalization_N to tf.keras style (N-1, none for the first)
-      const n = w.originalName.replace(/^(conv2d|batch_normalization)_(\d+)\//, (_m, b: string, k: string) => (k === '1' ? `${b}/` : `${b}_${Number(k) - 1}/`));
+      const n = w.originalName.replace(/^(conv2d|batch_normalization)_(\d+)\//, (_m, b: string, k: string) =>
+        k === '1' ? `${b}/` : `${b}_${Number(k) - 1}/`,
+      );
       named[`xception/${n}`] = w.read();
     }
     expect(Object.keys(named)).toContain('xception/conv2d/kernel');

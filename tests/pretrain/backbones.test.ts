@@ -24,15 +24,24 @@ const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dat
 describe('getPretrainedBackbone', () => {
   it('missing checkpoint: error names the command that makes it', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-bb-'));
-    await expect(getPretrainedBackbone('tl', { profile: 'cpu', root })).rejects.toThrow(/npm run pretrain -- --profile cpu --only tl-xception/);
+    await expect(getPretrainedBackbone('tl', { profile: 'cpu', root })).rejects.toThrow(
+      /npm run pretrain -- --profile cpu --only tl-xception/,
+    );
     await expect(getPretrainedBackbone('ssl', { profile: 'cpu', root })).rejects.toThrow(/--only ssl-resnet/);
-    await expect(getPretrainedBackbone('tl', { profile: 'cpu', pairing: 'matched', root })).rejects.toThrow(/--only tl-resnet/);
+    await expect(getPretrainedBackbone('tl', { profile: 'cpu', pairing: 'matched', root })).rejects.toThrow(
+      /--only tl-resnet/,
+    );
   });
 
   it('finds a finished checkpoint by config and loads it at another input size', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-bb-'));
     const cfg = pretrainConfigFor('smoke', 'ssl', 'resnet');
-    const res = await runPretraining(cfg, { data: syntheticSet(80, cfg.inputSize), views: testViews, root, quiet: true });
+    const res = await runPretraining(cfg, {
+      data: syntheticSet(80, cfg.inputSize),
+      views: testViews,
+      root,
+      quiet: true,
+    });
     const a = await getPretrainedBackbone('ssl', { profile: 'smoke', root });
     const b = await getPretrainedBackbone('ssl', { profile: 'smoke', root, inputSize: 64 });
     expect(a.source.kind).toBe('ssl');
@@ -40,7 +49,9 @@ describe('getPretrainedBackbone', () => {
     const x = tf.randomUniform([2, cfg.inputSize, cfg.inputSize, 3], 0, 1, 'float32', 3);
     expect(maxDiff(a.model.predict(x) as tf.Tensor, res.backbone.model.predict(x) as tf.Tensor)).toBeLessThan(1e-6);
     // same weights at 64 px: every layer's weights equal
-    a.model.layers.forEach((l) => l.getWeights().forEach((w, i) => expect(maxDiff(w, b.model.getLayer(l.name).getWeights()[i])).toBe(0)));
+    a.model.layers.forEach((l) =>
+      l.getWeights().forEach((w, i) => expect(maxDiff(w, b.model.getLayer(l.name).getWeights()[i])).toBe(0)),
+    );
     // each call is a fresh model (fine-tuning trains in place)
     expect(a.model).not.toBe((await getPretrainedBackbone('ssl', { profile: 'smoke', root })).model);
     const r = await getPretrainedBackbone('random', { profile: 'smoke', arch: 'resnet' });

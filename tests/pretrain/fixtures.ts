@@ -12,7 +12,8 @@ export function syntheticSet(n: number, size: number, seed = 0): ImageSet {
   for (let i = 0; i < n; i++) {
     const c = i % 3;
     labels[i] = c;
-    const y0 = rng.int(size / 2), x0 = rng.int(size / 2);
+    const y0 = rng.int(size / 2),
+      x0 = rng.int(size / 2);
     for (let y = 0; y < size; y++) {
       for (let x = 0; x < size; x++) {
         const inside = y >= y0 && y < y0 + size / 2 && x >= x0 && x < x0 + size / 2;
@@ -26,9 +27,22 @@ export function syntheticSet(n: number, size: number, seed = 0): ImageSet {
   const all = Array.from({ length: n }, (_, i) => i);
   const nTest = Math.floor(n / 4);
   return {
-    id: 'synthetic', title: 'synthetic squares', size, n, images, labels, classNames: ['r', 'g', 'b'], numClasses: 3,
+    id: 'synthetic',
+    title: 'synthetic squares',
+    size,
+    n,
+    images,
+    labels,
+    classNames: ['r', 'g', 'b'],
+    numClasses: 3,
     splits: { train: all.slice(nTest), val: [], test: all.slice(0, nTest) },
-    splitHash: 'synthetic', splitMethod: 'fixed', sha256: 'synthetic', file: '-', storedSize: size, colour: 'rgb', domain: 'natural',
+    splitHash: 'synthetic',
+    splitMethod: 'fixed',
+    sha256: 'synthetic',
+    file: '-',
+    storedSize: size,
+    colour: 'rgb',
+    domain: 'natural',
   } as unknown as ImageSet;
 }
 
@@ -40,8 +54,19 @@ export const testViews: ViewFn = (x, rng) => {
       const flips = Array.from({ length: n }, () => rng.bernoulli(0.5));
       const br = Array.from({ length: n }, () => rng.uniform(-0.2, 0.2));
       const noise = Float32Array.from({ length: x.size }, () => 0.05 * rng.normal());
-      const flipped = tf.where(tf.tensor1d(flips, 'bool').reshape([n, 1, 1, 1]).tile([1, ...x.shape.slice(1)]), tf.reverse(x, 2), x);
-      return tf.clipByValue(tf.add(tf.add(flipped, tf.tensor1d(br).reshape([n, 1, 1, 1])), tf.tensor(noise, x.shape)), 0, 1) as tf.Tensor4D;
+      const flipped = tf.where(
+        tf
+          .tensor1d(flips, 'bool')
+          .reshape([n, 1, 1, 1])
+          .tile([1, ...x.shape.slice(1)]),
+        tf.reverse(x, 2),
+        x,
+      );
+      return tf.clipByValue(
+        tf.add(tf.add(flipped, tf.tensor1d(br).reshape([n, 1, 1, 1])), tf.tensor(noise, x.shape)),
+        0,
+        1,
+      ) as tf.Tensor4D;
     });
   return [one(), one()];
 };

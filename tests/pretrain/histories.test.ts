@@ -25,7 +25,10 @@ describe('pre-training histories', () => {
     // the second run is under way: its checkpoint folder holds the log of the epochs done so far
     const dir1 = checkpointDir(pretrainHash(runConfig('smoke', runs[1])), root);
     fs.mkdirSync(dir1, { recursive: true });
-    fs.writeFileSync(path.join(dir1, 'log.jsonl'), JSON.stringify({ epoch: 1, loss: 4.2, lr: 1e-3, images: 256, seconds: 3, imgPerSec: 85, knnTop1: 0.31 }) + '\n');
+    fs.writeFileSync(
+      path.join(dir1, 'log.jsonl'),
+      JSON.stringify({ epoch: 1, loss: 4.2, lr: 1e-3, images: 256, seconds: 3, imgPerSec: 85, knnTop1: 0.31 }) + '\n',
+    );
     const hs = pretrainHistories('smoke', root);
     expect(hs.map((h) => h.name)).toEqual(runs.map((r) => `${r.method}-${r.arch}${r.source ? `-${r.source}` : ''}`));
     expect(hs[0]).toMatchObject({ finished: true, epochs: finished.epochs });
@@ -36,7 +39,15 @@ describe('pre-training histories', () => {
   });
 
   it('a probe has plateaued when its last two values are within a point', () => {
-    const e = (epoch: number, knnTop1?: number) => ({ epoch, loss: 1, lr: 0, images: 0, seconds: 0, imgPerSec: 0, knnTop1 });
+    const e = (epoch: number, knnTop1?: number) => ({
+      epoch,
+      loss: 1,
+      lr: 0,
+      images: 0,
+      seconds: 0,
+      imgPerSec: 0,
+      knnTop1,
+    });
     expect(probePlateaued([e(5, 0.4), e(6), e(10, 0.405)])).toBe(true);
     expect(probePlateaued([e(5, 0.4), e(10, 0.42)])).toBe(false);
     expect(probePlateaued([e(10, 0.42)])).toBe(false);

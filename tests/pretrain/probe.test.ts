@@ -12,7 +12,8 @@ beforeAll(async () => {
 function clusters(n: number, d: number, classes: number, spread: number, seed: number): Features {
   const rng = new Rng(seed);
   const centres = Array.from({ length: classes }, () => Array.from({ length: d }, () => rng.normal()));
-  const x = new Float32Array(n * d), y = new Int32Array(n);
+  const x = new Float32Array(n * d),
+    y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     y[i] = rng.int(classes);
     for (let j = 0; j < d; j++) x[i * d + j] = centres[y[i]][j] + spread * rng.normal();
@@ -22,7 +23,9 @@ function clusters(n: number, d: number, classes: number, spread: number, seed: n
 
 function bruteKnn(tr: Features, te: Features, classes: number, k: number): number {
   const cos = (a: Float32Array, i: number, b: Float32Array, j: number, d: number) => {
-    let ab = 0, aa = 0, bb = 0;
+    let ab = 0,
+      aa = 0,
+      bb = 0;
     for (let t = 0; t < d; t++) {
       ab += a[i * d + t] * b[j * d + t];
       aa += a[i * d + t] ** 2;
@@ -32,14 +35,18 @@ function bruteKnn(tr: Features, te: Features, classes: number, k: number): numbe
   };
   let correct = 0;
   for (let i = 0; i < te.n; i++) {
-    const sims = Array.from({ length: tr.n }, (_, j) => [cos(te.x, i, tr.x, j, tr.d), j]).sort((a, b) => b[0] - a[0]).slice(0, k);
-    const votes = new Array(classes).fill(0), s = new Array(classes).fill(0);
+    const sims = Array.from({ length: tr.n }, (_, j) => [cos(te.x, i, tr.x, j, tr.d), j])
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, k);
+    const votes = new Array(classes).fill(0),
+      s = new Array(classes).fill(0);
     for (const [v, j] of sims) {
       votes[tr.y[j]]++;
       s[tr.y[j]] += v;
     }
     let best = 0;
-    for (let c = 1; c < classes; c++) if (votes[c] > votes[best] || (votes[c] === votes[best] && s[c] > s[best])) best = c;
+    for (let c = 1; c < classes; c++)
+      if (votes[c] > votes[best] || (votes[c] === votes[best] && s[c] > s[best])) best = c;
     if (best === te.y[i]) correct++;
   }
   return correct / te.n;
@@ -47,7 +54,8 @@ function bruteKnn(tr: Features, te: Features, classes: number, k: number): numbe
 
 describe('probes', () => {
   it('k-NN (k=20, cosine) equals a brute-force float64 implementation', () => {
-    const tr = clusters(300, 8, 4, 1.2, 1), te = clusters(120, 8, 4, 1.2, 2);
+    const tr = clusters(300, 8, 4, 1.2, 1),
+      te = clusters(120, 8, 4, 1.2, 2);
     // same centres: regenerate test from the train generator's centres by sharing the seed of centres
     const both = clusters(420, 8, 4, 1.2, 3);
     const a: Features = { x: both.x.slice(0, 300 * 8), y: both.y.slice(0, 300), n: 300, d: 8 };
@@ -60,8 +68,14 @@ describe('probes', () => {
 
   it('linear probe separates clustered features and is near chance on shuffled labels', () => {
     const all = clusters(600, 16, 5, 0.8, 4);
-    const split = (f: Features, lo: number, hi: number): Features => ({ x: f.x.slice(lo * f.d, hi * f.d), y: f.y.slice(lo, hi), n: hi - lo, d: f.d });
-    const tr = split(all, 0, 400), te = split(all, 400, 600);
+    const split = (f: Features, lo: number, hi: number): Features => ({
+      x: f.x.slice(lo * f.d, hi * f.d),
+      y: f.y.slice(lo, hi),
+      n: hi - lo,
+      d: f.d,
+    });
+    const tr = split(all, 0, 400),
+      te = split(all, 400, 600);
     expect(linearProbeAccuracy(tr, te, 5)).toBeGreaterThan(0.9);
     const shuffled = { ...tr, y: new Rng(9).shuffle(Int32Array.from(tr.y)) };
     expect(linearProbeAccuracy(shuffled, te, 5)).toBeLessThan(0.45);

@@ -58,12 +58,18 @@ describe('pre-training profiles', () => {
     expect(new Set(cfgs.map((c) => `${c.inputSize}|${c.epochs}|${c.batchSize}`)).size).toBe(1);
     // same image budget: the in-domain control is capped at Imagenette's train split
     const split = JSON.parse(fs.readFileSync(path.join(SPLITS_DIR, 'imagenette.json'), 'utf8')) as { train: number[] };
-    for (const c of cfgs) expect(c.source.trainImages === 0 ? split.train.length : c.source.trainImages).toBe(split.train.length);
+    for (const c of cfgs)
+      expect(c.source.trainImages === 0 ? split.train.length : c.source.trainImages).toBe(split.train.length);
     // the matched ResNet pair is pre-trained with two seeds, and each run has its own name and hash
-    for (const m of ['tl', 'ssl'] as const) expect(p.runs.filter((r) => r.method === m && r.arch === 'resnet' && !r.source).map((r) => r.seed ?? p.seed).sort()).toEqual([0, 1]);
+    for (const m of ['tl', 'ssl'] as const)
+      expect(
+        p.runs
+          .filter((r) => r.method === m && r.arch === 'resnet' && !r.source)
+          .map((r) => r.seed ?? p.seed)
+          .sort(),
+      ).toEqual([0, 1]);
     expect(new Set(p.runs.map((r) => runName('cpu', r))).size).toBe(p.runs.length);
     expect(new Set(cfgs.map(pretrainHash)).size).toBe(p.runs.length);
     for (const b of built) b.model.dispose();
   });
 });
-

@@ -42,17 +42,23 @@ describe('runPretraining', () => {
       const b1 = await runPretraining(cfg, { data, views: testViews, root: rootB, quiet: true, stopAfterEpoch: 1 });
       expect(b1.finished).toBe(false);
       expect(fs.existsSync(path.join(b1.dir, 'latest.json'))).toBe(true);
-      await expect(runPretraining(cfg, { data, views: testViews, root: rootB, quiet: true })).rejects.toThrow(/pass --resume/);
+      await expect(runPretraining(cfg, { data, views: testViews, root: rootB, quiet: true })).rejects.toThrow(
+        /pass --resume/,
+      );
       const b2 = await runPretraining(cfg, { data, views: testViews, root: rootB, quiet: true, resume: true });
       expect(b2.finished).toBe(true);
       expect(b2.record!.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
       // Tolerance: exact on the same backend and process (same kernels, same op order, same RNG stream).
-      const wa = weightsOf(a.backbone.model), wb = weightsOf(b2.backbone.model);
+      const wa = weightsOf(a.backbone.model),
+        wb = weightsOf(b2.backbone.model);
       let maxDiff = 0;
       wa.forEach((arr, i) => arr.forEach((v, k) => (maxDiff = Math.max(maxDiff, Math.abs(v - wb[i][k])))));
       expect(maxDiff).toBeLessThanOrEqual(1e-6);
       // and training did move the weights
-      const init = (await import('../../lib/models/variants')).buildBackbone('test-resnet', { inputSize: 16, seed: cfg.seed });
+      const init = (await import('../../lib/models/variants')).buildBackbone('test-resnet', {
+        inputSize: 16,
+        seed: cfg.seed,
+      });
       const w0 = weightsOf(init.model);
       expect(Math.max(...wa[0].map((v, k) => Math.abs(v - w0[0][k])))).toBeGreaterThan(1e-4);
       // re-running the finished config is a no-op that returns the saved backbone
@@ -70,7 +76,9 @@ describe('runPretraining', () => {
     fs.mkdirSync(dir, { recursive: true });
     const lockOf = (pid: number) => JSON.stringify({ pid, host: os.hostname(), since: new Date().toISOString() });
     fs.writeFileSync(path.join(dir, 'lock'), lockOf(process.ppid)); // a live process (our parent)
-    await expect(runPretraining(cfg, { data: syntheticSet(40, 16), root, quiet: true })).rejects.toThrow(/being trained by process/);
+    await expect(runPretraining(cfg, { data: syntheticSet(40, 16), root, quiet: true })).rejects.toThrow(
+      /being trained by process/,
+    );
     fs.writeFileSync(path.join(dir, 'lock'), lockOf(999999999)); // stale: no such process → taken over
     const r = await runPretraining(cfg, { data: syntheticSet(40, 16), root, quiet: true });
     expect(fs.existsSync(path.join(dir, 'lock'))).toBe(false);
@@ -79,15 +87,23 @@ describe('runPretraining', () => {
 
   it('a non-finite loss stops the run with a clear message', async () => {
     const cfg = { ...base('tl'), optimizer: { ...base('tl').optimizer, lr: 1e30, warmupEpochs: 0 }, epochs: 2 };
-    await expect(runPretraining(cfg, { data: syntheticSet(40, 16), root: tmp(), quiet: true })).rejects.toThrow(NonFiniteLossError);
+    await expect(runPretraining(cfg, { data: syntheticSet(40, 16), root: tmp(), quiet: true })).rejects.toThrow(
+      NonFiniteLossError,
+    );
   });
 
   it('a step that overflows the weights on the last step never becomes a finished backbone', async () => {
     // lr 1e39: Adam moves every weight by ~lr, past float32's range, while the step's own loss is finite.
-    const cfg = { ...base('tl'), optimizer: { ...base('tl').optimizer, lr: 1e39, warmupEpochs: 0, schedule: 'constant' as const }, epochs: 1 };
+    const cfg = {
+      ...base('tl'),
+      optimizer: { ...base('tl').optimizer, lr: 1e39, warmupEpochs: 0, schedule: 'constant' as const },
+      epochs: 1,
+    };
     const root = tmp();
     const data = syntheticSet(12, 16); // 9 train images, batch 8: one step, so the diverging step is the last one
-    await expect(runPretraining(cfg, { data, root, quiet: true })).rejects.toThrow(/weights are not finite after epoch 1 .*there is no checkpoint yet/);
+    await expect(runPretraining(cfg, { data, root, quiet: true })).rejects.toThrow(
+      /weights are not finite after epoch 1 .*there is no checkpoint yet/,
+    );
     const dir = path.join(root, (await import('../../lib/pretrain/config')).pretrainHash(cfg));
     expect(fs.existsSync(path.join(dir, 'done.json'))).toBe(false);
     expect(fs.existsSync(path.join(dir, 'latest.json'))).toBe(false);
@@ -100,7 +116,9 @@ describe('runPretraining', () => {
     const views: typeof testViews = (x) => [tf.fill(x.shape, NaN) as tf.Tensor4D, tf.fill(x.shape, NaN) as tf.Tensor4D];
     const sslCfg = base('ssl');
     await runPretraining(sslCfg, { data, views: testViews, root, quiet: true, stopAfterEpoch: 1 });
-    await expect(runPretraining(sslCfg, { data, views, root, quiet: true, resume: true })).rejects.toThrow(/loss is NaN at epoch 2 step 1 .*the last good checkpoint is epoch 1 in .*--resume continues from it/);
+    await expect(runPretraining(sslCfg, { data, views, root, quiet: true, resume: true })).rejects.toThrow(
+      /loss is NaN at epoch 2 step 1 .*the last good checkpoint is epoch 1 in .*--resume continues from it/,
+    );
   });
 
   it('after a crash between log append and checkpoint, resume keeps one log line per epoch; probes land in the history', async () => {
@@ -112,7 +130,11 @@ describe('runPretraining', () => {
     // the crash: epoch 2 was logged, its checkpoint never written
     fs.appendFileSync(log, JSON.stringify({ epoch: 2, loss: 9, lr: 0, images: 0, seconds: 0, imgPerSec: 0 }) + '\n');
     const b = await runPretraining(cfg, { data, root, quiet: true, resume: true, probe: { every: 2 } });
-    const epochs = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).epoch);
+    const epochs = fs
+      .readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).epoch);
     expect(epochs).toEqual([1, 2, 3]);
     expect(b.record!.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
     expect(b.record!.history[1].loss).not.toBe(9);
@@ -122,4 +144,3 @@ describe('runPretraining', () => {
     expect(b.record!.history[2].knnTop1).toBeLessThanOrEqual(1);
   });
 });
-

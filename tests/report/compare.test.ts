@@ -4,13 +4,31 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { contentColour, interactionUnits, pairRuns, pairedDiff, summarizeArm, unitDiff, verdictOf, type RunRecord } from '../../lib/report/compare';
+import {
+  contentColour,
+  interactionUnits,
+  pairRuns,
+  pairedDiff,
+  summarizeArm,
+  unitDiff,
+  verdictOf,
+  type RunRecord,
+} from '../../lib/report/compare';
 import { evaluateClaims, writeReproduction } from '../../lib/report/reproduction';
 import { provenance } from '../../lib/report/provenance';
 import type { Condition } from '../../lib/finetune/run-record';
 
 /** A record whose first `nRight` of `n` test images are predicted correctly (2 classes). */
-function rec(dataset: string, arm: string, condition: string, seed: number, n: number, nRight: number | boolean[], trainN = 500, seconds = 10): RunRecord {
+function rec(
+  dataset: string,
+  arm: string,
+  condition: string,
+  seed: number,
+  n: number,
+  nRight: number | boolean[],
+  trainN = 500,
+  seconds = 10,
+): RunRecord {
   const right = Array.isArray(nRight) ? nRight : Array.from({ length: n }, (_, i) => i < nRight);
   const labels = Array.from({ length: n }, (_, i) => i % 2);
   const probs = labels.map((y, i) => (right[i] === (y === 1) ? [0.2, 0.8] : [0.8, 0.2]));
@@ -19,8 +37,22 @@ function rec(dataset: string, arm: string, condition: string, seed: number, n: n
     dataset: { id: dataset, classNames: ['a', 'b'], size: 32, counts: { train: trainN, val: 10, test: n } },
     backend: 'cpu',
     gitCommit: 'x',
-    stages: [{ stage: 'target', dataset, trainCounts: [trainN / 2, trainN / 2], wallSeconds: seconds, imgPerSec: 100, epochs: [] }],
-    test: { metrics: { accuracy: right.filter(Boolean).length / n, balancedAccuracy: 0.5, macroF1: 0.5 }, labels, probs, indices: labels.map((_, i) => i) },
+    stages: [
+      {
+        stage: 'target',
+        dataset,
+        trainCounts: [trainN / 2, trainN / 2],
+        wallSeconds: seconds,
+        imgPerSec: 100,
+        epochs: [],
+      },
+    ],
+    test: {
+      metrics: { accuracy: right.filter(Boolean).length / n, balancedAccuracy: 0.5, macroF1: 0.5 },
+      labels,
+      probs,
+      indices: labels.map((_, i) => i),
+    },
   };
 }
 
@@ -37,9 +69,11 @@ describe('compare', () => {
   });
 
   it('summarizeArm: mean over seeds and a CI that contains it', () => {
-    const s = summarizeArm([rec('busi', 'tl', 'baseline', 0, 100, 70), rec('busi', 'tl', 'baseline', 1, 100, 80)], { resamples: 300 });
+    const s = summarizeArm([rec('busi', 'tl', 'baseline', 0, 100, 70), rec('busi', 'tl', 'baseline', 1, 100, 80)], {
+      resamples: 300,
+    });
     expect(s.accuracy).toBeCloseTo(0.75, 10);
-    expect(s.accuracySd).toBeCloseTo(Math.sqrt(((0.05 ** 2) * 2) / 1), 10);
+    expect(s.accuracySd).toBeCloseTo(Math.sqrt((0.05 ** 2 * 2) / 1), 10);
     expect(s.lo).toBeLessThan(0.75);
     expect(s.hi).toBeGreaterThan(0.75);
     expect(s.hi - s.lo).toBeLessThan(0.2);
@@ -83,17 +117,47 @@ describe('reproduction report', () => {
   // Colour set: TL clearly better. Grey set: identical. Double-FT: large gain for TL on a small set.
   const records: RunRecord[] = [];
   for (const seed of [0, 1, 2]) {
-    records.push(rec('isic-uda1', 'tl', 'baseline', seed, 120, 100, 280, 10), rec('isic-uda1', 'ssl', 'baseline', seed, 120, 60, 280, 10));
-    records.push(rec('chest-ct', 'tl', 'baseline', seed, 120, 80, 547, 10), rec('chest-ct', 'ssl', 'baseline', seed, 120, 80, 547, 12));
-    records.push(rec('chest-ct', 'tl', 'double-ft', seed, 120, 110, 547, 20), rec('chest-ct', 'ssl', 'double-ft', seed, 120, 82, 547, 20));
+    records.push(
+      rec('isic-uda1', 'tl', 'baseline', seed, 120, 100, 280, 10),
+      rec('isic-uda1', 'ssl', 'baseline', seed, 120, 60, 280, 10),
+    );
+    records.push(
+      rec('chest-ct', 'tl', 'baseline', seed, 120, 80, 547, 10),
+      rec('chest-ct', 'ssl', 'baseline', seed, 120, 80, 547, 12),
+    );
+    records.push(
+      rec('chest-ct', 'tl', 'double-ft', seed, 120, 110, 547, 20),
+      rec('chest-ct', 'ssl', 'double-ft', seed, 120, 82, 547, 20),
+    );
   }
   const pretrain = [
-    { method: 'tl', variant: 'mini-xception', inputSize: 32, source: 'cifar10', epochs: 1, batchSize: 64, trainSeconds: 100, file: 'a.json' },
-    { method: 'ssl', variant: 'mini-resnet18-w32', inputSize: 32, source: 'cifar10', epochs: 1, batchSize: 64, trainSeconds: 250, file: 'b.json' },
+    {
+      method: 'tl',
+      variant: 'mini-xception',
+      inputSize: 32,
+      source: 'cifar10',
+      epochs: 1,
+      batchSize: 64,
+      trainSeconds: 100,
+      file: 'a.json',
+    },
+    {
+      method: 'ssl',
+      variant: 'mini-resnet18-w32',
+      inputSize: 32,
+      source: 'cifar10',
+      epochs: 1,
+      batchSize: 64,
+      trainSeconds: 250,
+      file: 'b.json',
+    },
   ];
 
   it('computes verdicts from the statistics', () => {
-    const rep = evaluateClaims({ records, pretrain, profile: 'test', resamples: 500 }, provenance({ commit: 'x', profile: 'test', backend: 'cpu' }));
+    const rep = evaluateClaims(
+      { records, pretrain, profile: 'test', resamples: 500 },
+      provenance({ commit: 'x', profile: 'test', backend: 'cpu' }),
+    );
     const v = Object.fromEntries(rep.claims.map((c) => [c.id, c.verdict]));
     expect(v.C1).toBe('supported'); // TL 83% vs SSL 50% on the colour set
     expect(v.C2).toBe('inconclusive'); // identical predictions
@@ -122,8 +186,14 @@ describe('reproduction report', () => {
   });
 
   it('writes REPRODUCTION-<profile>.md with the claims table, paper numbers and deviations', () => {
-    const rep = writeReproduction({ records, pretrain, profile: 'test', resamples: 200 }, { dir, provenance: { commit: 'x' } });
-    expect(rep.files).toEqual({ markdown: path.join(dir, 'REPRODUCTION-test.md'), csv: path.join(dir, 'tables', '09-claims-test.csv') });
+    const rep = writeReproduction(
+      { records, pretrain, profile: 'test', resamples: 200 },
+      { dir, provenance: { commit: 'x' } },
+    );
+    expect(rep.files).toEqual({
+      markdown: path.join(dir, 'REPRODUCTION-test.md'),
+      csv: path.join(dir, 'tables', '09-claims-test.csv'),
+    });
     expect(fs.existsSync(path.join(dir, 'REPRODUCTION.md'))).toBe(false); // no profile-less copy
     const md = fs.readFileSync(rep.files.markdown, 'utf8');
     expect(md).toContain('96.4%');
@@ -142,14 +212,27 @@ describe('where the notebooks read results', () => {
     const { ROOT, SCRATCH_DIR } = await import('../../lib/util/paths');
     expect(exportPath('cpu')).toBe(path.join(ROOT, 'paper', 'results', 'finetune-cpu.json'));
     expect(exportPath('smoke')).toBe(path.join(SCRATCH_DIR, 'smoke', 'paper', 'results', 'finetune-smoke.json'));
-    expect(pretrainDirs().sort()).toEqual([path.join(ROOT, 'paper', 'pretrain'), path.join(SCRATCH_DIR, 'smoke', 'paper', 'pretrain')].sort());
+    expect(pretrainDirs().sort()).toEqual(
+      [path.join(ROOT, 'paper', 'pretrain'), path.join(SCRATCH_DIR, 'smoke', 'paper', 'pretrain')].sort(),
+    );
     // records from every folder given, a missing folder skipped
     const d1 = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-pre-'));
     const d2 = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-pre-'));
-    const rec = (profile: string, method: string) => ({ profile, runs: [{ config: { method, inputSize: 32, epochs: 1, batchSize: 8, source: { dataset: 'imagenette' } }, trainSeconds: 3 }] });
+    const rec = (profile: string, method: string) => ({
+      profile,
+      runs: [
+        {
+          config: { method, inputSize: 32, epochs: 1, batchSize: 8, source: { dataset: 'imagenette' } },
+          trainSeconds: 3,
+        },
+      ],
+    });
     fs.writeFileSync(path.join(d1, 'cpu.json'), JSON.stringify(rec('cpu', 'supervised')));
     fs.writeFileSync(path.join(d2, 'smoke.json'), JSON.stringify(rec('smoke', 'simclr')));
-    expect(loadPretrainSummaries([d1, d2, path.join(d2, 'missing')]).map((p) => `${p.profile}:${p.method}`)).toEqual(['cpu:supervised', 'smoke:simclr']);
+    expect(loadPretrainSummaries([d1, d2, path.join(d2, 'missing')]).map((p) => `${p.profile}:${p.method}`)).toEqual([
+      'cpu:supervised',
+      'smoke:simclr',
+    ]);
     fs.rmSync(d1, { recursive: true, force: true });
     fs.rmSync(d2, { recursive: true, force: true });
   });

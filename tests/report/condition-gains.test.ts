@@ -1,20 +1,42 @@
 // Condition-vs-baseline gains (notebooks 04-06) on synthetic records with hand-chosen correct/incorrect patterns.
 import { describe, expect, it, vi } from 'vitest';
 import type { RunRecord } from '../../lib/report/compare';
-import { conditionsWithRuns, gainsByCondition, gainTableRows, pooledGainFindings, pooledGains, pooledGainTable } from '../../lib/report/condition-gains';
+import {
+  conditionsWithRuns,
+  gainsByCondition,
+  gainTableRows,
+  pooledGainFindings,
+  pooledGains,
+  pooledGainTable,
+} from '../../lib/report/condition-gains';
 import type { Condition } from '../../lib/finetune/run-record';
 
 /** A record whose first `nRight` of `n` test images are predicted correctly (2 classes). */
-function rec(dataset: string, arm: string, condition: string, seed: number, n: number, nRight: number, trainN = 500): RunRecord {
+function rec(
+  dataset: string,
+  arm: string,
+  condition: string,
+  seed: number,
+  n: number,
+  nRight: number,
+  trainN = 500,
+): RunRecord {
   const labels = Array.from({ length: n }, (_, i) => i % 2);
-  const probs = labels.map((y, i) => ((i < nRight) === (y === 1) ? [0.2, 0.8] : [0.8, 0.2]));
+  const probs = labels.map((y, i) => (i < nRight === (y === 1) ? [0.2, 0.8] : [0.8, 0.2]));
   return {
     config: { profile: 'test', dataset, arm, condition: condition as Condition, seed, size: 32, backbone: 'b' },
     dataset: { id: dataset, classNames: ['a', 'b'], size: 32, counts: { train: trainN, val: 10, test: n } },
     backend: 'cpu',
     gitCommit: 'x',
-    stages: [{ stage: 'target', dataset, trainCounts: [trainN / 2, trainN / 2], wallSeconds: 1, imgPerSec: 100, epochs: [] }],
-    test: { metrics: { accuracy: nRight / n, balancedAccuracy: 0.5, macroF1: 0.5 }, labels, probs, indices: labels.map((_, i) => i) },
+    stages: [
+      { stage: 'target', dataset, trainCounts: [trainN / 2, trainN / 2], wallSeconds: 1, imgPerSec: 100, epochs: [] },
+    ],
+    test: {
+      metrics: { accuracy: nRight / n, balancedAccuracy: 0.5, macroF1: 0.5 },
+      labels,
+      probs,
+      indices: labels.map((_, i) => i),
+    },
   };
 }
 
@@ -34,7 +56,12 @@ const opts = { seed: 0, resamples: 200 };
 describe('condition gains', () => {
   it('gainsByCondition: one row per dataset and arm, sorted by training images then arm', () => {
     const g = gainsByCondition(records, ['augment', 'downsample'], opts);
-    expect(g.map((r) => `${r.condition} ${r.dataset} ${r.arm}`)).toEqual(['augment busi ssl', 'augment busi tl', 'augment isic-uda1 ssl', 'augment isic-uda1 tl']);
+    expect(g.map((r) => `${r.condition} ${r.dataset} ${r.arm}`)).toEqual([
+      'augment busi ssl',
+      'augment busi tl',
+      'augment isic-uda1 ssl',
+      'augment isic-uda1 tl',
+    ]);
     expect(g.map((r) => r.gain.diff)).toEqual([0, 0.2, 0.1, 0.1].map((x) => expect.closeTo(x, 10)));
     const rows = gainTableRows(g);
     expect(rows[1]).toMatchObject({ condition: 'augment', dataset: 'busi', arm: 'TL', 'train images': 400 });
@@ -51,7 +78,16 @@ describe('condition gains', () => {
     expect(rows[1]._both.datasets).toEqual(['busi/tl', 'busi/ssl']);
     expect(rows[1]._inter.diff).toBeCloseTo(0.2, 10);
     const table = pooledGainTable(rows);
-    expect(Object.keys(table[0])).toEqual(['condition', 'sets', 'gain TL, pts', 'gain SSL, pts', 'gain both arms, pts', 'p (both)', 'TL gain − SSL gain', 'p (interaction)']);
+    expect(Object.keys(table[0])).toEqual([
+      'condition',
+      'sets',
+      'gain TL, pts',
+      'gain SSL, pts',
+      'gain both arms, pts',
+      'p (both)',
+      'TL gain − SSL gain',
+      'p (interaction)',
+    ]);
     expect(pooledGainFindings(rows).split('\n')).toHaveLength(2);
     expect(pooledGainFindings(rows)).toMatch(/^- \*\*augment\*\*, all sets: \+10\.0 points/);
   });
@@ -66,7 +102,10 @@ describe('condition gains', () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
       expect(conditionsWithRuns(records, ['downsample', 'augment'], 'test', 'here')).toEqual(['augment']);
-      expect(log.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/conditions with runs: augment$/), expect.stringMatching(/not run yet\): downsample\./)]);
+      expect(log.mock.calls.map((c) => String(c[0]))).toEqual([
+        expect.stringMatching(/conditions with runs: augment$/),
+        expect.stringMatching(/not run yet\): downsample\./),
+      ]);
     } finally {
       log.mockRestore();
     }

@@ -8,7 +8,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { chromiumPath, closeBrowser } from '../../lib/report/browser';
 import { renderFigure } from '../../lib/report/figures';
 import { FIGURES_DIR, SCRATCH_DIR } from '../../lib/util/paths';
-import { confusionHeatmap, gainVsSize, groupedBarsCI, imageGrid, overlayHeatmap, trainingCurves } from '../../lib/report/plots';
+import {
+  confusionHeatmap,
+  gainVsSize,
+  groupedBarsCI,
+  imageGrid,
+  overlayHeatmap,
+  trainingCurves,
+} from '../../lib/report/plots';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-fig-'));
 afterAll(async () => {
@@ -27,7 +34,12 @@ describe('renderFigure (headless Chromium)', () => {
       data: [{ type: 'bar', x: ['a', 'b'], y: [1, 3], name: 'trace-xyz', marker: { color: '#ff0000' } }],
       layout: { showlegend: true },
     };
-    const r = await renderFigure('bars-smoke', fig, { width: 420, height: 300, dir, provenance: { profile: 'smoke', backend: 'cpu', seeds: [0, 1, 2] } });
+    const r = await renderFigure('bars-smoke', fig, {
+      width: 420,
+      height: 300,
+      dir,
+      provenance: { profile: 'smoke', backend: 'cpu', seeds: [0, 1, 2] },
+    });
     const meta = await sharp(r.files.png).metadata();
     expect([meta.width, meta.height]).toEqual([420, 300]);
     const { data } = await pixels(r.png);
@@ -55,8 +67,16 @@ describe('renderFigure (headless Chromium)', () => {
 
   it('reuses one browser: a second figure renders fast and differs from the first', async () => {
     const t0 = Date.now();
-    const a = await renderFigure('line-cpu', { data: [{ type: 'scatter', y: [1, 2, 3], name: 'up' }] }, { width: 300, height: 200, dir, provenance: { profile: 'cpu' } });
-    const b = await renderFigure('line2-cpu', { data: [{ type: 'scatter', y: [3, 2, 1], name: 'down' }] }, { width: 300, height: 200, dir, provenance: { profile: 'cpu' } });
+    const a = await renderFigure(
+      'line-cpu',
+      { data: [{ type: 'scatter', y: [1, 2, 3], name: 'up' }] },
+      { width: 300, height: 200, dir, provenance: { profile: 'cpu' } },
+    );
+    const b = await renderFigure(
+      'line2-cpu',
+      { data: [{ type: 'scatter', y: [3, 2, 1], name: 'down' }] },
+      { width: 300, height: 200, dir, provenance: { profile: 'cpu' } },
+    );
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(Buffer.compare(Buffer.from(a.png), Buffer.from(b.png))).not.toBe(0);
   });
@@ -73,12 +93,24 @@ describe('renderFigure (headless Chromium)', () => {
         { group: 'BUSI', arm: 'TL', value: 0.8, lo: 0.75, hi: 0.85 },
         { group: 'BUSI', arm: 'SSL', value: 0.82, lo: 0.78, hi: 0.86 },
       ]),
-      cm: confusionHeatmap([[5, 1], [2, 7]], ['benign', 'malignant'], { normalize: true }),
+      cm: confusionHeatmap(
+        [
+          [5, 1],
+          [2, 7],
+        ],
+        ['benign', 'malignant'],
+        { normalize: true },
+      ),
       grid: imageGrid([[img, overlayHeatmap(img, heat)]], { colTitles: ['image', 'Grad-CAM'] }),
       gain: gainVsSize([{ dataset: 'BUSI', n: 546, gain: 2, lo: -1, hi: 5, colour: 'grey' }]),
     };
     for (const [name, fig] of Object.entries(figs)) {
-      const r = await renderFigure(`${name}-smoke`, fig, { width: 360, height: 260, dir, provenance: { profile: 'smoke' } });
+      const r = await renderFigure(`${name}-smoke`, fig, {
+        width: 360,
+        height: 260,
+        dir,
+        provenance: { profile: 'smoke' },
+      });
       expect(r.png.length).toBeGreaterThan(1000);
       expect(r.svg.length).toBeGreaterThan(1000);
     }
@@ -91,10 +123,12 @@ describe('renderFigure (headless Chromium)', () => {
   });
 
   it('refuses a name without its profile, before rendering anything', async () => {
-    await expect(renderFigure('00-bench-throughput', { data: [] }, { dir, provenance: { profile: 'smoke' } })).rejects.toThrow(
-      /"00-bench-throughput" does not carry its profile "smoke"/,
+    await expect(
+      renderFigure('00-bench-throughput', { data: [] }, { dir, provenance: { profile: 'smoke' } }),
+    ).rejects.toThrow(/"00-bench-throughput" does not carry its profile "smoke"/);
+    await expect(renderFigure('03-bars-cpu', { data: [] }, { dir, provenance: { profile: 'smoke' } })).rejects.toThrow(
+      /does not carry its profile/,
     );
-    await expect(renderFigure('03-bars-cpu', { data: [] }, { dir, provenance: { profile: 'smoke' } })).rejects.toThrow(/does not carry its profile/);
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('00-') || f.startsWith('03-'))).toEqual([]);
   });
 
@@ -104,7 +138,11 @@ describe('renderFigure (headless Chromium)', () => {
     const scratchFig = path.join(SCRATCH_DIR, 'smoke', 'figures', `${name}.png`);
     try {
       process.env.MEDSSL_PUBLISH = '1'; // publishing, but smoke is not a committed profile
-      const r = await renderFigure(name, { data: [{ type: 'bar', y: [1] }] }, { width: 200, height: 150, html: false, provenance: { profile: 'smoke' } });
+      const r = await renderFigure(
+        name,
+        { data: [{ type: 'bar', y: [1] }] },
+        { width: 200, height: 150, html: false, provenance: { profile: 'smoke' } },
+      );
       expect(r.files.png).toBe(scratchFig);
       expect(fs.existsSync(scratchFig)).toBe(true);
       expect(fs.existsSync(path.join(FIGURES_DIR, `${name}.png`))).toBe(false);

@@ -17,7 +17,10 @@ describe('tables', () => {
   ];
 
   it('CSV round-trips through writeTable/readTableCsv, including commas, quotes, newlines and nulls', () => {
-    const t = writeTable('roundtrip-smoke', rows, { dir, provenance: { commit: 'abc', profile: 'smoke', backend: 'cpu' } });
+    const t = writeTable('roundtrip-smoke', rows, {
+      dir,
+      provenance: { commit: 'abc', profile: 'smoke', backend: 'cpu' },
+    });
     const back = readTableCsv(t.files.csv);
     expect(back.columns).toEqual(['dataset', 'arm', 'acc', 'n', 'note']);
     const values = back.values as unknown as unknown[][];
@@ -26,7 +29,14 @@ describe('tables', () => {
   });
 
   it('Markdown has a header rule, right-aligned numbers, escaped pipes and the provenance line', () => {
-    const t = writeTable('md-cpu', [{ a: 'x|y', b: 1.23456 }, { a: 'z', b: 2 }], { dir, digits: 2, title: 'T', provenance: { commit: 'abc', profile: 'cpu', backend: 'wasm' } });
+    const t = writeTable(
+      'md-cpu',
+      [
+        { a: 'x|y', b: 1.23456 },
+        { a: 'z', b: 2 },
+      ],
+      { dir, digits: 2, title: 'T', provenance: { commit: 'abc', profile: 'cpu', backend: 'wasm' } },
+    );
     expect(t.markdown.split('\n')).toEqual(['| a | b |', '| --- | ---: |', '| x\\|y | 1.23 |', '| z | 2 |', '']);
     const md = fs.readFileSync(t.files.md, 'utf8');
     expect(md).toContain('**T**');
@@ -34,8 +44,12 @@ describe('tables', () => {
   });
 
   it('a table name must carry its profile; without a dir, a live process writes below scratch/<profile>/', () => {
-    expect(() => writeTable('01-splits', rows, { dir, provenance: { profile: 'cpu' } })).toThrow(/"01-splits" does not carry its profile "cpu"/);
-    expect(() => writeTable('01-splits-smoke', rows, { dir, provenance: { profile: 'cpu' } })).toThrow(/does not carry its profile "cpu"/);
+    expect(() => writeTable('01-splits', rows, { dir, provenance: { profile: 'cpu' } })).toThrow(
+      /"01-splits" does not carry its profile "cpu"/,
+    );
+    expect(() => writeTable('01-splits-smoke', rows, { dir, provenance: { profile: 'cpu' } })).toThrow(
+      /does not carry its profile "cpu"/,
+    );
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('01-'))).toEqual([]);
     const saved = process.env.MEDSSL_PUBLISH;
     delete process.env.MEDSSL_PUBLISH; // a live kernel, even on the committed cpu profile
@@ -47,12 +61,17 @@ describe('tables', () => {
       expect(fs.existsSync(path.join(ROOT, 'paper', 'tables', `${name}.csv`))).toBe(false);
     } finally {
       if (saved !== undefined) process.env.MEDSSL_PUBLISH = saved;
-      for (const ext of ['csv', 'md']) fs.rmSync(path.join(SCRATCH_DIR, 'cpu', 'paper', 'tables', `${name}.${ext}`), { force: true });
+      for (const ext of ['csv', 'md'])
+        fs.rmSync(path.join(SCRATCH_DIR, 'cpu', 'paper', 'tables', `${name}.${ext}`), { force: true });
     }
   });
 
   it('parseCsv handles CRLF and a missing final newline', () => {
-    expect(parseCsv('a,b\r\n1,"x"\r\n2,')).toEqual([['a', 'b'], ['1', 'x'], ['2', '']]);
+    expect(parseCsv('a,b\r\n1,"x"\r\n2,')).toEqual([
+      ['a', 'b'],
+      ['1', 'x'],
+      ['2', ''],
+    ]);
     expect(() => parseCsv('a,"b')).toThrow(/unterminated/);
   });
 

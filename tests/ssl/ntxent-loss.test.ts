@@ -31,7 +31,12 @@ function handLoss(z: number[][], tau: number): number {
 describe('ntXentLoss', () => {
   it('a 2-image batch with hand-picked vectors matches the closed form', () => {
     // views: a0=(1,0), a1=(0,1), b0=(1,0), b1=(0,2): cos(a0,b0)=1, cos(a0,a1)=0, cos(a0,b1)=0, etc.
-    const z = [[1, 0], [0, 1], [1, 0], [0, 2]];
+    const z = [
+      [1, 0],
+      [0, 1],
+      [1, 0],
+      [0, 2],
+    ];
     const tau = 0.5;
     // every anchor: positive cos 1, two negatives cos 0 → -log(e^2 / (e^2 + 2))
     const expected = -Math.log(Math.exp(2) / (Math.exp(2) + 2));
@@ -41,7 +46,11 @@ describe('ntXentLoss', () => {
 
   it('matches the float64 reference on random batches and temperatures', () => {
     const rng = new Rng(7);
-    for (const [n, d, tau] of [[3, 5, 0.5], [4, 8, 0.1], [2, 3, 1.0]] as const) {
+    for (const [n, d, tau] of [
+      [3, 5, 0.5],
+      [4, 8, 0.1],
+      [2, 3, 1.0],
+    ] as const) {
       const z = Array.from({ length: 2 * n }, () => Array.from({ length: d }, () => rng.normal()));
       expect(ntXentLoss(tf.tensor2d(z), tau).dataSync()[0]).toBeCloseTo(handLoss(z, tau), 4);
     }
@@ -49,11 +58,16 @@ describe('ntXentLoss', () => {
 
   it('gradient matches central finite differences of the reference', () => {
     const rng = new Rng(3);
-    const n = 3, d = 4, tau = 0.5;
+    const n = 3,
+      d = 4,
+      tau = 0.5;
     const z = Array.from({ length: 2 * n }, () => Array.from({ length: d }, () => rng.normal()));
-    const g = tf.grad((x: tf.Tensor) => ntXentLoss(x as tf.Tensor2D, tau))(tf.tensor2d(z)).arraySync() as number[][];
+    const g = tf
+      .grad((x: tf.Tensor) => ntXentLoss(x as tf.Tensor2D, tau))(tf.tensor2d(z))
+      .arraySync() as number[][];
     const eps = 1e-5;
-    let maxErr = 0, maxG = 0;
+    let maxErr = 0,
+      maxG = 0;
     for (let i = 0; i < 2 * n; i++) {
       for (let k = 0; k < d; k++) {
         const zp = z.map((r) => r.slice());

@@ -17,7 +17,13 @@ import {
 } from '../../lib/stats/hierarchical';
 
 /** A dataset of 'mean' cells, value(p, f, i) for arm A and 0 for arm B. */
-function meanDataset(name: string, P: number, F: number, n: number, value: (p: number, f: number, i: number) => number): PairedDataset {
+function meanDataset(
+  name: string,
+  P: number,
+  F: number,
+  n: number,
+  value: (p: number, f: number, i: number) => number,
+): PairedDataset {
   const cells: PairedCell[][] = [];
   for (let p = 0; p < P; p++) {
     const row: PairedCell[] = [];
@@ -32,7 +38,8 @@ function meanDataset(name: string, P: number, F: number, n: number, value: (p: n
 }
 
 /** One dataset-level number per dataset (one seed, one image): the bootstrap of a plain mean over datasets. */
-const scalars = (values: number[], prefix = 'd') => values.map((v, k) => meanDataset(`${prefix}${k}`, 1, 1, 1, () => v));
+const scalars = (values: number[], prefix = 'd') =>
+  values.map((v, k) => meanDataset(`${prefix}${k}`, 1, 1, 1, () => v));
 
 function variance(x: ArrayLike<number>): number {
   let m = 0;
@@ -71,7 +78,14 @@ describe('hierarchical bootstrap: reductions and pairing', () => {
       for (const stratify of [false, true]) {
         const h = hierarchicalBootstrap([one], { metric, seed: 5, resamples: 300, stratifyImages: stratify });
         const r = pairedBootstrap(y, pa, pb, 3, metric, { seed: 5, resamples: 300, strata: stratify ? y : undefined });
-        expect([h.estimate, h.lower, h.upper, h.se, h.pValue, h.undefinedResamples]).toEqual([r.estimate, r.lower, r.upper, r.se, r.pValue, r.undefinedResamples]);
+        expect([h.estimate, h.lower, h.upper, h.se, h.pValue, h.undefinedResamples]).toEqual([
+          r.estimate,
+          r.lower,
+          r.upper,
+          r.se,
+          r.pValue,
+          r.undefinedResamples,
+        ]);
       }
     }
     const h = hierarchicalBootstrap([one], { metric: 'accuracy', seed: 5, resamples: 50 });
@@ -85,7 +99,12 @@ describe('hierarchical bootstrap: reductions and pairing', () => {
       const rows: PairedCell[][] = [];
       for (let s = 0; s < 2; s++) {
         const row: PairedCell[] = [];
-        for (let f = 0; f < 3; f++) row.push({ yTrue: y, a: probsFor(90, 3, 10 * k + 3 * s + f, 1.0).p, b: probsFor(90, 3, 100 + 10 * k + 3 * s + f, 0.7).p });
+        for (let f = 0; f < 3; f++)
+          row.push({
+            yTrue: y,
+            a: probsFor(90, 3, 10 * k + 3 * s + f, 1.0).p,
+            b: probsFor(90, 3, 100 + 10 * k + 3 * s + f, 0.7).p,
+          });
         rows.push(row);
       }
       return { name: `ds${k}`, numClasses: 3, cells: rows };
@@ -96,7 +115,10 @@ describe('hierarchical bootstrap: reductions and pairing', () => {
         for (let c = 1; c < 3; c++) if (p[i * 3 + c] > p[i * 3 + best]) best = c;
         return best === y[i] ? 1 : 0;
       });
-    const asMean = ds.map((d) => ({ name: d.name, cells: d.cells.map((r) => r.map((c) => ({ a: correct(c.a), b: correct(c.b) }))) }));
+    const asMean = ds.map((d) => ({
+      name: d.name,
+      cells: d.cells.map((r) => r.map((c) => ({ a: correct(c.a), b: correct(c.b) }))),
+    }));
     const acc = hierarchicalBootstrap(ds, { metric: 'accuracy', seed: 9, resamples: 200 });
     const mean = hierarchicalBootstrap(asMean, { metric: 'mean', seed: 9, resamples: 200 });
     expect(mean.estimate).toBeCloseTo(acc.estimate, 12);
@@ -104,7 +126,9 @@ describe('hierarchical bootstrap: reductions and pairing', () => {
     expect(acc.levelsVaried).toEqual({ dataset: true, pretrainSeed: true, finetuneSeed: true, image: true });
     expect(acc.notes).toEqual([]);
     // several metrics side by side from the same resamples
-    const all = byMetric(['accuracy', 'balancedAccuracy', 'macroAuc'], (metric) => hierarchicalBootstrap(ds, { metric, seed: 9, resamples: 200 }));
+    const all = byMetric(['accuracy', 'balancedAccuracy', 'macroAuc'], (metric) =>
+      hierarchicalBootstrap(ds, { metric, seed: 9, resamples: 200 }),
+    );
     expect(all.accuracy.distribution).toEqual(acc.distribution);
     expect(Object.keys(all)).toEqual(['accuracy', 'balancedAccuracy', 'macroAuc']);
   });
@@ -115,10 +139,15 @@ describe('hierarchical bootstrap: reductions and pairing', () => {
     const mk = (off: number) => Float64Array.from({ length: 30 }, (_, i) => ((i * 7 + off) % 11) / 11);
     const four = [0, 1].map((k) => ({
       name: `dd${k}`,
-      cells: [0, 1].map((p) => [0, 1, 2].map((f) => ({ a: mk(k + p + f + 1), b: mk(k), minus: { a: mk(2 * k + p + 3), b: mk(f) } }))),
+      cells: [0, 1].map((p) =>
+        [0, 1, 2].map((f) => ({ a: mk(k + p + f + 1), b: mk(k), minus: { a: mk(2 * k + p + 3), b: mk(f) } })),
+      ),
     }));
     const first = four.map((d) => ({ name: d.name, cells: d.cells.map((r) => r.map((c) => ({ a: c.a, b: c.b }))) }));
-    const second = four.map((d) => ({ name: d.name, cells: d.cells.map((r) => r.map((c) => ({ a: c.minus.a, b: c.minus.b }))) }));
+    const second = four.map((d) => ({
+      name: d.name,
+      cells: d.cells.map((r) => r.map((c) => ({ a: c.minus.a, b: c.minus.b }))),
+    }));
     const o = { metric: 'mean' as const, seed: 4, resamples: 100 };
     const dd = hierarchicalBootstrap(four, o);
     const r1 = hierarchicalBootstrap(first, o);
@@ -126,10 +155,31 @@ describe('hierarchical bootstrap: reductions and pairing', () => {
     expect(dd.estimate).toBeCloseTo(r1.estimate - r2.estimate, 12);
     for (let b = 0; b < 100; b++) expect(dd.distribution[b]).toBeCloseTo(r1.distribution[b] - r2.distribution[b], 12);
     const yy = Int32Array.from({ length: 30 }, (_, i) => i % 2);
-    const asProbs = (v: Float64Array) => Float64Array.from({ length: 60 }, (_, j) => (j % 2 === 0 ? 1 - v[j >> 1] : v[j >> 1]));
+    const asProbs = (v: Float64Array) =>
+      Float64Array.from({ length: 60 }, (_, j) => (j % 2 === 0 ? 1 - v[j >> 1] : v[j >> 1]));
     const asCorrect = (v: Float64Array) => v.map((x, i) => ((x > 0.5 ? 1 : 0) === yy[i] ? 1 : 0));
-    const named = four.map((d) => ({ name: d.name, numClasses: 2, cells: d.cells.map((r) => r.map((c) => ({ yTrue: yy, a: asProbs(c.a), b: asProbs(c.b), minus: { a: asProbs(c.minus.a), b: asProbs(c.minus.b) } }))) }));
-    const corr = four.map((d) => ({ name: d.name, cells: d.cells.map((r) => r.map((c) => ({ a: asCorrect(c.a), b: asCorrect(c.b), minus: { a: asCorrect(c.minus.a), b: asCorrect(c.minus.b) } }))) }));
+    const named = four.map((d) => ({
+      name: d.name,
+      numClasses: 2,
+      cells: d.cells.map((r) =>
+        r.map((c) => ({
+          yTrue: yy,
+          a: asProbs(c.a),
+          b: asProbs(c.b),
+          minus: { a: asProbs(c.minus.a), b: asProbs(c.minus.b) },
+        })),
+      ),
+    }));
+    const corr = four.map((d) => ({
+      name: d.name,
+      cells: d.cells.map((r) =>
+        r.map((c) => ({
+          a: asCorrect(c.a),
+          b: asCorrect(c.b),
+          minus: { a: asCorrect(c.minus.a), b: asCorrect(c.minus.b) },
+        })),
+      ),
+    }));
     const acc = hierarchicalBootstrap(named, { ...o, metric: 'accuracy' });
     const mc = hierarchicalBootstrap(corr, o);
     expect(acc.estimate).toBeCloseTo(mc.estimate, 12);
@@ -139,10 +189,12 @@ describe('hierarchical bootstrap: reductions and pairing', () => {
   it('the same image multiplicities go to A and B: a constant per-image shift gives a zero-width interval', () => {
     // a_i = z_i + 0.01, b_i = z_i with z_i spread over [0, 1]: unpaired resampling would give a wide interval
     const ds = [0, 1, 2].map((k) => {
-      const cells: PairedCell[][] = [[0, 1].map((f) => {
-        const b = Float64Array.from({ length: 40 }, (_, i) => ((i * 17 + k * 5 + f) % 40) / 40);
-        return { a: b.map((v) => v + 0.01), b };
-      })];
+      const cells: PairedCell[][] = [
+        [0, 1].map((f) => {
+          const b = Float64Array.from({ length: 40 }, (_, i) => ((i * 17 + k * 5 + f) % 40) / 40);
+          return { a: b.map((v) => v + 0.01), b };
+        }),
+      ];
       return { name: `s${k}`, cells };
     });
     const r = hierarchicalBootstrap(ds, { metric: 'mean', seed: 1, resamples: 200 });
@@ -167,14 +219,27 @@ describe('hierarchical bootstrap: variance against closed forms', () => {
   //   = 0.02860529402425007 (images 19%);  datasets only: var_k(dataset means)/K = 0.0034356508875739667;
   //   mean 1.7148351648351647
   const K = 4;
-  const ds = Array.from({ length: K }, (_, k) => meanDataset(`x${k}`, 2, 3, 5, (p, f, i) => 0.1 * k + 0.4 * ((p + k) % 2) + (2 * ((3 * p + 5 * f) % 7)) / 7 + ((11 * i + k) % 13) / 13));
+  const ds = Array.from({ length: K }, (_, k) =>
+    meanDataset(
+      `x${k}`,
+      2,
+      3,
+      5,
+      (p, f, i) => 0.1 * k + 0.4 * ((p + k) % 2) + (2 * ((3 * p + 5 * f) % 7)) / 7 + ((11 * i + k) % 13) / 13,
+    ),
+  );
   // 4000 resamples: the sample variance of the distribution has a relative sd ≈ √(2/4000) ≈ 2.2%; allow 8%.
   const B = 4000;
 
   it.each([
     ['nested', 'nested' as const, undefined, 0.024709830513401945],
     ['shared', 'shared' as const, undefined, 0.02860529402425007],
-    ['datasets only', 'shared' as const, { pretrainSeed: false, finetuneSeed: false, image: false }, 0.0034356508875739667],
+    [
+      'datasets only',
+      'shared' as const,
+      { pretrainSeed: false, finetuneSeed: false, image: false },
+      0.0034356508875739667,
+    ],
   ])('%s', (_label, images, resample, exact) => {
     const r = hierarchicalBootstrap(ds, { metric: 'mean', seed: 3, resamples: B, images, resample });
     expect(r.estimate).toBeCloseTo(1.7148351648351647, 12);
@@ -191,11 +256,22 @@ describe('hierarchical bootstrap: variance against closed forms', () => {
     // (fine-tuning seeds not resampled) shared: every resample weights image i equally in both cells and x₀ᵢ + x₁ᵢ = 5, so the effect is 2.5 exactly;
     // nested: Var = (1/F²) Σ_f popvar(x_f)/n = (1/4)·2·(35/12)/6 = 0.2430556 (allow 8%).
     const d = meanDataset('mirror', 1, 2, 6, (_p, f, i) => (f === 0 ? i : 5 - i));
-    const shared = hierarchicalBootstrap([d], { metric: 'mean', seed: 2, resamples: 4000, resample: { finetuneSeed: false } });
+    const shared = hierarchicalBootstrap([d], {
+      metric: 'mean',
+      seed: 2,
+      resamples: 4000,
+      resample: { finetuneSeed: false },
+    });
     expect(shared.lower).toBeCloseTo(2.5, 12);
     expect(shared.upper).toBeCloseTo(2.5, 12);
     expect(shared.se).toBeLessThan(1e-12);
-    const nested = hierarchicalBootstrap([d], { metric: 'mean', seed: 2, resamples: 4000, images: 'nested', resample: { finetuneSeed: false } });
+    const nested = hierarchicalBootstrap([d], {
+      metric: 'mean',
+      seed: 2,
+      resamples: 4000,
+      images: 'nested',
+      resample: { finetuneSeed: false },
+    });
     expect(variance(nested.distribution) / 0.2430556).toBeGreaterThan(0.92);
     expect(variance(nested.distribution) / 0.2430556).toBeLessThan(1.08);
   });
@@ -204,7 +280,10 @@ describe('hierarchical bootstrap: variance against closed forms', () => {
     // 20 dataset effects (numpy default_rng(5).normal(0, 1, 20) rounded to 3 decimals); SE = sd/√20 = 0.2142917
     // (ddof 1; the bootstrap's plug-in SE is 0.2088657). Within a dataset: 3 fine-tuning seeds × 10 images
     // spread by ±0.001 only. Allow 10% (Monte-Carlo error of the 2.5/97.5% quantiles at 2000 resamples ≈ 3%).
-    const e = [-0.802, -1.324, -0.248, 0.42, 1.136, 0.11, -0.553, -0.785, 0.749, 1.635, 0.273, -1.233, -0.958, 1.6, 0.203, -1.732, -0.084, -1.163, -0.629, -0.488];
+    const e = [
+      -0.802, -1.324, -0.248, 0.42, 1.136, 0.11, -0.553, -0.785, 0.749, 1.635, 0.273, -1.233, -0.958, 1.6, 0.203,
+      -1.732, -0.084, -1.163, -0.629, -0.488,
+    ];
     const data = e.map((v, k) => meanDataset(`e${k}`, 1, 3, 10, (_p, f, i) => v + 0.001 * (((f + i) % 3) - 1)));
     const r = hierarchicalBootstrap(data, { metric: 'mean', seed: 4, resamples: 2000 });
     const width = (r.upper - r.lower) / (2 * 1.959964);
@@ -240,7 +319,7 @@ describe('hierarchical bootstrap: variance against closed forms', () => {
 });
 
 describe('hierarchical bootstrap: few datasets', () => {
-  it('documents the percentile interval\'s under-coverage with 4 datasets (≈ 81% for nominal 95%)', () => {
+  it("documents the percentile interval's under-coverage with 4 datasets (≈ 81% for nominal 95%)", () => {
     // 400 simulated sets of K = 4 normal dataset effects (no lower levels), 500 resamples each. The percentile
     // bootstrap of a mean of 4 values is too narrow (plug-in variance × 3/4, few distinct resamples): a run with
     // 1000 resamples gave 0.81 (K = 4), 0.89 (K = 7), 0.88 (K = 11). Allow 0.74–0.88 (Monte-Carlo sd ≈ 0.02).
@@ -248,7 +327,11 @@ describe('hierarchical bootstrap: few datasets', () => {
     let covered = 0;
     const sims = 400;
     for (let s = 0; s < sims; s++) {
-      const r = hierarchicalBootstrap(scalars([0, 1, 2, 3].map(() => rng.normal(0, 1))), { metric: 'mean', seed: s, resamples: 500 });
+      const r = hierarchicalBootstrap(scalars([0, 1, 2, 3].map(() => rng.normal(0, 1))), {
+        metric: 'mean',
+        seed: s,
+        resamples: 500,
+      });
       if (r.lower <= 0 && 0 <= r.upper) covered++;
     }
     expect(covered / sims).toBeGreaterThan(0.74);
@@ -284,13 +367,16 @@ describe('colour × method interaction and group contrasts', () => {
     expect(r.simple[0].se / 2.9211246).toBeLessThan(1.04);
     expect(Math.abs(r.simple[0].pValue - 0.0078125)).toBeLessThan(0.006);
     // the three distributions come from the same resamples
-    for (let b = 0; b < 50; b++) expect(r.contrast.distribution[b]).toBeCloseTo(r.simple[0].distribution[b] - r.simple[1].distribution[b], 12);
+    for (let b = 0; b < 50; b++)
+      expect(r.contrast.distribution[b]).toBeCloseTo(r.simple[0].distribution[b] - r.simple[1].distribution[b], 12);
     expect(r.contrast.levelsVaried.dataset).toBe(true);
     expect(r.contrast.perDataset.map((d) => d.name)).toEqual([...colour, ...grey].map((d) => d.name));
   });
 
   it('rejects an empty group', () => {
-    expect(() => groupContrast(colour, [], { metric: 'mean', seed: 1 }, ['small', 'large'])).toThrow(/'small' has 4 datasets, 'large' 0/);
+    expect(() => groupContrast(colour, [], { metric: 'mean', seed: 1 }, ['small', 'large'])).toThrow(
+      /'small' has 4 datasets, 'large' 0/,
+    );
   });
 });
 
@@ -314,7 +400,11 @@ describe('tests against a stated size', () => {
     // ttost_paired(d, np.zeros(40), 0.035, 0.042) → p 0.11122938 (p_low 0.11122938, p_high 0.09349976);
     // normal theory with the bootstrap's plug-in SE (ddof 0): p_low 0.10463, p_high 0.08688.
     // Allow 0.03: Monte-Carlo sd ≈ 0.005 at 4000 resamples, plus the t vs bootstrap difference (≈ 0.007).
-    const d = [0.0407, 0.0672, 0.0645, 0.0298, 0.034, 0.0295, 0.0514, 0.0389, 0.0549, 0.0031, 0.0713, 0.0381, 0.0536, 0.0373, 0.0324, 0.0493, 0.0565, 0.0359, 0.0369, 0.0537, 0.0226, 0.0097, 0.0479, 0.0266, 0.0016, 0.0237, 0.0306, 0.0161, 0.0102, 0.0407, 0.0579, 0.0353, 0.0251, 0.0477, 0.0543, 0.034, 0.0509, 0.0609, 0.0359, 0.0237];
+    const d = [
+      0.0407, 0.0672, 0.0645, 0.0298, 0.034, 0.0295, 0.0514, 0.0389, 0.0549, 0.0031, 0.0713, 0.0381, 0.0536, 0.0373,
+      0.0324, 0.0493, 0.0565, 0.0359, 0.0369, 0.0537, 0.0226, 0.0097, 0.0479, 0.0266, 0.0016, 0.0237, 0.0306, 0.0161,
+      0.0102, 0.0407, 0.0579, 0.0353, 0.0251, 0.0477, 0.0543, 0.034, 0.0509, 0.0609, 0.0359, 0.0237,
+    ];
     const r = hierarchicalBootstrap(scalars(d), { metric: 'mean', seed: 12, resamples: 4000 });
     expect(r.estimate).toBeCloseTo(0.03836, 12);
     const t = tost(r, 0.035, 0.042);
@@ -353,13 +443,40 @@ describe('bad input', () => {
   const y = Int32Array.from([0, 1, 0, 1]);
   const p = Float64Array.from([0.8, 0.2, 0.3, 0.7, 0.6, 0.4, 0.1, 0.9]);
   it('names the dataset and seed that is wrong', () => {
-    const differ: PairedDataset = { name: 'derm', numClasses: 2, cells: [[{ yTrue: y, a: p, b: p }, { yTrue: Int32Array.from([1, 1, 0, 1]), a: p, b: p }]] };
-    expect(() => hierarchicalBootstrap([differ], { metric: 'accuracy', seed: 1 })).toThrow(/dataset 'derm', pre-training seed 0, fine-tuning seed 1: its test images differ/);
-    expect(() => hierarchicalBootstrap([differ], { metric: 'accuracy', seed: 1, images: 'nested', resamples: 10 })).not.toThrow();
-    expect(() => hierarchicalBootstrap([{ name: 'x', numClasses: 2, cells: [[{ a: p, b: p }]] }], { metric: 'macroAuc', seed: 1 })).toThrow(/'x'.*needs yTrue/);
-    expect(() => hierarchicalBootstrap([{ name: 'x', numClasses: 2, cells: [[{ yTrue: y, a: p, b: p.slice(2) }]] }], { metric: 'accuracy', seed: 1 })).toThrow(/'x'.*but B has 6 probabilities/);
-    expect(() => hierarchicalBootstrap([{ name: 'x', numClasses: 2, cells: [[{ yTrue: [0, 0, 0, 0], a: p, b: p }]] }], { metric: 'macroAuc', seed: 1 })).toThrow(/'x'.*undefined on the full test set/);
-    expect(() => hierarchicalBootstrap([{ name: 'x', cells: [[]] }], { metric: 'mean', seed: 1 })).toThrow(/'x', pre-training seed 0 has no fine-tuning seeds/);
+    const differ: PairedDataset = {
+      name: 'derm',
+      numClasses: 2,
+      cells: [
+        [
+          { yTrue: y, a: p, b: p },
+          { yTrue: Int32Array.from([1, 1, 0, 1]), a: p, b: p },
+        ],
+      ],
+    };
+    expect(() => hierarchicalBootstrap([differ], { metric: 'accuracy', seed: 1 })).toThrow(
+      /dataset 'derm', pre-training seed 0, fine-tuning seed 1: its test images differ/,
+    );
+    expect(() =>
+      hierarchicalBootstrap([differ], { metric: 'accuracy', seed: 1, images: 'nested', resamples: 10 }),
+    ).not.toThrow();
+    expect(() =>
+      hierarchicalBootstrap([{ name: 'x', numClasses: 2, cells: [[{ a: p, b: p }]] }], { metric: 'macroAuc', seed: 1 }),
+    ).toThrow(/'x'.*needs yTrue/);
+    expect(() =>
+      hierarchicalBootstrap([{ name: 'x', numClasses: 2, cells: [[{ yTrue: y, a: p, b: p.slice(2) }]] }], {
+        metric: 'accuracy',
+        seed: 1,
+      }),
+    ).toThrow(/'x'.*but B has 6 probabilities/);
+    expect(() =>
+      hierarchicalBootstrap([{ name: 'x', numClasses: 2, cells: [[{ yTrue: [0, 0, 0, 0], a: p, b: p }]] }], {
+        metric: 'macroAuc',
+        seed: 1,
+      }),
+    ).toThrow(/'x'.*undefined on the full test set/);
+    expect(() => hierarchicalBootstrap([{ name: 'x', cells: [[]] }], { metric: 'mean', seed: 1 })).toThrow(
+      /'x', pre-training seed 0 has no fine-tuning seeds/,
+    );
     expect(() => hierarchicalBootstrap([], { metric: 'mean', seed: 1 })).toThrow(/no datasets/);
     expect(() => hierarchicalBootstrap(scalars([1]), { metric: 'mean', seed: NaN })).toThrow(/seed/);
   });

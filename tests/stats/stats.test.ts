@@ -26,7 +26,11 @@ describe('summaries', () => {
       { cfg: 'tl', seed: 1, acc: 0.9 },
       { cfg: 'ssl', seed: 1, acc: 0.7 },
     ];
-    const g = meanSdBy(recs, (r) => r.cfg, (r) => r.acc);
+    const g = meanSdBy(
+      recs,
+      (r) => r.cfg,
+      (r) => r.acc,
+    );
     expect([...g.keys()]).toEqual(['tl', 'ssl']);
     expect(g.get('tl')!.mean).toBeCloseTo(0.85, 12);
     expect(g.get('ssl')!.sd).toBe(0);

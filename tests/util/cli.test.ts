@@ -7,7 +7,10 @@ import { ROOT } from '../../lib/util/paths';
 const spec: CliSpec = {
   command: 'npm run x --',
   summary: 'Does x.',
-  options: { profile: { type: 'string', arg: 'P', help: 'which profile' }, resume: { type: 'boolean', help: 'continue' } },
+  options: {
+    profile: { type: 'string', arg: 'P', help: 'which profile' },
+    resume: { type: 'boolean', help: 'continue' },
+  },
 };
 
 describe('script arguments', () => {
@@ -27,7 +30,12 @@ describe('script arguments', () => {
 // Every `npm run` script answers --help without side effects and exits 2 on an unknown flag.
 const SCRIPTS = ['code-version', 'grid', 'pretrain', 'weights', 'slurm', 'data', 'models', 'reproduce', 'step-through'];
 const run = (script: string, args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', `${script}.ts`), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MEDSSL_BACKEND: 'cpu' }, timeout: 60_000 });
+  spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', `${script}.ts`), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, MEDSSL_BACKEND: 'cpu' },
+    timeout: 60_000,
+  });
 
 describe.each(SCRIPTS)('npm run %s', (script) => {
   it('--help prints usage and exits 0; an unknown flag exits 2 naming it', () => {

@@ -12,7 +12,9 @@ describe('code versions name cached results', () => {
     // `npm run code-version -- --bump AREA`; if they do not (a rename, a refactor), `-- --accept AREA`, after
     // checking with `npm run grid -- --verify N`.
     const stale = staleAreas();
-    expect(stale.map((s) => `${s.area}: recorded ${s.recorded.fingerprint} (v${s.recorded.version}), sources now ${s.now}`)).toEqual([]);
+    expect(
+      stale.map((s) => `${s.area}: recorded ${s.recorded.fingerprint} (v${s.recorded.version}), sources now ${s.now}`),
+    ).toEqual([]);
   });
 
   it('comments, white space, quote style and trailing commas do not count; code does', () => {
@@ -27,11 +29,18 @@ describe('code versions name cached results', () => {
     expect(codeTokens(`const x = f('b', [1, 2]);`)).not.toEqual(a);
   });
 
-  it('a change to one source changes its area\'s fingerprint; --bump raises the version, --accept keeps it', () => {
+  it('redundant parentheses (a formatter adds them) do not count; parentheses that change the tree do', () => {
+    const p = codeTokens('const y = a % b * c + (d ?? e);');
+    expect(codeTokens('const y = ((a % b) * c) + (d ?? e);')).toEqual(p);
+    expect(codeTokens('const y = a % (b * c) + (d ?? e);')).not.toEqual(p);
+  });
+
+  it("a change to one source changes its area's fingerprint; --bump raises the version, --accept keeps it", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-codever-'));
     try {
       for (const area of CODE_AREAS)
-        for (const rel of AREA_SOURCES[area]) fs.cpSync(path.join(ROOT, rel), path.join(root, rel), { recursive: true });
+        for (const rel of AREA_SOURCES[area])
+          fs.cpSync(path.join(ROOT, rel), path.join(root, rel), { recursive: true });
       const file = path.join(root, 'code-versions.json');
       fs.writeFileSync(file, JSON.stringify(readCodeVersions()));
       expect(staleAreas(root, file)).toEqual([]);

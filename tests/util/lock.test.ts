@@ -40,7 +40,7 @@ describe('lock files', () => {
     l!.release();
   });
 
-  it('another host\'s lock counts until its heartbeat is older than staleMs', () => {
+  it("another host's lock counts until its heartbeat is older than staleMs", () => {
     const f = path.join(tmpDir(), 'x.lock');
     fs.writeFileSync(f, JSON.stringify({ pid: 1, host: 'some-other-node', since: '' }));
     expect(tryLock(f, { staleMs: 60_000 })).toBeUndefined();
@@ -64,7 +64,7 @@ describe('lock files', () => {
 });
 
 describe('temp files of interrupted atomic writes', () => {
-  it('removes a dead process\'s temp file older than a minute, keeps live and fresh ones', () => {
+  it("removes a dead process's temp file older than a minute, keeps live and fresh ones", () => {
     const dir = tmpDir();
     writeFileAtomic(path.join(dir, 'a.json'), '{}');
     const dead = path.join(dir, `.b.json.${deadPid()}.${Date.now()}.tmp`);
@@ -75,6 +75,6 @@ describe('temp files of interrupted atomic writes', () => {
     fs.utimesSync(dead, old, old);
     expect(cleanStaleTemps(dir)).toEqual([dead]);
     expect(cleanStaleTemps(dir, { graceMs: 0 })).toEqual([deadFresh]);
-    expect(fs.readdirSync(dir).sort()).toEqual([path.basename(mine), "a.json"].sort());
+    expect(fs.readdirSync(dir).sort()).toEqual([path.basename(mine), 'a.json'].sort());
   });
 });

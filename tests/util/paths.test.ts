@@ -31,7 +31,9 @@ describe('checkNameCarriesProfile', () => {
     expect(() => checkNameCarriesProfile('t', 'smoke/01-splits', 'smoke')).not.toThrow();
   });
   it('rejects a name without it, or with it only inside another word', () => {
-    expect(() => checkNameCarriesProfile('writeTable', '00-bench', 'cpu')).toThrow(/writeTable: the name "00-bench" does not carry its profile "cpu"/);
+    expect(() => checkNameCarriesProfile('writeTable', '00-bench', 'cpu')).toThrow(
+      /writeTable: the name "00-bench" does not carry its profile "cpu"/,
+    );
     expect(() => checkNameCarriesProfile('t', '03-bars-smoke', 'cpu')).toThrow(/"cpu"/);
     expect(() => checkNameCarriesProfile('t', '01-cpus', 'cpu')).toThrow(/"cpu"/);
   });

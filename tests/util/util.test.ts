@@ -26,8 +26,13 @@ describe('Rng', () => {
     const bins = new Array(10).fill(0);
     for (let i = 0; i < n; i++) bins[r.int(10)]++;
     for (const b of bins) expect(Math.abs(b - n / 10)).toBeLessThan(200); // ~4.7 sd
-    let s = 0, s2 = 0;
-    for (let i = 0; i < n; i++) { const v = r.normal(); s += v; s2 += v * v; }
+    let s = 0,
+      s2 = 0;
+    for (let i = 0; i < n; i++) {
+      const v = r.normal();
+      s += v;
+      s2 += v * v;
+    }
     expect(Math.abs(s / n)).toBeLessThan(0.05);
     expect(Math.abs(s2 / n - 1)).toBeLessThan(0.05);
   });

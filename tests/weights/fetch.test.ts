@@ -43,7 +43,13 @@ beforeAll(async () => {
 
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-const spec = (url: string, dest: string) => ({ url, dest, label: 'small', hash: { algorithm: 'md5' as const, hex: md5 }, expectedBy: 'Keras' });
+const spec = (url: string, dest: string) => ({
+  url,
+  dest,
+  label: 'small',
+  hash: { algorithm: 'md5' as const, hex: md5 },
+  expectedBy: 'Keras',
+});
 
 describe('downloading Keras weights (md5, as Keras publishes them)', () => {
   it('downloads and verifies; a second call finds the verified file and does not download again', async () => {
@@ -56,34 +62,61 @@ describe('downloading Keras weights (md5, as Keras publishes them)', () => {
   it('md5 mismatch, short download without a length, HTTP error: errors naming the URL, nothing left behind', async () => {
     const dir = tmpDir('dl');
     const dest = path.join(dir, 'small.h5');
-    await expect(downloadVerified(spec(`${base}/corrupt.h5`, dest), { silent: true, idleTimeoutMs: 5000 })).rejects.toThrow(`${base}/corrupt.h5: md5 mismatch: downloaded`);
-    await expect(downloadVerified(spec(`${base}/short.h5`, dest), { silent: true, idleTimeoutMs: 5000 })).rejects.toThrow(`${base}/short.h5: md5 mismatch`);
-    await expect(downloadVerified(spec(`${base}/nope`, dest), { silent: true, idleTimeoutMs: 5000 })).rejects.toThrow(`${base}/nope: HTTP 404`);
+    await expect(
+      downloadVerified(spec(`${base}/corrupt.h5`, dest), { silent: true, idleTimeoutMs: 5000 }),
+    ).rejects.toThrow(`${base}/corrupt.h5: md5 mismatch: downloaded`);
+    await expect(
+      downloadVerified(spec(`${base}/short.h5`, dest), { silent: true, idleTimeoutMs: 5000 }),
+    ).rejects.toThrow(`${base}/short.h5: md5 mismatch`);
+    await expect(downloadVerified(spec(`${base}/nope`, dest), { silent: true, idleTimeoutMs: 5000 })).rejects.toThrow(
+      `${base}/nope: HTTP 404`,
+    );
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
   it("fetch checks Keras's published md5, and converts only a file of the right architecture", async () => {
     const cacheDir = tmpDir('cache');
     const root = tmpDir('root');
-    await expect(fetchKerasWeights('xception-imagenet', { url: `${base}/small.h5`, cacheDir, root, silent: true, idleTimeoutMs: 5000 })).rejects.toThrow(
+    await expect(
+      fetchKerasWeights('xception-imagenet', {
+        url: `${base}/small.h5`,
+        cacheDir,
+        root,
+        silent: true,
+        idleTimeoutMs: 5000,
+      }),
+    ).rejects.toThrow(
       `${base}/small.h5: md5 mismatch: downloaded ${md5}, Keras expects b0042744bf5b25fce3cb969f33bebb97 for "xception-imagenet"`,
     );
     const entry = { ...KERAS_WEIGHTS['xception-imagenet'], md5, url: `${base}/small.h5` };
-    await expect(fetchKerasWeights(entry, { cacheDir, root, silent: true, idleTimeoutMs: 5000 })).rejects.toThrow("--arch xception but the file's layers are not a Keras Xception");
+    await expect(fetchKerasWeights(entry, { cacheDir, root, silent: true, idleTimeoutMs: 5000 })).rejects.toThrow(
+      "--arch xception but the file's layers are not a Keras Xception",
+    );
     expect(fs.readdirSync(cacheDir)).toEqual([entry.file]); // the verified download stays cached
     expect(fs.readdirSync(root)).toEqual([]); // no converted backbone
-    await expect(fetchKerasWeights('vgg16-imagenet', { silent: true })).rejects.toThrow('unknown weights "vgg16-imagenet": expected one of xception-imagenet, resnet50-imagenet');
+    await expect(fetchKerasWeights('vgg16-imagenet', { silent: true })).rejects.toThrow(
+      'unknown weights "vgg16-imagenet": expected one of xception-imagenet, resnet50-imagenet',
+    );
   });
 
   it('the published URLs and hashes are the ones keras.applications 3.15 uses', () => {
-    expect(KERAS_WEIGHTS['xception-imagenet'].url).toBe('https://storage.googleapis.com/tensorflow/keras-applications/xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5');
-    expect(KERAS_WEIGHTS['resnet50-imagenet'].url).toBe('https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5');
+    expect(KERAS_WEIGHTS['xception-imagenet'].url).toBe(
+      'https://storage.googleapis.com/tensorflow/keras-applications/xception/xception_weights_tf_dim_ordering_tf_kernels_notop.h5',
+    );
+    expect(KERAS_WEIGHTS['resnet50-imagenet'].url).toBe(
+      'https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5',
+    );
     expect(KERAS_WEIGHTS['resnet50-imagenet'].md5).toBe('4d473c1dd8becc155b73f8504c6f6626');
   });
 });
 
 describe('npm run weights (command line)', () => {
-  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/weights.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/weights.ts'), ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
 
   it('--help prints usage and exits 0; an unknown flag or command exits 2 with the usage', () => {
     const h = run('--help');

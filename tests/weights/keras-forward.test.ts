@@ -46,18 +46,28 @@ function forwardDiff(model: tf.LayersModel, name: string): { diff: number; scale
 describe(`our forward pass vs Keras's on Keras-made files${why}`, () => {
   for (const arch of ['xception', 'resnet50'] as const) {
     for (const layout of ['keras2.h5', 'weights.h5'] as const) {
-      it.skipIf(skip)(`${arch}, ${layout === 'keras2.h5' ? 'Keras 2 .h5' : 'Keras 3 .weights.h5'}: within 1e-4`, async () => {
-        const file = path.join(dir, `${arch}.${layout}`);
-        const t = Date.now();
-        const { backbone, layout: lay, report } = await importKerasBackbone(file, arch, { inputSize: kerasCase(dir, arch).meta.input[1] });
-        const loadS = (Date.now() - t) / 1000;
-        expect(report.layers).toBe(arch === 'xception' ? 80 : 106);
-        expect(lay.naming).toBe(arch === 'xception' ? 'xception' : 'resnet50-keras3');
-        const { diff, scale } = forwardDiff(backbone.model, arch);
-        console.log(`${arch} ${layout}: import ${loadS.toFixed(1)} s, max |ours - keras| = ${diff.toExponential(2)} (max |keras| ${scale.toFixed(2)})`);
-        expect(diff).toBeLessThan(1e-4);
-        backbone.model.dispose();
-      }, 600_000);
+      it.skipIf(skip)(
+        `${arch}, ${layout === 'keras2.h5' ? 'Keras 2 .h5' : 'Keras 3 .weights.h5'}: within 1e-4`,
+        async () => {
+          const file = path.join(dir, `${arch}.${layout}`);
+          const t = Date.now();
+          const {
+            backbone,
+            layout: lay,
+            report,
+          } = await importKerasBackbone(file, arch, { inputSize: kerasCase(dir, arch).meta.input[1] });
+          const loadS = (Date.now() - t) / 1000;
+          expect(report.layers).toBe(arch === 'xception' ? 80 : 106);
+          expect(lay.naming).toBe(arch === 'xception' ? 'xception' : 'resnet50-keras3');
+          const { diff, scale } = forwardDiff(backbone.model, arch);
+          console.log(
+            `${arch} ${layout}: import ${loadS.toFixed(1)} s, max |ours - keras| = ${diff.toExponential(2)} (max |keras| ${scale.toFixed(2)})`,
+          );
+          expect(diff).toBeLessThan(1e-4);
+          backbone.model.dispose();
+        },
+        600_000,
+      );
     }
   }
 });
@@ -66,52 +76,84 @@ describe(`fetch → converted backbone → arms${why}`, () => {
   let server: http.Server | undefined;
   afterAll(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
 
-  it.skipIf(skip)('the Xception file served locally is fetched, converted, and served by imagenet-xception, keras-file:<name> and the gpu TL arm', async () => {
-    const file = path.join(dir, 'xception.keras2.h5');
-    const body = fs.readFileSync(file);
-    server = http.createServer((_req, res) => {
-      res.writeHead(200, { 'content-length': body.length });
-      res.end(body);
-    });
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/xception.h5`;
-    const entry = { ...KERAS_WEIGHTS['xception-imagenet'], md5: crypto.createHash('md5').update(body).digest('hex'), url };
-    // inside `dir`, so afterAll removes these ~250 MB too
-    const root = path.join(dir, 'converted');
-    const cacheDir = path.join(dir, 'cache');
-    const size = kerasCase(dir, 'xception').meta.input[1];
+  it.skipIf(skip)(
+    'the Xception file served locally is fetched, converted, and served by imagenet-xception, keras-file:<name> and the gpu TL arm',
+    async () => {
+      const file = path.join(dir, 'xception.keras2.h5');
+      const body = fs.readFileSync(file);
+      server = http.createServer((_req, res) => {
+        res.writeHead(200, { 'content-length': body.length });
+        res.end(body);
+      });
+      await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/xception.h5`;
+      const entry = {
+        ...KERAS_WEIGHTS['xception-imagenet'],
+        md5: crypto.createHash('md5').update(body).digest('hex'),
+        url,
+      };
+      // inside `dir`, so afterAll removes these ~250 MB too
+      const root = path.join(dir, 'converted');
+      const cacheDir = path.join(dir, 'cache');
+      const size = kerasCase(dir, 'xception').meta.input[1];
 
-    const convDir = await fetchKerasWeights(entry, { cacheDir, root, silent: true, idleTimeoutMs: 10_000 });
-    expect(convDir).toBe(path.join(root, 'imagenet-xception'));
-    const meta = readConvertedMeta('imagenet-xception', root);
-    expect(meta.source).toMatchObject({ file: entry.file, sha256: sha256File(file), origin: url, format: 'keras2-h5' });
-    expect(meta.scaling).toBe('symmetric');
-    // a second fetch finds both the download and the conversion
-    const mtime = fs.statSync(path.join(convDir, 'weights.json')).mtimeMs;
-    await fetchKerasWeights(entry, { cacheDir, root, silent: true, url: `${url}/not-served` });
-    expect(fs.statSync(path.join(convDir, 'weights.json')).mtimeMs).toBe(mtime);
+      const convDir = await fetchKerasWeights(entry, { cacheDir, root, silent: true, idleTimeoutMs: 10_000 });
+      expect(convDir).toBe(path.join(root, 'imagenet-xception'));
+      const meta = readConvertedMeta('imagenet-xception', root);
+      expect(meta.source).toMatchObject({
+        file: entry.file,
+        sha256: sha256File(file),
+        origin: url,
+        format: 'keras2-h5',
+      });
+      expect(meta.scaling).toBe('symmetric');
+      // a second fetch finds both the download and the conversion
+      const mtime = fs.statSync(path.join(convDir, 'weights.json')).mtimeMs;
+      await fetchKerasWeights(entry, { cacheDir, root, silent: true, url: `${url}/not-served` });
+      expect(fs.statSync(path.join(convDir, 'weights.json')).mtimeMs).toBe(mtime);
 
-    await importKerasFile(path.join(dir, 'xception.weights.h5'), 'xception', 'my-xception', { root, silent: true });
-    await expect(importKerasFile(path.join(dir, 'xception.weights.h5'), 'xception', 'my-xception', { root, silent: true })).rejects.toThrow('already exist; pass --force');
+      await importKerasFile(path.join(dir, 'xception.weights.h5'), 'xception', 'my-xception', { root, silent: true });
+      await expect(
+        importKerasFile(path.join(dir, 'xception.weights.h5'), 'xception', 'my-xception', { root, silent: true }),
+      ).rejects.toThrow('already exist; pass --force');
 
-    for (const arm of ['imagenet-xception', 'keras-file:my-xception', 'tl'] as const) {
-      const bb = await getPretrainedBackbone(arm, { profile: 'gpu', inputSize: size, weightsRoot: root, train: false });
-      expect(bb.source).toMatchObject({ kind: 'keras', name: arm === 'keras-file:my-xception' ? 'my-xception' : 'imagenet-xception', sha256: sha256File(path.join(dir, arm === 'keras-file:my-xception' ? 'xception.weights.h5' : 'xception.keras2.h5')) });
-      const { diff } = forwardDiff(bb.model, 'xception');
-      console.log(`arm ${arm} (gpu profile): max |ours - keras| = ${diff.toExponential(2)}`);
-      expect(diff).toBeLessThan(1e-4);
-      bb.model.dispose();
-    }
-  }, 600_000); // three full Xception forward passes on the exact pure-JS cpu backend: minutes on a loaded 2-core machine
+      for (const arm of ['imagenet-xception', 'keras-file:my-xception', 'tl'] as const) {
+        const bb = await getPretrainedBackbone(arm, {
+          profile: 'gpu',
+          inputSize: size,
+          weightsRoot: root,
+          train: false,
+        });
+        expect(bb.source).toMatchObject({
+          kind: 'keras',
+          name: arm === 'keras-file:my-xception' ? 'my-xception' : 'imagenet-xception',
+          sha256: sha256File(
+            path.join(dir, arm === 'keras-file:my-xception' ? 'xception.weights.h5' : 'xception.keras2.h5'),
+          ),
+        });
+        const { diff } = forwardDiff(bb.model, 'xception');
+        console.log(`arm ${arm} (gpu profile): max |ours - keras| = ${diff.toExponential(2)}`);
+        expect(diff).toBeLessThan(1e-4);
+        bb.model.dispose();
+      }
+    },
+    600_000,
+  ); // three full Xception forward passes on the exact pure-JS cpu backend: minutes on a loaded 2-core machine
 });
 
 describe('arms without converted weights', () => {
   it('the gpu TL arm falls back to our own pre-training checkpoint, and a missing keras-file arm names the command', async () => {
     const empty = tmpDir('empty');
-    await expect(getPretrainedBackbone('tl', { profile: 'gpu', weightsRoot: empty, root: empty, train: false })).rejects.toThrow('no TL xception backbone for profile "gpu"');
-    await expect(getPretrainedBackbone('keras-file:simclr-r50', { profile: 'gpu', weightsRoot: empty })).rejects.toThrow(
+    await expect(
+      getPretrainedBackbone('tl', { profile: 'gpu', weightsRoot: empty, root: empty, train: false }),
+    ).rejects.toThrow('no TL xception backbone for profile "gpu"');
+    await expect(
+      getPretrainedBackbone('keras-file:simclr-r50', { profile: 'gpu', weightsRoot: empty }),
+    ).rejects.toThrow(
       'no converted weights "simclr-r50". Make them with: npm run weights -- import <file.h5> --arch xception|resnet50 --name simclr-r50',
     );
-    await expect(getPretrainedBackbone('imagenet-resnet50', { profile: 'gpu', weightsRoot: empty })).rejects.toThrow('npm run weights -- fetch resnet50-imagenet');
+    await expect(getPretrainedBackbone('imagenet-resnet50', { profile: 'gpu', weightsRoot: empty })).rejects.toThrow(
+      'npm run weights -- fetch resnet50-imagenet',
+    );
   });
 });

@@ -42,7 +42,11 @@ describe(`our models vs the Keras ${manifest.keras} manifest`, () => {
     for (const top of ['top', 'notop'] as const) {
       it(`${arch} ${top}: same layers, weight names, shapes and order; same BN epsilon and parameter count`, () => {
         const keras = manifest.models[arch][top];
-        const layout = kerasLayout('keras-manifest.json', arch, keras.layers.map((l) => l.name));
+        const layout = kerasLayout(
+          'keras-manifest.json',
+          arch,
+          keras.layers.map((l) => l.name),
+        );
         const renamed = keras.layers.map((l) => {
           const name = layout.rename.get(l.name)!;
           return {
@@ -81,18 +85,32 @@ describe(`our models vs the Keras ${manifest.keras} manifest`, () => {
   it("Xception's auto-numbered shortcut convs map by their order, whatever number Keras started from", () => {
     const names = manifest.models.xception.notop.layers.map((l) => l.name);
     // later models in one Keras session are numbered on from the earlier ones: here conv2d_8 … conv2d_11
-    const shifted = names.map((n) => n.replace(/^(conv2d|batch_normalization)(?:_(\d+))?$/, (_m, b: string, k?: string) => `${b}_${Number(k ?? 0) + 8}`));
+    const shifted = names.map((n) =>
+      n.replace(
+        /^(conv2d|batch_normalization)(?:_(\d+))?$/,
+        (_m, b: string, k?: string) => `${b}_${Number(k ?? 0) + 8}`,
+      ),
+    );
     const { rename } = kerasLayout('m', 'xception', shifted);
     // numeric order, not alphabetical (which would put conv2d_10 first)
-    expect(['conv2d_8', 'conv2d_9', 'conv2d_10', 'conv2d_11'].map((n) => rename.get(n))).toEqual(['conv2d_1', 'conv2d_2', 'conv2d_3', 'conv2d_4']);
+    expect(['conv2d_8', 'conv2d_9', 'conv2d_10', 'conv2d_11'].map((n) => rename.get(n))).toEqual([
+      'conv2d_1',
+      'conv2d_2',
+      'conv2d_3',
+      'conv2d_4',
+    ]);
     expect(rename.get('batch_normalization_10')).toBe('batch_normalization_3');
   });
 
   it('a file of another architecture is refused, naming what it looks like', () => {
     const res = manifest.models.resnet50.notop.layers.map((l) => l.name);
-    expect(() => kerasLayout('f.h5', 'xception', res)).toThrow('f.h5: --arch xception but the file\'s layers are a Keras ResNet-50 (Keras 3 / tf.keras names): pass --arch resnet50');
+    expect(() => kerasLayout('f.h5', 'xception', res)).toThrow(
+      "f.h5: --arch xception but the file's layers are a Keras ResNet-50 (Keras 3 / tf.keras names): pass --arch resnet50",
+    );
     const x = manifest.models.xception.notop.layers.map((l) => l.name);
     expect(() => kerasLayout('f.h5', 'resnet50', x)).toThrow('pass --arch xception');
-    expect(() => kerasLayout('f.h5', 'resnet50', [...res, 'conv4_block7_1_conv'])).toThrow('ResNet-101/152 (not supported');
+    expect(() => kerasLayout('f.h5', 'resnet50', [...res, 'conv4_block7_1_conv'])).toThrow(
+      'ResNet-101/152 (not supported',
+    );
   });
 });

@@ -3,7 +3,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { add, bn, conv, keras1000Top, maxPool, relu, sepConv } from '../../lib/models/layers';
 
-export function buildSmallModel(o: { size?: number; c1Filters?: number; withoutProj?: boolean; extraLayer?: boolean; top?: boolean } = {}): tf.LayersModel {
+export function buildSmallModel(
+  o: { size?: number; c1Filters?: number; withoutProj?: boolean; extraLayer?: boolean; top?: boolean } = {},
+): tf.LayersModel {
   const size = o.size ?? 12;
   const input = tf.input({ shape: [size, size, 3], name: 'input_1' });
   let x = conv(input, o.c1Filters ?? 8, 3, { strides: 2, padding: 'same', useBias: true, name: 'c1' });
