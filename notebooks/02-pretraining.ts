@@ -42,7 +42,7 @@ const KNOBS = {
   cpu: { probeSets: ['cifar10', 'chest-ct', 'busi', 'pneumoniamnist', 'isic-uda1', 'eye-fundus', 'ham10000'], maxTrain: 2000, maxTest: 1000, embedSet: 'chest-ct', embedImages: 315 },
   gpu: { probeSets: ['cifar10', 'chest-ct', 'busi', 'pneumoniamnist', 'ct-kidney', 'isic-uda1', 'eye-fundus', 'ham10000', 'pbc-blood'], maxTrain: 0, maxTest: 0, embedSet: 'chest-ct', embedImages: 315 },
 }[PROFILE];
-const ARMS = ['tl', 'ssl', 'random'] as const; // random = same architecture, no pre-training (the floor)
+const ARMS = ['tl-resnet', 'ssl-resnet', 'random-resnet']; // the matched ResNet pair; random = same net, no pre-training (the floor)
 const SIZE = GRIDS[PROFILE].size;
 const PROBE_SEED = 0;
 const backend = await selectBackend({ quiet: true });
@@ -145,7 +145,7 @@ const probeRows: Record<string, string | number>[] = [];
 for (const ds of KNOBS.probeSets) {
   const set = await loadImageSet(ds, { size: SIZE });
   for (const arm of readyArms) {
-    const bb = await getPretrainedBackbone(arm as (typeof ARMS)[number], { profile: PROFILE, inputSize: SIZE });
+    const bb = await getPretrainedBackbone(arm, { profile: PROFILE, inputSize: SIZE });
     const r = probeBackbone(bb, set, { maxTrain: KNOBS.maxTrain || undefined, maxTest: KNOBS.maxTest || undefined, seed: PROBE_SEED });
     probeRows.push({ dataset: ds, arm: arm.toUpperCase(), 'k-NN top-1': r.knnTop1, 'linear top-1': r.linearTop1, 'train imgs': r.trainImages, 'test imgs': r.testImages, seconds: r.seconds });
     bb.model.dispose();
@@ -179,7 +179,7 @@ function pca2(x: Float32Array, n: number, d: number): Float32Array {
 }
 const eset = await loadImageSet(KNOBS.embedSet, { size: SIZE });
 const eidx = Array.from(eset.splits.test).slice(0, KNOBS.embedImages);
-for (const arm of (['tl', 'ssl'] as const).filter((a) => readyArms.includes(a))) {
+for (const arm of ['tl-resnet', 'ssl-resnet'].filter((a) => readyArms.includes(a))) {
   const bb = await getPretrainedBackbone(arm, { profile: PROFILE, inputSize: SIZE });
   const f = embed(bb, eset, eidx);
   const p = pca2(f.x, f.n, f.d);

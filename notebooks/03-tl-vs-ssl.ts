@@ -20,6 +20,7 @@
 // %%
 import { profileName } from '../lib/util/profile';
 import { loadProfileRuns } from '../lib/report/runs';
+import { comparedArms } from '../lib/pretrain/arms';
 import { armDiffs, armLabel, fmtAccCI, fmtDiffCI, fmtP, fmtPts, pairRuns, pairedDiff, type RunRecord } from '../lib/report/compare';
 import { renderFigure } from '../lib/report/figures';
 import { confusionHeatmap, gainVsSize, groupedBarsCI, trainingCurves } from '../lib/report/plots';
@@ -50,6 +51,7 @@ const loaded = loadProfileRuns(PROFILE); // (no destructuring: tslab does not ca
 const allRuns = loaded.records;
 console.log(`records of ${describeGrid(grid, allRuns.map((r) => r.config))}`);
 const runs: RunRecord[] = allRuns.filter((r) => r.config.condition === CONDITION);
+const ARMS = comparedArms(allRuns.map((r) => r.config.arm)); // the TL and SSL arms compared (lib/pretrain/arms.ts)
 console.log(`records: ${loaded.source}; ${runs.length} at condition "${CONDITION}"`);
 // Provenance printed on every figure and table: the seeds and backend of the runs shown.
 const PROV = { seeds: [...new Set(runs.map((r) => r.config.seed))], backend: runs[0]?.backend };
@@ -61,7 +63,7 @@ if (runs.length === 0) console.log(`No runs yet: \`npm run grid -- --profile ${P
 // paired: the same seeds, the same test images.
 
 // %%
-const rows = armDiffs(runs, { condition: CONDITION, a: 'tl', b: 'ssl', ...opts }).sort((x, y) => (x.colour === y.colour ? x.trainImages - y.trainImages : x.colour === 'grey' ? -1 : 1));
+const rows = armDiffs(runs, { condition: CONDITION, a: ARMS.tl, b: ARMS.ssl, ...opts }).sort((x, y) => (x.colour === y.colour ? x.trainImages - y.trainImages : x.colour === 'grey' ? -1 : 1));
 if (rows.length > 0) {
   showTable(
     writeTable(
@@ -102,7 +104,7 @@ if (rows.length > 0) {
 // %%
 const pooled = (['grey', 'colour'] as const).map((content) => {
   const ds = new Set(rows.filter((r) => r.colour === content).map((r) => r.dataset));
-  const d = pairedDiff(pairRuns(runs.filter((r) => r.config.arm === 'tl' && ds.has(r.config.dataset)), runs.filter((r) => r.config.arm === 'ssl' && ds.has(r.config.dataset))), opts);
+  const d = pairedDiff(pairRuns(runs.filter((r) => r.config.arm === ARMS.tl && ds.has(r.config.dataset)), runs.filter((r) => r.config.arm === ARMS.ssl && ds.has(r.config.dataset))), opts);
   return { content, d };
 });
 showTable(
@@ -144,7 +146,7 @@ if (rows.length > 0) {
 const examples = (['grey', 'colour'] as const).map((c) => rows.find((r) => r.colour === c)?.dataset).filter((d): d is string => !!d);
 for (const ds of examples) {
   const pick = (arm: string) => runs.find((r) => r.config.dataset === ds && r.config.arm === arm && r.config.seed === Math.min(...runs.map((x) => x.config.seed)));
-  const series = (['tl', 'ssl'] as const)
+  const series = [ARMS.tl, ARMS.ssl]
     .map((arm) => pick(arm))
     .filter((r): r is RunRecord => !!r)
     .map((r) => {
@@ -152,7 +154,7 @@ for (const ds of examples) {
       return { arm: armLabel(r.config.arm), epoch: ep.map((e) => e.epoch), train: ep.map((e) => e.trainAcc), val: ep.map((e) => e.valAcc) };
     });
   showFigure(await renderFigure(`03-curves-${ds}-${CONDITION}-${PROFILE}`, trainingCurves(series, { metric: 'accuracy', title: `${ds}: accuracy per epoch (seed 0)` }), { height: 380, provenance: PROV }));
-  for (const arm of ['tl', 'ssl']) {
+  for (const arm of [ARMS.tl, ARMS.ssl]) {
     const r = pick(arm);
     const cm = r?.test.metrics.confusionMatrix as number[][] | undefined;
     if (r && cm) {

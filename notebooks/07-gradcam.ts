@@ -21,6 +21,7 @@ import { profileName } from '../lib/util/profile';
 import { selectBackend } from '../lib/backend/select-backend';
 import { loadImageSet } from '../lib/data/load';
 import { getPretrainedBackbone } from '../lib/pretrain/backbones';
+import { armLabel } from '../lib/pretrain/arms';
 import { finetune } from '../lib/finetune/finetune';
 import { scaleForBackbone, toUnitBatch } from '../lib/finetune/batch';
 import { GRIDS } from '../lib/finetune/grid';
@@ -55,14 +56,14 @@ for (const ds of KNOBS.datasets) {
   const px = SIZE * SIZE * 3;
   const images = idx.map((i) => ({ width: SIZE, height: SIZE, rgb: data.images.slice(i * px, (i + 1) * px) }));
   const arms: Explained[] = [];
-  for (const arm of ['tl', 'ssl']) {
-    const backbone = await getPretrainedBackbone(arm as 'tl' | 'ssl', { profile: PROFILE, inputSize: SIZE });
+  for (const arm of GRIDS[PROFILE].arms.slice(0, 2)) {
+    const backbone = await getPretrainedBackbone(arm, { profile: PROFILE, inputSize: SIZE });
     const ft = await finetune(backbone, data, { ...TRAIN, seed: SEED });
     const x = tf.tidy(() => scaleForBackbone(toUnitBatch(data, idx), backbone.scaling));
     const cam = gradCam(ft.classifier, backbone.gradCamLayer, x);
     const pred = Array.from(cam.classIndex);
     x.dispose();
-    arms.push({ arm: arm.toUpperCase(), maps: idx.map((_, k) => Float32Array.from(camOf(cam, k))), pred, acc: ft.test?.accuracy ?? NaN });
+    arms.push({ arm: armLabel(arm), maps: idx.map((_, k) => Float32Array.from(camOf(cam, k))), pred, acc: ft.test?.accuracy ?? NaN });
     ft.classifier.dispose();
   }
   results.push({ dataset: ds, classNames: data.classNames, images, labels: idx.map((i) => data.labels[i]), arms });

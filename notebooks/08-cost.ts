@@ -17,6 +17,7 @@
 import { profileName } from '../lib/util/profile';
 import { loadProfileRuns } from '../lib/report/runs';
 import { armLabel, groupBy } from '../lib/report/compare';
+import { comparedArms } from '../lib/pretrain/arms';
 import { loadPretrainSummaries } from '../lib/report/reproduction';
 import { renderFigure } from '../lib/report/figures';
 import { groupedBarsCI } from '../lib/report/plots';
@@ -82,6 +83,7 @@ if (ftRows.length) {
 // ## What we found
 
 // %%
+const FT_ARMS = comparedArms(ftRows.map((r) => r.arm));
 const ftMean = (arm: string) => {
   const r = ftRows.filter((x) => x.arm === arm && x.condition === 'baseline');
   return r.length ? r[0].seconds.mean : NaN;
@@ -89,7 +91,7 @@ const ftMean = (arm: string) => {
 showMarkdown(
   [
     `- Pre-training SSL / TL time: ${Number.isFinite(preRatio) ? preRatio.toFixed(2) + '×' : 'n/a (no records yet)'} (paper: 2–3×).`,
-    `- Fine-tuning SSL / TL time at baseline: ${Number.isFinite(ftMean('ssl') / ftMean('tl')) ? (ftMean('ssl') / ftMean('tl')).toFixed(2) + '×' : 'n/a'} (architecture cost; both arms run the same recipe).`,
+    `- Fine-tuning SSL / TL time at baseline: ${Number.isFinite(ftMean(FT_ARMS.ssl) / ftMean(FT_ARMS.tl)) ? (ftMean(FT_ARMS.ssl) / ftMean(FT_ARMS.tl)).toFixed(2) + '×' : 'n/a'} (architecture cost; both arms run the same recipe).`,
   ].join('\n'),
 );
 

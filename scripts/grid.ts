@@ -13,7 +13,7 @@ import { backendProvenance, selectBackend } from '../lib/backend/select-backend'
 import { loadImageSet } from '../lib/data/load';
 import { augmentBatch, PAPER_AUGMENT } from '../lib/data/augment';
 import { getPretrainedBackbone, type BackboneRequest } from '../lib/pretrain/backbones';
-import { archFor } from '../lib/pretrain/profiles';
+import { armArch, parseArm } from '../lib/pretrain/arms';
 import { profileName, type ProfileName } from '../lib/util/profile';
 import { cli, listOption, stringOption } from '../lib/util/cli';
 import { codeVersion } from '../lib/util/code-version';
@@ -24,6 +24,10 @@ import {
   GRIDS,
   describeGrid,
   gridConfigs,
+  selectLr,
+  tuningConfigs,
+  type GridSpec,
+  type LrChoice,
   parseShard,
   shardConfigs,
   runGrid,
@@ -44,8 +48,8 @@ import { formatShardStatus, gatherRecords, shardStatus, writeManifest } from '..
 import { RUNS_DIR } from '../lib/util/paths';
 import { DOUBLE_FT_PAIRS } from '../lib/finetune/pairs';
 import { compareSets, fingerprints } from '../lib/finetune/overlap';
-import { runHash, type Arm, type RunConfig } from '../lib/finetune/run-record';
-import { disposeWeights, runOne, type RunDeps } from '../lib/finetune/run';
+import { runHash, type Arm, type RunConfig, type RunRecord } from '../lib/finetune/run-record';
+import { disposeWeights, NotTrainedError, runOne, type RunDeps } from '../lib/finetune/run';
 import { weightsHash } from '../lib/finetune/finetune';
 
 const { values: opt } = cli({
@@ -84,7 +88,16 @@ const { values: opt } = cli({
       help: 'use randomly initialised backbones of the arms\' architectures (recorded as backbone "random:<variant>")',
     },
     datasets: { type: 'string', arg: 'a,b', help: 'only these datasets' },
-    arms: { type: 'string', arg: 'tl,ssl', help: 'only these arms' },
+    arms: {
+      type: 'string',
+      arg: 'a,b',
+      help: 'only these arms, run under every condition (e.g. tl-resnet,ssl-resnet)',
+    },
+    controls: {
+      type: 'string',
+      arg: 'a,b',
+      help: "only these control arms, run at baseline (default: the profile's; '' for none)",
+    },
     conditions: { type: 'string', arg: 'c1,c2', help: 'only these conditions' },
     seeds: { type: 'string', arg: '0,1', help: 'only these fine-tuning seeds' },
     epochs: {
@@ -132,14 +145,17 @@ async function backboneProvider(
   profile: ProfileName,
   standIn: boolean,
   arms: Arm[],
+  size: number,
 ): Promise<{ identity: GridIdentity['backbone']; get: RunDeps['getBackbone'] }> {
-  const req = (arm: Arm, inputSize?: number): [Arm, BackboneRequest] =>
-    standIn
-      ? ['random', { profile, inputSize, arch: archFor(arm === 'ssl' ? 'ssl' : 'tl') }]
-      : [arm, { profile, inputSize }];
+  const req = (arm: Arm, inputSize?: number): [Arm, BackboneRequest] => {
+    if (!standIn) return [arm, { profile, inputSize }];
+    const arch = armArch(arm);
+    if (!arch) throw new Error(`--stand-in random: arm ${arm} has no architecture of this profile to stand in for`);
+    return [`random-${arch}`, { profile, inputSize }];
+  };
   const ids = new Map<Arm, { id: string; weights: string; size: number }>();
   for (const arm of arms) {
-    const bb = await getPretrainedBackbone(...req(arm));
+    const bb = await getPretrainedBackbone(...req(arm, size));
     const src = bb.source as { configHash?: string; kind: string; seed?: number; weights?: string };
     ids.set(arm, {
       id: `${src.kind}:${bb.name}:${src.configHash ?? src.weights ?? `seed${src.seed ?? ''}`}`,
@@ -156,6 +172,21 @@ async function backboneProvider(
     },
     get: (arm, o) => getPretrainedBackbone(...req(arm, o.size)),
   };
+}
+
+/** The learning rate chosen per arm × set from the tuning records that exist (runs folder or export). */
+async function chosenRates(spec: GridSpec, tuning: RunConfig[], deps: RunDeps): Promise<LrChoice> {
+  const groups = new Map<string, RunRecord[]>();
+  for (const c of tuning) {
+    try {
+      const { record } = await runOne(c, deps, { cachedOnly: true });
+      const k = `${c.arm}\u0000${c.dataset}`;
+      groups.set(k, [...(groups.get(k) ?? []), record]);
+    } catch (e) {
+      if (!(e instanceof NotTrainedError)) throw e;
+    }
+  }
+  return (arm, dataset) => selectLr(spec.lrCandidates ?? [], groups.get(`${arm}\u0000${dataset}`) ?? []);
 }
 
 async function checkPairs(size: number): Promise<void> {
@@ -212,6 +243,8 @@ async function main(): Promise<void> {
   if (list('datasets')) spec.datasets = list('datasets')!;
   if (list('seeds')) spec.seeds = list('seeds')!.map(Number);
   if (list('arms')) spec.arms = list('arms') as Arm[];
+  if (opt.controls !== undefined) spec.controls = (list('controls') ?? []) as Arm[];
+  for (const arm of [...spec.arms, ...spec.controls]) parseArm(arm); // a typo fails here, before any work
   if (list('conditions')) spec.conditions = list('conditions') as typeof spec.conditions;
   if (str('epochs')) {
     if (!str('runs-dir')) throw new Error("--epochs changes the profile's settings: give a scratch --runs-dir too");
@@ -234,29 +267,76 @@ async function main(): Promise<void> {
   if (standIn && standIn !== 'random') throw new Error(`--stand-in: only "random" is supported, got "${standIn}"`);
   if (opt['no-train']) {
     // Training is off, so a backbone that is not pre-trained yet cannot be made here: its arm has nothing to collect.
-    const ready: Arm[] = [];
-    for (const arm of spec.arms) {
-      try {
-        disposeWeights([(await getPretrainedBackbone(arm, { profile, train: false })).model]);
-        ready.push(arm);
-      } catch (e) {
-        console.log(`[grid] --no-train: arm ${arm} skipped: ${(e as Error).message}`);
+    const ready = async (arms: Arm[]) => {
+      const out: Arm[] = [];
+      for (const arm of arms) {
+        try {
+          disposeWeights([(await getPretrainedBackbone(arm, { profile, train: false })).model]);
+          out.push(arm);
+        } catch (e) {
+          console.log(`[grid] --no-train: arm ${arm} skipped: ${(e as Error).message}`);
+        }
       }
-    }
-    spec.arms = ready;
+      return out;
+    };
+    spec.arms = await ready(spec.arms);
+    spec.controls = await ready(spec.controls);
   }
-  const provider = await backboneProvider(profile, standIn === 'random', spec.arms);
-
-  const all = gridConfigs(spec, {
+  const provider = await backboneProvider(profile, standIn === 'random', [...spec.arms, ...spec.controls], spec.size);
+  const ident: GridIdentity = {
     backbone: provider.identity,
     data: (id) => datasetIdentity(id),
     code: codeVersion('finetune'),
-  });
+  };
+  const deps: RunDeps = {
+    loadDataset: (id, size) => loadImageSet(id, { size }),
+    getBackbone: provider.get,
+    augment: (x, rng) => augmentBatch(x, rng, PAPER_AUGMENT),
+    backend: () => `${tf.getBackend()}${info.threads > 1 ? `×${info.threads}` : ''}`,
+    backendInfo: () => backendProvenance(info),
+    runsDir: str('runs-dir'),
+  };
+  const log = (m: string) => console.log(`[grid] ${m}`);
+  const cachedOnly = opt['no-train'] === true;
+  const runOpts = { log, cachedOnly };
+  const runAll = (cs: RunConfig[]) =>
+    opt['wait-locked'] ? runGridWaitingForLocks(cs, deps, runOpts) : runGrid(cs, deps, runOpts);
+
+  // Phase 1: the learning-rate tuning runs (this shard's share), unless only listing, merging or verifying.
+  const tuning = tuningConfigs(spec, ident);
+  const tuningRes =
+    tuning.length && !opt.dry && !opt.merge && !str('verify')
+      ? await runAll(shardConfigs(tuning, shard.index, shard.count))
+      : undefined;
+  let lrOf = await chosenRates(spec, tuning, deps);
+  let waiting: { arm: Arm; dataset: string }[] = [];
+  let grid = gridConfigs(spec, ident, lrOf, waiting);
+  if (waiting.length && tuningRes && opt['wait-locked']) {
+    // Other shards' tuning runs decide rates this shard needs: wait for the ones they hold, train any nobody holds.
+    log(`${waiting.length} learning rates wait for other shards' tuning runs; waiting (and training orphans)`);
+    const more = await runGridWaitingForLocks(tuning, deps, runOpts);
+    tuningRes.ran += more.ran;
+    tuningRes.failed.push(...more.failed);
+    lrOf = await chosenRates(spec, tuning, deps);
+    waiting = [];
+    grid = gridConfigs(spec, ident, lrOf, waiting);
+  }
+  const seen = new Set(grid.map(runHash));
+  const all = [...grid, ...tuning.filter((c) => !seen.has(runHash(c)))];
   const configs = shardConfigs(all, shard.index, shard.count);
-  console.log(`[grid] ${describeGrid(spec, all)}`);
+  console.log(`[grid] ${describeGrid(spec, grid)}`);
   console.log(
-    `[grid] ${all.length} configs${shard.count > 1 ? `, shard ${shard.index}/${shard.count}: ${configs.length}` : ''}; backend ${info.name}`,
+    `[grid] ${all.length} configs (${all.length - grid.length} learning-rate tuning runs besides the grid)${shard.count > 1 ? `, shard ${shard.index}/${shard.count}: ${configs.length}` : ''}; backend ${info.name}`,
   );
+  if (waiting.length)
+    log(
+      `${waiting.length} arm × set learning rates are not chosen yet (tuning runs missing: ${waiting
+        .slice(0, 6)
+        .map((w) => `${w.arm}/${w.dataset}`)
+        .join(
+          ', ',
+        )}${waiting.length > 6 ? ', …' : ''}): their configs are left out of this pass; run again once every shard's tuning runs are done`,
+    );
   const exportRoot = str('export-root') ? path.resolve(str('export-root')!) : undefined;
   const current = new Set(all.map(runHash));
   const conflictPolicy = () => ({
@@ -264,6 +344,12 @@ async function main(): Promise<void> {
     drop: opt['drop-stale'] ? (r: { configHash: string }) => !current.has(r.configHash) : undefined,
   });
   if (opt.merge) {
+    if (waiting.length) {
+      console.error(
+        `[grid] --merge: the grid is not complete: ${waiting.length} learning rates are undecided (their tuning runs are missing); merging what exists`,
+      );
+      process.exitCode = 1;
+    }
     await merge(all, profile, Number(str('shards')), list('from-runs-dirs') ?? [str('runs-dir') ?? RUNS_DIR], {
       root: exportRoot,
       ...conflictPolicy(),
@@ -275,24 +361,17 @@ async function main(): Promise<void> {
     return;
   }
 
-  const deps: RunDeps = {
-    loadDataset: (id, size) => loadImageSet(id, { size }),
-    getBackbone: provider.get,
-    augment: (x, rng) => augmentBatch(x, rng, PAPER_AUGMENT),
-    backend: () => `${tf.getBackend()}${info.threads > 1 ? `×${info.threads}` : ''}`,
-    backendInfo: () => backendProvenance(info),
-    runsDir: str('runs-dir'),
-  };
   if (str('verify')) {
     const ok = await verify(configs, profile, Number(str('verify')), Number(str('verify-seed') ?? 0), deps);
     if (!ok) process.exitCode = 1;
     return;
   }
-  const log = (m: string) => console.log(`[grid] ${m}`);
-  const cachedOnly = opt['no-train'] === true;
-  const res = opt['wait-locked']
-    ? await runGridWaitingForLocks(configs, deps, { log, cachedOnly })
-    : await runGrid(configs, deps, { log, cachedOnly });
+  const res = await runAll(configs);
+  if (tuningRes) {
+    res.ran += tuningRes.ran;
+    res.failed.push(...tuningRes.failed);
+    res.locked.push(...tuningRes.locked.filter((c) => !res.locked.some((l) => runHash(l) === runHash(c))));
+  }
   if (shard.count > 1 || str('shard')) {
     const file = writeManifest(str('runs-dir') ?? RUNS_DIR, all, shard.index, shard.count, res);
     log(`shard manifest: ${shown(file)}`);
@@ -306,7 +385,8 @@ async function main(): Promise<void> {
       `[grid] --no-train: ${res.notTrained.length} configs have no record (${[...new Set(res.notTrained.map((c) => `${c.dataset}/${c.arm}`))].slice(0, 8).join(', ')}…); \`npm run grid -- --profile ${profile}\` trains them`,
     );
   for (const f of res.failed) console.log(`  FAILED ${runLabel(f.config)}: ${f.error}`);
-  console.log('\n' + formatTable(resultsTable(res.records)));
+  const inGrid = new Set(grid.map(runHash)); // the tuning runs at the rates not chosen are not results
+  console.log('\n' + formatTable(resultsTable(res.records.filter((r) => inGrid.has(r.configHash)))));
   if (opt.export) {
     const { file, report } = await exportRuns(profile, {
       runsDir: str('runs-dir'),

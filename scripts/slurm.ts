@@ -44,7 +44,7 @@ const { values: opt, positionals } = cli({
       arg: '2,5',
       help: 'only these shards (resubmit the ones the merge named); no pre-training',
     },
-    arms: { type: 'string', arg: 'tl,ssl', help: 'only these arms (passed to the grid and the merge)' },
+    arms: { type: 'string', arg: 'a,b', help: 'only these arms (passed to the grid and the merge), e.g. tl-resnet,ssl-resnet' },
     datasets: { type: 'string', arg: 'a,b', help: 'only these datasets' },
     conditions: { type: 'string', arg: 'c1,c2', help: 'only these conditions' },
     seeds: { type: 'string', arg: '0,1', help: 'only these fine-tuning seeds' },
@@ -121,7 +121,7 @@ function main(): void {
   const gridFlags: string[] = [];
   for (const k of ['arms', 'datasets', 'conditions', 'seeds'])
     if (str(k)) gridFlags.push(`--${k}`, listOption(str(k))!.join(','));
-  const arms = (listOption(str('arms')) as Arm[] | undefined) ?? GRIDS[profile].arms;
+  const arms = (listOption(str('arms')) as Arm[] | undefined) ?? [...GRIDS[profile].arms, ...GRIDS[profile].controls];
   const report = opt.report === true;
   if (report && str('export-root'))
     throw new Error(

@@ -4,11 +4,11 @@
 // Kept apart from the submitting so the command lines can be tested without a cluster.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Arm } from '../finetune/run-record';
+import { parseArm, type Arm } from '../pretrain/arms';
 import { checkpointDir } from '../pretrain/checkpoint';
 import { pretrainHash } from '../pretrain/config';
 import { checkpointRoot } from '../util/paths';
-import { archFor, PRETRAIN_PROFILES, runConfig, runName } from '../pretrain/profiles';
+import { PRETRAIN_PROFILES, runConfig, runName } from '../pretrain/profiles';
 import type { ProfileName } from '../util/profile';
 
 export interface SlurmResources {
@@ -170,8 +170,8 @@ export function pretrainRunNames(profile: ProfileName): string[] {
 
 /**
  * The pre-training runs to submit before the grid: `spec` 'none', a list of run names (submitted as given), or
- * 'auto': the backbones the grid's arms need (tl → the TL arm's architecture, ssl → the SSL arm's) that are not
- * finished. A backbone whose checkpoint folder holds a lock file is being trained by a job already (or one that
+ * 'auto': the backbones the grid's arms need (an arm we pre-train is named as its run, lib/pretrain/arms.ts) that are
+ * not finished. A backbone whose checkpoint folder holds a lock file is being trained by a job already (or one that
  * died): submitting a second trainer on another node would write the same checkpoint, so that is an error.
  */
 export function pretrainRunsToSubmit(
@@ -192,7 +192,7 @@ export function pretrainRunsToSubmit(
         throw new Error(`--pretrain: no run "${n}" in profile ${profile}; choose from ${names.join(', ')}`);
     return want;
   }
-  const needed = arms.filter((a): a is 'tl' | 'ssl' => a === 'tl' || a === 'ssl').map((m) => `${m}-${archFor(m)}`);
+  const needed = arms.filter((a) => parseArm(a).kind === 'pretrained'); // a pre-trained arm is named as its run
   const out: string[] = [];
   PRETRAIN_PROFILES[profile].runs.forEach((r, k) => {
     if (!needed.includes(names[k])) return;

@@ -1,16 +1,16 @@
 // The fine-tuning grids (datasets × arms × conditions × seeds) per profile, sharding, the runner with one overall
 // progress bar, and the results table (mean ± sd over seeds, bootstrap CI on the pooled seeds' test sets).
 //
-// Sizing (see the report in notes and README): smoke runs end to end in CI minutes on 32-px tiny backbones with
-// class-stratified subsets; cpu runs every medical set once per arm × condition × 3 seeds without subsets; gpu is
-// paper scale (5 seeds, all conditions).
+// Profiles: smoke runs end to end in CI minutes on 32-px test backbones with class-stratified subsets; cpu is the
+// matched 2×2 design at 64 px (sized in paper/results/GRID-SIZING.md); gpu is paper scale (config only).
 import { Progress } from '../util/progress';
 import type { ProfileName } from '../util/profile';
 import { meanSd, formatMeanSd } from '../stats/summary';
 import { bootstrapMetricCI } from '../stats/bootstrap';
-import { intermediateFor } from './pairs';
+import { stage1SetFor } from './pairs';
 import { NotTrainedError, runOne, RunLockedError, type RunDeps } from './run';
 import {
+  isDoubleFt,
   runHash,
   type Arm,
   type Condition,
@@ -23,24 +23,37 @@ import {
 export interface GridSpec {
   profile: ProfileName;
   datasets: string[];
+  /** Arms run under every condition (the comparison). */
   arms: Arm[];
+  /** Arms run at baseline only (the controls: no pre-training, real ImageNet weights, in-domain SimCLR). */
+  controls: Arm[];
   conditions: Condition[];
   seeds: number[];
+  /** Fine-tuning input size (the pre-training profile's finetuneSize). */
   size: number;
   train: TrainSettings;
   stage1: TrainSettings;
+  /**
+   * Learning rates tried per arm × dataset on the validation split (baseline, first seed); the one with the lowest
+   * best-epoch validation loss trains every run of that arm × dataset (and stage 1 on that set). The same small
+   * budget for every arm, so no arm is tuned more than another. Undefined: `train.lr` everywhere.
+   */
+  lrCandidates?: number[];
 }
 
 /** One line saying what a grid holds, computed from its configs (not written by hand, so it cannot go stale). */
 export function describeGrid(
   spec: GridSpec,
-  configs: readonly { condition: string; dataset: string; size: number }[],
+  configs: readonly { condition: string; dataset: string; size: number; arm: string }[],
 ): string {
-  const doubleFt = configs.filter((c) => c.condition === 'double-ft');
+  const doubleFt = configs.filter((c) => isDoubleFt(c.condition as Condition));
   const sizes = [...new Set(configs.map((c) => c.size))].join('/');
+  const controls = spec.controls.length ? ` + controls ${spec.controls.join('/')} at baseline` : '';
   return (
-    `${spec.profile}: ${spec.datasets.length} datasets × ${spec.arms.join('/')} × ${spec.conditions.length} conditions × ${spec.seeds.length} seeds = ${configs.length} runs` +
-    `${doubleFt.length ? ` (double-FT only for the ${new Set(doubleFt.map((c) => c.dataset)).size} targets with a pair)` : ''}, ${sizes} px, ≤${spec.train.epochs} epochs` +
+    `${spec.profile}: ${spec.datasets.length} datasets × ${spec.arms.join('/')} × ${spec.conditions.length} conditions${controls} × ${spec.seeds.length} seeds = ${configs.length} runs` +
+    `${doubleFt.length ? ` (double-FT only for the ${new Set(doubleFt.map((c) => c.dataset)).size} targets with a pair)` : ''}, ${sizes} px, ≤${spec.train.epochs} epochs, ` +
+    `${spec.train.freeze === 'top' ? `last ${spec.train.topLayers} weighted layers + head train` : `freeze ${spec.train.freeze}`}` +
+    `${spec.lrCandidates ? `, learning rate chosen on validation from ${spec.lrCandidates.join('/')}` : ''}` +
     `${spec.train.subset ? `, subsets ${spec.train.subset.train}/${spec.train.subset.val}/${spec.train.subset.test}` : ''}`
   );
 }
@@ -58,22 +71,33 @@ const MEDICAL_TARGETS = [
   'ham10000',
   'pbc-blood',
 ];
+const ALL_CONDITIONS: Condition[] = [
+  'baseline',
+  'augment',
+  'downsample',
+  'double-ft',
+  'double-ft-self',
+  'double-ft-unrelated',
+];
 
 export const GRIDS: Record<ProfileName, GridSpec> = {
   smoke: {
     profile: 'smoke',
-    datasets: ['chest-ct', 'isic-uda1'], // one grey-ish CT set, one colour dermoscopy set; both have a double-FT pair
-    arms: ['tl', 'ssl'],
-    conditions: ['baseline', 'augment', 'downsample', 'double-ft'],
+    datasets: ['chest-ct', 'isic-uda1'], // one grey CT set, one colour dermoscopy set; both have double-FT pairs
+    arms: ['tl-resnet', 'ssl-resnet'],
+    controls: ['random-resnet'],
+    conditions: ALL_CONDITIONS,
     seeds: [0, 1],
     size: 32,
+    lrCandidates: [1e-3, 3e-3],
     // Subsets (class-stratified, seeded) keep every run to seconds: 160 train / 64 val / 128 test images.
     train: {
       epochs: 2,
       batchSize: 32,
       lr: 1e-3,
       schedule: { kind: 'cosine' },
-      freeze: 'all',
+      freeze: 'top',
+      topLayers: 4,
       patience: 2,
       dropout: 0.2,
       bnMomentum: 0.9,
@@ -84,56 +108,60 @@ export const GRIDS: Record<ProfileName, GridSpec> = {
       batchSize: 32,
       lr: 1e-3,
       schedule: { kind: 'constant' },
-      freeze: 'all',
+      freeze: 'top',
+      topLayers: 4,
       patience: 1,
       dropout: 0.2,
       bnMomentum: 0.9,
       subset: { train: 320, val: 64, test: 0 },
     },
   },
+  // The matched 2×2 design (TL/SSL × ResNet/Xception, the ResNet pair at two pre-training seeds) under every
+  // condition, the controls at baseline, 3 fine-tuning seeds, 64 px. The last stage of each backbone (its last 10
+  // weighted layers: ResNet stage 5, Xception exit flow) and a new head train; the earlier layers stay frozen, batch
+  // norm included. Sizing from measured throughput: paper/results/GRID-SIZING.md.
   cpu: {
     profile: 'cpu',
     datasets: MEDICAL_TARGETS,
-    arms: ['tl', 'ssl'],
-    conditions: ['baseline', 'augment', 'downsample', 'double-ft'],
+    arms: ['tl-resnet', 'ssl-resnet', 'tl-xception', 'ssl-xception', 'tl-resnet-s1', 'ssl-resnet-s1'],
+    controls: ['random-resnet', 'imagenet-mnv2', 'ssl-resnet-medical-all'],
+    conditions: ALL_CONDITIONS,
     seeds: [0, 1, 2],
-    size: 32,
-    // Sizing, measured 2026-11-25 with wasm (1 thread) at 32 px on the 2-core machine while it was quiet (load
-    // 1-4, `npm run grid -- --profile cpu --conditions baseline --seeds 0 --epochs 2 --runs-dir /tmp/x`): one epoch
-    // over every set's full train split (21,013 images) takes 38.6 s for TL (tiny-xception, ~510 img/s) and 59.3 s
-    // for SSL (tiny-resnet10-w8, ~345 img/s); with validation, loading and test ≈ 100 s per epoch for both arms.
-    // Per seed at the 10-epoch cap: baseline 1000 s + augment (~1.2×) 1200 s + down-sampling (~0.3×) 300 s +
-    // double-FT (4 targets + 4 stage-1 sets at 6 epochs) ≈ 400 s ≈ 48 min; 3 seeds ≈ 2.4 h, ≈ 2.1 h with early
-    // stopping (seed-0 baselines stopped after 8.6 epochs on average). At load average ~10 (other jobs) it ran
-    // 2-2.5× slower. Split across machines with --shard i/n.
+    size: 64,
+    lrCandidates: [3e-4, 1e-3, 3e-3],
     train: {
-      epochs: 10,
+      epochs: 30,
       batchSize: 64,
       lr: 1e-3,
       schedule: { kind: 'cosine', warmupEpochs: 1 },
-      freeze: 'all',
-      patience: 3,
+      freeze: 'top',
+      topLayers: 10,
+      patience: 4,
       dropout: 0.3,
       bnMomentum: 0.9,
     },
     stage1: {
-      epochs: 6,
+      epochs: 15,
       batchSize: 64,
       lr: 1e-3,
       schedule: { kind: 'cosine', warmupEpochs: 1 },
-      freeze: 'all',
-      patience: 2,
+      freeze: 'top',
+      topLayers: 10,
+      patience: 3,
       dropout: 0.3,
       bnMomentum: 0.9,
     },
   },
+  // Paper scale (not run here): the paper's pairing plus the matched one, whole networks fine-tuned.
   gpu: {
     profile: 'gpu',
     datasets: MEDICAL_TARGETS,
-    arms: ['tl', 'ssl'],
-    conditions: ['baseline', 'augment', 'downsample', 'oversample', 'class-weights', 'double-ft'],
+    arms: ['tl-xception', 'ssl-resnet', 'tl-resnet', 'ssl-xception'],
+    controls: ['random-resnet', 'imagenet-mnv2', 'ssl-resnet-medical-all'],
+    conditions: [...ALL_CONDITIONS, 'oversample', 'class-weights'],
     seeds: [0, 1, 2, 3, 4],
-    size: 128, // default only: the pre-trained backbone's input size is used (lib/pretrain gpu profile: 128)
+    size: 128,
+    lrCandidates: [1e-5, 1e-4, 1e-3],
     train: {
       epochs: 50,
       batchSize: 32,
@@ -163,40 +191,125 @@ export interface GridIdentity {
   code: number;
 }
 
+/** The learning rate chosen for an arm on a dataset, or undefined while its tuning runs are not all done. */
+export type LrChoice = (arm: Arm, dataset: string) => number | undefined;
+
+function baseConfig(
+  spec: GridSpec,
+  ident: GridIdentity,
+  dataset: string,
+  arm: Arm,
+  condition: Condition,
+  seed: number,
+) {
+  const bb = ident.backbone(arm);
+  const c: RunConfig = {
+    profile: spec.profile,
+    dataset,
+    arm,
+    condition,
+    seed,
+    size: bb.size,
+    backbone: bb.id,
+    backboneWeights: bb.weights,
+    code: ident.code,
+    data: ident.data(dataset),
+    train: spec.train,
+  };
+  return c;
+}
+
+/** The sets an arm fine-tunes on: the targets, and for arms under double-FT their stage-1 sets. */
+function setsOf(spec: GridSpec, arm: Arm): string[] {
+  const sets = new Set(spec.datasets);
+  if (spec.arms.includes(arm))
+    for (const d of spec.datasets)
+      for (const cond of spec.conditions.filter(isDoubleFt)) {
+        const s1 = stage1SetFor(d, cond);
+        if (s1) sets.add(s1);
+      }
+  return [...sets];
+}
+
+/**
+ * The learning-rate tuning runs: baseline, first seed, each candidate, for every arm and control on every set it
+ * fine-tunes on (targets and stage-1 sets). Empty when the spec has no candidates.
+ */
+export function tuningConfigs(spec: GridSpec, ident: GridIdentity): RunConfig[] {
+  if (!spec.lrCandidates?.length) return [];
+  const out: RunConfig[] = [];
+  for (const arm of [...spec.arms, ...spec.controls])
+    for (const dataset of setsOf(spec, arm))
+      for (const lr of spec.lrCandidates) {
+        const c = baseConfig(spec, ident, dataset, arm, 'baseline', spec.seeds[0]);
+        c.train = { ...spec.train, lr };
+        out.push(c);
+      }
+  return out;
+}
+
+/** Best-epoch validation loss of a run's target stage (the early-stopping criterion). */
+export function bestValLoss(r: RunRecord): number {
+  const t = r.stages[r.stages.length - 1];
+  const e = t.epochs.find((x) => x.epoch === t.bestEpoch) ?? t.epochs[t.bestEpoch];
+  return e ? e.valLoss : NaN;
+}
+
+/**
+ * The candidate with the lowest best-epoch validation loss among the tuning records of one arm × dataset (ties:
+ * the smaller rate); undefined unless every candidate has a record.
+ */
+export function selectLr(candidates: number[], records: RunRecord[]): number | undefined {
+  const byLr = new Map(records.map((r) => [r.config.train.lr, bestValLoss(r)]));
+  if (!candidates.every((lr) => byLr.has(lr))) return undefined;
+  let best = candidates[0];
+  for (const lr of candidates) {
+    const v = byLr.get(lr)!,
+      b = byLr.get(best)!;
+    if (v < b || (v === b && lr < best) || (Number.isNaN(b) && !Number.isNaN(v))) best = lr;
+  }
+  return best;
+}
+
 /**
  * All configs of a grid, in a stable order. Each names its backbone's weights, the data's file and split and the
- * code version, so any of them changing gives new config hashes (a cache miss). Double-FT appears only for
- * targets with a usable pair.
+ * code version, so any of them changing gives new config hashes (a cache miss). The double-FT family appears only
+ * for targets with a usable pair. With learning-rate candidates, a config whose rate (or whose stage-1 set's rate)
+ * is not chosen yet is left out and listed in `waiting` (run the tuning configs first).
  */
-export function gridConfigs(spec: GridSpec, ident: GridIdentity): RunConfig[] {
+export function gridConfigs(
+  spec: GridSpec,
+  ident: GridIdentity,
+  lrOf: LrChoice = () => spec.train.lr,
+  waiting: { arm: Arm; dataset: string }[] = [],
+): RunConfig[] {
   const out: RunConfig[] = [];
+  const lr = (arm: Arm, dataset: string): number | undefined => {
+    const v = spec.lrCandidates?.length ? lrOf(arm, dataset) : spec.train.lr;
+    if (v === undefined && !waiting.some((w) => w.arm === arm && w.dataset === dataset)) waiting.push({ arm, dataset });
+    return v;
+  };
   for (const dataset of spec.datasets)
-    for (const arm of spec.arms)
-      for (const condition of spec.conditions)
+    for (const arm of [...spec.arms, ...spec.controls]) {
+      const conditions = spec.arms.includes(arm) ? spec.conditions : spec.conditions.filter((c) => c === 'baseline');
+      for (const condition of conditions)
         for (const seed of spec.seeds) {
-          const bb = ident.backbone(arm);
-          const c: RunConfig = {
-            profile: spec.profile,
-            dataset,
-            arm,
-            condition,
-            seed,
-            size: bb.size,
-            backbone: bb.id,
-            backboneWeights: bb.weights,
-            code: ident.code,
-            data: ident.data(dataset),
-            train: spec.train,
-          };
-          if (condition === 'double-ft') {
-            const pair = intermediateFor(dataset);
-            if (!pair) continue;
-            c.intermediate = pair.intermediate;
-            c.intermediateData = ident.data(pair.intermediate);
-            c.stage1 = spec.stage1;
+          const c = baseConfig(spec, ident, dataset, arm, condition, seed);
+          if (isDoubleFt(condition)) {
+            const s1 = stage1SetFor(dataset, condition);
+            if (!s1) continue;
+            const lr1 = lr(arm, s1);
+            if (lr1 === undefined) continue;
+            c.intermediate = s1;
+            c.intermediateData = ident.data(s1);
+            c.stage1 = { ...spec.stage1, lr: lr1 };
           }
+          const lr0 = lr(arm, dataset);
+          if (lr0 === undefined) continue;
+          c.train = { ...spec.train, lr: lr0 };
           out.push(c);
         }
+    }
   return out;
 }
 
@@ -216,7 +329,7 @@ export function parseShard(s: string): { index: number; count: number } {
  * Double-FT runs that share a stage-1 checkpoint are kept in one shard (stage 1 is then trained once).
  */
 export function shardConfigs(configs: RunConfig[], index: number, count: number): RunConfig[] {
-  const unit = (c: RunConfig) => (c.condition === 'double-ft' ? `s1:${c.intermediate}:${c.arm}:${c.seed}` : runHash(c));
+  const unit = (c: RunConfig) => (isDoubleFt(c.condition) ? `s1:${c.intermediate}:${c.arm}:${c.seed}` : runHash(c));
   const units = [...new Set(configs.map(unit))].sort();
   const mine = new Set(units.filter((_, k) => k % count === index - 1));
   return configs.filter((c) => mine.has(unit(c)));

@@ -16,8 +16,22 @@ import { RUNS_DIR, ROOT } from '../util/paths';
 export const RECORD_SCHEMA = 2;
 
 export type { DataIdentity };
-export type Arm = 'tl' | 'ssl' | 'imagenet' | 'random';
-export type Condition = 'baseline' | 'augment' | 'downsample' | 'oversample' | 'class-weights' | 'double-ft';
+import type { Arm } from '../pretrain/arms';
+export type { Arm };
+/**
+ * What is done to the target set. The double-FT family trains a first stage before the target: on a related set
+ * ('double-ft'), on the target itself for the same stage-1 epochs ('double-ft-self': "is it just more training?")
+ * or on an unrelated set ('double-ft-unrelated': "is any extra data enough?"), pairs in lib/finetune/pairs.ts.
+ */
+export type Condition =
+  | 'baseline'
+  | 'augment'
+  | 'downsample'
+  | 'oversample'
+  | 'class-weights'
+  | 'double-ft'
+  | 'double-ft-self'
+  | 'double-ft-unrelated';
 export const CONDITIONS: readonly Condition[] = [
   'baseline',
   'augment',
@@ -25,7 +39,14 @@ export const CONDITIONS: readonly Condition[] = [
   'oversample',
   'class-weights',
   'double-ft',
+  'double-ft-self',
+  'double-ft-unrelated',
 ];
+export const DOUBLE_FT_CONDITIONS: readonly Condition[] = ['double-ft', 'double-ft-self', 'double-ft-unrelated'];
+/** True for the conditions that train a first stage before the target. */
+export function isDoubleFt(c: Condition): boolean {
+  return DOUBLE_FT_CONDITIONS.includes(c);
+}
 export type FreezeStrategy = 'head' | 'top' | 'all';
 export type LrSchedule =
   | { kind: 'constant' }

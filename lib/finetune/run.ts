@@ -17,6 +17,7 @@ import { fingerprints, type OverlapReport } from './overlap';
 import {
   cachedRun,
   gitState,
+  isDoubleFt,
   runHash,
   runPath,
   writeRun,
@@ -56,6 +57,8 @@ const BALANCE: Record<RunConfig['condition'], Balance> = {
   oversample: 'oversample',
   'class-weights': 'class-weights',
   'double-ft': 'none',
+  'double-ft-self': 'none',
+  'double-ft-unrelated': 'none',
 };
 
 function options(train: TrainSettings, seed: number, extra: Partial<FinetuneOptions>): FinetuneOptions {
@@ -211,7 +214,7 @@ async function train(
       weightsHash(backbone.model).slice(0, 16),
       config.backboneWeights,
     );
-    if (config.condition === 'double-ft') {
+    if (isDoubleFt(config.condition)) {
       const inter = await deps.loadDataset(config.intermediate!, config.size);
       checkIdentity(
         config,
@@ -219,7 +222,9 @@ async function train(
         { sha256: inter.sha256 ?? 'unknown', splitHash: inter.splitHash ?? splitHash(inter.splits) },
         config.intermediateData!,
       );
-      overlapCached(dir, inter, data, { intermediate: config.intermediate!, target: config.dataset });
+      // 'double-ft-self' trains stage 1 on the target itself: nothing to compare.
+      if (config.intermediate !== config.dataset)
+        overlapCached(dir, inter, data, { intermediate: config.intermediate!, target: config.dataset });
       const key = stage1Key(config);
       const ckpt = path.join(dir, 'stage1', `${key}.f32`);
       const meta = path.join(dir, 'stage1', `${key}.json`);

@@ -5,6 +5,7 @@
 // Pairing: two runs are paired when they share dataset, seed and test images (the same `test.indices`), e.g.
 // TL seed 0 and SSL seed 0 on chest-ct. A unit is one (seed, test image); an arm's accuracy is the mean over its
 // seeds. Bootstrap resamples units within each dataset (strata), so every resample keeps each dataset's size.
+import { comparedArms } from '../pretrain/arms';
 import { bootstrapCI, bootstrapDistribution } from '../stats/bootstrap';
 import { mcnemarFromCounts, wilcoxonSignedRank } from '../stats/hypothesis';
 import { meanSd } from '../stats/summary';
@@ -15,30 +16,9 @@ import type { Condition } from '../finetune/run-record';
  * The fields of a lib/finetune run record (runs/<hash>.json) this file reads; declared here structurally so the
  * report depends on the record's shape, not on the fine-tuning code.
  */
-export interface RunRecord {
-  config: {
-    profile: string;
-    dataset: string;
-    arm: string;
-    condition: Condition;
-    seed: number;
-    size: number;
-    backbone: string;
-    intermediate?: string;
-  };
-  dataset: { id: string; classNames: string[]; size: number; counts: { train: number; val: number; test: number } };
-  backend: string;
-  gitCommit: string;
-  stages: {
-    stage: string;
-    dataset: string;
-    trainCounts: number[];
-    wallSeconds: number;
-    imgPerSec: number;
-    epochs: { epoch: number; trainLoss: number; valLoss: number; trainAcc: number; valAcc: number; seconds: number }[];
-  }[];
-  test: { metrics: Record<string, unknown>; labels: number[]; probs: number[][]; indices: number[] };
-}
+// The one run-record type (lib/finetune/run-record.ts); reports read what the grid writes.
+export type { RunRecord } from '../finetune/run-record';
+import type { RunRecord } from '../finetune/run-record';
 
 /**
  * Grey or colour by content, as the paper groups its sets. Registry 'grey' files are grey; RGB files are colour
@@ -63,8 +43,7 @@ export function correctVector(r: RunRecord): Uint8Array {
   return out;
 }
 
-export const armLabel = (arm: string) =>
-  ({ tl: 'TL', ssl: 'SSL', imagenet: 'ImageNet', random: 'random init' })[arm] ?? arm;
+export { armLabel } from '../pretrain/arms';
 
 export interface ArmSummary {
   dataset: string;
@@ -358,8 +337,9 @@ export function armDiffs(
   opts: { condition?: string; a?: string; b?: string; seed?: number; resamples?: number } = {},
 ): ArmDiffRow[] {
   const cond = opts.condition ?? 'baseline';
-  const A = opts.a ?? 'tl';
-  const B = opts.b ?? 'ssl';
+  const pair = comparedArms(records.map((r) => r.config.arm));
+  const A = opts.a ?? pair.tl;
+  const B = opts.b ?? pair.ssl;
   const rows: ArmDiffRow[] = [];
   const byDs = groupBy(
     records.filter((r) => r.config.condition === cond),

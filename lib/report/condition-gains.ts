@@ -1,6 +1,7 @@
 // Gains of a fine-tuning condition (augment, downsample, double-ft, …) over the baseline, as notebooks 04, 05 and
 // 06 report them: per dataset and arm (table and figures), then pooled over datasets, for all sets and for small
 // ones, with the TL-vs-SSL interaction. Imported by notebooks, so tslab's limits apply (README in notebooks/).
+import { comparedArms } from '../pretrain/arms';
 import {
   armLabel,
   conditionGains,
@@ -154,6 +155,7 @@ export function pooledGains(
   const stats: GainStatsOptions = { seed: opts.seed, resamples: opts.resamples };
   const smallSet = (ds: string) =>
     (records.find((r) => r.config.dataset === ds)?.dataset.counts.train ?? Infinity) < opts.smallSet;
+  const arms = comparedArms(records.map((r) => r.config.arm));
   const armPairs = (c: string, arm: string, keep: (ds: string) => boolean) =>
     pairRuns(
       records.filter((r) => r.config.condition === c && r.config.arm === arm && keep(r.config.dataset)),
@@ -165,8 +167,8 @@ export function pooledGains(
   ];
   return conditions.flatMap((c) =>
     subsets.map(([label, keep]) => {
-      const tl = armPairs(c, 'tl', keep);
-      const ssl = armPairs(c, 'ssl', keep);
+      const tl = armPairs(c, arms.tl, keep);
+      const ssl = armPairs(c, arms.ssl, keep);
       const both = pairedDiff(
         [
           ...tl.map((p) => ({ ...p, dataset: p.dataset + '/tl' })),

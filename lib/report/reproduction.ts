@@ -1,5 +1,6 @@
 // paper/REPRODUCTION-<profile>.md: every claim of the paper, the paper's number where it states one, ours with a 95% CI and
 // a test, and a verdict computed from the statistics (never typed in). Plus the log of every place we deviate.
+import { comparedArms } from '../pretrain/arms';
 import fs from 'node:fs';
 import path from 'node:path';
 import { holm } from '../stats/hypothesis';
@@ -161,6 +162,7 @@ export interface Reproduction {
 export function evaluateClaims(inp: ReproductionInput, prov: Provenance): Reproduction {
   const opts = { seed: inp.bootstrapSeed ?? 0, resamples: inp.resamples ?? 2000 };
   const R = inp.records;
+  const { tl: TL, ssl: SSL } = comparedArms(R.map((r) => r.config.arm));
   const colour = (id: string) => contentColour(id) === 'colour';
   const grey = (id: string) => contentColour(id) === 'grey';
   const small = (id: string) => trainSize(R, id) < SMALL_SET;
@@ -171,36 +173,36 @@ export function evaluateClaims(inp: ReproductionInput, prov: Provenance): Reprod
 
   const c1 = pairedDiff(
     pairRuns(
-      select(R, { condition: 'baseline', arm: 'tl', datasets: colour }),
-      select(R, { condition: 'baseline', arm: 'ssl', datasets: colour }),
+      select(R, { condition: 'baseline', arm: TL, datasets: colour }),
+      select(R, { condition: 'baseline', arm: SSL, datasets: colour }),
     ),
     opts,
   );
   const c2 = pairedDiff(
     pairRuns(
-      select(R, { condition: 'baseline', arm: 'ssl', datasets: grey }),
-      select(R, { condition: 'baseline', arm: 'tl', datasets: grey }),
+      select(R, { condition: 'baseline', arm: SSL, datasets: grey }),
+      select(R, { condition: 'baseline', arm: TL, datasets: grey }),
     ),
     opts,
   );
-  const dftTL = armPairs('double-ft', 'tl');
-  const dftSSL = armPairs('double-ft', 'ssl');
+  const dftTL = armPairs('double-ft', TL);
+  const dftSSL = armPairs('double-ft', SSL);
   const c3 = pairedDiff([...dftTL, ...dftSSL], opts);
   const strip = (ps: typeof dftTL) => ps.map((p) => ({ ...p, dataset: p.dataset.split('/')[0] }));
   const c3b = unitDiff(
     interactionUnits(
-      strip(armPairs('double-ft', 'tl', 'baseline', small)),
-      strip(armPairs('double-ft', 'ssl', 'baseline', small)),
+      strip(armPairs('double-ft', TL, 'baseline', small)),
+      strip(armPairs('double-ft', SSL, 'baseline', small)),
     ),
     opts,
   );
-  const augTL = armPairs('augment', 'tl');
-  const augSSL = armPairs('augment', 'ssl');
+  const augTL = armPairs('augment', TL);
+  const augSSL = armPairs('augment', SSL);
   const c4 = pairedDiff([...augTL, ...augSSL], opts);
   const c4b = unitDiff(interactionUnits(strip(augTL), strip(augSSL)), opts);
   // "down-sampling hurts": baseline − downsample > 0 on small sets
   const c5 = pairedDiff(
-    [...armPairs('baseline', 'tl', 'downsample', small), ...armPairs('baseline', 'ssl', 'downsample', small)],
+    [...armPairs('baseline', TL, 'downsample', small), ...armPairs('baseline', SSL, 'downsample', small)],
     opts,
   );
 
@@ -332,7 +334,7 @@ export function evaluateClaims(inp: ReproductionInput, prov: Provenance): Reprod
   const summaries = summarizeAll(R, opts);
   const ftT = (arm: string) =>
     avg(summaries.filter((s) => s.arm === arm && s.condition === 'baseline').map((s) => s.trainSeconds));
-  const ftRatio = ftT('ssl') / ftT('tl');
+  const ftRatio = ftT(SSL) / ftT(TL);
   const c6: Verdict = !Number.isFinite(ratio)
     ? 'inconclusive'
     : ratio >= 1.6 && ratio <= 3.6
@@ -368,13 +370,13 @@ export function evaluateClaims(inp: ReproductionInput, prov: Provenance): Reprod
       dataset: 'BUSI (grey)',
       what: 'SSL accuracy',
       paper: 'SSL 90%',
-      ours: `SSL ${fmtS(base('busi', 'ssl'))}; TL ${fmtS(base('busi', 'tl'))}`,
+      ours: `SSL ${fmtS(base('busi', SSL))}; TL ${fmtS(base('busi', TL))}`,
     },
     {
       dataset: 'Chest CT (grey)',
       what: 'SSL vs TL accuracy',
       paper: 'SSL 97.22%, TL 95.4%',
-      ours: `SSL ${fmtS(base('chest-ct', 'ssl'))}; TL ${fmtS(base('chest-ct', 'tl'))}`,
+      ours: `SSL ${fmtS(base('chest-ct', SSL))}; TL ${fmtS(base('chest-ct', TL))}`,
     },
     {
       dataset: 'all double-FT targets',

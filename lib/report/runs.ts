@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { exportPath, readExportFile } from '../finetune/export';
 import { loadRuns } from '../finetune/run-record';
+import { selectLr } from '../finetune/grid';
 import { ROOT } from '../util/paths';
 import type { RunRecord } from './compare';
 
@@ -16,16 +17,39 @@ export interface ProfileRuns {
 type Timed = RunRecord & { finishedAt?: string };
 
 /**
+ * The learning-rate tuning runs (lib/finetune/grid.ts tuningConfigs) share the first seed's baseline cell: per
+ * dataset × arm, keep only the rate the grid chose (the same rule, selectLr, on the same records), so the runs at
+ * the other candidate rates never count as results.
+ */
+export function withoutUnchosenRates(records: RunRecord[]): RunRecord[] {
+  const groups = new Map<string, RunRecord[]>();
+  for (const r of records) {
+    if (r.config.condition !== 'baseline') continue;
+    const k = `${r.config.profile}|${r.config.dataset}|${r.config.arm}|${r.config.seed}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  const drop = new Set<RunRecord>();
+  for (const g of groups.values()) {
+    const rates = [...new Set(g.map((r) => r.config.train.lr))];
+    if (rates.length < 2) continue;
+    const lr = selectLr(rates, g);
+    for (const r of g) if (r.config.train.lr !== lr) drop.add(r);
+  }
+  return records.filter((r) => !drop.has(r));
+}
+
+/**
  * Keep one record per (dataset, arm, condition, seed): the most recently finished. Runs of an older pre-trained
  * backbone (a new pre-training changes the config hash) would otherwise be averaged with the new ones.
- * Records made with `npm run grid -- --stand-in random` (backbone "random:…") are not TL or SSL results and are
- * dropped for those arms.
+ * Records made with `npm run grid -- --stand-in random` (a random backbone under a pre-trained arm's name) are not
+ * that arm's results and are dropped.
  */
 export function latestPerCell(records: RunRecord[]): { kept: RunRecord[]; dropped: number } {
   const best = new Map<string, Timed>();
-  let dropped = 0;
-  for (const r of records as Timed[]) {
-    if ((r.config.arm === 'tl' || r.config.arm === 'ssl') && r.config.backbone.startsWith('random:')) {
+  const chosen = withoutUnchosenRates(records);
+  let dropped = records.length - chosen.length;
+  for (const r of chosen as Timed[]) {
+    if (r.config.backbone.startsWith('random:') && !r.config.arm.startsWith('random')) {
       dropped++;
       continue;
     }

@@ -126,17 +126,26 @@ describe('which backbones are pre-trained before the grid', () => {
   it("auto: the unfinished backbones of the grid's arms; a backbone with a lock file is not submitted twice", () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-ckpt-'));
     try {
-      expect(pretrainRunsToSubmit('cpu', ['tl', 'ssl'], 'auto', root)).toEqual(['tl-xception', 'ssl-resnet']);
-      expect(pretrainRunsToSubmit('cpu', ['ssl', 'random'], 'auto', root)).toEqual(['ssl-resnet']);
+      expect(pretrainRunsToSubmit('cpu', ['tl-xception', 'ssl-resnet'], 'auto', root)).toEqual([
+        'tl-xception',
+        'ssl-resnet',
+      ]);
+      expect(pretrainRunsToSubmit('cpu', ['ssl-resnet', 'random-resnet', 'imagenet-mnv2'], 'auto', root)).toEqual([
+        'ssl-resnet',
+      ]);
+      expect(pretrainRunsToSubmit('cpu', ['tl-resnet-s1', 'ssl-resnet-medical-all'], 'auto', root)).toEqual([
+        'ssl-resnet-medical-all',
+        'tl-resnet-s1',
+      ]);
       fs.mkdirSync(dirOf(root, 'tl', 'xception'), { recursive: true });
       fs.writeFileSync(path.join(dirOf(root, 'tl', 'xception'), 'done.json'), '{}');
-      expect(pretrainRunsToSubmit('cpu', ['tl', 'ssl'], 'auto', root)).toEqual(['ssl-resnet']);
+      expect(pretrainRunsToSubmit('cpu', ['tl-xception', 'ssl-resnet'], 'auto', root)).toEqual(['ssl-resnet']);
       fs.mkdirSync(dirOf(root, 'ssl', 'resnet'), { recursive: true });
       fs.writeFileSync(path.join(dirOf(root, 'ssl', 'resnet'), 'lock'), '1234');
-      expect(() => pretrainRunsToSubmit('cpu', ['tl', 'ssl'], 'auto', root)).toThrow(
+      expect(() => pretrainRunsToSubmit('cpu', ['tl-xception', 'ssl-resnet'], 'auto', root)).toThrow(
         /ssl-resnet is being pre-trained \(lock file .*lock\)/,
       );
-      expect(pretrainRunsToSubmit('cpu', ['tl', 'ssl'], 'none', root)).toEqual([]);
+      expect(pretrainRunsToSubmit('cpu', ['tl-xception', 'ssl-resnet'], 'none', root)).toEqual([]);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
@@ -146,7 +155,7 @@ describe('which backbones are pre-trained before the grid', () => {
     expect(pretrainRunNames('cpu')).toEqual(
       expect.arrayContaining(['tl-xception', 'ssl-resnet', 'ssl-resnet-medical-all']),
     );
-    expect(pretrainRunsToSubmit('cpu', ['tl'], 'ssl-resnet-medical-all,tl-resnet')).toEqual([
+    expect(pretrainRunsToSubmit('cpu', ['tl-xception'], 'ssl-resnet-medical-all,tl-resnet')).toEqual([
       'ssl-resnet-medical-all',
       'tl-resnet',
     ]);

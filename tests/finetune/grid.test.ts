@@ -4,40 +4,110 @@ import {
   gridConfigs,
   type GridIdentity,
   parseShard,
+  selectLr,
   shardConfigs,
+  tuningConfigs,
   resultsTable,
   formatTable,
 } from '../../lib/finetune/grid';
-import { runHash, type RunRecord } from '../../lib/finetune/run-record';
+import { isDoubleFt, runHash, type RunConfig, type RunRecord } from '../../lib/finetune/run-record';
 import { intermediateFor } from '../../lib/finetune/pairs';
 
 const ident = (tag = ''): GridIdentity => ({
-  backbone: (arm) => ({ id: `bb-${arm}`, weights: `w-${arm}${tag}`, size: 32 }),
+  backbone: (arm) => ({ id: `bb-${arm}`, weights: `w-${arm}${tag}`, size: 64 }),
   data: (id) => ({ sha256: `sha-${id}`, splitHash: `split-${id}` }),
   code: 1,
 });
 
+const records = new Map<string, RunRecord>();
+/** A tuning record whose best validation loss is a made-up function of arm, set and rate (lr 1e-3 best for TL). */
+const tuningRecord = (c: RunConfig): RunRecord =>
+  ({
+    config: c,
+    stages: [
+      {
+        stage: 'target',
+        bestEpoch: 1,
+        epochs: [
+          { epoch: 0, valLoss: 9 },
+          { epoch: 1, valLoss: Math.abs(Math.log10(c.train.lr) - (c.arm.startsWith('tl') ? -3 : -2.5)) },
+        ],
+      },
+    ],
+  }) as unknown as RunRecord;
+
 describe('grid', () => {
   const configs = gridConfigs(GRIDS.cpu, ident());
 
-  it('builds distinct configs; double-FT only where a usable pair exists', () => {
+  it('builds distinct configs; the double-FT family only where a usable pair exists, controls at baseline only', () => {
     expect(new Set(configs.map(runHash)).size).toBe(configs.length);
     for (const c of configs.filter((c) => c.condition === 'double-ft'))
       expect(intermediateFor(c.dataset)?.intermediate).toBe(c.intermediate);
-    expect(configs.some((c) => c.dataset === 'alzheimer-mri' && c.condition === 'double-ft')).toBe(false);
-    const smoke = gridConfigs(GRIDS.smoke, ident());
-    expect(smoke).toHaveLength(2 * 2 * 4 * 2);
+    for (const c of configs.filter((c) => c.condition === 'double-ft-self')) expect(c.intermediate).toBe(c.dataset);
+    for (const c of configs.filter((c) => c.condition === 'double-ft-unrelated'))
+      expect(c.intermediate).toBe(intermediateFor(c.dataset)?.unrelated?.intermediate);
+    expect(configs.some((c) => c.dataset === 'alzheimer-mri' && isDoubleFt(c.condition))).toBe(false);
+    for (const arm of GRIDS.cpu.controls)
+      expect(new Set(configs.filter((c) => c.arm === arm).map((c) => c.condition))).toEqual(new Set(['baseline']));
+    // every (dataset, arm, condition) cell of the comparison has all three seeds
+    const cells = new Map<string, number>();
+    for (const c of configs)
+      cells.set(`${c.dataset}/${c.arm}/${c.condition}`, (cells.get(`${c.dataset}/${c.arm}/${c.condition}`) ?? 0) + 1);
+    expect([...cells.values()].every((n) => n === 3)).toBe(true);
+    // smoke: 2 sets × 2 arms × (3 conditions + 3 double-FT) × 2 seeds + 1 control × 2 sets × 2 seeds
+    expect(gridConfigs(GRIDS.smoke, ident())).toHaveLength(2 * 2 * 6 * 2 + 2 * 2);
+  });
+
+  it('learning rate: tuned per arm × set on validation, the same candidates for every arm; undecided configs wait', () => {
+    const spec = GRIDS.cpu;
+    const tuning = tuningConfigs(spec, ident());
+    const sets = (arm: string) => new Set(tuning.filter((c) => c.arm === arm).map((c) => c.dataset));
+    // main arms also tune on their stage-1 sets; every arm tries every candidate at baseline, first seed
+    expect(sets('tl-resnet')).toEqual(new Set([...spec.datasets]));
+    expect(sets('random-resnet')).toEqual(new Set(spec.datasets));
+    expect(tuning.every((c) => c.condition === 'baseline' && c.seed === spec.seeds[0])).toBe(true);
+    expect(tuning.length).toBe(
+      (spec.arms.length + spec.controls.length) * spec.datasets.length * spec.lrCandidates!.length,
+    );
+    // nothing tuned yet: every config waits
+    const waiting: { arm: string; dataset: string }[] = [];
+    expect(gridConfigs(spec, ident(), () => undefined, waiting)).toEqual([]);
+    expect(waiting.length).toBe((spec.arms.length + spec.controls.length) * spec.datasets.length);
+    // all tuned: the chosen rate is the lowest best-epoch validation loss; the tuning run of that rate IS the
+    // first seed's baseline (same config, same hash: no run twice)
+    for (const c of tuning) records.set(runHash(c), tuningRecord(c));
+    const lrOf = (arm: string, dataset: string) =>
+      selectLr(
+        spec.lrCandidates!,
+        tuning.filter((c) => c.arm === arm && c.dataset === dataset).map((c) => records.get(runHash(c))!),
+      );
+    expect(lrOf('tl-resnet', 'busi')).toBe(1e-3);
+    expect(lrOf('ssl-resnet', 'busi')).toBe(3e-3);
+    const all = gridConfigs(spec, ident(), lrOf);
+    expect(all.length).toBe(configs.length);
+    const base0 = all.filter((c) => c.condition === 'baseline' && c.seed === 0).map(runHash);
+    const tuned = new Set(tuning.map(runHash));
+    expect(base0.every((h) => tuned.has(h))).toBe(true);
+    // stage 1 trains at the rate chosen for the stage-1 set
+    const dft = all.find((c) => c.condition === 'double-ft' && c.arm === 'ssl-resnet')!;
+    expect(dft.stage1!.lr).toBe(lrOf('ssl-resnet', dft.intermediate!));
+    // a missing candidate record leaves the choice open
+    expect(selectLr([1e-3, 3e-3], [tuningRecord(tuning[0])])).toBeUndefined();
   });
 
   it('names each run by its backbone weights, code version and data: changing any of them changes every affected hash', () => {
     const hashes = (cs: ReturnType<typeof gridConfigs>) => new Set(cs.map(runHash));
     const base = hashes(configs);
-    // re-made SSL checkpoint: same config id, other weights → every SSL config is new, TL configs unchanged
+    // re-made SSL checkpoint: same config id, other weights → every config of that arm is new, others unchanged
     const reweighted = gridConfigs(GRIDS.cpu, {
       ...ident(),
-      backbone: (arm) => ({ id: `bb-${arm}`, weights: arm === 'ssl' ? 'w-ssl-remade' : `w-${arm}`, size: 32 }),
+      backbone: (arm) => ({
+        id: `bb-${arm}`,
+        weights: arm === 'ssl-resnet' ? 'w-ssl-remade' : `w-${arm}`,
+        size: 64,
+      }),
     });
-    for (const c of reweighted) expect(base.has(runHash(c))).toBe(c.arm !== 'ssl');
+    for (const c of reweighted) expect(base.has(runHash(c))).toBe(c.arm !== 'ssl-resnet');
     const recoded = gridConfigs(GRIDS.cpu, { ...ident(), code: 2 });
     expect([...hashes(recoded)].some((h) => base.has(h))).toBe(false);
     // a re-made split of ct-kidney renames its own runs and the double-FT runs that use it as intermediate
@@ -57,10 +127,10 @@ describe('grid', () => {
       expect(seen.size).toBe(configs.length);
       expect([...seen.values()].every((v) => v === 1)).toBe(true);
       for (let i = 1; i <= n; i++) {
-        const mine = shardConfigs(configs, i, n).filter((c) => c.condition === 'double-ft');
+        const mine = shardConfigs(configs, i, n).filter((c) => isDoubleFt(c.condition));
         for (const c of configs.filter(
           (c) =>
-            c.condition === 'double-ft' &&
+            isDoubleFt(c.condition) &&
             mine.some((m) => m.intermediate === c.intermediate && m.arm === c.arm && m.seed === c.seed),
         ))
           expect(mine.map(runHash)).toContain(runHash(c));

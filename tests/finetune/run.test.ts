@@ -221,7 +221,7 @@ describe('run records', () => {
     const pcfg = pretrainConfigFor('smoke', 'ssl', 'resnet');
     await runPretraining(pcfg, { data: syntheticSet(64, pcfg.inputSize), views: testViews, root, quiet: true });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-runs-'));
-    const loadBb = () => getPretrainedBackbone('ssl', { profile: 'smoke', root, inputSize: 16 });
+    const loadBb = () => getPretrainedBackbone('ssl-resnet', { profile: 'smoke', root, inputSize: 16 });
     const probe = await loadBb();
     const backboneWeights = weightsHash(probe.model).slice(0, 16);
     probe.model.dispose();

@@ -24,13 +24,15 @@ const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dat
 describe('getPretrainedBackbone', () => {
   it('missing checkpoint: error names the command that makes it', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-bb-'));
-    await expect(getPretrainedBackbone('tl', { profile: 'cpu', root })).rejects.toThrow(
+    await expect(getPretrainedBackbone('tl-xception', { profile: 'cpu', root })).rejects.toThrow(
       /npm run pretrain -- --profile cpu --only tl-xception/,
     );
-    await expect(getPretrainedBackbone('ssl', { profile: 'cpu', root })).rejects.toThrow(/--only ssl-resnet/);
-    await expect(getPretrainedBackbone('tl', { profile: 'cpu', pairing: 'matched', root })).rejects.toThrow(
-      /--only tl-resnet/,
+    await expect(getPretrainedBackbone('ssl-resnet', { profile: 'cpu', root })).rejects.toThrow(/--only ssl-resnet\b/);
+    await expect(getPretrainedBackbone('tl-resnet-s1', { profile: 'cpu', root })).rejects.toThrow(/--only tl-resnet-s1/);
+    await expect(getPretrainedBackbone('ssl-resnet-medical-all', { profile: 'cpu', root })).rejects.toThrow(
+      /--only ssl-resnet-medical-all/,
     );
+    await expect(getPretrainedBackbone('tl', { profile: 'cpu', root })).rejects.toThrow(/unknown arm "tl"/);
   });
 
   it('finds a finished checkpoint by config and loads it at another input size', async () => {
@@ -42,8 +44,8 @@ describe('getPretrainedBackbone', () => {
       root,
       quiet: true,
     });
-    const a = await getPretrainedBackbone('ssl', { profile: 'smoke', root });
-    const b = await getPretrainedBackbone('ssl', { profile: 'smoke', root, inputSize: 64 });
+    const a = await getPretrainedBackbone('ssl-resnet', { profile: 'smoke', root });
+    const b = await getPretrainedBackbone('ssl-resnet', { profile: 'smoke', root, inputSize: 64 });
     expect(a.source.kind).toBe('ssl');
     expect(b.inputSize).toBe(64);
     const x = tf.randomUniform([2, cfg.inputSize, cfg.inputSize, 3], 0, 1, 'float32', 3);
@@ -53,8 +55,8 @@ describe('getPretrainedBackbone', () => {
       l.getWeights().forEach((w, i) => expect(maxDiff(w, b.model.getLayer(l.name).getWeights()[i])).toBe(0)),
     );
     // each call is a fresh model (fine-tuning trains in place)
-    expect(a.model).not.toBe((await getPretrainedBackbone('ssl', { profile: 'smoke', root })).model);
-    const r = await getPretrainedBackbone('random', { profile: 'smoke', arch: 'resnet' });
+    expect(a.model).not.toBe((await getPretrainedBackbone('ssl-resnet', { profile: 'smoke', root })).model);
+    const r = await getPretrainedBackbone('random-resnet', { profile: 'smoke' });
     expect(r.source).toEqual({ kind: 'random', seed: 0 });
   });
 });
@@ -64,7 +66,7 @@ describe.skipIf(!fs.existsSync(MOBILENET_V2_DIR) || !fs.existsSync(imagenette))(
   it('ImageNet MobileNetV2 features give a clearly higher k-NN and linear probe than the same net at random init', async () => {
     const set = await loadImageSet('imagenette', { size: 32 });
     const o = { maxTrain: 300, maxTest: 200, seed: 0 };
-    const inet = probeBackbone(await getPretrainedBackbone('imagenet', { profile: 'cpu' }), set, o);
+    const inet = probeBackbone(await getPretrainedBackbone('imagenet-mnv2', { profile: 'cpu' }), set, o);
     const rnd = probeBackbone(await loadImagenetMobileNetV2({ inputSize: 32, randomInit: 0 }), set, o);
     expect(inet.knnTop1).toBeGreaterThan(rnd.knnTop1 + 0.1);
     expect(inet.linearTop1).toBeGreaterThan(rnd.linearTop1 + 0.1);

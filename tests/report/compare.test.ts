@@ -32,8 +32,18 @@ function rec(
   const right = Array.isArray(nRight) ? nRight : Array.from({ length: n }, (_, i) => i < nRight);
   const labels = Array.from({ length: n }, (_, i) => i % 2);
   const probs = labels.map((y, i) => (right[i] === (y === 1) ? [0.2, 0.8] : [0.8, 0.2]));
+  // a partial record: the fields the report reads
   return {
-    config: { profile: 'test', dataset, arm, condition: condition as Condition, seed, size: 32, backbone: 'b' },
+    config: {
+      profile: 'test',
+      dataset,
+      arm,
+      condition: condition as Condition,
+      seed,
+      size: 32,
+      backbone: 'b',
+      train: { lr: 1e-3 },
+    },
     dataset: { id: dataset, classNames: ['a', 'b'], size: 32, counts: { train: trainN, val: 10, test: n } },
     backend: 'cpu',
     gitCommit: 'x',
@@ -53,7 +63,7 @@ function rec(
       probs,
       indices: labels.map((_, i) => i),
     },
-  };
+  } as unknown as RunRecord;
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-repro-'));

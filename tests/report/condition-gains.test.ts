@@ -23,8 +23,18 @@ function rec(
 ): RunRecord {
   const labels = Array.from({ length: n }, (_, i) => i % 2);
   const probs = labels.map((y, i) => (i < nRight === (y === 1) ? [0.2, 0.8] : [0.8, 0.2]));
+  // a partial record: the fields the report reads
   return {
-    config: { profile: 'test', dataset, arm, condition: condition as Condition, seed, size: 32, backbone: 'b' },
+    config: {
+      profile: 'test',
+      dataset,
+      arm,
+      condition: condition as Condition,
+      seed,
+      size: 32,
+      backbone: 'b',
+      train: { lr: 1e-3 },
+    },
     dataset: { id: dataset, classNames: ['a', 'b'], size: 32, counts: { train: trainN, val: 10, test: n } },
     backend: 'cpu',
     gitCommit: 'x',
@@ -37,7 +47,7 @@ function rec(
       probs,
       indices: labels.map((_, i) => i),
     },
-  };
+  } as unknown as RunRecord;
 }
 
 // busi (small, 400 train): augment +20 pts for TL, +0 for SSL; isic-uda1 (large, 2000 train): +10 for both.

@@ -117,7 +117,7 @@ describe(`fetch → converted backbone → arms${why}`, () => {
         importKerasFile(path.join(dir, 'xception.weights.h5'), 'xception', 'my-xception', { root, silent: true }),
       ).rejects.toThrow('already exist; pass --force');
 
-      for (const arm of ['imagenet-xception', 'keras-file:my-xception', 'tl'] as const) {
+      for (const arm of ['imagenet-xception', 'keras-file:my-xception', 'tl-xception'] as const) {
         const bb = await getPretrainedBackbone(arm, {
           profile: 'gpu',
           inputSize: size,
@@ -145,8 +145,8 @@ describe('arms without converted weights', () => {
   it('the gpu TL arm falls back to our own pre-training checkpoint, and a missing keras-file arm names the command', async () => {
     const empty = tmpDir('empty');
     await expect(
-      getPretrainedBackbone('tl', { profile: 'gpu', weightsRoot: empty, root: empty, train: false }),
-    ).rejects.toThrow('no TL xception backbone for profile "gpu"');
+      getPretrainedBackbone('tl-xception', { profile: 'gpu', weightsRoot: empty, root: empty, train: false }),
+    ).rejects.toThrow('no tl-xception backbone for profile "gpu"');
     await expect(
       getPretrainedBackbone('keras-file:simclr-r50', { profile: 'gpu', weightsRoot: empty }),
     ).rejects.toThrow(
