@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { backendProvenance, selectBackend } from '../lib/backend/select-backend';
+import { backendProvenance, defaultWorkers, selectBackend } from '../lib/backend/select-backend';
+import { parseWorkers, runGridWorkers } from '../lib/util/workers';
 import { loadImageSet } from '../lib/data/load';
 import { augmentBatch, PAPER_AUGMENT } from '../lib/data/augment';
 import { getPretrainedBackbone, type BackboneRequest } from '../lib/pretrain/backbones';
@@ -55,6 +56,11 @@ const { values: opt } = cli({
   options: {
     profile: { type: 'string', arg: 'P', help: 'smoke | cpu | gpu (default: MEDSSL_PROFILE, else cpu)' },
     shard: { type: 'string', arg: 'i/n', help: 'run only shard i of n (machines or SLURM tasks split a grid)' },
+    workers: {
+      type: 'string',
+      arg: 'N',
+      help: 'train as N shard processes side by side, then merge (default: one 1-thread process per core; 1 with --shard, --merge, --dry, --verify, --no-train)',
+    },
     dry: { type: 'boolean', help: "list the configs (and the shard's share) without running" },
     'check-pairs': {
       type: 'boolean',
@@ -257,6 +263,16 @@ async function main(): Promise<void> {
   console.log(
     `[grid] ${all.length} configs${shard.count > 1 ? `, shard ${shard.index}/${shard.count}: ${configs.length}` : ''}; backend ${info.name}`,
   );
+  // Use the cores with shard processes side by side (lib/util/workers.ts); the backbones are ready by now.
+  const alone = opt.merge || opt.dry || opt['no-train'] || str('verify') || str('shard');
+  if (alone && str('workers') && str('workers') !== '1')
+    throw new Error('--workers: not with --shard, --merge, --dry, --verify or --no-train');
+  const plan = defaultWorkers(info.name, os.cpus().length, process.env, info.gpu);
+  const workers = alone ? 1 : Math.min(configs.length, parseWorkers(str('workers'), plan.processes));
+  if (workers > 1) {
+    process.exitCode = await runGridWorkers(process.argv.slice(2), workers);
+    return;
+  }
   const exportRoot = str('export-root') ? path.resolve(str('export-root')!) : undefined;
   const current = new Set(all.map(runHash));
   const conflictPolicy = () => ({

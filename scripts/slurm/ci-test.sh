@@ -162,7 +162,7 @@ ls "$tmp"/s1/runs/shards/*/shard-1-of-2.json "$tmp"/s1/runs/shards/*/shard-2-of-
 s1_secs=$(( $(date +%s) - t1 ))
 say "test 1: SLURM part done in $s1_secs s (pre-training array: ${pre}); now the same grid in one process"
 t2=$(date +%s)
-MEDSSL_THREADS=1 "$TSX" scripts/grid.ts --profile smoke --runs-dir "$tmp/ref/runs" --export --export-root "$tmp/ref" >"$tmp/ref.log" 2>&1 || { tail -30 "$tmp/ref.log"; fail "single-process reference grid failed"; }
+MEDSSL_THREADS=1 "$TSX" scripts/grid.ts --profile smoke --workers 1 --runs-dir "$tmp/ref/runs" --export --export-root "$tmp/ref" >"$tmp/ref.log" 2>&1 || { tail -30 "$tmp/ref.log"; fail "single-process reference grid failed"; }
 grep -E '^\[grid\] [0-9]+ ran' "$tmp/ref.log" | sed 's/^/    /'
 say "single-process grid: $(( $(date +%s) - t2 )) s"
 "$TSX" scripts/slurm/compare-exports.ts "$(export_of "$tmp/s1/export")" "$(export_of "$tmp/ref")" || fail "test 1: the merged export differs from the single-process export"
