@@ -3,6 +3,7 @@
 // the process, so each run is its own child). Checkpoints go to a temporary folder that is removed afterwards.
 //   npx tsx bench/stability.ts --profile cpu --method ssl --arch resnet --steps 1000 --batch 16 --runs 5
 // Prints one line per run (exit status, seconds, load average) and a summary; MEDSSL_BACKEND / MEDSSL_THREADS apply.
+// imgPerCpuSecond counts the whole child (data loading included); imgPerEpochCpuSecond only the training epoch.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,7 +41,7 @@ if (argv.includes('--child')) {
   const cpuSeconds = (cu.user + cu.system) / 1e6;
   const h = r.record!.history.at(-1)!;
   console.log(
-    `RESULT ${JSON.stringify({ backend: describeBackend(info), variant: cfg.variant, method: cfg.method, steps, batch, loss: h.loss, seconds: h.seconds, imgPerSec: h.imgPerSec, cpuSeconds: +cpuSeconds.toFixed(1), imgPerCpuSecond: +((steps * batch) / cpuSeconds).toFixed(1) })}`,
+    `RESULT ${JSON.stringify({ backend: describeBackend(info), variant: cfg.variant, method: cfg.method, steps, batch, loss: h.loss, seconds: h.seconds, imgPerSec: h.imgPerSec, cpuSeconds: +cpuSeconds.toFixed(1), imgPerCpuSecond: +((steps * batch) / cpuSeconds).toFixed(1), epochCpuSeconds: h.cpuSeconds, imgPerEpochCpuSecond: h.cpuSeconds ? +((steps * batch) / h.cpuSeconds).toFixed(1) : null, load1: h.load1 })}`,
   );
   process.exit(0);
 }

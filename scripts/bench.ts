@@ -4,32 +4,78 @@
 // in its own process (own peak RSS, own thread pools) and records the load average before and after it: on a
 // shared machine wall-clock numbers move with other people's load. Writes paper/bench/bench.json.
 //
-// Options: --batch 64  --steps 3  --cpu-batch 2  --cpu-steps 1  --threads 1 (wasm)  --tf-threads 1,2
+// Options (--help lists them): --batch 64  --steps 3  --cpu-batch 2  --cpu-steps 1  --threads 1 (wasm)  --tf-threads 1,2
 //          --torch-threads 1,2  --keras-threads 1,2  --nets mini-resnet18-w32,mini-xception
 //          --backends tensorflow,wasm,cpu  --no-torch  --no-keras  --out paper/bench/bench.json
 // Python: MEDSSL_PYTHON, else python3 on PATH. Install the comparison packages with
 //   python3 -m pip install torch tensorflow-cpu==2.21.0 keras   (add --index-url from `pip config list` offline)
 //
+// Every row also records its process's wall and CPU time (start-up included) and the load average around it.
 // Each step's process CPU time is recorded as well; for single-thread runs, img/s from CPU time is the more stable
 // comparison and is what the `cpu-time` columns show.
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncOptions, type SpawnSyncReturns } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../lib/util/paths';
 import { writeJsonAtomic } from '../lib/util/atomic';
+import { cli, stringOption } from '../lib/util/cli';
 import { defaultImporter, gpuVisible } from '../lib/backend/select-backend';
 import { enableWasmThreads as enableWasmThreadsSupported } from '../lib/backend/wasm-threads';
 import type { WorkerJob, WorkerResult } from '../bench/worker';
 
-function arg(name: string, dflt: string): string {
-  const argv = process.argv.slice(2);
-  const i = argv.indexOf(`--${name}`);
-  if (i >= 0 && argv[i + 1] != null) return argv[i + 1];
-  const eq = argv.find((a) => a.startsWith(`--${name}=`));
-  return eq ? eq.slice(name.length + 3) : dflt;
+const { values: opt } = cli({
+  command: 'npm run bench --',
+  summary:
+    'Training and inference speed of the reference nets on every TF.js backend and, when Python has them, PyTorch and Keras; one process per row with its peak RSS, wall and CPU time and load average. Writes paper/bench/bench.json.',
+  options: {
+    batch: { type: 'string', arg: 'N', help: 'batch size (default 64)' },
+    steps: { type: 'string', arg: 'N', help: 'timed training steps per row (default 3)' },
+    'cpu-batch': { type: 'string', arg: 'N', help: 'batch on the pure-JS cpu backend (default 2)' },
+    'cpu-steps': { type: 'string', arg: 'N', help: 'steps on the pure-JS cpu backend (default 1)' },
+    threads: { type: 'string', arg: 'a,b', help: 'wasm thread counts (default 1; 1,2 where the threaded build works)' },
+    'tf-threads': { type: 'string', arg: 'a,b', help: 'tensorflow intra-op thread counts (default 1,2)' },
+    'torch-threads': { type: 'string', arg: 'a,b', help: 'PyTorch thread counts (default 1,2)' },
+    'keras-threads': { type: 'string', arg: 'a,b', help: 'Keras thread counts (default 1,2)' },
+    nets: { type: 'string', arg: 'a,b', help: 'nets (default mini-resnet18-w32,mini-xception)' },
+    backends: { type: 'string', arg: 'a,b', help: 'TF.js backends (default tensorflow,wasm,cpu)' },
+    'no-torch': { type: 'boolean', help: 'skip the PyTorch rows' },
+    'no-keras': { type: 'boolean', help: 'skip the Keras rows' },
+    out: { type: 'string', arg: 'FILE', help: 'output (default paper/bench/bench.json)' },
+  },
+});
+const arg = (name: string, dflt: string) => stringOption(opt, name) ?? dflt;
+const flag = (name: string) => opt[name] === true;
+
+/**
+ * spawnSync, plus the child's wall time and its total CPU time (user + system of the child and anything it waited
+ * for, start-up included), read from bash's `times` after it exits.
+ */
+function spawnTimed(
+  cmd: string,
+  args: string[],
+  o: SpawnSyncOptions,
+): { r: SpawnSyncReturns<string>; wallSeconds: number; cpuSeconds: number | null } {
+  const t0 = Date.now();
+  const r = spawnSync('bash', ['-c', '"$@"; rc=$?; echo "@@times"; times; exit $rc', 'bench', cmd, ...args], {
+    ...o,
+    encoding: 'utf8',
+  });
+  const wallSeconds = (Date.now() - t0) / 1000;
+  const out = r.stdout ?? '';
+  const k = out.lastIndexOf('@@times\n');
+  let cpuSeconds: number | null = null;
+  if (k >= 0) {
+    // second line of `times`: the children's user and system time, e.g. "1m2.345s 0m0.678s"
+    const m = out
+      .slice(k)
+      .split('\n')[2]
+      ?.match(/(\d+)m([\d.]+)s (\d+)m([\d.]+)s/);
+    if (m) cpuSeconds = +(60 * +m[1] + +m[2] + 60 * +m[3] + +m[4]).toFixed(2);
+    r.stdout = out.slice(0, k);
+  }
+  return { r, wallSeconds, cpuSeconds };
 }
-const flag = (name: string) => process.argv.includes(`--${name}`);
 
 const batch = Number(arg('batch', '64'));
 const steps = Number(arg('steps', '3'));
@@ -78,16 +124,17 @@ function workerEnv(job: WorkerJob): NodeJS.ProcessEnv {
 
 const load = () => os.loadavg().map((v) => +v.toFixed(2));
 
-function runWorker(job: WorkerJob): WorkerResult | { job: WorkerJob; error: string } {
+type Timed = { wallSeconds: number; cpuSeconds: number | null };
+
+function runWorker(job: WorkerJob): (WorkerResult & Timed) | { job: WorkerJob; error: string } {
   const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-  const r = spawnSync(tsx, [path.join(ROOT, 'bench', 'worker.ts'), JSON.stringify(job)], {
+  const { r, wallSeconds, cpuSeconds } = spawnTimed(tsx, [path.join(ROOT, 'bench', 'worker.ts'), JSON.stringify(job)], {
     cwd: ROOT,
-    encoding: 'utf8',
     maxBuffer: 64 * 2 ** 20,
     env: workerEnv(job),
   });
   const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('RESULT '));
-  if (line) return JSON.parse(line.slice(7)) as WorkerResult;
+  if (line) return { ...(JSON.parse(line.slice(7)) as WorkerResult), wallSeconds, cpuSeconds };
   const err =
     (r.stdout ?? '').split('\n').find((l) => l.startsWith('ERROR ')) ??
     (r.stderr ?? '').split('\n').filter(Boolean).slice(-3).join(' | ');
@@ -107,6 +154,8 @@ interface PyRow {
   params: number;
   loadavgBefore: number[];
   loadavgAfter: number[];
+  wallSeconds: number;
+  cpuSeconds: number | null;
   raw: unknown;
 }
 
@@ -119,7 +168,7 @@ function runPython(
   const script = framework === 'pytorch' ? 'torch_bench.py' : 'keras_bench.py';
   const netArg = framework === 'pytorch' ? ['--nets', key] : ['--net', key];
   const before = load();
-  const r = spawnSync(
+  const { r, wallSeconds, cpuSeconds } = spawnTimed(
     PYTHON,
     [
       path.join(ROOT, 'bench', script),
@@ -131,11 +180,7 @@ function runPython(
       String(steps),
       ...netArg,
     ],
-    {
-      cwd: ROOT,
-      encoding: 'utf8',
-      maxBuffer: 16 * 2 ** 20,
-    },
+    { cwd: ROOT, maxBuffer: 16 * 2 ** 20 },
   );
   const after = load();
   if (r.status !== 0)
@@ -159,6 +204,8 @@ function runPython(
     params: x.params_backbone_with_bn_stats ?? x.params_backbone,
     loadavgBefore: before,
     loadavgAfter: after,
+    wallSeconds,
+    cpuSeconds,
     raw: o,
   };
 }
@@ -256,6 +303,8 @@ async function main() {
           params: r.backboneParams,
           loadavgBefore: before,
           loadavgAfter: after,
+          wallSeconds: r.wallSeconds,
+          cpuSeconds: r.cpuSeconds,
         });
       }
     }
@@ -297,6 +346,8 @@ async function main() {
           inferImgS: r.inferImgS,
           peakRssMB: r.peakRssMB,
           params: r.params,
+          wallSeconds: r.wallSeconds,
+          cpuSeconds: r.cpuSeconds,
           loadavgBefore: r.loadavgBefore,
           loadavgAfter: r.loadavgAfter,
         });

@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { backendProvenance, selectBackend } from '../lib/backend/select-backend';
+import { backendProvenance, defaultWorkers, selectBackend } from '../lib/backend/select-backend';
+import { parseWorkers, runGridWorkers } from '../lib/util/workers';
 import { loadImageSet } from '../lib/data/load';
 import { augmentBatch, PAPER_AUGMENT } from '../lib/data/augment';
 import { getPretrainedBackbone, type BackboneRequest } from '../lib/pretrain/backbones';
@@ -59,6 +60,11 @@ const { values: opt } = cli({
   options: {
     profile: { type: 'string', arg: 'P', help: 'smoke | cpu | gpu (default: MEDSSL_PROFILE, else cpu)' },
     shard: { type: 'string', arg: 'i/n', help: 'run only shard i of n (machines or SLURM tasks split a grid)' },
+    workers: {
+      type: 'string',
+      arg: 'N',
+      help: 'train as N shard processes side by side, then merge (default: one 1-thread process per core; 1 with --shard, --merge, --dry, --verify, --no-train)',
+    },
     dry: { type: 'boolean', help: "list the configs (and the shard's share) without running" },
     'check-pairs': {
       type: 'boolean',
@@ -243,7 +249,15 @@ async function main(): Promise<void> {
   if (list('datasets')) spec.datasets = list('datasets')!;
   if (list('seeds')) spec.seeds = list('seeds')!.map(Number);
   if (list('arms')) spec.arms = list('arms') as Arm[];
-  if (opt.controls !== undefined) spec.controls = (list('controls') ?? []) as Arm[];
+  if (opt.controls !== undefined) spec.controls = str('controls') === 'none' ? [] : ((list('controls') ?? []) as Arm[]);
+  if (str('lr')) {
+    if (!str('runs-dir')) throw new Error("--lr changes the profile's settings: give a scratch --runs-dir too");
+    const lr = Number(str('lr'));
+    if (!(lr > 0)) throw new Error(`--lr must be a positive number, got "${str('lr')}"`);
+    spec.lrCandidates = undefined;
+    spec.train = { ...spec.train, lr };
+    spec.stage1 = { ...spec.stage1, lr };
+  }
   for (const arm of [...spec.arms, ...spec.controls]) parseArm(arm); // a typo fails here, before any work
   if (list('conditions')) spec.conditions = list('conditions') as typeof spec.conditions;
   if (str('epochs')) {
@@ -301,6 +315,18 @@ async function main(): Promise<void> {
   const runOpts = { log, cachedOnly };
   const runAll = (cs: RunConfig[]) =>
     opt['wait-locked'] ? runGridWaitingForLocks(cs, deps, runOpts) : runGrid(cs, deps, runOpts);
+
+  // Use the cores with shard processes side by side (lib/util/workers.ts); the backbones are ready by now. The
+  // shards wait for each other's learning-rate tuning runs (--wait-locked), so one round finishes the grid.
+  const alone = opt.merge || opt.dry || opt['no-train'] || str('verify') || str('shard');
+  if (alone && str('workers') && str('workers') !== '1')
+    throw new Error('--workers: not with --shard, --merge, --dry, --verify or --no-train');
+  const plan = defaultWorkers(info.name, os.cpus().length, process.env, info.gpu);
+  const workers = alone ? 1 : parseWorkers(str('workers'), plan.processes);
+  if (workers > 1) {
+    process.exitCode = await runGridWorkers(process.argv.slice(2), workers);
+    return;
+  }
 
   // Phase 1: the learning-rate tuning runs (this shard's share), unless only listing, merging or verifying.
   const tuning = tuningConfigs(spec, ident);

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { ROOT } from '../lib/util/paths';
 import { writeJsonAtomic } from '../lib/util/atomic';
+import { cli, stringOption } from '../lib/util/cli';
 import {
   MANIFEST_NAME,
   NATIVE_CACHE,
@@ -40,12 +41,22 @@ import {
 } from '../lib/backend/native-build';
 import { nativeSmoke } from '../lib/backend/native-smoke';
 
-const argv = process.argv.slice(2);
-const flag = (n: string) => argv.includes(`--${n}`);
-function opt(n: string): string | undefined {
-  const i = argv.indexOf(`--${n}`);
-  return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`--${n}=`))?.slice(n.length + 3);
-}
+const { values } = cli({
+  command: 'npm run native --',
+  summary:
+    "Build tfjs-node's N-API binding against the C API inside a TensorFlow wheel (default tensorflow-cpu from pip) and prove it with a smoke op and a gradient. Idempotent; MEDSSL_LIBTENSORFLOW=DIR uses an extracted libtensorflow instead.",
+  options: {
+    wheel: { type: 'string', arg: 'FILE.whl', help: 'use this wheel (tensorflow-cpu, or tensorflow for CUDA kernels)' },
+    'lib-dir': { type: 'string', arg: 'DIR', help: 'a libtensorflow directory (same as MEDSSL_LIBTENSORFLOW)' },
+    gpu: { type: 'boolean', help: 'pip download `tensorflow` (CUDA build) instead of tensorflow-cpu' },
+    download: { type: 'boolean', help: "tfjs-node's own install script (libtensorflow 2.9.1; needs internet)" },
+    force: { type: 'boolean', help: 'rebuild even if the cached binding matches' },
+    verify: { type: 'boolean', help: 're-run the smoke test on an up-to-date build' },
+    'child-verify': { type: 'boolean', help: '(internal) the smoke test, in the child process the build starts' },
+  },
+});
+const flag = (n: string) => values[n] === true;
+const opt = (n: string) => stringOption(values, n);
 
 const log = (s: string) => console.log(`[native] ${s}`);
 const rel = (p: string) => (p.startsWith(ROOT) ? path.relative(ROOT, p) : p);

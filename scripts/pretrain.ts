@@ -6,7 +6,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { backendProvenance, selectBackend, describeBackend } from '../lib/backend/select-backend';
+import { backendProvenance, defaultWorkers, selectBackend, describeBackend } from '../lib/backend/select-backend';
+import { formatExits, parseWorkers, pretrainWorkerJobs, runWorkers, threadsPerWorker } from '../lib/util/workers';
 import { loadImageSet } from '../lib/data/load';
 import {
   IMAGENET_ARM_NAME,
@@ -41,6 +42,11 @@ const { values: opt } = cli({
     'probe-only': { type: 'boolean', help: 'probe the finished backbones only' },
     reprobe: { type: 'boolean', help: 'probe again even when the probe results are up to date' },
     'no-train': { type: 'boolean', help: 'train nothing: report which runs are not finished' },
+    workers: {
+      type: 'string',
+      arg: 'N',
+      help: 'train up to N runs side by side, one process each (default: one 1-thread process per core)',
+    },
     'partial-probes': {
       type: 'boolean',
       help: "probe the finished runs while others are not (written to scratch/, never over the profile's file)",
@@ -62,6 +68,21 @@ const nameOf = (r: PretrainRun) => runName(profile, r);
 const runs = prof.runs.filter((r) => !only || only.includes(nameOf(r)));
 if (only && runs.length === 0)
   throw new Error(`--only ${only.join(',')}: no such run; choose from ${prof.runs.map(nameOf).join(', ')}`);
+
+// Several unfinished runs: one process per run side by side (lib/util/workers.ts); the loop below then finds them done.
+const unfinishedRuns = runs.filter(
+  (r) => !fs.existsSync(path.join(checkpointDir(pretrainHash(runConfig(profile, r)), ckptRoot), 'done.json')),
+);
+const plan = defaultWorkers(backend.name, os.cpus().length, process.env, backend.gpu);
+const workers = Math.min(unfinishedRuns.length, parseWorkers(opt.workers as string | undefined, plan.processes));
+if (!flag('probe-only') && !flag('no-train') && workers > 1) {
+  const threads = threadsPerWorker(workers);
+  console.log(`${unfinishedRuns.length} runs, ${workers} at a time (one process each, ${threads} thread(s))`);
+  const jobs = pretrainWorkerJobs(process.argv.slice(2), unfinishedRuns.map(nameOf));
+  const exits = await runWorkers(jobs, { parallel: workers, threads });
+  console.log(`pre-training processes:\n${formatExits(exits)}`);
+  if (exits.some((e) => e.code !== 0)) process.exit(1);
+}
 
 if (!flag('probe-only')) {
   for (const r of runs) {

@@ -44,10 +44,24 @@ const { values: opt, positionals } = cli({
       arg: '2,5',
       help: 'only these shards (resubmit the ones the merge named); no pre-training',
     },
-    arms: { type: 'string', arg: 'a,b', help: 'only these arms (passed to the grid and the merge), e.g. tl-resnet,ssl-resnet' },
+    arms: {
+      type: 'string',
+      arg: 'a,b',
+      help: 'only these arms (passed to the grid and the merge), e.g. tl-resnet,ssl-resnet',
+    },
     datasets: { type: 'string', arg: 'a,b', help: 'only these datasets' },
     conditions: { type: 'string', arg: 'c1,c2', help: 'only these conditions' },
     seeds: { type: 'string', arg: '0,1', help: 'only these fine-tuning seeds' },
+    controls: {
+      type: 'string',
+      arg: 'a,b',
+      help: 'only these control arms (none for none), passed to the grid and the merge',
+    },
+    lr: {
+      type: 'string',
+      arg: 'X',
+      help: 'every run at learning rate X, no tuning (passed to the grid and the merge)',
+    },
     pretrain: {
       type: 'string',
       arg: 'auto|none|a,b',
@@ -119,9 +133,11 @@ function main(): void {
     throw new Error('--shared-dir DIR is required: a folder every node sees, for the run records and logs');
   const indices = str('array') ? parseIndices(str('array')!, shards) : undefined;
   const gridFlags: string[] = [];
-  for (const k of ['arms', 'datasets', 'conditions', 'seeds'])
+  for (const k of ['arms', 'controls', 'datasets', 'conditions', 'seeds', 'lr'])
     if (str(k)) gridFlags.push(`--${k}`, listOption(str(k))!.join(','));
-  const arms = (listOption(str('arms')) as Arm[] | undefined) ?? [...GRIDS[profile].arms, ...GRIDS[profile].controls];
+  const controls =
+    str('controls') === 'none' ? [] : ((listOption(str('controls')) as Arm[] | undefined) ?? GRIDS[profile].controls);
+  const arms = [...((listOption(str('arms')) as Arm[] | undefined) ?? GRIDS[profile].arms), ...controls];
   const report = opt.report === true;
   if (report && str('export-root'))
     throw new Error(

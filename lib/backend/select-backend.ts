@@ -338,16 +338,21 @@ export interface WorkerPlan {
 }
 
 /**
- * Default split of the cores between processes and threads for a backend. tensorflow: one process using every core
- * as TensorFlow intra-op threads (measured 2026-12-02 on the 2-core machine with tiny-resnet10-w8 and
- * tiny-xception, bench/threads-vs-processes.ts: one 2-thread process beat two 1-thread processes in aggregate img/s
- * and img per CPU-second; the machine was shared, see bench/results/). wasm: threads are off under Node, so one
- * single-thread process per core. MEDSSL_WORKERS=<processes>x<threads> (e.g. 2x1) overrides.
+ * Default split of the cores between processes and threads for a backend: one single-thread process per core, for
+ * tensorflow as for wasm and cpu. Why, for tensorflow (measured 2026-12-02 on the 2-core machine): on a quiet
+ * machine (`npm run bench`, batch 64) a second intra-op thread gave 0.87× (mini-resnet18-w32, 52.3 → 45.7 img/s)
+ * and 1.30× (mini-xception, 52.2 → 68.0) where a second process gives up to 2×; and in bench/threads-vs-processes.ts
+ * (cpu-profile backbones, shared machine) a 1-thread process trained more images per CPU-second than a 2-thread one
+ * in all four runs (tiny-resnet10-w8 213 vs 180 and 339 vs 247; tiny-xception 291 vs 205 and 341 vs 332), so with
+ * both cores busy either way, two 1-thread processes do more. (Those runs' aggregate img/s favoured threads, but at
+ * load 9–13 two processes competed with eight other runnable threads: see paper/bench/README.md.) A GPU run is one
+ * process (one device). MEDSSL_WORKERS=<processes>x<threads> (e.g. 1x2) overrides.
  */
 export function defaultWorkers(
   backend: BackendName,
   cores = os.cpus().length,
   env: NodeJS.ProcessEnv = process.env,
+  gpu = false,
 ): WorkerPlan {
   const o = env.MEDSSL_WORKERS;
   if (o) {
@@ -356,13 +361,11 @@ export function defaultWorkers(
       throw new Error(`MEDSSL_WORKERS must look like 2x1 (processes x threads); got "${o}"`);
     return { processes: Number(m[1]), threadsPerProcess: Number(m[2]), why: 'MEDSSL_WORKERS' };
   }
-  if (backend === 'tensorflow')
-    return {
-      processes: 1,
-      threadsPerProcess: cores,
-      why: 'tensorflow: one process, intra-op threads = cores (measured faster than one process per core)',
-    };
-  if (backend === 'wasm')
-    return { processes: cores, threadsPerProcess: 1, why: 'wasm: no threads under Node, one process per core' };
-  return { processes: cores, threadsPerProcess: 1, why: 'cpu backend: single-threaded, one process per core' };
+  if (gpu) return { processes: 1, threadsPerProcess: cores, why: 'GPU: one process drives the device' };
+  const why: Record<BackendName, string> = {
+    tensorflow: 'tensorflow: one 1-thread process per core (measured faster than intra-op threads)',
+    wasm: 'wasm: no threads under Node, one process per core',
+    cpu: 'cpu backend: single-threaded, one process per core',
+  };
+  return { processes: Math.max(1, cores), threadsPerProcess: 1, why: why[backend] };
 }

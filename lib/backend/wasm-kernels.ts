@@ -10,6 +10,8 @@
 //   Sum, Mean (override)      N·H·W reductions through XNNPACK average pooling
 //   Identity (override)       shares data instead of copying (tfjs clones every tensor saved for backprop)
 //   FusedBatchNorm gradient   same math without Tile (a gradient, so it applies to every backend)
+//   CropAndResize (override)  'nearest' as TensorFlow and the cpu backend compute it (wasm's picks the pixel
+//                             before when a sample point lands a rounding error below an integer)
 // Composed kernels use only kernels that wasm runs fast, nothing is read back to JS. They run inside `tf.tidy`
 // and return a Tensor; the engine accepts that (it does for tfjs-node) and records no tape for the nested ops,
 // because they run at kernel depth > 0.
@@ -688,6 +690,73 @@ export const batchNormGradConfig: tf.GradConfig = {
 };
 
 // ---------------------------------------------------------------------------------------------------------------
+// CropAndResize, method 'nearest'. wasm 4.22 picks the pixel below whenever a sample coordinate comes out a
+// rounding error under an integer (crop box [1/5, 1/5, 4/5, 4/5] of a 6-px image gives rows 0.. instead of 1..),
+// where TensorFlow (crop_and_resize_op.cc) and the cpu backend take round(coordinate). The TL arm's random crop
+// (lib/pretrain/supervised.ts cropFlip) samples exactly such coordinates, so on wasm ~1/3 of its pixels came from
+// a neighbour. This is TensorFlow's loop in JS (the tensors are small crops; 'bilinear' keeps wasm's kernel).
+
+function cropAndResizeNearest(
+  image: tf.Tensor4D,
+  boxes: tf.Tensor2D,
+  boxInd: tf.Tensor1D,
+  cropSize: [number, number],
+  extrapolationValue: number,
+): tf.Tensor4D {
+  const [batch, H, W, C] = image.shape;
+  const [ch, cw] = cropSize;
+  const n = boxes.shape[0];
+  const img = image.dataSync() as Float32Array;
+  const bx = boxes.dataSync() as Float32Array;
+  const bi = boxInd.dataSync() as Int32Array;
+  const out = new Float32Array(n * ch * cw * C); // boxes with an index outside the batch stay 0, as in tfjs cpu
+  for (let b = 0; b < n; b++) {
+    const [y1, x1, y2, x2] = [bx[4 * b], bx[4 * b + 1], bx[4 * b + 2], bx[4 * b + 3]];
+    const k = bi[b];
+    if (k >= batch) continue;
+    const hs = ch > 1 ? ((y2 - y1) * (H - 1)) / (ch - 1) : 0;
+    const ws = cw > 1 ? ((x2 - x1) * (W - 1)) / (cw - 1) : 0;
+    for (let y = 0; y < ch; y++) {
+      const yi = ch > 1 ? y1 * (H - 1) + y * hs : 0.5 * (y1 + y2) * (H - 1);
+      for (let x = 0; x < cw; x++) {
+        const xi = cw > 1 ? x1 * (W - 1) + x * ws : 0.5 * (x1 + x2) * (W - 1);
+        const o = ((b * ch + y) * cw + x) * C;
+        if (yi < 0 || yi > H - 1 || xi < 0 || xi > W - 1) {
+          out.fill(extrapolationValue, o, o + C);
+          continue;
+        }
+        const src = ((k * H + Math.round(yi)) * W + Math.round(xi)) * C;
+        for (let c = 0; c < C; c++) out[o + c] = img[src + c];
+      }
+    }
+  }
+  return tf.tensor4d(out, [n, ch, cw, C]);
+}
+
+function cropAndResizeOverride(orig: AnyKernelConfig): AnyKernelConfig {
+  return {
+    kernelName: 'CropAndResize',
+    backendName: BACKEND,
+    setupFunc: orig.setupFunc,
+    disposeFunc: orig.disposeFunc,
+    kernelFunc: ((args: KernelArgs) => {
+      const at = a(args.attrs);
+      if (at.method !== 'nearest') return (orig.kernelFunc as unknown as (a: KernelArgs) => tf.TensorInfo)(args);
+      const { image, boxes, boxInd } = args.inputs;
+      return tf.tidy(() =>
+        cropAndResizeNearest(
+          tf.cast(asTensor(image), 'float32'),
+          asTensor<tf.Rank.R2>(boxes),
+          asTensor<tf.Rank.R1>(boxInd),
+          at.cropSize as [number, number],
+          Number(at.extrapolationValue ?? 0),
+        ),
+      );
+    }) as unknown as tf.KernelFunc,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Registration
 
 function kernel(name: string, fn: (a: KernelArgs) => tf.Tensor) {
@@ -796,6 +865,12 @@ export function registerWasmTrainingKernels(): string[] {
     tf.unregisterKernel(name, BACKEND);
     tf.registerKernel(reductionOverride(name, orig));
     names.push(name);
+  }
+  const origCrop = tf.getKernel('CropAndResize', BACKEND);
+  if (origCrop != null) {
+    tf.unregisterKernel('CropAndResize', BACKEND);
+    tf.registerKernel(cropAndResizeOverride(origCrop));
+    names.push('CropAndResize');
   }
   origBnGrad = tf.getGradient('FusedBatchNorm');
   setGradientQuietly(batchNormGradConfig);

@@ -150,7 +150,9 @@ export_of() { echo "$1/paper/results/finetune-smoke.json"; }
 # ---- test 1: the smoke grid as a 2-task array + merge, equal to one process's -----------------------------------
 say "test 1: smoke grid (32 runs) as a 2-task array + merge job"
 t1=$(date +%s)
-read -r pre grid merge < <(submit --shards 2 --shared-dir "$tmp/s1" --export-root "$tmp/s1/export")
+# The grid as it was sized for this test: four conditions, no controls, one fixed learning rate (no tuning phase).
+G=(--conditions baseline,augment,downsample,double-ft --controls none --lr 0.001)
+read -r pre grid merge < <(submit --shards 2 --shared-dir "$tmp/s1" --export-root "$tmp/s1/export" "${G[@]}")
 [ -n "$merge" ] || fail "could not read the job ids from npm run slurm -- submit"
 wait_jobs 1200 "$grid" "$merge" $([ "$pre" != - ] && echo "$pre")
 [ "$pre" = - ] || [ -z "$(states "$pre" | grep -v '^COMPLETED$')" ] || fail "pre-training array: $(states "$pre" | tr '\n' ' ')"
@@ -162,7 +164,7 @@ ls "$tmp"/s1/runs/shards/*/shard-1-of-2.json "$tmp"/s1/runs/shards/*/shard-2-of-
 s1_secs=$(( $(date +%s) - t1 ))
 say "test 1: SLURM part done in $s1_secs s (pre-training array: ${pre}); now the same grid in one process"
 t2=$(date +%s)
-MEDSSL_THREADS=1 "$TSX" scripts/grid.ts --profile smoke --runs-dir "$tmp/ref/runs" --export --export-root "$tmp/ref" >"$tmp/ref.log" 2>&1 || { tail -30 "$tmp/ref.log"; fail "single-process reference grid failed"; }
+MEDSSL_THREADS=1 "$TSX" scripts/grid.ts --profile smoke --workers 1 "${G[@]}" --runs-dir "$tmp/ref/runs" --export --export-root "$tmp/ref" >"$tmp/ref.log" 2>&1 || { tail -30 "$tmp/ref.log"; fail "single-process reference grid failed"; }
 grep -E '^\[grid\] [0-9]+ ran' "$tmp/ref.log" | sed 's/^/    /'
 say "single-process grid: $(( $(date +%s) - t2 )) s"
 "$TSX" scripts/slurm/compare-exports.ts "$(export_of "$tmp/s1/export")" "$(export_of "$tmp/ref")" || fail "test 1: the merged export differs from the single-process export"
@@ -171,7 +173,7 @@ say "test 1 PASSED"
 # ---- test 2: one array task cancelled, only that index resubmitted -----------------------------------------------
 say "test 2: chest-ct half of the smoke grid (16 runs) as a 2-task array; task 2 gets cancelled"
 t3=$(date +%s)
-args=(--shards 2 --shared-dir "$tmp/s2" --export-root "$tmp/s2/export" --datasets chest-ct)
+args=(--shards 2 --shared-dir "$tmp/s2" --export-root "$tmp/s2/export" --datasets chest-ct "${G[@]}")
 read -r _ grid merge < <(submit "${args[@]}")
 [ -n "$merge" ] || fail "could not read the job ids from npm run slurm -- submit"
 # Cancel task 2 in the middle of its shard: once the two tasks have written 4 of the 16 records between them.
@@ -188,7 +190,7 @@ wait_jobs 900 "$grid" "$merge"
 [ "$(job_state "$merge")" != COMPLETED ] || fail "the merge job ran although task 2 was cancelled"
 say "merge job $merge: $(job_state "$merge") ($(scontrol -o show job "$merge" | grep -oE 'Reason=\S+'))"
 set +e
-"$TSX" scripts/grid.ts --profile smoke --datasets chest-ct --merge --shards 2 --runs-dir "$tmp/s2/runs" --export-root "$tmp/s2/export" >"$tmp/merge2.log" 2>&1
+"$TSX" scripts/grid.ts --profile smoke --datasets chest-ct "${G[@]}" --merge --shards 2 --runs-dir "$tmp/s2/runs" --export-root "$tmp/s2/export" >"$tmp/merge2.log" 2>&1
 rc=$?
 set -e
 grep -E '^shard [12]/2|^    missing|^    …|INCOMPLETE' "$tmp/merge2.log" | sed 's/^/    /'

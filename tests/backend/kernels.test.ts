@@ -382,3 +382,57 @@ describe('leading-axis Sum/Mean override on wasm', () => {
     });
   }
 });
+
+describe("CropAndResize 'nearest' (wasm override)", () => {
+  // The TL arm's random crop (lib/pretrain/supervised.ts cropFlip) samples at coordinates like k/(H-1)·(H-1),
+  // which land a rounding error off an integer. TensorFlow and the cpu backend round; wasm 4.22's own kernel picked
+  // the pixel below (about a third of the crop's pixels came from a neighbour). Exact equality: it is a copy.
+  it('a crop box at pixel centres: rows/columns 1..4 of a 6×6 image, plain and flipped', async () => {
+    const img = Float32Array.from({ length: 36 }, (_, i) => i);
+    const crop = (box: number[]) => () => [
+      tf.image.cropAndResize(
+        tf.tensor4d(img, [1, 6, 6, 1]),
+        tf.tensor2d([box]),
+        tf.tensor1d([0], 'int32'),
+        [4, 4],
+        'nearest',
+      ),
+    ];
+    // independent reference: rows 1..4, columns 1..4 of the image (values 6·row + column)
+    const want = [7, 8, 9, 10, 13, 14, 15, 16, 19, 20, 21, 22, 25, 26, 27, 28];
+    const flipped = [10, 9, 8, 7, 16, 15, 14, 13, 22, 21, 20, 19, 28, 27, 26, 25];
+    for (const b of ['cpu', ...BACKENDS]) {
+      expect(Array.from((await runOn(b, crop([0.2, 0.2, 0.8, 0.8])))[0]), b).toEqual(want);
+      expect(Array.from((await runOn(b, crop([0.2, 0.8, 0.8, 0.2])))[0]), b).toEqual(flipped);
+    }
+  });
+
+  it('random pad-and-crop boxes, boxes outside the image (extrapolation value), a box index per crop', async () => {
+    const rng = new Rng(11);
+    const [n, s, pad] = [6, 12, 2];
+    const H = s + 2 * pad;
+    const xd = randn(rng, n * H * H * 3);
+    const boxes: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const dy = rng.int(2 * pad + 1),
+        dx = rng.int(2 * pad + 1);
+      const [x1, x2] = [dx / (H - 1), (dx + s - 1) / (H - 1)];
+      boxes.push(dy / (H - 1), rng.bernoulli(0.5) ? x2 : x1, (dy + s - 1) / (H - 1), rng.bernoulli(0.5) ? x1 : x2);
+    }
+    boxes.push(-0.3, 0.1, 0.6, 1.4); // partly outside: those samples take the extrapolation value
+    const ind = [5, 4, 3, 2, 1, 0, 2];
+    const f = () => [
+      tf.image.cropAndResize(
+        tf.tensor4d(xd, [n, H, H, 3]),
+        tf.tensor2d(boxes, [n + 1, 4]),
+        tf.tensor1d(ind, 'int32'),
+        [s, s],
+        'nearest',
+        -7,
+      ),
+    ];
+    const [ref] = await runOn('cpu', f);
+    expect(ref.filter((v) => v === -7).length).toBeGreaterThan(0);
+    for (const b of BACKENDS) expect(Array.from((await runOn(b, f))[0]), b).toEqual(Array.from(ref));
+  });
+});

@@ -185,14 +185,15 @@ describe('selectBackend', () => {
 });
 
 describe('defaultWorkers', () => {
-  it('tensorflow: one process with every core as threads; wasm/cpu: one process per core; MEDSSL_WORKERS overrides', async () => {
+  it('one 1-thread process per core on every backend; a GPU run is one process; MEDSSL_WORKERS overrides', async () => {
     const { defaultWorkers } = await import('../../lib/backend/select-backend');
-    expect(defaultWorkers('tensorflow', 2, {})).toMatchObject({ processes: 1, threadsPerProcess: 2 });
+    expect(defaultWorkers('tensorflow', 2, {})).toMatchObject({ processes: 2, threadsPerProcess: 1 });
     expect(defaultWorkers('wasm', 2, {})).toMatchObject({ processes: 2, threadsPerProcess: 1 });
     expect(defaultWorkers('cpu', 4, {})).toMatchObject({ processes: 4, threadsPerProcess: 1 });
-    expect(defaultWorkers('tensorflow', 2, { MEDSSL_WORKERS: '2x1' })).toMatchObject({
-      processes: 2,
-      threadsPerProcess: 1,
+    expect(defaultWorkers('tensorflow', 16, {}, true)).toMatchObject({ processes: 1, threadsPerProcess: 16 });
+    expect(defaultWorkers('tensorflow', 2, { MEDSSL_WORKERS: '1x2' })).toMatchObject({
+      processes: 1,
+      threadsPerProcess: 2,
     });
     expect(() => defaultWorkers('wasm', 2, { MEDSSL_WORKERS: 'two' })).toThrow(/2x1/);
   });

@@ -28,7 +28,19 @@ describe('script arguments', () => {
 });
 
 // Every `npm run` script answers --help without side effects and exits 2 on an unknown flag.
-const SCRIPTS = ['code-version', 'grid', 'pretrain', 'weights', 'slurm', 'data', 'models', 'reproduce', 'step-through'];
+const SCRIPTS = [
+  'code-version',
+  'grid',
+  'pretrain',
+  'weights',
+  'slurm',
+  'data',
+  'models',
+  'reproduce',
+  'step-through',
+  'bench',
+  'native',
+];
 const run = (script: string, args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', `${script}.ts`), ...args], {
     cwd: ROOT,
