@@ -143,12 +143,18 @@ async function readStored(entry: DatasetEntry, file: string, storedSize: number,
     if (n === 0) noImages(file);
     const labels = new Int32Array(n);
     let o = 0;
-    for (const l of labs) (labels.set(l, o), (o += l.length));
+    for (const l of labs) {
+      labels.set(l, o);
+      o += l.length;
+    }
     let pixels: Uint8Array | undefined;
     if (withPixels) {
       pixels = new Uint8Array(pix.reduce((a, p) => a + p.length, 0));
       o = 0;
-      for (const p of pix) (pixels.set(p, o), (o += p.length));
+      for (const p of pix) {
+        pixels.set(p, o);
+        o += p.length;
+      }
     }
     return { n, labels, sourceSplit, classNames: entry.classNames, storedSize, pixels, channels };
   }

@@ -85,7 +85,7 @@ export function readTableCsv(file: string): DataFrame {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`${file}: cannot read table (${(e as Error).message})`);
+    throw new Error(`${file}: cannot read table (${(e as Error).message})`, { cause: e });
   }
   const [header, ...rows] = parseCsv(text);
   if (!header) throw new Error(`${file}: empty CSV`);

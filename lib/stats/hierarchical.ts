@@ -215,7 +215,7 @@ function prepareCell(
       try {
         return [prepareMetrics(labels, v, C), sign];
       } catch (e) {
-        throw new Error(`hierarchical bootstrap: ${at}, arm ${name}: ${(e as Error).message}`);
+        throw new Error(`hierarchical bootstrap: ${at}, arm ${name}: ${(e as Error).message}`, { cause: e });
       }
     });
     diff = (w) => {
