@@ -19,10 +19,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { profileName } from '../lib/util/profile';
 import { selectBackend } from '../lib/backend/select-backend';
-import { loadImageSet } from '../lib/data/load';
+import { loadImageSet, toBatch } from '../lib/data/load';
 import { getPretrainedBackbone } from '../lib/pretrain/backbones';
 import { finetune } from '../lib/finetune/finetune';
-import { scaleForBackbone, toUnitBatch } from '../lib/finetune/batch';
+import { applyScaling } from '../lib/data/scaling';
 import { GRIDS } from '../lib/finetune/grid';
 import { gradCam, camOf } from '../lib/explain/gradcam';
 import { renderFigure } from '../lib/report/figures';
@@ -58,7 +58,7 @@ for (const ds of KNOBS.datasets) {
   for (const arm of ['tl', 'ssl']) {
     const backbone = await getPretrainedBackbone(arm as 'tl' | 'ssl', { profile: PROFILE, inputSize: SIZE });
     const ft = await finetune(backbone, data, { ...TRAIN, seed: SEED });
-    const x = tf.tidy(() => scaleForBackbone(toUnitBatch(data, idx), backbone.scaling));
+    const x = tf.tidy(() => applyScaling(toBatch(data, idx), backbone.scaling));
     const cam = gradCam(ft.classifier, backbone.gradCamLayer, x);
     const pred = Array.from(cam.classIndex);
     x.dispose();

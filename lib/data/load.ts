@@ -400,7 +400,7 @@ async function loadUncached(entry: DatasetEntry, file: string, opts: LoadOptions
 }
 
 /** Images `indices` of a set as a float32 [n, size, size, 3] tensor with values in [0, 1]. */
-export function toBatch(set: ImageSet, indices: ArrayLike<number>): tf.Tensor4D {
+export function toBatch(set: Pick<ImageSet, 'id' | 'n' | 'images' | 'size'>, indices: ArrayLike<number>): tf.Tensor4D {
   const px = set.size * set.size * 3;
   const out = new Float32Array(indices.length * px);
   const inv = 1 / 255;
