@@ -2,7 +2,8 @@
 // The ONE table of intermediate → target pairs, each with why it is related. A pair is only used after
 // `checkPair` has compared the two sets image by image (overlap.ts) and found no shared images.
 import type { DatasetId } from '../data/registry';
-import { compareSets, fingerprints, type Fingerprints, type OverlapReport, type PixelSet } from './overlap';
+import { fingerprints, type Fingerprints, type PixelSet } from '../data/fingerprints';
+import { compareSets, type OverlapReport } from '../data/overlap';
 
 export interface DoubleFtPair {
   intermediate: DatasetId;
