@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
   compareRecords,
@@ -12,16 +11,9 @@ import {
 } from '../../lib/finetune/export';
 import { writeRun } from '../../lib/finetune/run-record';
 import { minimalRecord as record } from '../helpers/run-records';
+import { tmpDirsRemovedAfterEach } from '../helpers/tmp-dirs';
 
-const tmp: string[] = [];
-afterEach(() => {
-  for (const d of tmp.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-const tmpDir = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-export-'));
-  tmp.push(d);
-  return d;
-};
+const tmpDir = tmpDirsRemovedAfterEach('export');
 
 describe('exports merge by run identity, never shrink', () => {
   it("an empty runs/ or one shard's runs leave every exported record in place", async () => {

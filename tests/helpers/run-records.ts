@@ -23,11 +23,16 @@ export function minimalRecord(
     data: { sha256: 's', splitHash: 'h' },
     ...config,
   } as unknown as RunConfig;
+  return recordOf(full, p);
+}
+
+/** A well-formed record of `config` whose test probabilities are `p` for each of its two images. */
+export function recordOf(config: RunConfig, p = 0.7): RunRecord {
   return {
     schema: RECORD_SCHEMA,
-    configHash: runHash(full),
-    config: full,
-    seed,
+    configHash: runHash(config),
+    config,
+    seed: config.seed,
     test: {
       metrics: { accuracy: p > 0.5 ? 1 : 0 },
       labels: [0, 0],

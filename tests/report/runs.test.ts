@@ -1,23 +1,15 @@
 // loadProfileRuns: the notebooks' reader takes runs/ when it holds records of the profile, else falls back to the
 // exported file (as a fresh clone has it), keeping one record per cell either way.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exportPath, exportRuns } from '../../lib/finetune/export';
 import { writeRun, type RunRecord } from '../../lib/finetune/run-record';
 import { loadProfileRuns } from '../../lib/report/runs';
 import { minimalRecord } from '../helpers/run-records';
+import { tmpDirsRemovedAfterEach } from '../helpers/tmp-dirs';
 
-const tmp: string[] = [];
-afterEach(() => {
-  for (const d of tmp.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-const tmpDir = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-profile-runs-'));
-  tmp.push(d);
-  return d;
-};
+const tmpDir = tmpDirsRemovedAfterEach('profile-runs');
 
 /** An export for `smoke` in a fresh artefact root, written by the real exporter from these records. */
 async function exported(records: RunRecord[]): Promise<string> {
