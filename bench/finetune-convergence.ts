@@ -11,7 +11,9 @@ import type { FreezeStrategy } from '../lib/finetune/run-record';
 
 const [arm, arch, dataset, lrA, freezeA, topA, epochsA, patienceA] = process.argv.slice(2);
 if (!arm || !arch || !dataset) {
-  console.error('usage: npx tsx bench/finetune-convergence.ts <arm> <resnet|xception> <dataset> [lr] [freeze] [topLayers] [epochs] [patience]');
+  console.error(
+    'usage: npx tsx bench/finetune-convergence.ts <arm> <resnet|xception> <dataset> [lr] [freeze] [topLayers] [epochs] [patience]',
+  );
   process.exit(2);
 }
 const info = await selectBackend({ quiet: true });
@@ -30,15 +32,35 @@ const r = await finetune(bb, data, {
   dropout: 0.3,
   bnMomentum: 0.9,
   seed: 0,
-  onEpoch: (l) => console.log(JSON.stringify({ epoch: l.epoch, trainLoss: +l.trainLoss.toFixed(4), trainAcc: +l.trainAcc.toFixed(3), valLoss: +l.valLoss.toFixed(4), valAcc: +l.valAcc.toFixed(3), s: +l.seconds.toFixed(1) })),
+  onEpoch: (l) =>
+    console.log(
+      JSON.stringify({
+        epoch: l.epoch,
+        trainLoss: +l.trainLoss.toFixed(4),
+        trainAcc: +l.trainAcc.toFixed(3),
+        valLoss: +l.valLoss.toFixed(4),
+        valAcc: +l.valAcc.toFixed(3),
+        s: +l.seconds.toFixed(1),
+      }),
+    ),
 });
 const c = process.cpuUsage(c0);
 console.log(
   JSON.stringify({
-    arm, arch, dataset, lr: Number(lrA ?? 1e-3), freeze: freezeA ?? 'top',
-    epochsRun: r.stage.epochs.length, bestEpoch: r.stage.bestEpoch, stoppedEarly: r.stage.stoppedEarly,
-    testAcc: r.test?.accuracy, trainImages: data.splits.train.length,
-    cpuSeconds: +((c.user + c.system) / 1e6).toFixed(1), wallSeconds: (Date.now() - t0) / 1000,
-    backend: info.name, threads: info.threads, load1: os.loadavg()[0],
+    arm,
+    arch,
+    dataset,
+    lr: Number(lrA ?? 1e-3),
+    freeze: freezeA ?? 'top',
+    epochsRun: r.stage.epochs.length,
+    bestEpoch: r.stage.bestEpoch,
+    stoppedEarly: r.stage.stoppedEarly,
+    testAcc: r.test?.accuracy,
+    trainImages: data.splits.train.length,
+    cpuSeconds: +((c.user + c.system) / 1e6).toFixed(1),
+    wallSeconds: (Date.now() - t0) / 1000,
+    backend: info.name,
+    threads: info.threads,
+    load1: os.loadavg()[0],
   }),
 );

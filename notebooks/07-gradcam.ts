@@ -19,11 +19,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { profileName } from '../lib/util/profile';
 import { selectBackend } from '../lib/backend/select-backend';
-import { loadImageSet } from '../lib/data/load';
+import { loadImageSet, toBatch } from '../lib/data/load';
 import { getPretrainedBackbone } from '../lib/pretrain/backbones';
 import { armLabel } from '../lib/pretrain/arms';
 import { finetune } from '../lib/finetune/finetune';
-import { scaleForBackbone, toUnitBatch } from '../lib/finetune/batch';
+import { applyScaling } from '../lib/data/scaling';
 import { GRIDS } from '../lib/finetune/grid';
 import { gradCam, camOf } from '../lib/explain/gradcam';
 import { renderFigure } from '../lib/report/figures';
@@ -59,7 +59,7 @@ for (const ds of KNOBS.datasets) {
   for (const arm of GRIDS[PROFILE].arms.slice(0, 2)) {
     const backbone = await getPretrainedBackbone(arm, { profile: PROFILE, inputSize: SIZE });
     const ft = await finetune(backbone, data, { ...TRAIN, seed: SEED });
-    const x = tf.tidy(() => scaleForBackbone(toUnitBatch(data, idx), backbone.scaling));
+    const x = tf.tidy(() => applyScaling(toBatch(data, idx), backbone.scaling));
     const cam = gradCam(ft.classifier, backbone.gradCamLayer, x);
     const pred = Array.from(cam.classIndex);
     x.dispose();

@@ -21,7 +21,6 @@ import { ROOT } from '../lib/util/paths';
 import { writeJsonAtomic } from '../lib/util/atomic';
 import { cli, stringOption } from '../lib/util/cli';
 import { defaultImporter, gpuVisible } from '../lib/backend/select-backend';
-import { enableWasmThreads as enableWasmThreadsSupported } from '../lib/backend/wasm-threads';
 import type { WorkerJob, WorkerResult } from '../bench/worker';
 
 const { values: opt } = cli({
@@ -81,11 +80,9 @@ const batch = Number(arg('batch', '64'));
 const steps = Number(arg('steps', '3'));
 const cpuBatch = Number(arg('cpu-batch', '2'));
 const cpuSteps = Number(arg('cpu-steps', '1'));
-// wasm thread counts: >1 needs the threaded build, which tfjs-backend-wasm 4.22 does not enable under Node (see
-// lib/backend/wasm-threads.ts); PyTorch runs at 1 and 2 threads either way.
-const threadList = arg('threads', enableWasmThreadsSupported() ? '1,2' : '1')
-  .split(',')
-  .map(Number);
+// wasm thread counts: >1 needs the threaded build, which tfjs-backend-wasm 4.22 does not load under Node (see
+// initWasm in lib/backend/select-backend.ts); PyTorch runs at 1 and 2 threads either way.
+const threadList = arg('threads', '1').split(',').map(Number);
 const tfThreads = arg('tf-threads', '1,2').split(',').map(Number);
 const torchThreads = arg('torch-threads', '1,2').split(',').map(Number);
 const kerasThreads = arg('keras-threads', '1,2').split(',').map(Number);

@@ -48,7 +48,8 @@ import {
 import { formatShardStatus, gatherRecords, shardStatus, writeManifest } from '../lib/finetune/shards';
 import { RUNS_DIR } from '../lib/util/paths';
 import { DOUBLE_FT_PAIRS } from '../lib/finetune/pairs';
-import { compareSets, fingerprints } from '../lib/finetune/overlap';
+import { fingerprints } from '../lib/data/fingerprints';
+import { compareSets } from '../lib/data/overlap';
 import { runHash, type Arm, type RunConfig, type RunRecord } from '../lib/finetune/run-record';
 import { disposeWeights, NotTrainedError, runOne, type RunDeps } from '../lib/finetune/run';
 import { weightsHash } from '../lib/finetune/finetune';

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { InputScaling } from '../lib/models/backbone';
+import type { InputScaling } from '../lib/data/scaling';
 import { KERAS_ARCHS, type KerasArch } from '../lib/weights/keras-layouts';
 import { KERAS_WEIGHTS } from '../lib/weights/published';
 

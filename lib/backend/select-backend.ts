@@ -15,7 +15,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../util/paths';
 import { registerWasmTrainingKernels } from './wasm-kernels';
-import { enableWasmThreads } from './wasm-threads';
 import { registerTensorflowKernelFixes } from './tensorflow-kernels';
 import { NATIVE_PACKAGE, nativeBindingInstalled, readNativeManifest, type NativeManifest } from './native-build';
 
@@ -273,14 +272,16 @@ let wasmPathsSet = false;
 /**
  * Initialise the wasm backend with our training kernels and make it current. Used by selectBackend and by the
  * benchmark (which visits every backend). Thread count: `threads`, else MEDSSL_THREADS, else min(2, cores);
- * more than one thread needs the threaded build (see wasm-threads.ts).
+ * more than one thread would need the threaded build, which tfjs-backend-wasm 4.22 does not load under Node: it reports
+ * WASM_HAS_MULTITHREAD_SUPPORT=false there (tensorflow/tfjs#3830) and loads its pthread worker from Blob URLs, which
+ * Node's worker_threads cannot open. So XNNPACK runs on one thread (getThreadsCount() says how many it got); what
+ * forcing it did is in paper/pretrain/SIZING.md, *wasm threads under Node*.
  */
 export async function initWasm(threads?: number): Promise<BackendInfo> {
   const kernels = registerWasmTrainingKernels();
   if (!wasmPathsSet) {
     setWasmPaths(wasmBinaryDir());
     const want = threads ?? (Number(process.env.MEDSSL_THREADS) || Math.min(2, os.cpus().length));
-    if (want > 1) enableWasmThreads();
     setThreadsCount(want);
     wasmPathsSet = true;
   }

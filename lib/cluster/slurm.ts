@@ -101,6 +101,9 @@ function taskResources(p: SlurmPlan): string[] {
 
 const after = (job?: string) => (job ? [`--dependency=afterok:${job}`, '--kill-on-invalid-dep=yes'] : []);
 
+/** What grid and merge jobs both pass on to the grid script: the profile, the shared runs folder, the grid flags. */
+const gridRunArgs = (p: SlurmPlan) => ['--profile', p.profile, '--runs-dir', runsDirOf(p), ...p.gridFlags];
+
 /** sbatch arguments of the pre-training array (one task per run). */
 export function pretrainArgs(p: SlurmPlan): string[] {
   if (!p.pretrainRuns.length) throw new Error('no pre-training runs to submit');
@@ -125,11 +128,7 @@ export function gridArgs(p: SlurmPlan, afterJob?: string): string[] {
     ...after(afterJob),
     path.join(p.root, 'scripts/slurm/grid.sbatch'),
     String(p.shards),
-    '--profile',
-    p.profile,
-    '--runs-dir',
-    runsDirOf(p),
-    ...p.gridFlags,
+    ...gridRunArgs(p),
   ];
 }
 
@@ -142,11 +141,7 @@ export function mergeArgs(p: SlurmPlan, afterJob?: string): string[] {
     path.join(p.root, 'scripts/slurm/merge.sbatch'),
     ...(p.report ? ['--report'] : []),
     String(p.shards),
-    '--profile',
-    p.profile,
-    '--runs-dir',
-    runsDirOf(p),
-    ...p.gridFlags,
+    ...gridRunArgs(p),
     ...(p.exportRoot ? ['--export-root', p.exportRoot] : []),
   ];
 }

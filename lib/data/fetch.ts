@@ -79,7 +79,7 @@ export async function downloadVerified(spec: DownloadSpec, opts: Omit<FetchOptio
       res = await fetch(url, { signal: ctrl.signal, redirect: 'follow' });
     } catch (e) {
       const cause = (e as Error & { cause?: Error }).cause?.message;
-      throw new Error(`${url}: download failed (${ctrl.signal.aborted ? `no response for ${idle} ms` : (e as Error).message}${cause ? `: ${cause}` : ''})`);
+      throw new Error(`${url}: download failed (${ctrl.signal.aborted ? `no response for ${idle} ms` : (e as Error).message}${cause ? `: ${cause}` : ''})`, { cause: e });
     }
     if (!res.ok || !res.body) throw new Error(`${url}: HTTP ${res.status} ${res.statusText}`);
     const announced = Number(res.headers.get('content-length')) || undefined;
@@ -95,7 +95,7 @@ export async function downloadVerified(spec: DownloadSpec, opts: Omit<FetchOptio
         try {
           chunk = await reader.read();
         } catch (e) {
-          throw new Error(`${url}: download interrupted after ${got} bytes (${ctrl.signal.aborted ? `no data for ${idle} ms` : (e as Error).message})`);
+          throw new Error(`${url}: download interrupted after ${got} bytes (${ctrl.signal.aborted ? `no data for ${idle} ms` : (e as Error).message})`, { cause: e });
         }
         if (chunk.done) break;
         arm();

@@ -38,7 +38,7 @@ export async function decodeJpegBytes(bytes: Uint8Array, offsets: ArrayLike<numb
       }
       res = await img.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     } catch (e) {
-      throw new Error(`${where}: image ${i} is not a decodable JPEG of the stored size (${(e as Error).message})`);
+      throw new Error(`${where}: image ${i} is not a decodable JPEG of the stored size (${(e as Error).message})`, { cause: e });
     }
     const { data, info } = res;
     if (info.width !== outSize || info.height !== outSize) {

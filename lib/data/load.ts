@@ -143,12 +143,18 @@ async function readStored(entry: DatasetEntry, file: string, storedSize: number,
     if (n === 0) noImages(file);
     const labels = new Int32Array(n);
     let o = 0;
-    for (const l of labs) (labels.set(l, o), (o += l.length));
+    for (const l of labs) {
+      labels.set(l, o);
+      o += l.length;
+    }
     let pixels: Uint8Array | undefined;
     if (withPixels) {
       pixels = new Uint8Array(pix.reduce((a, p) => a + p.length, 0));
       o = 0;
-      for (const p of pix) (pixels.set(p, o), (o += p.length));
+      for (const p of pix) {
+        pixels.set(p, o);
+        o += p.length;
+      }
     }
     return { n, labels, sourceSplit, classNames: entry.classNames, storedSize, pixels, channels };
   }
@@ -394,7 +400,7 @@ async function loadUncached(entry: DatasetEntry, file: string, opts: LoadOptions
 }
 
 /** Images `indices` of a set as a float32 [n, size, size, 3] tensor with values in [0, 1]. */
-export function toBatch(set: ImageSet, indices: ArrayLike<number>): tf.Tensor4D {
+export function toBatch(set: Pick<ImageSet, 'id' | 'n' | 'images' | 'size'>, indices: ArrayLike<number>): tf.Tensor4D {
   const px = set.size * set.size * 3;
   const out = new Float32Array(indices.length * px);
   const inv = 1 / 255;

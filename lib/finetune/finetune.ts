@@ -7,15 +7,18 @@
 // The backbone is trained IN PLACE: pass a fresh copy per run (getPretrainedBackbone loads one per call).
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng';
-import { sha256Hex, canonicalJson } from '../util/hash';
+import { sha256Hex } from '../util/hash';
 import { applyFreeze, setTrainableBnMomentum } from './freeze';
 import { lrAt } from './schedule';
 import type { EpochLog, StageRecord, TrainSettings } from './run-record';
 import { balanceTrainIndices, stratifiedSubset, type Balance } from './sampling';
 import type { Backbone } from '../models/backbone';
-import type { ImageSet } from '../data/load';
+import { toBatch, type ImageSet } from '../data/load';
 import { buildClassifier } from '../models/heads';
-import { toUnitBatch, scaleForBackbone, type InputScaling } from './batch';
+import { applyScaling, type InputScaling } from '../data/scaling';
+import { splitHash } from '../data/splits';
+
+export { splitHash };
 
 /** The fields of lib/data's ImageSet that fine-tuning reads (NHWC uint8, 3 channels, square). */
 export type FinetuneData = Pick<
@@ -58,12 +61,6 @@ export interface FinetuneResult {
     loss: number;
     accuracy: number;
   };
-}
-
-export function splitHash(splits: FinetuneData['splits']): string {
-  return sha256Hex(
-    canonicalJson({ train: Array.from(splits.train), val: Array.from(splits.val), test: Array.from(splits.test) }),
-  ).slice(0, 16);
 }
 
 /** sha256 of a model's weights (all of them, in order), to name checkpoints. */
@@ -112,7 +109,7 @@ export function evaluate(
   for (let b = 0; b < indices.length; b += batchSize) {
     const idx = indices.slice(b, b + batchSize);
     const [l, c, p] = tf.tidy(() => {
-      const x = scaleForBackbone(toUnitBatch(data, idx), scaling);
+      const x = applyScaling(toBatch(data, idx), scaling);
       const y = tf.tensor1d(
         idx.map((i) => data.labels[i]),
         'int32',
@@ -204,9 +201,9 @@ export async function finetune(
         if (idx.length < 2 && order.length > 1) continue; // a batch of one breaks batch-norm statistics
         let acc: tf.Tensor | undefined;
         const cost = tf.tidy(() => {
-          let x = toUnitBatch(data, idx);
+          let x = toBatch(data, idx);
           if (opts.augment) x = opts.augment(x, augRng);
-          x = scaleForBackbone(x, backbone.scaling);
+          x = applyScaling(x, backbone.scaling);
           const y = tf.tensor1d(
             idx.map((i) => data.labels[i]),
             'int32',

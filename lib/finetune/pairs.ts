@@ -5,7 +5,8 @@
 // the two sets image by image (overlap.ts) and found no shared images.
 import type { DatasetId } from '../data/registry';
 import type { Condition } from './run-record';
-import { compareSets, fingerprints, type Fingerprints, type OverlapReport, type PixelSet } from './overlap';
+import { fingerprints, type Fingerprints, type PixelSet } from '../data/fingerprints';
+import { compareSets, type OverlapReport } from '../data/overlap';
 
 export interface DoubleFtPair {
   intermediate: DatasetId;

@@ -13,7 +13,8 @@ import type { Backbone } from '../models/backbone';
 import { finetune, splitHash, weightsHash, type AugmentFn, type FinetuneData, type FinetuneOptions } from './finetune';
 import { checkPair } from './pairs';
 import { exportedRun } from './export';
-import { fingerprints, type OverlapReport } from './overlap';
+import { fingerprints } from '../data/fingerprints';
+import type { OverlapReport } from '../data/overlap';
 import {
   cachedRun,
   gitState,

@@ -2,9 +2,7 @@
 // A backbone is a tf.LayersModel from an image batch [N, S, S, 3] (already scaled by `scaling`) to its last
 // convolutional feature map [N, h, w, featureDim]. Heads (lib/models/heads.ts) are stacked on that output.
 import type * as tf from '@tensorflow/tfjs';
-
-/** How pixel values in [0,1] must be mapped before they enter the network (applied by lib/data applyScaling). */
-export type InputScaling = 'unit' | 'symmetric' | 'imagenet' | 'caffe';
+import type { InputScaling } from '../data/scaling';
 
 export type Arch = 'xception' | 'resnet50' | 'resnet18' | 'mobilenet_v2';
 

@@ -11,10 +11,10 @@ export function flopsPerImage(model: tf.LayersModel): number {
   for (const layer of model.layers) {
     const cls = layer.getClassName();
     const out = layer.outputShape as (number | null)[];
-    const inp = layer.inputSpec ? (layer as any).input?.shape : undefined;
-    const inShape = ((layer as any).input?.shape ?? inp) as (number | null)[] | undefined;
-    const cfg = layer.getConfig() as Record<string, any>;
-    const k = Array.isArray(cfg.kernelSize) ? cfg.kernelSize : [cfg.kernelSize, cfg.kernelSize];
+    const inShape = (layer.input as tf.SymbolicTensor | undefined)?.shape;
+    const cfg = layer.getConfig() as { kernelSize?: number | number[]; depthMultiplier?: number };
+    const ks = cfg.kernelSize as number | number[];
+    const k = Array.isArray(ks) ? ks : [ks, ks];
     const hw = () => (out[1] as number) * (out[2] as number);
     if (cls === 'Conv2D') {
       total += 2 * k[0] * k[1] * (inShape![3] as number) * (out[3] as number) * hw();

@@ -40,7 +40,7 @@ export async function loadImagenetMobileNetV2(o: {
   }
   const topo = JSON.parse(JSON.stringify(files.modelTopology));
   const cfg = topo.model_config?.config ?? topo.config;
-  const inputLayer = cfg.layers.find((l: any) => l.class_name === 'InputLayer');
+  const inputLayer = cfg.layers.find((l: { class_name: string }) => l.class_name === 'InputLayer');
   if (!inputLayer) throw new Error(`${dir}/model.json: no InputLayer found`);
   inputLayer.config.batch_input_shape = [null, o.inputSize, o.inputSize, 3];
   for (const l of cfg.layers) if (l.config?.trainable === false) l.config.trainable = true;

@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 
 export interface LayersModelFiles {
-  modelTopology: any;
+  /** model.json's `modelTopology` as parsed (Keras' JSON model config). */
+  modelTopology: object;
   weightSpecs: tf.io.WeightsManifestEntry[];
   weightData: ArrayBuffer;
 }
@@ -16,18 +17,18 @@ export interface LayersModelFiles {
 export function readLayersModelDir(dir: string): LayersModelFiles {
   const jsonPath = path.join(dir, 'model.json');
   if (!fs.existsSync(jsonPath)) throw new Error(`${jsonPath}: not found (expected a TF.js layers model folder)`);
-  let json: any;
+  let json: { modelTopology?: object; weightsManifest?: tf.io.WeightsManifestConfig };
   try {
     json = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
   } catch (e) {
-    throw new Error(`${jsonPath}: not valid JSON (${(e as Error).message})`);
+    throw new Error(`${jsonPath}: not valid JSON (${(e as Error).message})`, { cause: e });
   }
   if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
     throw new Error(`${jsonPath}: not a TF.js layers model (needs modelTopology and weightsManifest)`);
   }
   const specs: tf.io.WeightsManifestEntry[] = [];
   const bufs: Buffer[] = [];
-  for (const group of json.weightsManifest) {
+  for (const group of json.weightsManifest ?? []) {
     specs.push(...group.weights);
     for (const p of group.paths) {
       const f = path.join(dir, p);

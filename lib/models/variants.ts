@@ -2,7 +2,8 @@
 // 2-core CPU trains the full nets at well under 1 img/s. Every scaled variant keeps the architecture's
 // topology (same flows / stages, same layer names) and changes only width, depth and input size.
 import * as tf from '@tensorflow/tfjs';
-import type { Arch, Backbone, InputScaling } from './backbone';
+import type { Arch, Backbone } from './backbone';
+import type { InputScaling } from '../data/scaling';
 import { initModelSeeded, type KernelInit } from './init';
 import { buildResNet, type ResNetConfig } from './resnet';
 import { buildXception, XCEPTION_GRADCAM_LAYER, type XceptionConfig } from './xception';

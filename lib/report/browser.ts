@@ -58,7 +58,8 @@ let hooked = false;
 type Handle = { ref?: () => void; unref?: () => void };
 let browserHandles: Handle[] = [];
 let busy = 0;
-const activeHandles = (): Handle[] => ((process as any)._getActiveHandles?.() ?? []) as Handle[];
+const activeHandles = (): Handle[] =>
+  (process as unknown as { _getActiveHandles?: () => Handle[] })._getActiveHandles?.() ?? [];
 
 async function launch(): Promise<Browser> {
   const before = new Set(activeHandles());

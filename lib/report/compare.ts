@@ -10,15 +10,10 @@ import { bootstrapCI, bootstrapDistribution } from '../stats/bootstrap';
 import { mcnemarFromCounts, wilcoxonSignedRank } from '../stats/hypothesis';
 import { meanSd } from '../stats/summary';
 import { REGISTRY, type DatasetId } from '../data/registry';
-import type { Condition } from '../finetune/run-record';
-
-/**
- * The fields of a lib/finetune run record (runs/<hash>.json) this file reads; declared here structurally so the
- * report depends on the record's shape, not on the fine-tuning code.
- */
-// The one run-record type (lib/finetune/run-record.ts); reports read what the grid writes.
-export type { RunRecord } from '../finetune/run-record';
 import type { RunRecord } from '../finetune/run-record';
+
+// The one run-record type (lib/finetune/run-record.ts): reports read what the grid writes.
+export type { RunRecord } from '../finetune/run-record';
 
 /**
  * Grey or colour by content, as the paper groups its sets. Registry 'grey' files are grey; RGB files are colour

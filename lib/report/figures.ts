@@ -48,8 +48,8 @@ export function plain<T>(value: T): T {
 
 /** The figure with its provenance line added as a small grey annotation under the plot. */
 export function withProvenance(fig: Figure, p: Provenance): Figure {
-  const layout = { ...(fig.layout ?? {}) } as Record<string, any>;
-  const margin = { l: 70, r: 30, t: 60, b: 80, ...(layout.margin ?? {}) };
+  const layout: Record<string, unknown> = { ...(fig.layout ?? {}) };
+  const margin = { l: 70, r: 30, t: 60, b: 80, ...(layout.margin as Partial<Record<'l' | 'r' | 't' | 'b', number>>) };
   margin.b = Math.max(margin.b, 50);
   layout.margin = margin;
   const note = {
@@ -65,7 +65,7 @@ export function withProvenance(fig: Figure, p: Provenance): Figure {
     font: { size: 9, color: '#888' },
     name: 'provenance',
   };
-  layout.annotations = [...(layout.annotations ?? []), note];
+  layout.annotations = [...((layout.annotations as unknown[] | undefined) ?? []), note];
   layout.font ??= { family: 'DejaVu Sans, Arial, sans-serif', size: 13 };
   layout.paper_bgcolor ??= 'white';
   layout.plot_bgcolor ??= 'white';
@@ -90,8 +90,10 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
   const out = await withBrowser((page) =>
     page.evaluate(
       async ({ f, w, h, s }) => {
-        const P = (globalThis as any).Plotly;
-        const div = (globalThis as any).document.getElementById('fig');
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- runs in the page, whose Plotly and DOM are untyped here
+        const page = globalThis as any;
+        const P = page.Plotly;
+        const div = page.document.getElementById('fig');
         P.purge(div);
         await P.newPlot(div, f.data, { ...f.layout, width: w, height: h }, { staticPlot: true });
         const png: string = await P.toImage(div, { format: 'png', width: w, height: h, scale: s });
@@ -122,7 +124,7 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
  */
 export function figureHtml(name: string, fig: Figure, width: number, height: number, htmlDir: string): string {
   const local = path.relative(htmlDir, plotlyBundlePath()).split(path.sep).join('/');
-  let version = '';
+  let version: string;
   try {
     version = JSON.parse(fs.readFileSync(path.join(path.dirname(plotlyBundlePath()), 'package.json'), 'utf8')).version;
   } catch {

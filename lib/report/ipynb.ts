@@ -44,6 +44,9 @@ export interface Notebook {
 }
 
 const MARKER = /^\/\/ %%(.*)$/;
+// Terminal colour codes in tracebacks and stderr start with ESC, a control character by design.
+// eslint-disable-next-line no-control-regex
+const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
 
 /** Split a percent-format .ts file into cells. Text before the first marker must be blank or comments. */
 export function parsePercent(text: string, file = '<notebook>'): SourceCell[] {
@@ -154,7 +157,7 @@ export function firstFailure(nb: Notebook, failedIndex?: number): CellFailure | 
       .filter((o) => o.output_type === 'stream' && o.name === 'stderr')
       .map((o) => joinText(o.text))
       .join('');
-    const tb = (err.traceback ?? []).join('\n').replace(/\x1b\[[0-9;]*m/g, '');
+    const tb = (err.traceback ?? []).join('\n').replace(ANSI_COLOUR, '');
     return {
       index: i,
       codeIndex,
@@ -187,7 +190,7 @@ const ARROW_HEADER = /^(\S.*):(\d+)$/; // Node's "file:line" above the offending
  * `Error: message` and the stack; an awaited rejection prints only the message and the stack.
  */
 export function summarizeError(stderr: string, cellSource = ''): ErrorSummary {
-  const lines = stderr.replace(/\x1b\[[0-9;]*m/g, '').split(/\r?\n/);
+  const lines = stderr.replace(ANSI_COLOUR, '').split(/\r?\n/);
   const diags = lines.map((l) => l.match(DIAGNOSTIC)).filter((m): m is RegExpMatchArray => m !== null);
   if (diags.length > 0) {
     const srcLine = cellSource.split('\n')[Number(diags[0][1]) - 1];

@@ -196,10 +196,11 @@ export function imageGrid(
   const gap = opts.gap ?? 0.02;
   const data: Record<string, unknown>[] = [];
   const longest = Math.max(0, ...(opts.rowTitles ?? []).flatMap((t) => t.split('<br>').map((l) => l.length)));
-  const layout: Record<string, any> = {
+  const annotations: Record<string, unknown>[] = [];
+  const layout: Record<string, unknown> = {
     title: { text: opts.title ?? '' },
     showlegend: false,
-    annotations: [],
+    annotations,
     margin: { l: Math.max(40, 12 + 6 * longest), t: 80 },
   };
   const w = (1 - gap * (nc - 1)) / nc;
@@ -222,7 +223,7 @@ export function imageGrid(
       const img = cells[r][c];
       if (img) data.push({ type: 'image', z: toZ(img), xaxis: `x${ax}`, yaxis: `y${ax}`, hoverinfo: 'skip' });
       if (r === 0 && opts.colTitles?.[c]) {
-        layout.annotations.push({
+        annotations.push({
           text: opts.colTitles[c],
           xref: 'paper',
           yref: 'paper',
@@ -237,7 +238,7 @@ export function imageGrid(
     if (opts.rowTitles?.[r]) {
       const y1 = 1 - r * (h + gap);
       // Horizontal, right-aligned against the grid: leave room with layout.margin.l (multi-line titles use <br>).
-      layout.annotations.push({
+      annotations.push({
         text: opts.rowTitles[r],
         xref: 'paper',
         yref: 'paper',

@@ -63,13 +63,19 @@ export function latestPerCell(records: RunRecord[]): { kept: RunRecord[]; droppe
   return { kept: [...best.values()], dropped };
 }
 
+/** Where loadProfileRuns looks; defaults: the checkout's runs/ and the profile's artefact root. */
+export interface ProfileRunsFrom {
+  runsDir?: string;
+  exportRoot?: string;
+}
+
 /** All fine-tuning records of a profile: runs/ first, the exported file otherwise (see latestPerCell). */
-export function loadProfileRuns(profile: string): ProfileRuns {
-  const live = loadRuns({ profile }) as unknown as RunRecord[];
+export function loadProfileRuns(profile: string, from: ProfileRunsFrom = {}): ProfileRuns {
+  const live = loadRuns({ profile }, { dir: from.runsDir }) as unknown as RunRecord[];
   let recs: RunRecord[] = live;
   let where = 'runs/';
   if (live.length === 0) {
-    const file = exportPath(profile);
+    const file = exportPath(profile, from.exportRoot);
     if (!fs.existsSync(file)) return { records: [], source: 'none' };
     recs = readExportFile(file).filter((r) => r.config.profile === profile) as unknown as RunRecord[];
     where = path.relative(ROOT, file);

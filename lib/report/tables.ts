@@ -85,7 +85,7 @@ export function readTableCsv(file: string): DataFrame {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`${file}: cannot read table (${(e as Error).message})`);
+    throw new Error(`${file}: cannot read table (${(e as Error).message})`, { cause: e });
   }
   const [header, ...rows] = parseCsv(text);
   if (!header) throw new Error(`${file}: empty CSV`);
@@ -105,19 +105,27 @@ function isNumeric(s: string): boolean {
 function mdCell(v: Cell, digits: number): string {
   if (v === null || (typeof v === 'number' && Number.isNaN(v))) return '–';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(digits);
-  return String(v).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return String(v);
 }
 
-/** GitHub Markdown table; numbers right-aligned and shown with `digits` decimals. */
+/**
+ * GitHub Markdown table of text cells (`|` escaped, line breaks folded to spaces); columns with `right[j]` are
+ * right-aligned. No trailing newline.
+ */
+export function mdTable(head: string[], rows: string[][], right: readonly boolean[] = []): string {
+  const line = (r: string[]) => `| ${r.map((s) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')).join(' | ')} |`;
+  const rule = `|${head.map((_, j) => (right[j] ? ' ---: ' : ' --- ')).join('|')}|`;
+  return [line(head), rule, ...rows.map(line)].join('\n');
+}
+
+/** A DataFrame as a GitHub Markdown table; numbers right-aligned and shown with `digits` decimals. */
 export function toMarkdown(df: DataFrame, digits = 3): string {
   const { columns, values } = columnsAndValues(df);
   const numericCol = columns.map(
     (_, j) => values.length > 0 && values.every((r) => r[j] === null || typeof r[j] === 'number'),
   );
-  const head = `| ${columns.map((c) => mdCell(c, digits)).join(' | ')} |`;
-  const rule = `|${numericCol.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`;
-  const body = values.map((r) => `| ${r.map((v) => mdCell(v, digits)).join(' | ')} |`);
-  return [head, rule, ...body].join('\n') + '\n';
+  const cells = (r: Cell[]) => r.map((v) => mdCell(v, digits));
+  return mdTable(cells(columns), values.map(cells), numericCol) + '\n';
 }
 
 export interface WrittenTable {

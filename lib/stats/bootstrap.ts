@@ -256,12 +256,20 @@ export function pairedBootstrap(
     },
     opts,
   );
+  const pValue = bootstrapPValue(values);
+  return { ...percentileResult(a - b, values, undefinedResamples, B, level, opts), a, b, pValue };
+}
+
+/**
+ * Two-sided bootstrap p-value of "the effect is 0": twice the smaller share of resampled effects on either side of
+ * 0 (a resample at exactly 0 counts on both sides), at most 1; NaN without resamples.
+ */
+export function bootstrapPValue(values: ArrayLike<number>): number {
   let le = 0;
   let ge = 0;
-  for (const d of values) {
-    if (d <= 0) le++;
-    if (d >= 0) ge++;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] <= 0) le++;
+    if (values[i] >= 0) ge++;
   }
-  const pValue = values.length > 0 ? Math.min(1, (2 * Math.min(le, ge)) / values.length) : NaN;
-  return { ...percentileResult(a - b, values, undefinedResamples, B, level, opts), a, b, pValue };
+  return values.length > 0 ? Math.min(1, (2 * Math.min(le, ge)) / values.length) : NaN;
 }

@@ -51,6 +51,7 @@
 import { Rng } from '../util/rng';
 import type { ScalarMetricName } from '../metrics/classification';
 import { prepareMetrics, type PreparedMetrics } from '../metrics/prepared';
+import { makeResampler, bootstrapPValue } from './bootstrap';
 import { holm, type HolmResult } from './hypothesis';
 import { quantileSorted } from './summary';
 
@@ -215,7 +216,7 @@ function prepareCell(
       try {
         return [prepareMetrics(labels, v, C), sign];
       } catch (e) {
-        throw new Error(`hierarchical bootstrap: ${at}, arm ${name}: ${(e as Error).message}`);
+        throw new Error(`hierarchical bootstrap: ${at}, arm ${name}: ${(e as Error).message}`, { cause: e });
       }
     });
     diff = (w) => {
@@ -287,30 +288,16 @@ function prepareDataset(ds: PairedDataset, opts: HierarchicalOptions, rng: Rng):
 type Switches = Record<Level, boolean>;
 
 /**
- * Image resamples as multiplicities, drawn in exactly the order of makeResampler (lib/stats/bootstrap: n draws
- * of rng.int(n), or per stratum in ascending stratum order), so that a one-cell design reproduces
- * pairedBootstrap; writing multiplicities directly avoids an index array per cell and resample.
+ * Image resamples as multiplicities (one buffer, refilled per draw), from makeResampler's draws: the same image
+ * resamples as pairedBootstrap, so that a one-cell design reproduces it.
  */
 function weightDrawer(n: number, rng: Rng, strata?: ArrayLike<number>): () => Float64Array {
+  if (strata && strata.length !== n) throw new Error(`hierarchical bootstrap: ${strata.length} strata for ${n} images`);
+  const resample = makeResampler(n, rng, strata);
   const w = new Float64Array(n);
-  if (!strata) {
-    return () => {
-      w.fill(0);
-      for (let i = 0; i < n; i++) w[rng.int(n)]++;
-      return w;
-    };
-  }
-  if (strata.length !== n) throw new Error(`hierarchical bootstrap: ${strata.length} strata for ${n} images`);
-  const groups = new Map<number, number[]>();
-  for (let i = 0; i < n; i++) {
-    let g = groups.get(strata[i]);
-    if (!g) groups.set(strata[i], (g = []));
-    g.push(i);
-  }
-  const lists = [...groups.keys()].sort((x, y) => x - y).map((k) => groups.get(k)!);
   return () => {
     w.fill(0);
-    for (const g of lists) for (let j = 0; j < g.length; j++) w[g[rng.int(g.length)]]++;
+    for (const i of resample()) w[i]++;
     return w;
   };
 }
@@ -387,13 +374,7 @@ export function summariseDistribution(estimate: number, values: ArrayLike<number
   for (const v of sorted) mean += v;
   mean /= m || 1;
   let ss = 0;
-  let le = 0;
-  let ge = 0;
-  for (const v of sorted) {
-    ss += (v - mean) ** 2;
-    if (v <= 0) le++;
-    if (v >= 0) ge++;
-  }
+  for (const v of sorted) ss += (v - mean) ** 2;
   const a = (1 - level) / 2;
   return {
     estimate,
@@ -401,7 +382,7 @@ export function summariseDistribution(estimate: number, values: ArrayLike<number
     upper: quantileSorted(sorted, 1 - a),
     level,
     se: m > 1 ? Math.sqrt(ss / (m - 1)) : NaN,
-    pValue: m > 0 ? Math.min(1, (2 * Math.min(le, ge)) / m) : NaN,
+    pValue: bootstrapPValue(sorted),
     distribution,
     undefinedResamples: undef,
   };

@@ -8,7 +8,6 @@
 //
 // The fingerprint (lib/util/code-fingerprint.ts) hashes the sources' syntax trees, so comments and formatting
 // never count as a code change.
-import fs from 'node:fs';
 import path from 'node:path';
 import { readJson } from './atomic';
 import { ROOT } from './paths';

@@ -6,7 +6,8 @@
 // The folder is assembled under a temporary name and renamed into place, so a reader sees all of it or none.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Backbone, InputScaling } from '../models/backbone';
+import type { Backbone } from '../models/backbone';
+import type { InputScaling } from '../data/scaling';
 import { loadWeightsByName } from '../models/load-weights';
 import { readNamedWeights, saveLayersModelDir } from '../models/tfjs-files';
 import { buildBackbone } from '../models/variants';

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { downloadVerified, type FetchOptions } from '../data/fetch';
-import type { InputScaling } from '../models/backbone';
+import type { InputScaling } from '../data/scaling';
 import { sha256File } from '../util/hash';
 import { convertedDir, hasConvertedBackbone, readConvertedMeta, saveConvertedBackbone, WEIGHTS_DIR } from './converted';
 import { importKerasBackbone } from './import';

@@ -64,7 +64,7 @@ export async function openHdf5(file: string): Promise<H5File> {
     const hint = /truncated/i.test(why)
       ? ' (the file is shorter than HDF5 says: an interrupted download or copy?)'
       : '';
-    throw new Error(`${file}: cannot open HDF5 file: ${why}${hint}`);
+    throw new Error(`${file}: cannot open HDF5 file: ${why}${hint}`, { cause: e });
   }
   return f;
 }
@@ -76,7 +76,7 @@ export async function withHdf5<T>(file: string, fn: (f: H5File) => T): Promise<T
     return fn(f);
   } catch (e) {
     if (/HDF5-DIAG/.test(String((e as Error)?.message ?? e)))
-      throw new Error(`${file}: cannot read HDF5 data: ${hdf5Reason(e)}`);
+      throw new Error(`${file}: cannot read HDF5 data: ${hdf5Reason(e)}`, { cause: e });
     throw e;
   } finally {
     f.close();

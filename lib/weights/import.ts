@@ -2,7 +2,8 @@
 // missing from the file, file layer with no place in the model, weight count or shape mismatch) is collected and
 // reported in one error naming the file, the layer and both shapes, and no weight is set unless all of them fit.
 import * as tf from '@tensorflow/tfjs';
-import type { Backbone, InputScaling } from '../models/backbone';
+import type { Backbone } from '../models/backbone';
+import type { InputScaling } from '../data/scaling';
 import { buildBackbone } from '../models/variants';
 import { readKerasWeightsFile, type KerasWeightsFile } from './keras-file';
 import { kerasLayout, type KerasArch, type KerasLayout } from './keras-layouts';

@@ -6,7 +6,7 @@
 //   ResNet-50  lib/models/resnet.ts uses the keras_applications v1 names (res2a_branch2a, bn2a_branch2a, …, BN ε 1e-3);
 //              Keras 3 / tf.keras name the same layers conv2_block1_1_conv, conv2_block1_1_bn, … (BN ε 1.001e-5).
 //              Both are accepted; the backbone is built with the ε of the file's naming.
-import type { InputScaling } from '../models/backbone';
+import type { InputScaling } from '../data/scaling';
 
 export type KerasArch = 'xception' | 'resnet50';
 export const KERAS_ARCHS: readonly KerasArch[] = ['xception', 'resnet50'];

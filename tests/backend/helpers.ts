@@ -63,7 +63,7 @@ export function loadNativeBackend(): Promise<string | null> {
     } catch (e) {
       const why = (e as Error).message.split('\n')[0];
       if (process.env.MEDSSL_REQUIRE_NATIVE === '1')
-        throw new Error(`MEDSSL_REQUIRE_NATIVE=1 but the tensorflow backend does not load: ${why}`);
+        throw new Error(`MEDSSL_REQUIRE_NATIVE=1 but the tensorflow backend does not load: ${why}`, { cause: e });
       console.log(`[tests] tensorflow backend skipped: ${why}`);
       return null;
     } finally {

@@ -1,42 +1,28 @@
 // fetch against a local HTTP server on 127.0.0.1 (loopback only; every request bounded by a short idle timeout).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { fetchDataset } from '../../lib/data/fetch';
 import { getEntry } from '../../lib/data/registry';
 import { writeFixtureDataset, tmpDir } from './fixtures/make-npz';
+import { startDownloadServer, withFlippedByte, type DownloadServer } from '../helpers/download-server';
 
-let server: http.Server;
+let server: DownloadServer;
 let base = '';
 let body = Buffer.alloc(0);
 
 beforeAll(async () => {
   const dir = tmpDir('serve');
   body = fs.readFileSync(writeFixtureDataset(dir, 'fx-fetch').file);
-  server = http.createServer((req, res) => {
-    if (req.url === '/good.npz') {
-      res.writeHead(200, { 'content-length': body.length });
-      res.end(body);
-    } else if (req.url === '/corrupt.npz') {
-      const bad = Buffer.from(body);
-      bad[100] ^= 0xff;
-      res.writeHead(200, { 'content-length': bad.length });
-      res.end(bad);
-    } else if (req.url === '/short.npz') {
-      res.writeHead(200);
-      res.end(body.subarray(0, body.length - 10));
-    } else {
-      res.writeHead(404);
-      res.end('not here');
-    }
+  server = await startDownloadServer({
+    '/good.npz': { body },
+    '/corrupt.npz': { body: withFlippedByte(body, 100) },
+    '/short.npz': { body: body.subarray(0, body.length - 10), contentLength: false },
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.base;
 });
 
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => server.close());
 
 describe('fetchDataset', () => {
   it('downloads, checks sha256 and lands the file where locate looks (destDir/<entry.file>)', async () => {

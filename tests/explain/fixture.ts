@@ -51,8 +51,8 @@ export function makeSquares(n: number, seed: number): SquareSet {
       boxes.push(null);
       continue;
     }
-    let top = 0;
-    let left = 0;
+    let top: number;
+    let left: number;
     do {
       top = rng.int(SIZE - SQ + 1);
       left = rng.int(SIZE - SQ + 1);

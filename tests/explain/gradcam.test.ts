@@ -208,7 +208,6 @@ describe('localisation and the randomisation sanity check (Adebayo et al. 2018)'
       model.setWeights(saved);
       tf.dispose(saved);
     }
-    // eslint-disable-next-line no-console
     console.log(
       `${method} cascading randomisation (peak-in-square rate, mean Spearman vs trained):`,
       summary.map((s) => `top ${s.k}: ${s.rate.toFixed(2)}, ${s.rho.toFixed(2)}`).join(' | '),

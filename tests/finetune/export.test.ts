@@ -1,6 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
   compareRecords,
@@ -10,48 +9,11 @@ import {
   mergeRecords,
   readExport,
 } from '../../lib/finetune/export';
-import { RECORD_SCHEMA, runHash, writeRun, type RunConfig, type RunRecord } from '../../lib/finetune/run-record';
+import { writeRun } from '../../lib/finetune/run-record';
+import { minimalRecord as record } from '../helpers/run-records';
+import { tmpDirsRemovedAfterEach } from '../helpers/tmp-dirs';
 
-const tmp: string[] = [];
-afterEach(() => {
-  for (const d of tmp.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-const tmpDir = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-export-'));
-  tmp.push(d);
-  return d;
-};
-
-/** A minimal well-formed record of `seed` whose test probabilities are `p` for every image. */
-function record(seed: number, p = 0.7, dataset = 'chest-ct'): RunRecord {
-  const config = {
-    profile: 'smoke',
-    dataset,
-    arm: 'tl',
-    condition: 'baseline',
-    seed,
-    size: 16,
-    backbone: 'b',
-    backboneWeights: 'w',
-    code: 1,
-    data: { sha256: 's', splitHash: 'h' },
-  } as unknown as RunConfig;
-  return {
-    schema: RECORD_SCHEMA,
-    configHash: runHash(config),
-    config,
-    seed,
-    test: {
-      metrics: { accuracy: p > 0.5 ? 1 : 0 },
-      labels: [0, 0],
-      probs: [
-        [p, 1 - p],
-        [p, 1 - p],
-      ],
-      indices: [3, 4],
-    },
-  } as unknown as RunRecord;
-}
+const tmpDir = tmpDirsRemovedAfterEach('export');
 
 describe('exports merge by run identity, never shrink', () => {
   it("an empty runs/ or one shard's runs leave every exported record in place", async () => {

@@ -1,6 +1,7 @@
-// The double fine-tuning design: related pairs share the imaging modality, the unrelated control does not, every
-// target with a related pair has all three stage-1 sets, and targets without one get none (so the three
-// conditions always compare the same targets).
+// The double fine-tuning design (lib/finetune/pairs.ts): the table is well-formed, related pairs share the imaging
+// modality, the unrelated control does not, and every target with a related pair has all three stage-1 sets while
+// targets without one get none (so the three conditions always compare the same targets). checkPair's refusal of
+// overlapping sets is tested with the detector in tests/data/overlap.test.ts.
 import { describe, expect, it } from 'vitest';
 import { getEntry } from '../../lib/data/registry';
 import { DOUBLE_FT_PAIRS, intermediateFor, stage1SetFor } from '../../lib/finetune/pairs';
@@ -11,6 +12,25 @@ const modalityKind = (id: string) => {
     m.split(/[\s,()]+/).includes(k),
   );
 };
+
+describe('double fine-tuning pair table', () => {
+  it('lists BUSI → BreastMNIST as refused and gives BreastMNIST no usable BUSI intermediate', () => {
+    expect(DOUBLE_FT_PAIRS.find((p) => p.intermediate === 'busi' && p.target === 'breastmnist')?.refused).toBeTruthy();
+    expect(intermediateFor('breastmnist')?.intermediate).not.toBe('busi');
+  });
+  it('names known datasets, one rationale each, no self-pairs or duplicates', () => {
+    const seen = new Set<string>();
+    for (const p of DOUBLE_FT_PAIRS) {
+      expect(() => getEntry(p.intermediate)).not.toThrow();
+      expect(() => getEntry(p.target)).not.toThrow();
+      expect(p.intermediate).not.toBe(p.target);
+      expect(p.rationale.length).toBeGreaterThan(10);
+      const k = `${p.intermediate}>${p.target}`;
+      expect(seen.has(k)).toBe(false);
+      seen.add(k);
+    }
+  });
+});
 
 describe('double fine-tuning pairs', () => {
   const used = DOUBLE_FT_PAIRS.filter((p) => !p.refused);

@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { exportRuns, readExport } from '../../lib/finetune/export';
 import { GRIDS, gridConfigs, shardConfigs, type GridIdentity } from '../../lib/finetune/grid';
-import { RECORD_SCHEMA, runHash, writeRun, type RunConfig, type RunRecord } from '../../lib/finetune/run-record';
+import { runHash, writeRun } from '../../lib/finetune/run-record';
+import { recordOf as record } from '../helpers/run-records';
 import {
   formatShardStatus,
   gatherRecords,
@@ -14,16 +14,9 @@ import {
   shardStatus,
   writeManifest,
 } from '../../lib/finetune/shards';
+import { tmpDirsRemovedAfterEach } from '../helpers/tmp-dirs';
 
-const tmp: string[] = [];
-afterEach(() => {
-  for (const d of tmp.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-const tmpDir = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-shards-'));
-  tmp.push(d);
-  return d;
-};
+const tmpDir = tmpDirsRemovedAfterEach('shards');
 
 const ident: GridIdentity = {
   backbone: (arm) => ({ id: `bb-${arm}`, weights: `w-${arm}`, size: 32 }),
@@ -32,24 +25,6 @@ const ident: GridIdentity = {
 };
 const all = gridConfigs(GRIDS.smoke, ident); // 32 configs
 
-/** A well-formed record of `config` whose test probabilities are p for every image. */
-function record(config: RunConfig, p = 0.7): RunRecord {
-  return {
-    schema: RECORD_SCHEMA,
-    configHash: runHash(config),
-    config,
-    seed: config.seed,
-    test: {
-      metrics: { accuracy: p > 0.5 ? 1 : 0 },
-      labels: [0, 0],
-      probs: [
-        [p, 1 - p],
-        [p, 1 - p],
-      ],
-      indices: [3, 4],
-    },
-  } as unknown as RunRecord;
-}
 const outcome = (over: Partial<Parameters<typeof writeManifest>[4]> = {}) => ({
   ran: 0,
   cached: 0,

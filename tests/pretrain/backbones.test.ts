@@ -28,7 +28,9 @@ describe('getPretrainedBackbone', () => {
       /npm run pretrain -- --profile cpu --only tl-xception/,
     );
     await expect(getPretrainedBackbone('ssl-resnet', { profile: 'cpu', root })).rejects.toThrow(/--only ssl-resnet\b/);
-    await expect(getPretrainedBackbone('tl-resnet-s1', { profile: 'cpu', root })).rejects.toThrow(/--only tl-resnet-s1/);
+    await expect(getPretrainedBackbone('tl-resnet-s1', { profile: 'cpu', root })).rejects.toThrow(
+      /--only tl-resnet-s1/,
+    );
     await expect(getPretrainedBackbone('ssl-resnet-medical-all', { profile: 'cpu', root })).rejects.toThrow(
       /--only ssl-resnet-medical-all/,
     );

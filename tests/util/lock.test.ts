@@ -1,20 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { acquireLock, lockHolder, tryLock } from '../../lib/util/lock';
 import { cleanStaleTemps, writeFileAtomic } from '../../lib/util/atomic';
+import { tmpDirsRemovedAfterEach } from '../helpers/tmp-dirs';
 
-const tmp: string[] = [];
-afterEach(() => {
-  for (const d of tmp.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-const tmpDir = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-lock-'));
-  tmp.push(d);
-  return d;
-};
+const tmpDir = tmpDirsRemovedAfterEach('lock');
 /** A pid that certainly ran and is gone: a child process that has exited. */
 const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
 

@@ -1,47 +1,33 @@
-// The Keras weights download against a local HTTP server on 127.0.0.1 (as tests/data/fetch.test.ts does for
-// MedMNIST), serving a file Keras made (tests/weights/fixtures), and the command line's argument handling.
+// The Keras weights download against a local HTTP server on 127.0.0.1 (tests/helpers/download-server.ts, as
+// tests/data/fetch.test.ts uses for MedMNIST), serving a file Keras made (tests/weights/fixtures), and the command line's argument handling.
 // The full fetch → convert → arm path on a Keras-made Xception is in keras-forward.test.ts (needs Keras).
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadVerified } from '../../lib/data/fetch';
 import { ROOT } from '../../lib/util/paths';
 import { fetchKerasWeights } from '../../lib/weights/fetch';
 import { KERAS_WEIGHTS } from '../../lib/weights/published';
+import { startDownloadServer, withFlippedByte, type DownloadServer } from '../helpers/download-server';
 import { FIXTURES, tmpDir } from './helpers';
 
-let server: http.Server;
+let server: DownloadServer;
 let base = '';
 const body = fs.readFileSync(path.join(FIXTURES, 'small.keras2.h5'));
 const md5 = crypto.createHash('md5').update(body).digest('hex');
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    if (req.url === '/small.h5') {
-      res.writeHead(200, { 'content-length': body.length });
-      res.end(body);
-    } else if (req.url === '/corrupt.h5') {
-      const bad = Buffer.from(body);
-      bad[1000] ^= 0xff;
-      res.writeHead(200, { 'content-length': bad.length });
-      res.end(bad);
-    } else if (req.url === '/short.h5') {
-      res.writeHead(200);
-      res.end(body.subarray(0, body.length - 100));
-    } else {
-      res.writeHead(404);
-      res.end('not here');
-    }
+  server = await startDownloadServer({
+    '/small.h5': { body },
+    '/corrupt.h5': { body: withFlippedByte(body, 1000) },
+    '/short.h5': { body: body.subarray(0, body.length - 100), contentLength: false },
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.base;
 });
 
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => server.close());
 
 const spec = (url: string, dest: string) => ({
   url,

@@ -5,8 +5,6 @@
 // Needs a Python with Keras (CI installs tensorflow-cpu); skipped with the reason printed where there is none.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +14,7 @@ import { readConvertedMeta } from '../../lib/weights/converted';
 import { fetchKerasWeights, importKerasFile } from '../../lib/weights/fetch';
 import { importKerasBackbone } from '../../lib/weights/import';
 import { KERAS_WEIGHTS } from '../../lib/weights/published';
+import { startDownloadServer, type DownloadServer } from '../helpers/download-server';
 import { kerasCase, kerasPython, makeKerasFixtures, maxAbs, maxAbsDiff, tmpDir } from './helpers';
 
 const py = kerasPython();
@@ -73,20 +72,16 @@ describe(`our forward pass vs Keras's on Keras-made files${why}`, () => {
 });
 
 describe(`fetch → converted backbone → arms${why}`, () => {
-  let server: http.Server | undefined;
-  afterAll(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+  let server: DownloadServer | undefined;
+  afterAll(() => server?.close());
 
   it.skipIf(skip)(
     'the Xception file served locally is fetched, converted, and served by imagenet-xception, keras-file:<name> and the gpu TL arm',
     async () => {
       const file = path.join(dir, 'xception.keras2.h5');
       const body = fs.readFileSync(file);
-      server = http.createServer((_req, res) => {
-        res.writeHead(200, { 'content-length': body.length });
-        res.end(body);
-      });
-      await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/xception.h5`;
+      server = await startDownloadServer({ '/xception.h5': { body } });
+      const url = `${server.base}/xception.h5`;
       const entry = {
         ...KERAS_WEIGHTS['xception-imagenet'],
         md5: crypto.createHash('md5').update(body).digest('hex'),

@@ -11,10 +11,7 @@
 // BreastMNIST vs BUSI 48 % of images match, ISIC UDA-1 vs HAM10000 1 % (4 of 400), BreastMNIST vs Chest-CT 0 %.
 // The decision is on the fraction of the smaller set with a match (refuse at ≥ 5 %), so a few chance
 // look-alikes do not refuse a pair while a downsampled copy of a dataset does.
-import { fingerprints, popcount, THUMB, type Fingerprints, type PixelSet } from '../data/fingerprints';
-
-// The fingerprints live in lib/data (split making uses them too); re-exported for code that imports them from here.
-export { fingerprints, greyThumb, THUMB, type Fingerprints, type PixelSet } from '../data/fingerprints';
+import { fingerprints, popcount, THUMB, type Fingerprints, type PixelSet } from './fingerprints';
 
 export interface OverlapOptions {
   minCorrelation?: number;

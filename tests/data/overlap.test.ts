@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import { Rng } from '../../lib/util/rng';
-import { compareSets, fingerprints, greyThumb, type PixelSet } from '../../lib/finetune/overlap';
-import { checkPair, DOUBLE_FT_PAIRS, intermediateFor, OverlapError } from '../../lib/finetune/pairs';
+import { fingerprints, greyThumb, type PixelSet } from '../../lib/data/fingerprints';
+import { compareSets } from '../../lib/data/overlap';
+import { checkPair, OverlapError } from '../../lib/finetune/pairs';
 import { readNpz } from '../../lib/data/npz';
 import { candidatePaths } from '../../lib/data/locate';
 import { getEntry } from '../../lib/data/registry';
@@ -116,24 +117,5 @@ describe('image overlap detector', () => {
     const ctRep = compareSets(ct, fbm);
     expect(ctRep.overlapping).toBe(false);
     expect(ctRep.nearMatches).toBe(0);
-  });
-});
-
-describe('double fine-tuning pair table', () => {
-  it('lists BUSI → BreastMNIST as refused and gives BreastMNIST no usable BUSI intermediate', () => {
-    expect(DOUBLE_FT_PAIRS.find((p) => p.intermediate === 'busi' && p.target === 'breastmnist')?.refused).toBeTruthy();
-    expect(intermediateFor('breastmnist')?.intermediate).not.toBe('busi');
-  });
-  it('names known datasets, one rationale each, no self-pairs or duplicates', () => {
-    const seen = new Set<string>();
-    for (const p of DOUBLE_FT_PAIRS) {
-      expect(() => getEntry(p.intermediate)).not.toThrow();
-      expect(() => getEntry(p.target)).not.toThrow();
-      expect(p.intermediate).not.toBe(p.target);
-      expect(p.rationale.length).toBeGreaterThan(10);
-      const k = `${p.intermediate}>${p.target}`;
-      expect(seen.has(k)).toBe(false);
-      seen.add(k);
-    }
   });
 });
