@@ -15,6 +15,7 @@ import { balanceTrainIndices, stratifiedSubset, type Balance } from './sampling'
 import type { Backbone } from '../models/backbone';
 import { toBatch, type ImageSet } from '../data/load';
 import { buildClassifier } from '../models/heads';
+import { FrozenActivations, splitAtTrainable } from './frozen-prefix';
 import { applyScaling, type InputScaling } from '../data/scaling';
 import { splitHash } from '../data/splits';
 
@@ -94,12 +95,15 @@ interface EvalOut {
   probs: Float32Array;
 }
 
+/** The network input for a batch of image indices: scaled images, or a frozen prefix's stored activations. */
+type BatchInput = (idx: number[]) => tf.Tensor | tf.Tensor[];
+
 /** Inference-mode pass over `indices` in batches: mean (unweighted) loss, accuracy and probabilities. */
-export function evaluate(
-  classifier: tf.LayersModel,
+function evaluateOn(
+  net: tf.LayersModel,
+  input: BatchInput,
   data: FinetuneData,
   indices: number[],
-  scaling: InputScaling,
   batchSize: number,
 ): EvalOut {
   const C = data.classNames.length;
@@ -109,17 +113,16 @@ export function evaluate(
   for (let b = 0; b < indices.length; b += batchSize) {
     const idx = indices.slice(b, b + batchSize);
     const [l, c, p] = tf.tidy(() => {
-      const x = applyScaling(toBatch(data, idx), scaling);
       const y = tf.tensor1d(
         idx.map((i) => data.labels[i]),
         'int32',
       );
-      const logits = classifier.apply(x, { training: false }) as tf.Tensor2D;
+      const logits = net.apply(input(idx), { training: false }) as tf.Tensor2D;
       const nll = tf.neg(tf.sum(tf.mul(tf.oneHot(y, C).cast('float32'), tf.logSoftmax(logits)), 1));
       return [tf.sum(nll), tf.sum(tf.equal(tf.argMax(logits, 1), y).cast('float32')), tf.softmax(logits)];
     });
-    lossSum += await_(l) as number;
-    correct += await_(c) as number;
+    lossSum += await_(l);
+    correct += await_(c);
     probs.set(p.dataSync() as Float32Array, b * C);
     p.dispose();
   }
@@ -128,6 +131,17 @@ export function evaluate(
     accuracy: indices.length ? correct / indices.length : NaN,
     probs,
   };
+}
+
+/** Inference-mode pass of a whole classifier over `indices` (images scaled for its backbone). */
+export function evaluate(
+  classifier: tf.LayersModel,
+  data: FinetuneData,
+  indices: number[],
+  scaling: InputScaling,
+  batchSize: number,
+): EvalOut {
+  return evaluateOn(classifier, (idx) => applyScaling(toBatch(data, idx), scaling), data, indices, batchSize);
 }
 
 function await_(t: tf.Tensor): number {
@@ -172,7 +186,21 @@ export async function finetune(
     activation: 'linear',
     prefix: opts.headPrefix ?? 'head',
   });
-  const vars = classifier.trainableWeights.map((w) => w.read() as tf.Variable);
+  // Without input augmentation the frozen layers see the same images every epoch: compute them once and train
+  // the rest on their stored output (lib/finetune/frozen-prefix.ts).
+  const images: BatchInput = (idx) => applyScaling(toBatch(data, idx), backbone.scaling);
+  const split = !opts.augment && opts.freeze !== 'all' ? splitAtTrainable(classifier) : undefined;
+  const evalTest = opts.evaluateTest !== false && test.length > 0;
+  const frozen = split
+    ? new FrozenActivations(
+        split.prefix,
+        [...train, ...val, ...(evalTest ? test : [])],
+        (idx) => images(idx) as tf.Tensor,
+      )
+    : undefined;
+  const net = split ? split.suffix : classifier;
+  const input: BatchInput = frozen ? (idx) => frozen.batch(idx) : images;
+  const vars = net.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = tf.train.adam(opts.lr);
   const wT = classWeights ? tf.tensor1d(classWeights) : undefined;
   const shuffleRng = rng.fork();
@@ -201,16 +229,16 @@ export async function finetune(
         if (idx.length < 2 && order.length > 1) continue; // a batch of one breaks batch-norm statistics
         let acc: tf.Tensor | undefined;
         const cost = tf.tidy(() => {
-          let x = toBatch(data, idx);
-          if (opts.augment) x = opts.augment(x, augRng);
-          x = applyScaling(x, backbone.scaling);
+          let x: tf.Tensor | tf.Tensor[];
+          if (opts.augment) x = applyScaling(opts.augment(toBatch(data, idx), augRng), backbone.scaling);
+          else x = input(idx);
           const y = tf.tensor1d(
             idx.map((i) => data.labels[i]),
             'int32',
           );
           return optimizer.minimize(
             () => {
-              const p = classifier.apply(x, { training: true }) as tf.Tensor2D;
+              const p = net.apply(x, { training: true }) as tf.Tensor2D;
               acc = tf.keep(tf.sum(tf.equal(tf.argMax(p, 1), y).cast('float32')));
               return crossEntropy(p, y, C, wT);
             },
@@ -226,7 +254,7 @@ export async function finetune(
       const trainSec = (Date.now() - te) / 1000;
       trainSeconds += trainSec;
       trainImages += seen;
-      const v = evaluate(classifier, data, val, backbone.scaling, Math.max(opts.batchSize, 64));
+      const v = evaluateOn(net, input, data, val, Math.max(opts.batchSize, 64));
       const log: EpochLog = {
         epoch: e,
         lr,
@@ -275,8 +303,8 @@ export async function finetune(
     weightsHash: weightsHash(backbone.model),
   };
   const result: FinetuneResult = { classifier, stage, used: { train, val, test }, classWeights };
-  if (opts.evaluateTest !== false && test.length) {
-    const ev = evaluate(classifier, data, test, backbone.scaling, Math.max(opts.batchSize, 64));
+  if (evalTest) {
+    const ev = evaluateOn(net, input, data, test, Math.max(opts.batchSize, 64));
     result.test = {
       indices: test,
       labels: test.map((i) => data.labels[i]),

@@ -24,7 +24,7 @@ type Timed = RunRecord & { finishedAt?: string };
 export function withoutUnchosenRates(records: RunRecord[]): RunRecord[] {
   const groups = new Map<string, RunRecord[]>();
   for (const r of records) {
-    if (r.config.condition !== 'baseline') continue;
+    if (r.config.condition !== 'baseline' || !r.config.train) continue; // older records: one rate, nothing to choose
     const k = `${r.config.profile}|${r.config.dataset}|${r.config.arm}|${r.config.seed}`;
     groups.set(k, [...(groups.get(k) ?? []), r]);
   }

@@ -23,7 +23,7 @@ const ident: GridIdentity = {
   data: (id) => ({ sha256: `sha-${id}`, splitHash: `split-${id}` }),
   code: 1,
 };
-const all = gridConfigs(GRIDS.smoke, ident); // 32 configs
+const all = gridConfigs(GRIDS.smoke, ident); // the smoke grid at the profile's learning rate
 
 const outcome = (over: Partial<Parameters<typeof writeManifest>[4]> = {}) => ({
   ran: 0,
@@ -91,12 +91,13 @@ describe('sharded grids: completeness from the records, reasons from the manifes
     })[0];
     writeRun(record(foreign), b);
     const g = gatherRecords(all, [a, b]);
+    const [n1, n2] = [shardConfigs(all, 1, 2).length, shardConfigs(all, 2, 2).length];
     expect(g.perDir).toEqual([
-      { dir: a, read: 16, outside: 0 },
-      { dir: b, read: 18, outside: 1 },
+      { dir: a, read: n1, outside: 0 },
+      { dir: b, read: n2 + 2, outside: 1 },
     ]);
     const { report } = await exportRuns('smoke', { root, records: g.records });
-    expect(report).toMatchObject({ before: 0, after: 32, added: 32 });
+    expect(report).toMatchObject({ before: 0, after: all.length, added: all.length });
     expect(report.conflicts).toEqual([{ configHash: runHash(twice), label: expect.any(String), kept: 'existing' }]);
     expect(
       readExport('smoke', root)
