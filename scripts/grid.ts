@@ -103,7 +103,12 @@ const { values: opt } = cli({
     controls: {
       type: 'string',
       arg: 'a,b',
-      help: "only these control arms, run at baseline (default: the profile's; '' for none)",
+      help: "only these control arms, run at baseline (default: the profile's; none for none)",
+    },
+    lr: {
+      type: 'string',
+      arg: 'X',
+      help: "no learning-rate tuning: every run at rate X (needs --runs-dir, so such runs never mix with the profile's)",
     },
     conditions: { type: 'string', arg: 'c1,c2', help: 'only these conditions' },
     seeds: { type: 'string', arg: '0,1', help: 'only these fine-tuning seeds' },
