@@ -1,6 +1,6 @@
 // Minimal well-formed fine-tuning run records (schema, config hash, test predictions) for tests of the readers,
 // exports and caches: no training behind them.
-import { RECORD_SCHEMA, runHash, type RunConfig, type RunRecord } from '../../lib/finetune/run-record';
+import { RECORD_SCHEMA, runHash, type Condition, type RunConfig, type RunRecord } from '../../lib/finetune/run-record';
 
 /** A record of `seed` on `dataset` whose test probabilities are `p` for each of its two images; `config` overrides. */
 export function minimalRecord(
@@ -41,6 +41,56 @@ export function recordOf(config: RunConfig, p = 0.7): RunRecord {
         [p, 1 - p],
       ],
       indices: [3, 4],
+    },
+  } as unknown as RunRecord;
+}
+
+/**
+ * A partial record with the fields the report reads (2 classes): the first `nRight` of `n` test images (or those
+ * marked true) predicted correctly, `trainN` training images, `seconds` of training.
+ */
+export function reportRecord(
+  dataset: string,
+  arm: string,
+  condition: string,
+  seed: number,
+  n: number,
+  nRight: number | boolean[],
+  trainN = 500,
+  seconds = 10,
+): RunRecord {
+  const right = Array.isArray(nRight) ? nRight : Array.from({ length: n }, (_, i) => i < nRight);
+  const labels = Array.from({ length: n }, (_, i) => i % 2);
+  const probs = labels.map((y, i) => (right[i] === (y === 1) ? [0.2, 0.8] : [0.8, 0.2]));
+  return {
+    config: {
+      profile: 'test',
+      dataset,
+      arm,
+      condition: condition as Condition,
+      seed,
+      size: 32,
+      backbone: 'b',
+      train: { lr: 1e-3 },
+    },
+    dataset: { id: dataset, classNames: ['a', 'b'], size: 32, counts: { train: trainN, val: 10, test: n } },
+    backend: 'cpu',
+    gitCommit: 'x',
+    stages: [
+      {
+        stage: 'target',
+        dataset,
+        trainCounts: [trainN / 2, trainN / 2],
+        wallSeconds: seconds,
+        imgPerSec: 100,
+        epochs: [],
+      },
+    ],
+    test: {
+      metrics: { accuracy: right.filter(Boolean).length / n, balancedAccuracy: 0.5, macroF1: 0.5 },
+      labels,
+      probs,
+      indices: labels.map((_, i) => i),
     },
   } as unknown as RunRecord;
 }

@@ -15,56 +15,10 @@ import {
   type RunRecord,
 } from '../../lib/report/compare';
 import { evaluateClaims, writeReproduction } from '../../lib/report/reproduction';
+import { reportRecord } from '../helpers/run-records';
 import { provenance } from '../../lib/report/provenance';
-import type { Condition } from '../../lib/finetune/run-record';
 
-/** A record whose first `nRight` of `n` test images are predicted correctly (2 classes). */
-function rec(
-  dataset: string,
-  arm: string,
-  condition: string,
-  seed: number,
-  n: number,
-  nRight: number | boolean[],
-  trainN = 500,
-  seconds = 10,
-): RunRecord {
-  const right = Array.isArray(nRight) ? nRight : Array.from({ length: n }, (_, i) => i < nRight);
-  const labels = Array.from({ length: n }, (_, i) => i % 2);
-  const probs = labels.map((y, i) => (right[i] === (y === 1) ? [0.2, 0.8] : [0.8, 0.2]));
-  // a partial record: the fields the report reads
-  return {
-    config: {
-      profile: 'test',
-      dataset,
-      arm,
-      condition: condition as Condition,
-      seed,
-      size: 32,
-      backbone: 'b',
-      train: { lr: 1e-3 },
-    },
-    dataset: { id: dataset, classNames: ['a', 'b'], size: 32, counts: { train: trainN, val: 10, test: n } },
-    backend: 'cpu',
-    gitCommit: 'x',
-    stages: [
-      {
-        stage: 'target',
-        dataset,
-        trainCounts: [trainN / 2, trainN / 2],
-        wallSeconds: seconds,
-        imgPerSec: 100,
-        epochs: [],
-      },
-    ],
-    test: {
-      metrics: { accuracy: right.filter(Boolean).length / n, balancedAccuracy: 0.5, macroF1: 0.5 },
-      labels,
-      probs,
-      indices: labels.map((_, i) => i),
-    },
-  } as unknown as RunRecord;
-}
+const rec = reportRecord;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-repro-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,6 @@
 // Condition-vs-baseline gains (notebooks 04-06) on synthetic records with hand-chosen correct/incorrect patterns.
 import { describe, expect, it, vi } from 'vitest';
+import { reportRecord } from '../helpers/run-records';
 import type { RunRecord } from '../../lib/report/compare';
 import {
   conditionsWithRuns,
@@ -9,46 +10,10 @@ import {
   pooledGains,
   pooledGainTable,
 } from '../../lib/report/condition-gains';
-import type { Condition } from '../../lib/finetune/run-record';
 
-/** A record whose first `nRight` of `n` test images are predicted correctly (2 classes). */
-function rec(
-  dataset: string,
-  arm: string,
-  condition: string,
-  seed: number,
-  n: number,
-  nRight: number,
-  trainN = 500,
-): RunRecord {
-  const labels = Array.from({ length: n }, (_, i) => i % 2);
-  const probs = labels.map((y, i) => (i < nRight === (y === 1) ? [0.2, 0.8] : [0.8, 0.2]));
-  // a partial record: the fields the report reads
-  return {
-    config: {
-      profile: 'test',
-      dataset,
-      arm,
-      condition: condition as Condition,
-      seed,
-      size: 32,
-      backbone: 'b',
-      train: { lr: 1e-3 },
-    },
-    dataset: { id: dataset, classNames: ['a', 'b'], size: 32, counts: { train: trainN, val: 10, test: n } },
-    backend: 'cpu',
-    gitCommit: 'x',
-    stages: [
-      { stage: 'target', dataset, trainCounts: [trainN / 2, trainN / 2], wallSeconds: 1, imgPerSec: 100, epochs: [] },
-    ],
-    test: {
-      metrics: { accuracy: nRight / n, balancedAccuracy: 0.5, macroF1: 0.5 },
-      labels,
-      probs,
-      indices: labels.map((_, i) => i),
-    },
-  } as unknown as RunRecord;
-}
+/** The report's partial record (tests/helpers), 1 s of training each. */
+const rec = (dataset: string, arm: string, condition: string, seed: number, n: number, nRight: number, trainN = 500) =>
+  reportRecord(dataset, arm, condition, seed, n, nRight, trainN, 1);
 
 // busi (small, 400 train): augment +20 pts for TL, +0 for SSL; isic-uda1 (large, 2000 train): +10 for both.
 const records: RunRecord[] = [
