@@ -80,6 +80,40 @@ const ALL_CONDITIONS: Condition[] = [
   'double-ft-unrelated',
 ];
 
+// Target-stage settings per profile; stage 1 (double fine-tuning) takes the same with fewer epochs and less patience.
+const SMOKE_TRAIN: TrainSettings = {
+  epochs: 2,
+  batchSize: 32,
+  lr: 1e-3,
+  schedule: { kind: 'cosine' },
+  freeze: 'top',
+  topLayers: 4,
+  patience: 2,
+  dropout: 0.2,
+  bnMomentum: 0.9,
+  subset: { train: 160, val: 64, test: 128 },
+};
+const CPU_TRAIN: TrainSettings = {
+  epochs: 30,
+  batchSize: 64,
+  lr: 1e-3,
+  schedule: { kind: 'cosine', warmupEpochs: 1 },
+  freeze: 'top',
+  topLayers: 10,
+  patience: 4,
+  dropout: 0.3,
+  bnMomentum: 0.9,
+};
+const GPU_TRAIN: TrainSettings = {
+  epochs: 50,
+  batchSize: 32,
+  lr: 1e-4,
+  schedule: { kind: 'cosine', warmupEpochs: 2 },
+  freeze: 'all',
+  patience: 8,
+  dropout: 0.5,
+};
+
 export const GRIDS: Record<ProfileName, GridSpec> = {
   smoke: {
     profile: 'smoke',
@@ -91,28 +125,12 @@ export const GRIDS: Record<ProfileName, GridSpec> = {
     size: 32,
     lrCandidates: [1e-3, 3e-3],
     // Subsets (class-stratified, seeded) keep every run to seconds: 160 train / 64 val / 128 test images.
-    train: {
-      epochs: 2,
-      batchSize: 32,
-      lr: 1e-3,
-      schedule: { kind: 'cosine' },
-      freeze: 'top',
-      topLayers: 4,
-      patience: 2,
-      dropout: 0.2,
-      bnMomentum: 0.9,
-      subset: { train: 160, val: 64, test: 128 },
-    },
+    train: SMOKE_TRAIN,
     stage1: {
+      ...SMOKE_TRAIN,
       epochs: 1,
-      batchSize: 32,
-      lr: 1e-3,
       schedule: { kind: 'constant' },
-      freeze: 'top',
-      topLayers: 4,
       patience: 1,
-      dropout: 0.2,
-      bnMomentum: 0.9,
       subset: { train: 320, val: 64, test: 0 },
     },
   },
@@ -129,28 +147,8 @@ export const GRIDS: Record<ProfileName, GridSpec> = {
     seeds: [0, 1, 2],
     size: 64,
     lrCandidates: [3e-4, 1e-3, 3e-3],
-    train: {
-      epochs: 30,
-      batchSize: 64,
-      lr: 1e-3,
-      schedule: { kind: 'cosine', warmupEpochs: 1 },
-      freeze: 'top',
-      topLayers: 10,
-      patience: 4,
-      dropout: 0.3,
-      bnMomentum: 0.9,
-    },
-    stage1: {
-      epochs: 15,
-      batchSize: 64,
-      lr: 1e-3,
-      schedule: { kind: 'cosine', warmupEpochs: 1 },
-      freeze: 'top',
-      topLayers: 10,
-      patience: 3,
-      dropout: 0.3,
-      bnMomentum: 0.9,
-    },
+    train: CPU_TRAIN,
+    stage1: { ...CPU_TRAIN, epochs: 15, patience: 3 },
   },
   // Paper scale (not run here): the paper's pairing plus the matched one, whole networks fine-tuned.
   gpu: {
@@ -162,24 +160,8 @@ export const GRIDS: Record<ProfileName, GridSpec> = {
     seeds: [0, 1, 2, 3, 4],
     size: 128,
     lrCandidates: [1e-5, 1e-4, 1e-3],
-    train: {
-      epochs: 50,
-      batchSize: 32,
-      lr: 1e-4,
-      schedule: { kind: 'cosine', warmupEpochs: 2 },
-      freeze: 'all',
-      patience: 8,
-      dropout: 0.5,
-    },
-    stage1: {
-      epochs: 30,
-      batchSize: 32,
-      lr: 1e-4,
-      schedule: { kind: 'cosine', warmupEpochs: 2 },
-      freeze: 'all',
-      patience: 6,
-      dropout: 0.5,
-    },
+    train: GPU_TRAIN,
+    stage1: { ...GPU_TRAIN, epochs: 30, patience: 6 },
   },
 };
 
