@@ -356,7 +356,11 @@ async function main(): Promise<void> {
   const seen = new Set(grid.map(runHash));
   const all = [...grid, ...tuning.filter((c) => !seen.has(runHash(c)))];
   const configs = shardConfigs(all, shard.index, shard.count);
-  console.log(`[grid] ${describeGrid(spec, grid)}`);
+  // The whole grid the spec defines (every rate counted as decided), so the summary does not shrink while tuning runs.
+  const defined = gridConfigs(spec, ident);
+  console.log(`[grid] ${describeGrid(spec, defined)}`);
+  if (grid.length < defined.length)
+    console.log(`[grid] ${defined.length - grid.length} of them wait for a learning rate from the tuning runs`);
   console.log(
     `[grid] ${all.length} configs (${all.length - grid.length} learning-rate tuning runs besides the grid)${shard.count > 1 ? `, shard ${shard.index}/${shard.count}: ${configs.length}` : ''}; backend ${info.name}`,
   );

@@ -18,6 +18,7 @@ import { buildClassifier } from '../models/heads';
 import { FrozenActivations, splitAtTrainable } from './frozen-prefix';
 import { applyScaling, type InputScaling } from '../data/scaling';
 import { splitHash } from '../data/splits';
+import { cpuSecondsSince } from '../util/cpu-time';
 
 export { splitHash };
 
@@ -156,6 +157,7 @@ export async function finetune(
   opts: FinetuneOptions,
 ): Promise<FinetuneResult> {
   const t0 = Date.now();
+  const cpu0 = process.cpuUsage();
   const C = data.classNames.length;
   if (data.size !== backbone.inputSize) {
     throw new Error(
@@ -298,6 +300,7 @@ export async function finetune(
     bestEpoch,
     stoppedEarly,
     wallSeconds: (Date.now() - t0) / 1000,
+    cpuSeconds: cpuSecondsSince(cpu0),
     trainImages,
     imgPerSec: trainSeconds > 0 ? trainImages / trainSeconds : 0,
     weightsHash: weightsHash(backbone.model),
@@ -315,5 +318,6 @@ export async function finetune(
     };
   }
   stage.wallSeconds = (Date.now() - t0) / 1000;
+  stage.cpuSeconds = cpuSecondsSince(cpu0);
   return result;
 }

@@ -423,6 +423,8 @@ export interface TableRow {
   /** bootstrap 95% CI of accuracy on the test images of all seeds pooled (each seed's predictions resampled) */
   accuracyCI: string;
   trainSeconds: string;
+  /** mean CPU seconds per run (the comparable timing on a shared machine); n/a when a record predates it */
+  cpuSeconds: string;
   imgPerSec: string;
 }
 
@@ -456,6 +458,7 @@ export function resultsTable(records: RunRecord[], bootstrapSeed = 0, resamples 
       ci = `[${b.lower.toFixed(3)}, ${b.upper.toFixed(3)}]`;
     }
     const secs = meanSd(rs.map((r) => r.stages.reduce((s, st) => s + st.wallSeconds, 0)));
+    const cpu = rs.every((r) => r.cpuSeconds !== undefined) ? meanSd(rs.map((r) => r.cpuSeconds!)) : undefined;
     const ips = meanSd(rs.map((r) => r.stages[r.stages.length - 1].imgPerSec));
     rows.push({
       dataset,
@@ -467,6 +470,7 @@ export function resultsTable(records: RunRecord[], bootstrapSeed = 0, resamples 
       macroF1: ms('macroF1'),
       accuracyCI: ci,
       trainSeconds: secs.mean.toFixed(1),
+      cpuSeconds: cpu ? cpu.mean.toFixed(1) : 'n/a',
       imgPerSec: ips.mean.toFixed(0),
     });
   }

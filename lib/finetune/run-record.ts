@@ -119,6 +119,8 @@ export interface StageRecord {
   bestEpoch: number;
   stoppedEarly: boolean;
   wallSeconds: number;
+  /** CPU time of the process during the stage (user + system; a grid worker runs one run at a time), when recorded */
+  cpuSeconds?: number;
   trainImages: number; // images pushed through training steps (all epochs)
   imgPerSec: number; // training throughput
   /** sha256 of the weights at the end of this stage (stage 1: the checkpoint stage 2 starts from) */
@@ -146,6 +148,10 @@ export interface RunRecord {
   startedAt: string;
   finishedAt: string;
   wallSeconds: number;
+  /** CPU time of the process during the run (user + system), when recorded: the timing to compare on a busy machine */
+  cpuSeconds?: number;
+  /** 1-minute load average when the run started and when it finished, when recorded */
+  loadAverage?: { start: number; end: number };
   stages: StageRecord[];
   stage1CheckpointHash?: string;
   test: {

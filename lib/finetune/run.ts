@@ -3,12 +3,14 @@
 // shared images, runs or reloads stage 1, then the target), computes the test metrics and writes the record.
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { classificationMetrics } from '../metrics/classification';
 import { configHash } from '../util/hash';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 import { tryLock } from '../util/lock';
 import { RUNS_DIR } from '../util/paths';
+import { cpuSecondsSince } from '../util/cpu-time';
 import type { Backbone } from '../models/backbone';
 import { finetune, splitHash, weightsHash, type AugmentFn, type FinetuneData, type FinetuneOptions } from './finetune';
 import { checkPair } from './pairs';
@@ -196,6 +198,8 @@ async function train(
 ): Promise<{ record: RunRecord; cached: boolean }> {
   const started = new Date();
   const t0 = Date.now();
+  const cpu0 = process.cpuUsage();
+  const load0 = os.loadavg()[0];
   const data = await deps.loadDataset(config.dataset, config.size);
   checkIdentity(
     config,
@@ -300,6 +304,8 @@ async function train(
       startedAt: started.toISOString(),
       finishedAt: new Date().toISOString(),
       wallSeconds: (Date.now() - t0) / 1000,
+      cpuSeconds: cpuSecondsSince(cpu0),
+      loadAverage: { start: load0, end: os.loadavg()[0] },
       stages,
       stage1CheckpointHash,
       test: {

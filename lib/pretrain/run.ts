@@ -25,6 +25,7 @@ import { describeConfig, pretrainHash, type PretrainConfig } from './config';
 import { knnProbe, type ProbeOptions } from './probe';
 import { loadSource } from './sources';
 import { supervisedTask } from './supervised';
+import { cpuSecondsSince } from '../util/cpu-time';
 
 export interface EpochLog {
   epoch: number;
@@ -101,11 +102,6 @@ export function budgetIndices(set: ImageSet, cfg: PretrainConfig): Int32Array {
   const n = cfg.source.trainImages > 0 ? Math.min(cfg.source.trainImages, train.length) : train.length;
   if (n < train.length) new Rng(cfg.seed ^ 0x5eed).shuffle(train);
   return Int32Array.from(train.slice(0, n).sort((a, b) => a - b));
-}
-
-function cpuSecondsSince(start: NodeJS.CpuUsage): number {
-  const u = process.cpuUsage(start);
-  return (u.user + u.system) / 1e6;
 }
 
 function allFinite(model: tf.LayersModel): boolean {

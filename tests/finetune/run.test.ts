@@ -79,6 +79,11 @@ describe('run records', () => {
     expect(r.stages).toHaveLength(1);
     expect(r.stages[0].epochs[0]).toHaveProperty('valLoss');
     expect(r.stages[0].imgPerSec).toBeGreaterThan(0);
+    // CPU time is recorded beside wall time (training used the CPU; the stage is part of the run)
+    expect(r.cpuSeconds).toBeGreaterThan(0);
+    expect(r.stages[0].cpuSeconds).toBeGreaterThan(0);
+    expect(r.stages[0].cpuSeconds).toBeLessThanOrEqual(r.cpuSeconds!);
+    expect(r.loadAverage!.start).toBeGreaterThanOrEqual(0);
     expect(r.test.probs).toHaveLength(16);
     expect(r.test.probs[0].reduce((s, v) => s + v, 0)).toBeCloseTo(1, 4);
     expect(r.test.metrics.accuracy).toBeCloseTo(
