@@ -13,7 +13,7 @@ import { finetune, weightsHash } from '../finetune/finetune';
 import type { RunConfig } from '../finetune/run-record';
 import type { Backbone } from '../models/backbone';
 import { buildClassifier } from '../models/heads';
-import { getPretrainedBackbone, type Arm } from '../pretrain/backbones';
+import { backboneOfIdentity, getPretrainedBackbone, type Arm } from '../pretrain/backbones';
 import { writeFileAtomic, writeJsonAtomic, readJson } from '../util/atomic';
 import { canonicalJson, sha256Hex } from '../util/hash';
 import { CACHE_DIR } from '../util/paths';
@@ -82,7 +82,10 @@ export function readWeightsF32(model: tf.LayersModel, file: string): void {
 
 /** The fine-tuned classifier of one grid record (baseline condition), trained once and cached. */
 export async function fineTunedModel(
-  config: Pick<RunConfig, 'profile' | 'dataset' | 'arm' | 'condition' | 'seed' | 'size' | 'train' | 'backboneWeights'>,
+  config: Pick<
+    RunConfig,
+    'profile' | 'dataset' | 'arm' | 'condition' | 'seed' | 'size' | 'train' | 'backbone' | 'backboneWeights'
+  >,
   o: { cacheDir?: string; log?: (msg: string) => void } = {},
 ): Promise<FineTunedModel> {
   if (config.condition !== 'baseline')
@@ -91,10 +94,10 @@ export async function fineTunedModel(
     );
   const log = o.log ?? ((m: string) => console.log(m));
   const data = await loadImageSet(config.dataset, { size: config.size });
-  const backbone = await getPretrainedBackbone(config.arm as Arm, {
-    profile: config.profile as ProfileName,
-    inputSize: config.size,
-  });
+  // The checkpoint the record names (any arm vocabulary), else the arm's backbone (random init, ImageNet weights).
+  const req = { profile: config.profile as ProfileName, inputSize: config.size };
+  const backbone =
+    (await backboneOfIdentity(config.backbone, req)) ?? (await getPretrainedBackbone(config.arm as Arm, req));
   const backboneWeights = weightsHash(backbone.model).slice(0, 16);
   if (config.backboneWeights && backboneWeights !== config.backboneWeights)
     throw new Error(
