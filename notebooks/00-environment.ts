@@ -31,7 +31,8 @@ import { PAPER_DIR } from '../lib/util/paths';
 import { selectBackend, describeBackend } from '../lib/backend/select-backend';
 import { renderFigure } from '../lib/report/figures';
 import { writeTable } from '../lib/report/tables';
-import { showFigure, showTable } from '../lib/report/notebook';
+import { showFigure, showMarkdown, showTable } from '../lib/report/notebook';
+import { horizontalBars } from '../lib/report/plots';
 import { gitCommit } from '../lib/report/provenance';
 
 const PROFILE = profileName(); // smoke | cpu | gpu, from MEDSSL_PROFILE
@@ -45,11 +46,11 @@ console.log({ PROFILE, ...KNOBS, commit: gitCommit() });
 
 // %% [markdown]
 // ## The backend
-// `selectBackend()` tries, in order: `@tensorflow/tfjs-node-gpu` (when a GPU is visible), `@tensorflow/tfjs-node`
-// (native TensorFlow), the WebAssembly backend with this project's training kernels, and finally pure JavaScript.
-// The native packages download libtensorflow when they install, so they are optional: install them on a machine
-// with internet (`npm install @tensorflow/tfjs-node-gpu`) and this cell picks them up. Set `MEDSSL_BACKEND` to force
-// one.
+// `selectBackend()` tries, in order: `@tensorflow/tfjs-node-gpu` (when a GPU is visible), native TensorFlow
+// (`@tensorflow/tfjs-node`), the WebAssembly backend with this project's training kernels, and finally pure
+// JavaScript. tfjs-node's own installer downloads libtensorflow, which fails offline, so `npm run native` builds its
+// binding here against the TensorFlow of the `tensorflow-cpu` Python wheel (about a minute, once); after that this
+// cell picks the native backend. Set `MEDSSL_BACKEND` to force one.
 
 // %%
 const backend = await selectBackend({ quiet: true });
@@ -151,23 +152,34 @@ if (bench.length === 0) {
 // %%
 const speed = (r: BenchRow) => Number(r.trainImgS ?? r.imgPerSec ?? r.img_per_s);
 const trainRows = bench.filter((r) => Number.isFinite(speed(r)) && speed(r) > 0);
+const benchLabel = (r: BenchRow) => [r.net ?? r.model ?? r.arch, r.backend, r.threads != null ? `${r.threads} thr` : null].filter((x) => x != null).join(' · ');
 if (trainRows.length > 0) {
-  const label = (r: BenchRow) => [r.net ?? r.model ?? r.arch, r.backend, r.threads != null ? `${r.threads} thr` : null].filter((x) => x != null).join(' · ');
-  const fig = await renderFigure(`00-bench-throughput-${PROFILE}`, {
-    data: [{ type: 'bar', orientation: 'h', y: trainRows.map(label), x: trainRows.map(speed), text: trainRows.map((r) => speed(r).toPrecision(3)), textposition: 'outside' }],
-    layout: { title: { text: 'Training throughput by backend (npm run bench)' }, xaxis: { title: { text: 'training images / s (log)' }, type: 'log' }, yaxis: { autorange: 'reversed' }, margin: { l: 260 } },
-  }, { height: 140 + 28 * trainRows.length });
-  showFigure(fig);
+  const fig = horizontalBars(trainRows.map((r) => ({ label: benchLabel(r), value: speed(r) })), { title: 'Training throughput by backend (npm run bench)', xTitle: 'training images / s (log)', logX: true });
+  showFigure(await renderFigure(`00-bench-throughput-${PROFILE}`, fig, { height: 160 + 34 * trainRows.length }));
 }
 
 // %% [markdown]
 // ## What we found
-// The table above is the budget every other notebook spends. On a 2-core machine without a GPU the WebAssembly
-// backend with our training kernels is the fastest option that installs offline; pure-JS `cpu` is roughly a
-// hundred times slower for conv nets. The profiles (`smoke`, `cpu`, `gpu`) were sized from these throughputs.
+// From the measurements above: the backend this kernel uses, and per network the fastest setup in the benchmark.
+
+// %%
+const nets = [...new Set(trainRows.map((r) => String(r.net ?? r.model ?? r.arch)))];
+const fastest = nets.map((net) => trainRows.filter((r) => String(r.net ?? r.model ?? r.arch) === net).sort((x, y) => speed(y) - speed(x))[0]);
+showMarkdown(
+  [
+    `- This kernel trains on **${tf.getBackend()}**: ${(KNOBS.stepBatch / stepSec).toFixed(1)} img/s for the small conv net above (load average ${os.loadavg()[0].toFixed(1)}).`,
+    ...fastest.map((r) => `- ${r.net ?? r.model ?? r.arch}: fastest in the benchmark is ${benchLabel(r)} at ${speed(r).toFixed(1)} training img/s.`),
+    ...(fastest.length ? [] : ['- No benchmark results yet: `npm run bench` fills this.']),
+  ].join('\n'),
+);
+
+// %% [markdown]
+// The profiles (`smoke`, `cpu`, `gpu`) are sized from throughputs like these: a measured budget, not a constant.
 //
 // ## Exercises
 // 1. Force the pure-JS backend (`MEDSSL_BACKEND=cpu`) and re-run the timing cell. How much slower is a training
 //    step? Is the matrix product slowed down by the same factor? Why might they differ?
 // 2. Double the batch size in `KNOBS`. Does images/second go up? What limits it?
-// 3. On a machine with internet, `npm install @tensorflow/tfjs-node` and re-run: which backend is picked now?
+// 3. Force the WebAssembly backend (`MEDSSL_BACKEND=wasm`) and compare with native TensorFlow. Which one wins
+//    for the tiny net here, and which for the reference nets in the benchmark? Why can per-op overhead matter more
+//    than raw arithmetic for small networks?

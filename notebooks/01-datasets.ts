@@ -18,9 +18,10 @@ import { profileName } from '../lib/util/profile';
 import { DATASET_IDS, REGISTRY, type DatasetEntry } from '../lib/data/registry';
 import { loadImageSet, type ImageSet } from '../lib/data/load';
 import { renderFigure } from '../lib/report/figures';
-import { imageGrid, type RgbImage } from '../lib/report/plots';
+import { categoryBars, imageGrid, stackedShares, type RgbImage } from '../lib/report/plots';
+import { classCounts } from '../lib/data/balance';
 import { writeTable } from '../lib/report/tables';
-import { showFigure, showTable } from '../lib/report/notebook';
+import { showFigure, showMarkdown, showTable } from '../lib/report/notebook';
 
 const PROFILE = profileName();
 const KNOBS = {
@@ -62,21 +63,22 @@ showTable(
 // `loadImageSet(id, { size })` returns every set in one shape: NHWC `uint8`, 3 channels (grey copied to RGB),
 // square images, plus committed train/val/test index lists. Splits keep the source's split where there is one, are
 // class-stratified otherwise, and never separate exact duplicates or images of the same patient (see
-// `lib/data/splits.ts`). Decoded images are cached under `data/cache/`, so the second run of this cell is fast.
+// `lib/data/splits.ts`). Decoded images are cached under `data/cache/`: on a fresh clone this cell decodes every
+// set once (about two minutes on two cores; `npm run data -- cache` does it ahead), then it takes seconds.
 
 // %%
 const t0 = Date.now();
 const sets: ImageSet[] = [];
-for (const e of entries) sets.push(await loadImageSet(e.id, { size: KNOBS.size }));
+for (const e of entries) {
+  const t = Date.now();
+  sets.push(await loadImageSet(e.id, { size: KNOBS.size }));
+  console.log(`[${sets.length}/${entries.length}] ${e.id}: ${sets[sets.length - 1].n} images in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+}
 console.log(`loaded ${sets.length} datasets at ${KNOBS.size} px in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-function classCounts(s: ImageSet, idx: number[]): number[] {
-  const c = new Array(s.numClasses).fill(0);
-  for (const i of idx) c[s.labels[i]]++;
-  return c;
-}
+const trainCounts = (s: ImageSet) => classCounts(s.labels, s.splits.train, s.numClasses); // lib/data/balance.ts
 const splitRows = sets.map((s) => {
-  const train = classCounts(s, s.splits.train);
+  const train = trainCounts(s);
   const nonzero = train.filter((c) => c > 0);
   return {
     id: s.id,
@@ -99,33 +101,18 @@ showTable(writeTable(`01-splits-${PROFILE}`, splitRows, { title: `Splits (images
 
 // %%
 const medical = sets.filter((s) => s.domain === 'medical');
-const shares = medical.map((s) => {
-  const c = classCounts(s, s.splits.train);
-  const n = c.reduce((a, b) => a + b, 0);
-  return c.map((v) => v / n).sort((a, b) => b - a);
-});
-const maxK = Math.max(...shares.map((s) => s.length));
 const ordinal = (k: number) => (k === 0 ? 'largest class' : `${k + 1}${['st', 'nd', 'rd'][k] ?? 'th'} class`);
 const balanceFig = await renderFigure(
   `01-class-balance-${PROFILE}`,
-  {
-    data: Array.from({ length: maxK }, (_, k) => ({
-      type: 'bar',
-      orientation: 'h',
-      name: ordinal(k),
-      y: medical.map((s) => `${s.id} (${s.splits.train.length})`),
-      x: shares.map((sh) => sh[k] ?? 0),
-      marker: { color: `hsl(210, 60%, ${25 + (55 * k) / Math.max(1, maxK - 1)}%)`, line: { color: 'white', width: 1 } },
-    })),
-    layout: {
-      title: { text: 'Class shares in the training split (largest → smallest)' },
-      barmode: 'stack',
-      xaxis: { title: { text: 'share of training images' }, range: [0, 1] },
-      margin: { l: 170, r: 150 },
-      legend: { traceorder: 'normal', x: 1.02, y: 1 },
-    },
-  },
-  { height: 120 + 32 * medical.length },
+  stackedShares(
+    medical.map((s) => {
+      const c = trainCounts(s);
+      const n = c.reduce((a, b) => a + b, 0);
+      return { label: `${s.id} (${s.splits.train.length})`, shares: c.map((v) => v / n).sort((a, b) => b - a) };
+    }),
+    { title: 'Class shares in the training split (largest → smallest)', xTitle: 'share of training images', segmentName: ordinal },
+  ),
+  { height: 140 + 32 * medical.length },
 );
 showFigure(balanceFig);
 
@@ -200,34 +187,38 @@ showTable(writeTable(`01-grey-vs-colour-${PROFILE}`, colourRows, { title: 'Measu
 // %%
 const colourFig = await renderFigure(
   `01-grey-vs-colour-${PROFILE}`,
-  {
-    data: [
-      {
-        type: 'bar',
-        x: colourRows.map((r) => r.id),
-        y: colourRows.map((r) => r['images >1% coloured']),
-        marker: { color: colourRows.map((r) => (r['treated as'] === 'colour' ? '#e6550d' : '#636363')) },
-      },
-    ],
-    layout: {
-      title: { text: 'Share of images with more than 1% coloured pixels' },
-      yaxis: { title: { text: 'share of sampled images' }, range: [0, 1.05] },
-      xaxis: { tickangle: -30 },
-    },
-  },
-  { height: 420 },
+  categoryBars(
+    colourRows.map((r) => ({ label: r.id, value: r['images >1% coloured'], colour: r['treated as'] === 'colour' ? '#e6550d' : '#636363' })),
+    { title: 'Share of images with more than 1% coloured pixels', yTitle: 'share of sampled images', yRange: [0, 1.05] },
+  ),
+  { height: 440 },
 );
 showFigure(colourFig);
 
 // %% [markdown]
 // ## What we found
-// - The medical sets are small (hundreds to a few thousand training images), which is the regime the paper is
-//   about: too small to train a network from scratch, so pre-training decides the result.
-// - Imbalance varies widely (see the max/min ratio above): the Alzheimer MRI set's rarest class has a few dozen
-//   images against thousands, BreastMNIST is about 1:3. Accuracy alone hides this, so later notebooks also report
-//   balanced accuracy.
-// - Only the fundus, dermoscopy and blood-cell sets are colour by content. BUSI and Chest-CT are RGB files holding
-//   grey images. We have no endoscopy set (Kvasir v2, the paper's main colour example, could not be obtained).
+// From the tables above (the grouping the later notebooks use is each dataset's registry field `content`):
+
+// %%
+const med = splitRows.filter((r) => REGISTRY[r.id as DatasetEntry['id']].domain === 'medical');
+const byImbalance = [...med].sort((a, b) => b['imbalance (max/min)'] - a['imbalance (max/min)']);
+const measuredColour = colourRows.filter((r) => r['treated as'] === 'colour').map((r) => r.id);
+const storedRgbButGrey = colourRows.filter((r) => r.stored === 'rgb' && r['treated as'] === 'grey').map((r) => r.id);
+const disagree = colourRows.filter((r) => r['treated as'] !== REGISTRY[r.id as DatasetEntry['id']].content);
+showMarkdown(
+  [
+    `- Medical training splits hold ${Math.min(...med.map((r) => r.train))} to ${Math.max(...med.map((r) => r.train))} images (median ${med.map((r) => r.train).sort((a, b) => a - b)[Math.floor(med.length / 2)]}): the small-data regime the paper is about.`,
+    `- Most imbalanced: ${byImbalance.slice(0, 3).map((r) => `${r.id} (${r['imbalance (max/min)'].toFixed(1)}:1)`).join(', ')}; least: ${byImbalance[byImbalance.length - 1].id} (${byImbalance[byImbalance.length - 1]['imbalance (max/min)'].toFixed(1)}:1). Accuracy alone hides this, so later notebooks also report balanced accuracy and flag majority-class collapse.`,
+    `- Colour by measured content: ${measuredColour.join(', ') || 'none'}. Stored as RGB but grey by content: ${storedRgbButGrey.join(', ') || 'none'}.`,
+    disagree.length
+      ? `- The measurement disagrees with the registry's \`content\` field for ${disagree.map((r) => r.id).join(', ')}: check the tolerance or the field.`
+      : '- The measurement agrees with the registry\'s `content` field for every set.',
+  ].join('\n'),
+);
+
+// %% [markdown]
+// We have no endoscopy set (Kvasir v2, the paper's main colour example, could not be obtained): see the registry
+// table's "stands in for" column.
 //
 // ## Exercises
 // 1. Change `COLOUR_TOLERANCE` to 2 and to 40. Which datasets change category? Why does JPEG compression matter?

@@ -21,7 +21,6 @@
 // ## Setup and knobs
 
 // %%
-import * as tf from '@tensorflow/tfjs';
 import { profileName } from '../lib/util/profile';
 import { selectBackend } from '../lib/backend/select-backend';
 import { loadImageSet } from '../lib/data/load';
@@ -30,11 +29,11 @@ import { probeBackbone, embed } from '../lib/pretrain/probe';
 import { GRIDS } from '../lib/finetune/grid';
 import { loadPretrainSummaries } from '../lib/report/reproduction';
 import { renderFigure } from '../lib/report/figures';
-import { pretrainHistoryFigure } from '../lib/report/plots';
+import { pretrainHistoryFigure, scatterByClass } from '../lib/report/plots';
+import { pca, totalVariance } from '../lib/report/pca';
 import { pretrainHistories, probePlateaued } from '../lib/pretrain/histories';
 import { writeTable } from '../lib/report/tables';
 import { showFigure, showTable } from '../lib/report/notebook';
-import { Rng } from '../lib/util/rng';
 
 const PROFILE = profileName();
 const KNOBS = {
@@ -159,35 +158,18 @@ showTable(writeTable(`02-probes-${PROFILE}`, probeRows, { title: 'Frozen-feature
 // components and coloured by class. Separated clusters = classes already distinguishable before fine-tuning.
 
 // %%
-function pca2(x: Float32Array, n: number, d: number): Float32Array {
-  return tf.tidy(() => {
-    const X = tf.tensor2d(x, [n, d]);
-    const Xc = tf.sub(X, tf.mean(X, 0));
-    const C = tf.div(tf.matMul(Xc, Xc, true, false), Math.max(1, n - 1));
-    const rng = new Rng(0);
-    const comps: tf.Tensor[] = [];
-    let M: tf.Tensor = C;
-    for (let k = 0; k < 2; k++) {
-      let v: tf.Tensor = tf.tensor2d(Array.from({ length: d }, () => rng.normal()), [d, 1]);
-      for (let it = 0; it < 100; it++) v = tf.div(tf.matMul(M, v), tf.add(tf.norm(tf.matMul(M, v)), 1e-12));
-      comps.push(v);
-      const lambda = tf.sum(tf.mul(v, tf.matMul(M, v)));
-      M = tf.sub(M, tf.mul(lambda, tf.matMul(v, v, false, true)));
-    }
-    return tf.matMul(Xc, tf.concat(comps, 1)).dataSync() as Float32Array;
-  });
-}
 const eset = await loadImageSet(KNOBS.embedSet, { size: SIZE });
 const eidx = Array.from(eset.splits.test).slice(0, KNOBS.embedImages);
 for (const arm of ['tl-resnet', 'ssl-resnet'].filter((a) => readyArms.includes(a))) {
   const bb = await getPretrainedBackbone(arm, { profile: PROFILE, inputSize: SIZE });
   const f = embed(bb, eset, eidx);
-  const p = pca2(f.x, f.n, f.d);
-  const data = eset.classNames.map((name, c) => {
-    const pts = Array.from(f.y).map((y, i) => (y === c ? i : -1)).filter((i) => i >= 0);
-    return { type: 'scatter', mode: 'markers', name, x: pts.map((i) => p[2 * i]), y: pts.map((i) => p[2 * i + 1]), marker: { size: 6, opacity: 0.75 } };
+  const p = pca(f.x, f.n, f.d, 2); // lib/report/pca.ts
+  const share = p.variance.map((v) => v / Math.max(1e-12, totalVariance(f.x, f.n, f.d)));
+  const fig = scatterByClass(p.projected, f.y, eset.classNames, {
+    title: `${KNOBS.embedSet} test images in ${arm.toUpperCase()} features (PCA, before fine-tuning)`,
+    xTitle: `PC 1 (${(100 * share[0]).toFixed(0)}% of variance)`,
+    yTitle: `PC 2 (${(100 * share[1]).toFixed(0)}% of variance)`,
   });
-  const fig = { data, layout: { title: { text: `${KNOBS.embedSet} test images in ${arm.toUpperCase()} features (PCA, before fine-tuning)` }, xaxis: { title: { text: 'PC 1' } }, yaxis: { title: { text: 'PC 2' } } } };
   showFigure(await renderFigure(`02-embedding-${KNOBS.embedSet}-${arm}-${PROFILE}`, fig, { width: 620, height: 460 }));
   bb.model.dispose();
 }

@@ -20,8 +20,11 @@
 // %%
 import { profileName } from '../lib/util/profile';
 import { loadProfileRuns } from '../lib/report/runs';
-import { comparedArms } from '../lib/pretrain/arms';
-import { armDiffs, armLabel, fmtAccCI, fmtDiffCI, fmtP, fmtPts, pairRuns, pairedDiff, type RunRecord } from '../lib/report/compare';
+import { armDiffs, fmtAccCI, fmtDiffCI, fmtP, pairRuns, pairedDiff, type ArmDiffRow, type RunRecord } from '../lib/report/compare';
+import { analysisConfig } from '../lib/report/analysis-config';
+import { tlSslPairs } from '../lib/report/arms';
+import { DEGENERATE_LEGEND, cellRuns, degenerateCell } from '../lib/report/degenerate';
+import { armComparisonFindings, type FlaggedCell } from '../lib/report/findings';
 import { renderFigure } from '../lib/report/figures';
 import { confusionHeatmap, gainVsSize, groupedBarsCI, trainingCurves } from '../lib/report/plots';
 import { writeTable } from '../lib/report/tables';
@@ -30,20 +33,18 @@ import { GRIDS, describeGrid } from '../lib/finetune/grid';
 
 const PROFILE = profileName();
 const CONDITION = 'baseline';
-const KNOBS = {
-  smoke: { resamples: 500 },
-  cpu: { resamples: 2000 },
-  gpu: { resamples: 5000 },
-}[PROFILE];
-const BOOTSTRAP_SEED = 0;
-const opts = { seed: BOOTSTRAP_SEED, resamples: KNOBS.resamples };
-console.log({ PROFILE, CONDITION, ...KNOBS, BOOTSTRAP_SEED });
+// What the paper expects per content group: 'a' = the TL arm ahead, 'b' = the SSL arm ahead.
+const PAPER_EXPECTS: Record<'grey' | 'colour', 'a' | 'b'> = { grey: 'b', colour: 'a' };
+const ANALYSIS = analysisConfig(PROFILE); // resamples, bootstrap seed: the profile's, shared with the report
+const opts = { seed: ANALYSIS.bootstrapSeed, resamples: ANALYSIS.resamples };
+console.log({ PROFILE, CONDITION, ...ANALYSIS });
 
 // %% [markdown]
 // ## The runs
 // The grid for this profile (`lib/finetune/grid.ts`), and the records it left. Each record holds its config, seed,
 // dataset checksum, split hash, backend, commit, per-epoch logs and the test-set probabilities, so everything
-// below is recomputed from them.
+// below is recomputed from them. The arms are read from the records by name: `tl…` is transfer learning, `ssl…`
+// self-supervised, paired by backbone family when there are several (`lib/report/arms.ts`).
 
 // %%
 const grid = GRIDS[PROFILE];
@@ -51,77 +52,99 @@ const loaded = loadProfileRuns(PROFILE); // (no destructuring: tslab does not ca
 const allRuns = loaded.records;
 console.log(`records of ${describeGrid(grid, allRuns.map((r) => r.config))}`);
 const runs: RunRecord[] = allRuns.filter((r) => r.config.condition === CONDITION);
-const ARMS = comparedArms(allRuns.map((r) => r.config.arm)); // the TL and SSL arms compared (lib/pretrain/arms.ts)
 console.log(`records: ${loaded.source}; ${runs.length} at condition "${CONDITION}"`);
+const PAIRS = tlSslPairs(runs);
+console.log(`TL vs SSL pairs: ${PAIRS.map((p) => `${p.a} vs ${p.b}`).join('; ') || 'none'}`);
 // Provenance printed on every figure and table: the seeds and backend of the runs shown.
-const PROV = { seeds: [...new Set(runs.map((r) => r.config.seed))], backend: runs[0]?.backend };
+const PROV = { seeds: [...new Set(runs.map((r) => r.config.seed))], backend: [...new Set(runs.map((r) => r.backend))].join(',') || undefined };
 if (runs.length === 0) console.log(`No runs yet: \`npm run grid -- --profile ${PROFILE}\` (or \`npm run reproduce -- --profile ${PROFILE}\`) fills them.`);
 
 // %% [markdown]
 // ## TL vs SSL per dataset
 // Accuracy is the mean over seeds; the bracket is its 95% bootstrap CI (test images resampled). The difference is
-// paired: the same seeds, the same test images.
+// paired: the same seeds, the same test images. The `flags` column names degenerate cells (`lib/report/degenerate.ts`):
+// a model that predicts one class, accuracy within the CI of chance or of the majority-class share, or saturated
+// accuracy. A difference built on such a cell says little about pre-training.
 
 // %%
-const rows = armDiffs(runs, { condition: CONDITION, a: ARMS.tl, b: ARMS.ssl, ...opts }).sort((x, y) => (x.colour === y.colour ? x.trainImages - y.trainImages : x.colour === 'grey' ? -1 : 1));
-if (rows.length > 0) {
+const byPair = PAIRS.map((pair) => {
+  const rows = armDiffs(runs, { condition: CONDITION, a: pair.a, b: pair.b, ...opts }).sort((x, y) => (x.colour === y.colour ? x.trainImages - y.trainImages : x.colour === 'grey' ? -1 : 1));
+  const flagged: FlaggedCell[] = rows.flatMap((r) => [
+    { dataset: r.dataset, arm: pair.a, check: degenerateCell(cellRuns(runs, r.dataset, pair.a, CONDITION), r.a) },
+    { dataset: r.dataset, arm: pair.b, check: degenerateCell(cellRuns(runs, r.dataset, pair.b, CONDITION), r.b) },
+  ]);
+  return { pair: pair, rows: rows, flagged: flagged };
+});
+const flagOf = (cells: FlaggedCell[], dataset: string, arm: string) => cells.find((c) => c.dataset === dataset && c.arm === arm)?.check.label || '';
+for (const p of byPair) {
+  if (p.rows.length === 0) continue;
+  const A = p.pair.aLabel;
+  const B = p.pair.bLabel;
   showTable(
     writeTable(
-      `03-tl-vs-ssl-${CONDITION}-${PROFILE}`,
-      rows.map((r) => ({
+      `03-tl-vs-ssl-${p.pair.family ? p.pair.family + '-' : ''}${CONDITION}-${PROFILE}`,
+      p.rows.map((r) => ({
         dataset: r.dataset,
         content: r.colour,
         'train images': r.trainImages,
         seeds: r.a.seeds,
-        'TL accuracy [95% CI]': fmtAccCI(r.a),
-        'SSL accuracy [95% CI]': fmtAccCI(r.b),
-        'TL − SSL, pts [95% CI]': fmtDiffCI(r.diff),
+        [`${A} accuracy [95% CI]`]: fmtAccCI(r.a),
+        [`${B} accuracy [95% CI]`]: fmtAccCI(r.b),
+        [`${A} − ${B}, pts [95% CI]`]: fmtDiffCI(r.diff),
         'p (bootstrap)': fmtP(r.diff.pBootstrap),
         'p (McNemar)': fmtP(r.diff.pMcnemar),
-        'TL bal. acc.': r.a.balancedAccuracy,
-        'SSL bal. acc.': r.b.balancedAccuracy,
+        [`${A} bal. acc.`]: r.a.balancedAccuracy,
+        [`${B} bal. acc.`]: r.b.balancedAccuracy,
+        flags: [flagOf(p.flagged, r.dataset, p.pair.a) && `${A}: ${flagOf(p.flagged, r.dataset, p.pair.a)}`, flagOf(p.flagged, r.dataset, p.pair.b) && `${B}: ${flagOf(p.flagged, r.dataset, p.pair.b)}`].filter(Boolean).join('; ') || '–',
       })),
-      { title: `TL vs SSL, ${CONDITION}, profile ${PROFILE}`, provenance: PROV },
+      { title: `${A} vs ${B}, ${CONDITION}, profile ${PROFILE}. ${DEGENERATE_LEGEND}`, provenance: PROV },
     ),
   );
 }
 
 // %%
-if (rows.length > 0) {
-  const bars = rows.flatMap((r) => [
-    { group: `${r.dataset} (${r.colour})`, arm: 'TL', value: r.a.accuracy, lo: r.a.lo, hi: r.a.hi },
-    { group: `${r.dataset} (${r.colour})`, arm: 'SSL', value: r.b.accuracy, lo: r.b.lo, hi: r.b.hi },
+for (const p of byPair) {
+  if (p.rows.length === 0) continue;
+  const bars = p.rows.flatMap((r) => [
+    { group: `${r.dataset} (${r.colour})`, arm: p.pair.aLabel, value: r.a.accuracy, lo: r.a.lo, hi: r.a.hi, flagged: flagOf(p.flagged, r.dataset, p.pair.a) !== '' },
+    { group: `${r.dataset} (${r.colour})`, arm: p.pair.bLabel, value: r.b.accuracy, lo: r.b.lo, hi: r.b.hi, flagged: flagOf(p.flagged, r.dataset, p.pair.b) !== '' },
   ]);
-  const fig = groupedBarsCI(bars, { title: `Test accuracy, TL vs SSL (${CONDITION}; whiskers: 95% CI)`, yTitle: 'accuracy', yRange: [0, 1] });
-  showFigure(await renderFigure(`03-tl-vs-ssl-bars-${CONDITION}-${PROFILE}`, fig, { width: Math.max(600, 110 * rows.length + 200), height: 460, provenance: PROV }));
+  const fig = groupedBarsCI(bars, { title: `Test accuracy, ${p.pair.aLabel} vs ${p.pair.bLabel} (${CONDITION}; whiskers: 95% CI)`, yTitle: 'accuracy', yRange: [0, 1] });
+  showFigure(await renderFigure(`03-tl-vs-ssl-bars-${p.pair.family ? p.pair.family + '-' : ''}${CONDITION}-${PROFILE}`, fig, { width: Math.max(640, 110 * p.rows.length + 220), height: 520, provenance: PROV }));
 }
 
 // %% [markdown]
 // ## Pooled by content: grey vs colour
 // The claim is about groups of datasets, so we also pool: the effect is the mean over datasets of each dataset's
-// TL − SSL difference, and the bootstrap resamples test images within each dataset.
+// TL − SSL difference, and the bootstrap resamples test images within each dataset. Grey or colour is each
+// dataset's registry field `content` (`lib/data/registry.ts`).
 
 // %%
-const pooled = (['grey', 'colour'] as const).map((content) => {
-  const ds = new Set(rows.filter((r) => r.colour === content).map((r) => r.dataset));
-  const d = pairedDiff(pairRuns(runs.filter((r) => r.config.arm === ARMS.tl && ds.has(r.config.dataset)), runs.filter((r) => r.config.arm === ARMS.ssl && ds.has(r.config.dataset))), opts);
-  return { content, d };
-});
-showTable(
-  writeTable(
-    `03-tl-vs-ssl-pooled-${CONDITION}-${PROFILE}`,
-    pooled.map(({ content, d }) => ({
-      content,
-      datasets: d.datasets.join(', ') || '–',
-      'dataset×seed pairs': d.pairs,
-      'TL − SSL, pts [95% CI]': fmtDiffCI(d),
-      'p (bootstrap)': fmtP(d.pBootstrap),
-      'p (McNemar)': fmtP(d.pMcnemar),
-      'p (Wilcoxon)': fmtP(d.pWilcoxon),
-    })),
-    { title: 'TL − SSL pooled by image content', provenance: PROV },
-  ),
-);
+const pooled = byPair.map((p) => ({
+  pair: p.pair,
+  groups: (['grey', 'colour'] as const).map((content) => {
+    const ds = new Set(p.rows.filter((r) => r.colour === content).map((r) => r.dataset));
+    const d = pairedDiff(pairRuns(runs.filter((r) => r.config.arm === p.pair.a && ds.has(r.config.dataset)), runs.filter((r) => r.config.arm === p.pair.b && ds.has(r.config.dataset))), opts);
+    return { content: content, d: d };
+  }),
+}));
+for (const p of pooled) {
+  showTable(
+    writeTable(
+      `03-tl-vs-ssl-pooled-${p.pair.family ? p.pair.family + '-' : ''}${CONDITION}-${PROFILE}`,
+      p.groups.map((g) => ({
+        content: g.content,
+        datasets: g.d.datasets.join(', ') || '–',
+        'dataset×seed pairs': g.d.pairs,
+        [`${p.pair.aLabel} − ${p.pair.bLabel}, pts [95% CI]`]: fmtDiffCI(g.d),
+        'p (bootstrap)': fmtP(g.d.pBootstrap),
+        'p (McNemar)': fmtP(g.d.pMcnemar),
+        'p (Wilcoxon)': fmtP(g.d.pWilcoxon),
+      })),
+      { title: `${p.pair.aLabel} − ${p.pair.bLabel} pooled by image content`, provenance: PROV },
+    ),
+  );
+}
 
 // %% [markdown]
 // ## Does the gap depend on dataset size?
@@ -129,52 +152,68 @@ showTable(
 // its CI; above zero TL wins.
 
 // %%
-if (rows.length > 0) {
+for (const p of byPair) {
+  if (p.rows.length === 0) continue;
   const fig = gainVsSize(
-    rows.map((r) => ({ dataset: r.dataset, n: r.trainImages, gain: 100 * r.diff.diff, lo: 100 * r.diff.lo, hi: 100 * r.diff.hi, colour: r.colour })),
-    { title: 'TL − SSL accuracy vs training-set size', yTitle: 'TL − SSL (points)' },
+    p.rows.map((r) => ({ dataset: r.dataset, n: r.trainImages, gain: 100 * r.diff.diff, lo: 100 * r.diff.lo, hi: 100 * r.diff.hi, colour: r.colour })),
+    { title: `${p.pair.aLabel} − ${p.pair.bLabel} accuracy vs training-set size`, yTitle: `${p.pair.aLabel} − ${p.pair.bLabel} (points)` },
   );
-  showFigure(await renderFigure(`03-gap-vs-size-${CONDITION}-${PROFILE}`, fig, { height: 440, provenance: PROV }));
+  showFigure(await renderFigure(`03-gap-vs-size-${p.pair.family ? p.pair.family + '-' : ''}${CONDITION}-${PROFILE}`, fig, { height: 440, provenance: PROV }));
 }
 
 // %% [markdown]
 // ## Training curves and confusion matrices
-// For one grey and one colour dataset (seed 0): validation accuracy per epoch for both arms, and where each arm's
-// errors go on the test set.
+// For one grey and one colour dataset (lowest seed): validation accuracy per epoch for both arms, and where each
+// arm's errors go on the test set.
 
 // %%
-const examples = (['grey', 'colour'] as const).map((c) => rows.find((r) => r.colour === c)?.dataset).filter((d): d is string => !!d);
-for (const ds of examples) {
-  const pick = (arm: string) => runs.find((r) => r.config.dataset === ds && r.config.arm === arm && r.config.seed === Math.min(...runs.map((x) => x.config.seed)));
-  const series = [ARMS.tl, ARMS.ssl]
-    .map((arm) => pick(arm))
-    .filter((r): r is RunRecord => !!r)
-    .map((r) => {
-      const ep = r.stages[r.stages.length - 1].epochs;
-      return { arm: armLabel(r.config.arm), epoch: ep.map((e) => e.epoch), train: ep.map((e) => e.trainAcc), val: ep.map((e) => e.valAcc) };
+const SEED0 = Math.min(...runs.map((x) => x.config.seed));
+for (const p of byPair.slice(0, 1)) {
+  const examples = (['grey', 'colour'] as const).map((c) => p.rows.find((r: ArmDiffRow) => r.colour === c)?.dataset).filter((d): d is string => !!d);
+  for (const ds of examples) {
+    const pick = (arm: string) => runs.find((r) => r.config.dataset === ds && r.config.arm === arm && r.config.seed === SEED0);
+    const picked = [
+      { label: p.pair.aLabel, arm: p.pair.a, run: pick(p.pair.a) },
+      { label: p.pair.bLabel, arm: p.pair.b, run: pick(p.pair.b) },
+    ];
+    const series = picked.flatMap((x) => {
+      if (!x.run) return [];
+      const ep = x.run.stages[x.run.stages.length - 1].epochs;
+      return [{ arm: x.label, epoch: ep.map((e) => e.epoch), train: ep.map((e) => e.trainAcc), val: ep.map((e) => e.valAcc) }];
     });
-  showFigure(await renderFigure(`03-curves-${ds}-${CONDITION}-${PROFILE}`, trainingCurves(series, { metric: 'accuracy', title: `${ds}: accuracy per epoch (seed 0)` }), { height: 380, provenance: PROV }));
-  for (const arm of [ARMS.tl, ARMS.ssl]) {
-    const r = pick(arm);
-    const cm = r?.test.metrics.confusionMatrix as number[][] | undefined;
-    if (r && cm) {
-      showFigure(await renderFigure(`03-confusion-${ds}-${arm}-${CONDITION}-${PROFILE}`, confusionHeatmap(cm, r.dataset.classNames, { normalize: true, title: `${ds}, ${armLabel(arm)}: confusion (row %)` }), { width: 520, height: 460, provenance: PROV }));
+    showFigure(await renderFigure(`03-curves-${ds}-${CONDITION}-${PROFILE}`, trainingCurves(series, { metric: 'accuracy', title: `${ds}: accuracy per epoch (seed ${SEED0})` }), { height: 400, provenance: PROV }));
+    for (const x of picked) {
+      const cm = x.run?.test.metrics.confusionMatrix as number[][] | undefined;
+      if (x.run && cm) {
+        showFigure(await renderFigure(`03-confusion-${ds}-${x.arm}-${CONDITION}-${PROFILE}`, confusionHeatmap(cm, x.run.dataset.classNames, { normalize: true, title: `${ds}, ${x.label}: confusion (row %)` }), { width: 600, height: 520, provenance: PROV }));
+      }
     }
   }
 }
 
 // %% [markdown]
 // ## What we found
-// The numbers below are computed from the runs above, not typed in.
+// Generated from the numbers above (`lib/report/findings.ts`): direction and size of each pooled difference, its
+// CI and p-value, agreement with the paper, a per-dataset tally, and the degenerate cells.
 
 // %%
-const say = (content: string, claim: string) => {
-  const p = pooled.find((x) => x.content === content)!.d;
-  if (p.pairs === 0) return `- **${content}**: no paired runs for this profile.`;
-  const dir = p.lo > 0 ? 'TL ahead' : p.hi < 0 ? 'SSL ahead' : 'no clear winner';
-  return `- **${content}** (${p.datasets.join(', ')}): TL − SSL = ${fmtPts(p.diff)} points, 95% CI [${fmtPts(p.lo)}, ${fmtPts(p.hi)}], p = ${fmtP(p.pBootstrap)} → ${dir}. The paper expects ${claim}.`;
-};
-showMarkdown([`Profile \`${PROFILE}\`, ${runs.length} runs:`, say('grey', 'SSL ahead'), say('colour', 'TL ahead')].join('\n'));
+showMarkdown(
+  pooled.length === 0
+    ? `Profile \`${PROFILE}\`: no paired TL/SSL runs yet.`
+    : [
+        `Profile \`${PROFILE}\`, ${runs.length} runs at ${CONDITION}:`,
+        ...pooled.map((p, k) =>
+          (pooled.length > 1 ? `\n**${p.pair.aLabel} vs ${p.pair.bLabel}**\n\n` : '') +
+          armComparisonFindings({
+            aLabel: p.pair.aLabel,
+            bLabel: p.pair.bLabel,
+            groups: p.groups.map((g) => ({ name: g.content, d: g.d, expected: PAPER_EXPECTS[g.content] })),
+            rows: byPair[k].rows,
+            flagged: byPair[k].flagged,
+          }),
+        ),
+      ].join('\n'),
+);
 
 // %% [markdown]
 // How to read this: a CI that straddles zero means this grid cannot tell the arms apart on that group, however
@@ -187,5 +226,6 @@ showMarkdown([`Profile \`${PROFILE}\`, ${runs.length} runs:`, say('grey', 'SSL a
 //    imbalanced set? Why can accuracy and balanced accuracy disagree?
 // 2. The pooled effect weighs every dataset equally. Weigh them by test-set size instead: which datasets then
 //    decide the verdict?
-// 3. Move BUSI and Chest-CT to the colour group (`contentColour` in `lib/report/compare.ts`). Does the grey-vs-colour
-//    story survive? What does that say about how robust the claim is to one grouping decision?
+// 3. Move BUSI and Chest-CT to the colour group: in the pooling cell, group by your own rule instead of
+//    `r.colour` (e.g. `const colourSets = new Set(['busi', 'chest-ct', ...])`). Does the grey-vs-colour story
+//    survive? What does that say about how robust the claim is to one grouping decision?

@@ -12,26 +12,24 @@
 
 // %% [markdown]
 // ## Setup and knobs
+// The analysis settings (bootstrap resamples, the small-set threshold) are the profile's analysis config
+// (`lib/report/analysis-config.ts`), shared with every notebook and the report; this notebook only chooses what to
+// compare. The same steps run notebooks 05 and 06 (`lib/report/condition-notebook.ts`).
 
 // %%
 import { profileName } from '../lib/util/profile';
-import { loadProfileRuns } from '../lib/report/runs';
-import { conditionsWithRuns, gainsByCondition, gainTableRows, pooledGainFindings, pooledGains, pooledGainTable, renderGainFigures } from '../lib/report/condition-gains';
-import { writeTable } from '../lib/report/tables';
+import { ConditionNotebook, type ConditionKnobs } from '../lib/report/condition-notebook';
 import { showFigure, showMarkdown, showTable } from '../lib/report/notebook';
-import { GRIDS, describeGrid } from '../lib/finetune/grid';
 import { PAPER_AUGMENT } from '../lib/data/augment';
 const PROFILE = profileName();
-const CONDITIONS = ['augment']; // compared with 'baseline', each on its own
-const SMALL_SET = 1000; // "small" = fewer training images than this (the paper's threshold)
-const KNOBS = {
-  smoke: { resamples: 500 },
-  cpu: { resamples: 2000 },
-  gpu: { resamples: 5000 },
-}[PROFILE];
-const BOOTSTRAP_SEED = 0;
-const opts = { seed: BOOTSTRAP_SEED, resamples: KNOBS.resamples };
-console.log({ PROFILE, CONDITIONS, SMALL_SET, ...KNOBS, BOOTSTRAP_SEED });
+const KNOBS: ConditionKnobs = {
+  prefix: '04',
+  title: 'Augmentation',
+  conditions: ['augment'], // compared with 'baseline', each on its own
+  claim: { text: 'augmentation helps both arms, and TL more than SSL.', effect: 'helps', subset: 'all', moreFor: 'a' },
+};
+const nb = new ConditionNotebook(KNOBS, PROFILE);
+console.log(nb.describe());
 
 // %% [markdown]
 // ## The runs
@@ -39,27 +37,22 @@ console.log({ PROFILE, CONDITIONS, SMALL_SET, ...KNOBS, BOOTSTRAP_SEED });
 // is printed below from the augmentation module itself.
 
 // %%
-const grid = GRIDS[PROFILE];
-const loaded = loadProfileRuns(PROFILE); // (no destructuring: tslab does not carry destructured names to later cells)
-const allRuns = loaded.records;
-console.log(`records of ${describeGrid(grid, allRuns.map((r) => r.config))}`);
-const present = conditionsWithRuns(allRuns, CONDITIONS, PROFILE, loaded.source); // prints which have runs, and how to run the others
-
-// %%
+nb.load();
 console.log('augmentation used by the grid:', JSON.stringify(PAPER_AUGMENT));
 
 // %% [markdown]
 // ## Gain over the baseline, per dataset and arm
 // Gain = accuracy with the treatment − accuracy at baseline, same arm, same seed, same test images
-// (percentage points, 95% paired bootstrap CI).
+// (percentage points, 95% paired bootstrap CI). The `flags` column names degenerate cells (a model that predicts
+// one class, accuracy within the CI of chance or of the majority-class share, or saturated accuracy): a "gain"
+// there is not a treatment effect. Their bars are hatched in the figure.
 
 // %%
-const gains = gainsByCondition(allRuns, CONDITIONS, opts); // sorted by condition, training images, arm
-if (gains.length > 0) showTable(writeTable(`04-gains-${PROFILE}`, gainTableRows(gains), { title: `Augmentation: gain over baseline, profile ${PROFILE}` }));
+const gainTable = nb.gainTable();
+if (gainTable) showTable(gainTable);
 
 // %%
-const gainFigures = await renderGainFigures(gains, present, '04', PROFILE); // per condition: gain bars, gain vs size
-for (const f of gainFigures) showFigure(f);
+for (const f of await nb.gainFigures()) showFigure(f);
 
 // %% [markdown]
 // ## Pooled: does it help, and does it help one arm more?
@@ -67,19 +60,15 @@ for (const f of gainFigures) showFigure(f);
 // interaction: per image, (TL treated − TL baseline) − (SSL treated − SSL baseline).
 
 // %%
-const pooledRows = pooledGains(allRuns, present, { smallSet: SMALL_SET, seed: opts.seed, resamples: opts.resamples });
-if (pooledRows.length) showTable(writeTable(`04-pooled-${PROFILE}`, pooledGainTable(pooledRows), { title: 'Augmentation: pooled gains' }));
+const pooledTable = nb.pooledTable();
+if (pooledTable) showTable(pooledTable);
 
 // %% [markdown]
 // ## What we found
-// Computed from the runs above:
+// Generated from the pooled numbers and the cell flags above (`lib/report/findings.ts`):
 
 // %%
-showMarkdown(
-  pooledRows.length === 0
-    ? `No runs for ${CONDITIONS.join('/')} in profile \`${PROFILE}\` yet.`
-    : pooledGainFindings(pooledRows) + `\n\nThe paper expects: augmentation helps, and helps TL more than SSL.`,
-);
+showMarkdown(nb.findings());
 
 // %% [markdown]
 // Augmentation is cheap at inference and costs only CPU time in training, so a gain that is positive but

@@ -12,55 +12,44 @@
 
 // %% [markdown]
 // ## Setup and knobs
+// The analysis settings (bootstrap resamples, the small-set threshold) are the profile's analysis config
+// (`lib/report/analysis-config.ts`); the steps are shared with notebooks 04 and 06 (`lib/report/condition-notebook.ts`).
 
 // %%
 import { profileName } from '../lib/util/profile';
-import { loadProfileRuns } from '../lib/report/runs';
-import { armLabel, fmtPts } from '../lib/report/compare';
-import { conditionsWithRuns, gainsByCondition, gainTableRows, pooledGainFindings, pooledGains, pooledGainTable, renderGainFigures } from '../lib/report/condition-gains';
-import { writeTable } from '../lib/report/tables';
+import { ConditionNotebook, type ConditionKnobs } from '../lib/report/condition-notebook';
 import { showFigure, showMarkdown, showTable } from '../lib/report/notebook';
-import { GRIDS, describeGrid } from '../lib/finetune/grid';
-
 const PROFILE = profileName();
-const CONDITIONS = ['downsample', 'oversample', 'class-weights']; // compared with 'baseline', each on its own
-const SMALL_SET = 1000; // "small" = fewer training images than this (the paper's threshold)
-const KNOBS = {
-  smoke: { resamples: 500 },
-  cpu: { resamples: 2000 },
-  gpu: { resamples: 5000 },
-}[PROFILE];
-const BOOTSTRAP_SEED = 0;
-const opts = { seed: BOOTSTRAP_SEED, resamples: KNOBS.resamples };
-console.log({ PROFILE, CONDITIONS, SMALL_SET, ...KNOBS, BOOTSTRAP_SEED });
+const KNOBS: ConditionKnobs = {
+  prefix: '05',
+  title: 'Class imbalance',
+  conditions: ['downsample', 'oversample', 'class-weights'], // compared with 'baseline', each on its own
+  claim: { text: 'down-sampling hurts the sets with fewer than ~1000 images.', effect: 'hurts', subset: 'small' },
+};
+const nb = new ConditionNotebook(KNOBS, PROFILE);
+console.log(nb.describe());
 
 // %% [markdown]
 // ## The runs
-// Records of this profile for the baseline and the balancing treatments.
+// Records of this profile for the baseline and the balancing treatments, and what each treatment trains on.
 
 // %%
-const grid = GRIDS[PROFILE];
-const loaded = loadProfileRuns(PROFILE); // (no destructuring: tslab does not carry destructured names to later cells)
-const allRuns = loaded.records;
-console.log(`records of ${describeGrid(grid, allRuns.map((r) => r.config))}`);
-const present = conditionsWithRuns(allRuns, CONDITIONS, PROFILE, loaded.source); // prints which have runs, and how to run the others
-
-// %%
-const trainCounts = CONDITIONS.flatMap((c) => allRuns.filter((r) => r.config.condition === c && r.config.seed === Math.min(...allRuns.map((x) => x.config.seed))).map((r) => ({ condition: c, dataset: r.config.dataset, arm: armLabel(r.config.arm), 'train per class (after balancing)': r.stages[r.stages.length - 1].trainCounts.join(' / ') })));
-if (trainCounts.length) showTable(writeTable(`05-train-counts-${PROFILE}`, trainCounts, { title: 'What each treatment trains on (lowest seed)' }));
+nb.load();
+const counts = nb.trainCountsTable();
+if (counts) showTable(counts);
 
 // %% [markdown]
 // ## Gain over the baseline, per dataset and arm
 // Gain = accuracy with the treatment − accuracy at baseline, same arm, same seed, same test images
-// (percentage points, 95% paired bootstrap CI).
+// (percentage points, 95% paired bootstrap CI). The `flags` column names degenerate cells (one predicted class,
+// accuracy within the CI of chance or of the majority-class share, or saturated); their bars are hatched.
 
 // %%
-const gains = gainsByCondition(allRuns, CONDITIONS, opts); // sorted by condition, training images, arm
-if (gains.length > 0) showTable(writeTable(`05-gains-${PROFILE}`, gainTableRows(gains), { title: `Class imbalance: gain over baseline, profile ${PROFILE}` }));
+const gainTable = nb.gainTable();
+if (gainTable) showTable(gainTable);
 
 // %%
-const gainFigures = await renderGainFigures(gains, present, '05', PROFILE); // per condition: gain bars, gain vs size
-for (const f of gainFigures) showFigure(f);
+for (const f of await nb.gainFigures()) showFigure(f);
 
 // %% [markdown]
 // ## Pooled: does it help, and does it help one arm more?
@@ -68,27 +57,23 @@ for (const f of gainFigures) showFigure(f);
 // interaction: per image, (TL treated − TL baseline) − (SSL treated − SSL baseline).
 
 // %%
-const pooledRows = pooledGains(allRuns, present, { smallSet: SMALL_SET, seed: opts.seed, resamples: opts.resamples });
-if (pooledRows.length) showTable(writeTable(`05-pooled-${PROFILE}`, pooledGainTable(pooledRows), { title: 'Class imbalance: pooled gains' }));
+const pooledTable = nb.pooledTable();
+if (pooledTable) showTable(pooledTable);
 
 // %% [markdown]
 // ## Balanced accuracy
 // The same comparison on balanced accuracy (mean recall over classes), which does not reward the majority class.
 
 // %%
-const balRows = gains.map((g) => ({ condition: g.condition, dataset: g.dataset, arm: armLabel(g.arm), 'baseline bal. acc.': g.base.balancedAccuracy, 'treated bal. acc.': g.cond.balancedAccuracy, 'change, pts': fmtPts(g.cond.balancedAccuracy - g.base.balancedAccuracy) }));
-if (balRows.length) showTable(writeTable(`05-balanced-accuracy-${PROFILE}`, balRows, { title: 'Balanced accuracy (mean over seeds)' }));
+const balanced = nb.balancedAccuracyTable();
+if (balanced) showTable(balanced);
 
 // %% [markdown]
 // ## What we found
-// Computed from the runs above:
+// Generated from the pooled numbers and the cell flags above (`lib/report/findings.ts`):
 
 // %%
-showMarkdown(
-  pooledRows.length === 0
-    ? `No runs for ${CONDITIONS.join('/')} in profile \`${PROFILE}\` yet.`
-    : pooledGainFindings(pooledRows) + `\n\nThe paper expects: down-sampling hurts the sets with fewer than ~1000 images.`,
-);
+showMarkdown(nb.findings());
 
 // %% [markdown]
 // Down-sampling is the bluntest tool: it makes every epoch balanced by discarding data. Over-sampling and class

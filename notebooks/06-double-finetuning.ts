@@ -12,56 +12,45 @@
 
 // %% [markdown]
 // ## Setup and knobs
+// The analysis settings (bootstrap resamples, the small-set threshold) are the profile's analysis config
+// (`lib/report/analysis-config.ts`); the steps are shared with notebooks 04 and 05 (`lib/report/condition-notebook.ts`).
 
 // %%
 import { profileName } from '../lib/util/profile';
-import { loadProfileRuns } from '../lib/report/runs';
-import { armLabel } from '../lib/report/compare';
-import { conditionsWithRuns, gainsByCondition, gainTableRows, pooledGainFindings, pooledGains, pooledGainTable, renderGainFigures } from '../lib/report/condition-gains';
-import { renderFigure } from '../lib/report/figures';
-import { trainingCurves } from '../lib/report/plots';
+import { ConditionNotebook, type ConditionKnobs } from '../lib/report/condition-notebook';
 import { writeTable } from '../lib/report/tables';
 import { showFigure, showMarkdown, showTable } from '../lib/report/notebook';
-import { GRIDS, describeGrid } from '../lib/finetune/grid';
 import { DOUBLE_FT_PAIRS } from '../lib/finetune/pairs';
 const PROFILE = profileName();
-const CONDITIONS = ['double-ft']; // compared with 'baseline', each on its own
-const SMALL_SET = 1000; // "small" = fewer training images than this (the paper's threshold)
-const KNOBS = {
-  smoke: { resamples: 500 },
-  cpu: { resamples: 2000 },
-  gpu: { resamples: 5000 },
-}[PROFILE];
-const BOOTSTRAP_SEED = 0;
-const opts = { seed: BOOTSTRAP_SEED, resamples: KNOBS.resamples };
-console.log({ PROFILE, CONDITIONS, SMALL_SET, ...KNOBS, BOOTSTRAP_SEED });
+const KNOBS: ConditionKnobs = {
+  prefix: '06',
+  title: 'Double fine-tuning',
+  conditions: ['double-ft'], // compared with 'baseline'
+  claim: { text: '+3 to 5 points, most for TL on small sets.', effect: 'helps', subset: 'small', moreFor: 'a' },
+};
+const nb = new ConditionNotebook(KNOBS, PROFILE);
+console.log(nb.describe());
 
 // %% [markdown]
 // ## The runs
 // Records of this profile for the baseline and double fine-tuning, and the pairs in use.
 
 // %%
-const grid = GRIDS[PROFILE];
-const loaded = loadProfileRuns(PROFILE); // (no destructuring: tslab does not carry destructured names to later cells)
-const allRuns = loaded.records;
-console.log(`records of ${describeGrid(grid, allRuns.map((r) => r.config))}`);
-const present = conditionsWithRuns(allRuns, CONDITIONS, PROFILE, loaded.source); // prints which have runs, and how to run the others
-
-// %%
+nb.load();
 showTable(writeTable(`06-pairs-${PROFILE}`, DOUBLE_FT_PAIRS.map((p) => ({ intermediate: p.intermediate, target: p.target, used: p.refused ? 'refused' : 'yes', why: p.refused ?? p.rationale })), { title: 'Double fine-tuning pairs (lib/finetune/pairs.ts)' }));
 
 // %% [markdown]
 // ## Gain over the baseline, per dataset and arm
 // Gain = accuracy with the treatment − accuracy at baseline, same arm, same seed, same test images
-// (percentage points, 95% paired bootstrap CI).
+// (percentage points, 95% paired bootstrap CI). The `flags` column names degenerate cells (one predicted class,
+// accuracy within the CI of chance or of the majority-class share, or saturated); their bars are hatched.
 
 // %%
-const gains = gainsByCondition(allRuns, CONDITIONS, opts); // sorted by condition, training images, arm
-if (gains.length > 0) showTable(writeTable(`06-gains-${PROFILE}`, gainTableRows(gains), { title: `Double fine-tuning: gain over baseline, profile ${PROFILE}` }));
+const gainTable = nb.gainTable();
+if (gainTable) showTable(gainTable);
 
 // %%
-const gainFigures = await renderGainFigures(gains, present, '06', PROFILE); // per condition: gain bars, gain vs size
-for (const f of gainFigures) showFigure(f);
+for (const f of await nb.gainFigures()) showFigure(f);
 
 // %% [markdown]
 // ## Pooled: does it help, and does it help one arm more?
@@ -69,36 +58,22 @@ for (const f of gainFigures) showFigure(f);
 // interaction: per image, (TL treated − TL baseline) − (SSL treated − SSL baseline).
 
 // %%
-const pooledRows = pooledGains(allRuns, present, { smallSet: SMALL_SET, seed: opts.seed, resamples: opts.resamples });
-if (pooledRows.length) showTable(writeTable(`06-pooled-${PROFILE}`, pooledGainTable(pooledRows), { title: 'Double fine-tuning: pooled gains' }));
+const pooledTable = nb.pooledTable();
+if (pooledTable) showTable(pooledTable);
 
 // %% [markdown]
 // ## Two stages in one curve
-// Validation accuracy per epoch for stage 1 (intermediate set) followed by the target stage, TL and SSL, seed 0.
+// Validation accuracy per epoch for stage 1 (intermediate set) followed by the target stage, both arms, lowest seed.
 
 // %%
-const dft = allRuns.filter((r) => r.config.condition === 'double-ft' && r.config.seed === Math.min(...allRuns.map((x) => x.config.seed)));
-for (const ds of [...new Set(dft.map((r) => r.config.dataset))].slice(0, 2)) {
-  const series = dft
-    .filter((r) => r.config.dataset === ds)
-    .map((r) => {
-      const ep = r.stages.flatMap((s) => s.epochs.map((e) => ({ ...e, stage: s.stage })));
-      return { arm: armLabel(r.config.arm), epoch: ep.map((_, i) => i + 1), val: ep.map((e) => e.valAcc) };
-    });
-  const s1 = dft.find((r) => r.config.dataset === ds)!;
-  showFigure(await renderFigure(`06-curves-${ds}-${PROFILE}`, trainingCurves(series, { metric: 'val accuracy', title: `${s1.config.intermediate} → ${ds}: stage 1 then target (epochs in sequence)` }), { height: 380 }));
-}
+for (const f of await nb.stageCurves('double-ft')) showFigure(f);
 
 // %% [markdown]
 // ## What we found
-// Computed from the runs above:
+// Generated from the pooled numbers and the cell flags above (`lib/report/findings.ts`):
 
 // %%
-showMarkdown(
-  pooledRows.length === 0
-    ? `No runs for ${CONDITIONS.join('/')} in profile \`${PROFILE}\` yet.`
-    : pooledGainFindings(pooledRows) + `\n\nThe paper expects: +3 to 5 points, most for TL on small sets.`,
-);
+showMarkdown(nb.findings());
 
 // %% [markdown]
 // A gain here has two possible sources: the intermediate set is *medical* (domain), or it simply adds *more

@@ -23,6 +23,7 @@ import { renderFigure } from '../lib/report/figures';
 import { groupedBarsCI } from '../lib/report/plots';
 import { writeTable } from '../lib/report/tables';
 import { showFigure, showMarkdown, showTable } from '../lib/report/notebook';
+import { costFindings } from '../lib/report/findings';
 import { meanSd } from '../lib/stats/summary';
 
 const PROFILE = profileName();
@@ -81,6 +82,7 @@ if (ftRows.length) {
 
 // %% [markdown]
 // ## What we found
+// Generated from the two tables above (`costFindings` in `lib/report/findings.ts`):
 
 // %%
 const FT_ARMS = comparedArms(ftRows.map((r) => r.arm));
@@ -88,12 +90,7 @@ const ftMean = (arm: string) => {
   const r = ftRows.filter((x) => x.arm === arm && x.condition === 'baseline');
   return r.length ? r[0].seconds.mean : NaN;
 };
-showMarkdown(
-  [
-    `- Pre-training SSL / TL time: ${Number.isFinite(preRatio) ? preRatio.toFixed(2) + '×' : 'n/a (no records yet)'} (paper: 2–3×).`,
-    `- Fine-tuning SSL / TL time at baseline: ${Number.isFinite(ftMean(FT_ARMS.ssl) / ftMean(FT_ARMS.tl)) ? (ftMean(FT_ARMS.ssl) / ftMean(FT_ARMS.tl)).toFixed(2) + '×' : 'n/a'} (architecture cost; both arms run the same recipe).`,
-  ].join('\n'),
-);
+showMarkdown(costFindings({ preRatio: preRatio, ftRatio: ftMean(FT_ARMS.ssl) / ftMean(FT_ARMS.tl), paperRange: [2, 3] }));
 
 // %% [markdown]
 // The paper's ratio mixes the method (two views, a batch-wide loss) with its choices (ResNet-50 vs Xception,

@@ -25,17 +25,16 @@ import { loadProfileRuns } from '../lib/report/runs';
 import { fmtP, fmtPts } from '../lib/report/compare';
 import { loadPretrainSummaries, writeReproduction, SMALL_SET } from '../lib/report/reproduction';
 import { renderFigure } from '../lib/report/figures';
+import { effectDotsCI } from '../lib/report/plots';
+import { analysisConfig } from '../lib/report/analysis-config';
 import { showFigure, showMarkdown, showTable } from '../lib/report/notebook';
 import { readTableCsv } from '../lib/report/tables';
 
 const PROFILE = profileName();
-const KNOBS = {
-  smoke: { resamples: 500 },
-  cpu: { resamples: 2000 },
-  gpu: { resamples: 5000 },
-}[PROFILE];
-const BOOTSTRAP_SEED = 0;
-console.log({ PROFILE, ...KNOBS, BOOTSTRAP_SEED, SMALL_SET });
+const ANALYSIS = analysisConfig(PROFILE); // resamples, bootstrap seed, small-set threshold: the profile's, shared
+const KNOBS = { resamples: ANALYSIS.resamples };
+const BOOTSTRAP_SEED = ANALYSIS.bootstrapSeed;
+console.log({ PROFILE, ...ANALYSIS, SMALL_SET });
 
 // %% [markdown]
 // ## Inputs
@@ -66,26 +65,10 @@ showMarkdown(
 const tested = rep.claims.filter((c) => c.detail && c.detail.pairs > 0);
 if (tested.length > 0) {
   const colour = { supported: '#2ca02c', contradicted: '#d62728', inconclusive: '#7f7f7f' };
-  const fig = {
-    data: [
-      {
-        type: 'scatter',
-        mode: 'markers',
-        orientation: 'h',
-        y: tested.map((c) => `${c.id}: ${c.claim}`),
-        x: tested.map((c) => 100 * c.detail!.diff),
-        error_x: { type: 'data', symmetric: false, array: tested.map((c) => 100 * (c.detail!.hi - c.detail!.diff)), arrayminus: tested.map((c) => 100 * (c.detail!.diff - c.detail!.lo)) },
-        marker: { size: 11, color: tested.map((c) => colour[c.verdict]) },
-        text: tested.map((c) => c.verdict),
-      },
-    ],
-    layout: {
-      title: { text: `Effect in the claimed direction (points, 95% CI) — profile ${PROFILE}` },
-      xaxis: { title: { text: 'effect (percentage points); > 0 = as the paper claims' }, zeroline: true, zerolinecolor: '#444' },
-      yaxis: { autorange: 'reversed' },
-      margin: { l: 330 },
-    },
-  };
+  const fig = effectDotsCI(
+    tested.map((c) => ({ label: `${c.id}: ${c.claim}`, value: 100 * c.detail!.diff, lo: 100 * c.detail!.lo, hi: 100 * c.detail!.hi, colour: colour[c.verdict], text: c.verdict })),
+    { title: `Effect in the claimed direction (points, 95% CI) — profile ${PROFILE}`, xTitle: 'effect (percentage points); > 0 = as the paper claims' },
+  );
   showFigure(await renderFigure(`09-claims-${PROFILE}`, fig, { width: 900, height: 140 + 45 * tested.length, provenance: { seeds: [...new Set(records.map((r) => r.config.seed))], backend: records[0]?.backend } }));
 }
 

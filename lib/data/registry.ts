@@ -27,6 +27,11 @@ export interface DatasetEntry {
   modality: string;
   /** 'grey' = stored with one channel; 'rgb' = three (some mostly-grey sets are RGB because a few images have colour marks). */
   colour: 'grey' | 'rgb';
+  /**
+   * Grey or colour by what the images show, the paper's grouping (the grey-vs-colour claim): BUSI and Chest-CT are
+   * RGB files of grey images (notebook 01 measures their colour content) and count as grey.
+   */
+  content: 'grey' | 'colour';
   /** natural-image sets are pre-training sources; medical sets are fine-tuning targets. */
   domain: 'medical' | 'natural';
   classNames: string[];
@@ -69,6 +74,7 @@ export const REGISTRY: Record<DatasetId, DatasetEntry> = {
     title: 'BreastMNIST (MedMNIST v2, 28 px)',
     modality: 'breast ultrasound',
     colour: 'grey',
+    content: 'grey',
     domain: 'medical',
     classNames: ['malignant', 'normal+benign'],
     file: 'medmnist/breastmnist.npz',
@@ -90,6 +96,7 @@ export const REGISTRY: Record<DatasetId, DatasetEntry> = {
     title: 'PneumoniaMNIST, reconstructed (MedMNIST v2, 28 px)',
     modality: 'paediatric chest X-ray',
     colour: 'grey',
+    content: 'grey',
     domain: 'medical',
     classNames: ['normal', 'pneumonia'],
     file: 'medmnist/pneumoniamnist_reconstructed.npz',
@@ -115,6 +122,7 @@ export const REGISTRY: Record<DatasetId, DatasetEntry> = {
     title: 'BUSI (Dataset_BUSI_with_GT, images only)',
     modality: 'breast ultrasound',
     colour: 'rgb',
+    content: 'grey',
     domain: 'medical',
     classNames: ['benign', 'malignant', 'normal'],
     file: 'busi/busi_64_128.npz',
@@ -134,6 +142,7 @@ export const REGISTRY: Record<DatasetId, DatasetEntry> = {
     title: 'Chest CT-Scan images',
     modality: 'chest CT',
     colour: 'rgb',
+    content: 'grey',
     domain: 'medical',
     classNames: ['adenocarcinoma', 'large.cell.carcinoma', 'normal', 'squamous.cell.carcinoma'],
     file: 'chest_ct_scan/chest_ct_scan_64_128.npz',
@@ -154,6 +163,7 @@ export const REGISTRY: Record<DatasetId, DatasetEntry> = {
     title: 'CT Kidney (subset)',
     modality: 'abdominal CT',
     colour: 'grey',
+    content: 'grey',
     domain: 'medical',
     classNames: ['Cyst', 'Normal', 'Stone', 'Tumor'],
     file: 'ct_kidney/ct_kidney_subset_64_128.npz',
@@ -181,6 +191,7 @@ export const REGISTRY: Record<DatasetId, DatasetEntry> = {
     title: 'IQ-OTH/NCCD lung cancer',
     modality: 'chest CT',
     colour: 'grey',
+    content: 'grey',
     domain: 'medical',
     classNames: ['benign', 'malignant', 'normal'],
     file: 'iq_oth_nccd/iq_oth_nccd_64_128.npz',
@@ -201,6 +212,7 @@ export const REGISTRY: Record<DatasetId, DatasetEntry> = {
     title: 'Alzheimer MRI, 4 classes',
     modality: 'brain MRI (axial slices)',
     colour: 'grey',
+    content: 'grey',
     domain: 'medical',
     classNames: ['Non_Demented', 'Very_Mild_Demented', 'Mild_Demented', 'Moderate_Demented'],
     file: 'alzheimer_mri_4class/alzheimer_mri_4class_64.npz',
@@ -221,6 +233,7 @@ export const REGISTRY: Record<DatasetId, DatasetEntry> = {
     title: 'ISIC archive UDA-1 subset',
     modality: 'dermoscopy',
     colour: 'rgb',
+    content: 'colour',
     domain: 'medical',
     classNames: ['benign', 'malignant'],
     file: 'isic_archive_uda1/isic_uda1_subset_64_128.npz',
@@ -240,6 +253,7 @@ export const REGISTRY: Record<DatasetId, DatasetEntry> = {
     title: 'CIFAR-10 (JPEG re-encodings)',
     modality: 'natural images',
     colour: 'rgb',
+    content: 'colour',
     domain: 'natural',
     classNames: ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'],
     file: 'cifar10/cifar10_jpeg_bytes.npz',
@@ -260,6 +274,7 @@ export const REGISTRY: Record<DatasetId, DatasetEntry> = {
     title: 'Imagenette2, 64 px',
     modality: 'natural images',
     colour: 'rgb',
+    content: 'colour',
     domain: 'natural',
     classNames: ['tench', 'English springer', 'cassette player', 'chain saw', 'church', 'French horn', 'garbage truck', 'gas pump', 'golf ball', 'parachute'],
     file: 'imagenette/imagenette2_64px_jpeg_q90.npz',
@@ -283,6 +298,7 @@ export const REGISTRY: Record<DatasetId, DatasetEntry> = {
     title: 'Eye diseases classification, fundus',
     modality: 'colour fundus photographs',
     colour: 'rgb',
+    content: 'colour',
     domain: 'medical',
     classNames: ['cataract', 'diabetic_retinopathy', 'glaucoma', 'normal'],
     file: 'eye_diseases_fundus/eye_diseases_fundus_64.npz',
@@ -304,6 +320,7 @@ export const REGISTRY: Record<DatasetId, DatasetEntry> = {
     title: 'HAM10000 + ISIC 2018 Task 3 test, subset',
     modality: 'dermoscopy',
     colour: 'rgb',
+    content: 'colour',
     domain: 'medical',
     classNames: ['akiec', 'bcc', 'bkl', 'df', 'mel', 'nv', 'vasc'],
     file: 'ham10000_isic2018/ham10000_isic2018_subset_64.npz',
@@ -326,6 +343,7 @@ export const REGISTRY: Record<DatasetId, DatasetEntry> = {
     title: 'PBC peripheral blood cells, subset',
     modality: 'blood smear, single-cell crops',
     colour: 'rgb',
+    content: 'colour',
     domain: 'medical',
     classNames: ['basophil', 'eosinophil', 'erythroblast', 'ig', 'lymphocyte', 'monocyte', 'neutrophil', 'platelet'],
     file: 'pbc_blood_cells/pbc_blood_cells_subset_64.npz',

@@ -84,3 +84,50 @@ export function peakInBox(map: ArrayLike<number>, width: number, box: Box): bool
   const { row, col } = peakOf(map, width);
   return row >= box.top && row < box.top + box.size && col >= box.left && col < box.left + box.size;
 }
+
+export interface RandomisationStep {
+  /** how many weighted layers, from the top, are re-initialised at this step */
+  k: number;
+  /** the layers randomised (the top k) */
+  layers: string[];
+  /** Spearman ρ between each image's original map and its map after randomisation (NaN for a flat map) */
+  perImage: number[];
+  /** mean ρ over the images with a non-flat map (NaN if none) */
+  meanSpearman: number;
+}
+
+/**
+ * The cascading randomisation test on `model` (Adebayo et al. 2018): for each k in `steps`, re-initialise the top k
+ * weighted layers (seeded), recompute the maps of the same images for the same classes with `explain`, and compare
+ * them with the original maps by rank correlation. Maps that explain the model fall towards 0; maps that stay
+ * near 1 show the input (edges), not what the model learnt. The model's weights are restored afterwards.
+ * `explain(classIndex?)` returns one H×W map per image (and the classes it explained; without `classIndex`, the predicted ones) (e.g. Grad-CAM at a fixed layer for those classes).
+ */
+export function cascadingRandomisation(
+  model: tf.LayersModel,
+  explain: (classIndex?: ArrayLike<number>) => { maps: Float32Array[]; classIndex: ArrayLike<number> },
+  steps: number[],
+  seed: number,
+): RandomisationStep[] {
+  const original = explain(); // each image's predicted class, with the trained weights
+  const classes = Int32Array.from(original.classIndex);
+  const saved = model.getWeights().map((w) => w.clone());
+  try {
+    return steps.map((k) => {
+      model.setWeights(saved);
+      const layers = randomizeTopLayers(model, k, seed);
+      const after = explain(classes).maps;
+      const perImage = original.maps.map((m, i) => spearman(m, after[i]));
+      const ok = perImage.filter((v) => Number.isFinite(v));
+      return {
+        k,
+        layers,
+        perImage,
+        meanSpearman: ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : NaN,
+      };
+    });
+  } finally {
+    model.setWeights(saved);
+    tf.dispose(saved);
+  }
+}

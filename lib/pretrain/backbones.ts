@@ -20,8 +20,9 @@ import type { ProfileName } from '../util/profile';
 import { hasConvertedBackbone, loadConvertedBackbone } from '../weights/converted';
 import { parseArm, type Arm } from './arms';
 import { loadBackboneDir } from './backbone-files';
+import { readJson } from '../util/atomic';
 import { checkpointDir } from './checkpoint';
-import { pretrainHash } from './config';
+import { pretrainHash, type PretrainConfig } from './config';
 import { PRETRAIN_PROFILES, runConfig, runName } from './profiles';
 import { runPretraining } from './run';
 
@@ -67,4 +68,24 @@ export async function getPretrainedBackbone(arm: Arm, o: BackboneRequest): Promi
     await runPretraining(cfg, { root, resume: true });
   }
   return loadBackboneDir(dir, cfg, inputSize);
+}
+
+/**
+ * The pre-trained backbone a run record names by its identity ("tl:<variant>:<checkpoint hash>", the `backbone`
+ * field of a fine-tuning config), or undefined when the identity names no checkpoint (random init, ImageNet or
+ * converted weights: those are re-made from the arm). Lets a record from an older arm vocabulary (e.g. 'tl'/'ssl')
+ * be re-made from exactly the checkpoint it was fine-tuned from.
+ */
+export async function backboneOfIdentity(
+  id: string,
+  o: { profile: ProfileName; inputSize: number; root?: string },
+): Promise<Backbone | undefined> {
+  const m = /^(tl|ssl):[^:]+:([0-9a-f]{16})$/.exec(id);
+  if (!m) return undefined;
+  const dir = checkpointDir(m[2], o.root ?? checkpointRoot(o.profile));
+  const file = path.join(dir, 'config.json');
+  if (!fs.existsSync(file)) throw new Error(`${dir}: no checkpoint for backbone "${id}" (config.json missing)`);
+  const cfg = readJson<PretrainConfig>(file);
+  if (pretrainHash(cfg) !== m[2]) throw new Error(`${file}: its config hashes to ${pretrainHash(cfg)}, not ${m[2]}`);
+  return loadBackboneDir(dir, cfg, o.inputSize);
 }

@@ -8,7 +8,6 @@ import {
   fmtAccCI,
   fmtDiffCI,
   fmtP,
-  fmtPts,
   interactionUnits,
   pairRuns,
   pairedDiff,
@@ -18,6 +17,10 @@ import {
   type RunRecord,
 } from './compare';
 import { renderFigure, type RenderedFigure } from './figures';
+import type { ArmPair } from './arms';
+import type { Provenance } from './provenance';
+import { cellRuns, degenerateCell } from './degenerate';
+import { gainFindings, type FlaggedCell, type GainClaim, type PooledGain } from './findings';
 import { gainVsSize, groupedBarsCI } from './plots';
 
 export interface GainStatsOptions {
@@ -61,8 +64,21 @@ export function gainsByCondition(
     );
 }
 
-/** One table row per (condition, dataset, arm): both accuracies and the gain, with CIs and p-values. */
-export function gainTableRows(gains: ConditionGain[]) {
+/** The flags of the baseline and treated cells behind a gain ('' when neither is degenerate). */
+export function gainFlagLabel(g: ConditionGain, checks: FlaggedCell[]): string {
+  const of = (condition: string) =>
+    checks.find((c) => c.dataset === g.dataset && c.arm === g.arm && (c.condition ?? 'baseline') === condition)?.check
+      .label ?? '';
+  const b = of('baseline');
+  const t = of(g.condition);
+  return [b && `baseline: ${b}`, t && `treated: ${t}`].filter(Boolean).join('; ');
+}
+
+/**
+ * One table row per (condition, dataset, arm): both accuracies and the gain, with CIs and p-values, and (given the
+ * cell checks) a flag column naming degenerate cells.
+ */
+export function gainTableRows(gains: ConditionGain[], checks?: FlaggedCell[]) {
   return gains.map((g) => ({
     condition: g.condition,
     dataset: g.dataset,
@@ -74,6 +90,7 @@ export function gainTableRows(gains: ConditionGain[]) {
     'gain, pts [95% CI]': fmtDiffCI(g.gain),
     'p (bootstrap)': fmtP(g.gain.pBootstrap),
     'p (McNemar)': fmtP(g.gain.pMcnemar),
+    ...(checks ? { flags: gainFlagLabel(g, checks) || '–' } : {}),
   }));
 }
 
@@ -86,6 +103,8 @@ export async function renderGainFigures(
   conditions: string[],
   prefix: string,
   profile: string,
+  checks: FlaggedCell[] = [],
+  provenance?: Partial<Provenance>,
 ): Promise<RenderedFigure[]> {
   const out: RenderedFigure[] = [];
   for (const c of conditions) {
@@ -96,6 +115,7 @@ export async function renderGainFigures(
       value: 100 * g.gain.diff,
       lo: 100 * g.gain.lo,
       hi: 100 * g.gain.hi,
+      flagged: gainFlagLabel(g, checks) !== '',
     }));
     const fig = groupedBarsCI(bars, {
       title: `${c} − baseline, per dataset (training images in brackets)`,
@@ -104,7 +124,8 @@ export async function renderGainFigures(
     out.push(
       await renderFigure(`${prefix}-${c}-gain-${profile}`, fig, {
         width: Math.max(600, 120 * new Set(gs.map((g) => g.dataset)).size + 200),
-        height: 440,
+        height: 460,
+        provenance,
       }),
     );
     const pts = gs.map((g) => ({
@@ -119,92 +140,135 @@ export async function renderGainFigures(
       await renderFigure(
         `${prefix}-${c}-gain-vs-size-${profile}`,
         gainVsSize(pts, { title: `${c} − baseline vs training-set size`, yTitle: 'gain (points)' }),
-        { height: 420 },
+        { height: 420, provenance },
       ),
     );
   }
   return out;
 }
 
-export type PooledGainRow = {
+export type PooledGainRow = Record<string, string> & {
   condition: string;
   sets: string;
-  'gain TL, pts': string;
-  'gain SSL, pts': string;
-  'gain both arms, pts': string;
-  'p (both)': string;
-  'TL gain − SSL gain': string;
-  'p (interaction)': string;
   /** the pooled gain over both arms */
   _both: PairedDiff;
-  /** TL gain − SSL gain, per image */
+  /** A gain − B gain (TL − SSL), per image */
   _inter: PairedDiff;
+  _subset: 'all' | 'small';
 };
 
 /**
  * Per condition, pooled over datasets (each weighs the same), for all sets and for those with fewer than
- * `smallSet` training images: the gain of each arm, of both, and the interaction (TL treated − TL baseline) −
- * (SSL treated − SSL baseline), per image. Runs are paired with the baseline by dataset, arm and seed.
+ * `smallSet` training images: the gain of each arm, of both, and the interaction (A treated − A baseline) −
+ * (B treated − B baseline), per image. Runs are paired with the baseline by dataset, arm and seed. The arms are
+ * `opts.arms` (default: comparedArms() of the arms present, lib/pretrain/arms).
  */
 export function pooledGains(
   records: RunRecord[],
   conditions: string[],
-  opts: GainStatsOptions & { smallSet: number; base?: string },
+  opts: GainStatsOptions & { smallSet: number; base?: string; arms?: Pick<ArmPair, 'a' | 'b' | 'aLabel' | 'bLabel'> },
 ): PooledGainRow[] {
   const base = opts.base ?? 'baseline';
+  const compared = comparedArms(records.map((r) => r.config.arm));
+  const arms = opts.arms ?? {
+    a: compared.tl,
+    b: compared.ssl,
+    aLabel: armLabel(compared.tl),
+    bLabel: armLabel(compared.ssl),
+  };
   const stats: GainStatsOptions = { seed: opts.seed, resamples: opts.resamples };
   const smallSet = (ds: string) =>
     (records.find((r) => r.config.dataset === ds)?.dataset.counts.train ?? Infinity) < opts.smallSet;
-  const arms = comparedArms(records.map((r) => r.config.arm));
   const armPairs = (c: string, arm: string, keep: (ds: string) => boolean) =>
     pairRuns(
       records.filter((r) => r.config.condition === c && r.config.arm === arm && keep(r.config.dataset)),
       records.filter((r) => r.config.condition === base && r.config.arm === arm && keep(r.config.dataset)),
     );
-  const subsets: [string, (ds: string) => boolean][] = [
-    ['all sets', () => true],
-    [`small sets (< ${opts.smallSet})`, smallSet],
+  const subsets: ['all' | 'small', string, (ds: string) => boolean][] = [
+    ['all', 'all sets', () => true],
+    ['small', `small sets (< ${opts.smallSet})`, smallSet],
   ];
   return conditions.flatMap((c) =>
-    subsets.map(([label, keep]) => {
-      const tl = armPairs(c, arms.tl, keep);
-      const ssl = armPairs(c, arms.ssl, keep);
+    subsets.map(([subset, label, keep]) => {
+      const pa = armPairs(c, arms.a, keep);
+      const pb = armPairs(c, arms.b, keep);
       const both = pairedDiff(
         [
-          ...tl.map((p) => ({ ...p, dataset: p.dataset + '/tl' })),
-          ...ssl.map((p) => ({ ...p, dataset: p.dataset + '/ssl' })),
+          ...pa.map((p) => ({ ...p, dataset: `${p.dataset}/${arms.a}` })),
+          ...pb.map((p) => ({ ...p, dataset: `${p.dataset}/${arms.b}` })),
         ],
         stats,
       );
-      const inter = unitDiff(interactionUnits(tl, ssl), stats);
-      return {
+      const inter = unitDiff(interactionUnits(pa, pb), stats);
+      const row: PooledGainRow = {
         condition: c,
         sets: label,
-        'gain TL, pts': fmtDiffCI(pairedDiff(tl, stats)),
-        'gain SSL, pts': fmtDiffCI(pairedDiff(ssl, stats)),
+        [`gain ${arms.aLabel}, pts`]: fmtDiffCI(pairedDiff(pa, stats)),
+        [`gain ${arms.bLabel}, pts`]: fmtDiffCI(pairedDiff(pb, stats)),
         'gain both arms, pts': fmtDiffCI(both),
         'p (both)': fmtP(both.pBootstrap),
-        'TL gain − SSL gain': fmtDiffCI(inter),
+        [`${arms.aLabel} gain − ${arms.bLabel} gain`]: fmtDiffCI(inter),
         'p (interaction)': fmtP(inter.pBootstrap),
         _both: both,
         _inter: inter,
-      };
+        _subset: subset,
+      } as PooledGainRow;
+      return row;
     }),
   );
 }
 
-/** The pooled rows as a table (the `_both`/`_inter` statistics left out). */
-export function pooledGainTable(rows: PooledGainRow[]) {
-  return rows.map(({ _both, _inter, ...r }) => r);
+/** The pooled rows as a table (the `_` statistics left out). */
+export function pooledGainTable(rows: PooledGainRow[]): Record<string, string>[] {
+  return rows.map(
+    (r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('_'))) as Record<string, string>,
+  );
 }
 
-/** One Markdown bullet per pooled row: the gain with its CI, a verdict from the CI, and the interaction. */
-export function pooledGainFindings(rows: PooledGainRow[]): string {
-  return rows
-    .map((r) => {
-      const b = r._both;
-      const verdict = b.pairs === 0 ? 'no paired runs' : b.lo > 0 ? 'helps' : b.hi < 0 ? 'hurts' : 'no clear effect';
-      return `- **${r.condition}**, ${r.sets}: ${fmtPts(b.diff)} points [${fmtPts(b.lo)}, ${fmtPts(b.hi)}] → ${verdict}; TL gain − SSL gain ${fmtPts(r._inter.diff)} [${fmtPts(r._inter.lo)}, ${fmtPts(r._inter.hi)}].`;
-    })
-    .join('\n');
+/** The pooled rows in the shape lib/report/findings reads. */
+export function pooledForFindings(rows: PooledGainRow[]): PooledGain[] {
+  return rows.map((r) => ({ condition: r.condition, subset: r._subset, sets: r.sets, both: r._both, inter: r._inter }));
+}
+
+/** One Markdown bullet per pooled row: the gain with its CI, what it means, and the interaction. */
+export function pooledGainFindings(
+  rows: PooledGainRow[],
+  o: { claim?: GainClaim; aLabel?: string; bLabel?: string; flagged?: FlaggedCell[] } = {},
+): string {
+  const claim = o.claim ?? { text: '', effect: 'helps', subset: 'all' };
+  const text = gainFindings(pooledForFindings(rows), {
+    claim,
+    aLabel: o.aLabel ?? 'TL',
+    bLabel: o.bLabel ?? 'SSL',
+    flagged: o.flagged,
+  });
+  // without a claim, only the per-row bullets
+  return o.claim
+    ? text
+    : text
+        .split('\n')
+        .filter((l) => !l.startsWith('- Paper, for'))
+        .join('\n');
+}
+
+/**
+ * The degenerate-cell check (./degenerate.ts) of every (condition or baseline, dataset, arm) cell behind the gain
+ * rows: a gain built on a collapsed or saturated cell is not a treatment effect.
+ */
+export function gainCellChecks(records: RunRecord[], gains: ConditionGain[]): FlaggedCell[] {
+  const out: FlaggedCell[] = [];
+  const seen = new Set<string>();
+  for (const g of gains) {
+    for (const [condition, s] of [
+      ['baseline', g.base],
+      [g.condition, g.cond],
+    ] as const) {
+      const key = `${condition}|${g.dataset}|${g.arm}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const runs = cellRuns(records, g.dataset, g.arm, condition);
+      if (runs.length) out.push({ dataset: g.dataset, arm: g.arm, condition, check: degenerateCell(runs, s) });
+    }
+  }
+  return out;
 }

@@ -33,6 +33,10 @@ export interface RenderedFigure {
   provenance: Provenance;
   width: number;
   height: number;
+  /** the figure as rendered (automargin and provenance added): what a live notebook draws interactively */
+  spec: Figure;
+  /** labels found outside the image or an axis title over a tick label, measured in the browser (empty = clean) */
+  problems: string[];
 }
 
 /** Typed arrays → arrays, NaN → null: what survives JSON and the trip into the page. */
@@ -46,10 +50,33 @@ export function plain<T>(value: T): T {
   );
 }
 
-/** The figure with its provenance line added as a small grey annotation under the plot. */
+/** Every cartesian axis of a layout: xaxis, yaxis, xaxis2, … (the plotly names). */
+export const isAxisKey = (k: string) => /^[xy]axis\d*$/.test(k);
+
+/**
+ * The figure with automargin on every axis (the margin grows to fit long tick labels and axis titles instead of
+ * clipping them; an axis that sets automargin itself keeps its choice) and its provenance line added as a small
+ * grey annotation under the plot.
+ */
 export function withProvenance(fig: Figure, p: Provenance): Figure {
-  const layout: Record<string, unknown> = { ...(fig.layout ?? {}) };
-  const margin = { l: 70, r: 30, t: 60, b: 80, ...(layout.margin as Partial<Record<'l' | 'r' | 't' | 'b', number>>) };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a plotly layout: any shape plotly accepts
+  const layout = { ...(fig.layout ?? {}) } as Record<string, any>;
+  for (const k of Object.keys(layout).filter(isAxisKey)) layout[k] = { automargin: true, ...layout[k] };
+  // a horizontal legend above the plot shares the top band with the title: title at the top edge, room below it
+  const legend = layout.legend as { orientation?: string; y?: number } | undefined;
+  const title = layout.title as { text?: string; y?: number } | undefined;
+  if (legend?.orientation === 'h' && (legend.y ?? 0) >= 1 && title?.text) {
+    layout.title = { y: 0.98, yanchor: 'top', ...title };
+    layout.margin = {
+      ...(layout.margin ?? {}),
+      t: Math.max(100, (layout.margin as { t?: number } | undefined)?.t ?? 0),
+    };
+  }
+  if (!Object.keys(layout).some(isAxisKey) && fig.data.every((t) => t.type !== 'image' && t.type !== 'pie')) {
+    layout.xaxis = { automargin: true };
+    layout.yaxis = { automargin: true };
+  }
+  const margin = { l: 70, r: 30, t: 60, b: 80, ...(layout.margin ?? {}) };
   margin.b = Math.max(margin.b, 50);
   layout.margin = margin;
   const note = {
@@ -96,9 +123,61 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
         const div = page.document.getElementById('fig');
         P.purge(div);
         await P.newPlot(div, f.data, { ...f.layout, width: w, height: h }, { staticPlot: true });
+        // automargin may have grown the bottom margin: keep the provenance line at the bottom edge, under the labels
+        const size = div._fullLayout._size;
+        const notes = (f.layout?.annotations ?? []) as { name?: string }[];
+        const ai = notes.findIndex((a) => a.name === 'provenance');
+        if (ai >= 0) await P.relayout(div, { [`annotations[${ai}].yshift`]: -(size.b - 14) });
+        const problems: string[] = [];
+        // (no named functions in here: tsx's keepNames would wrap them in a __name() the page does not have)
+        const root = div.getBoundingClientRect();
+        const texts = [
+          ...div.querySelectorAll(
+            '.xtick text, .ytick text, .g-xtitle text, .g-ytitle text, .annotation-text, .gtitle',
+          ),
+        ];
+        const named = texts
+          .map((e) => ({ e, r: e.getBoundingClientRect(), t: (e.textContent ?? '').trim() }))
+          .filter((x) => x.t && x.r.width > 0);
+        for (const x of named) {
+          if (
+            x.r.left < root.left - 1 ||
+            x.r.right > root.left + w + 1 ||
+            x.r.top < root.top - 1 ||
+            x.r.bottom > root.top + h + 1
+          )
+            problems.push(`clipped: "${x.t}"`);
+        }
+        // the title must not overlap a legend entry (a horizontal legend above the plot shares its band)
+        const legendTexts = [...div.querySelectorAll('.legend .legendtext')].map((e) => ({
+          r: e.getBoundingClientRect(),
+          t: (e.textContent ?? '').trim(),
+        }));
+        for (const g of named.filter((x) => x.e.closest('.gtitle') || x.e.classList.contains('gtitle')))
+          for (const l of legendTexts)
+            if (
+              g.r.left < l.r.right - 1 &&
+              l.r.left < g.r.right - 1 &&
+              g.r.top < l.r.bottom - 1 &&
+              l.r.top < g.r.bottom - 1
+            )
+              problems.push(`overlap: title "${g.t}" over legend "${l.t}"`);
+        // an axis title must not overlap a tick label (the "true" over "malignant" case)
+        const titles = named.filter((x) => x.e.closest('.g-xtitle, .g-ytitle'));
+        const ticks = named.filter((x) => x.e.closest('.xtick, .ytick'));
+        for (const a of titles)
+          for (const b of ticks)
+            if (
+              a.r.left < b.r.right - 1 &&
+              b.r.left < a.r.right - 1 &&
+              a.r.top < b.r.bottom - 1 &&
+              b.r.top < a.r.bottom - 1
+            )
+              problems.push(`overlap: axis title "${a.t}" over tick "${b.t}"`);
+        const finalLayout = JSON.parse(JSON.stringify({ margin: { ...size } }));
         const png: string = await P.toImage(div, { format: 'png', width: w, height: h, scale: s });
         const svg: string = await P.toImage(div, { format: 'svg', width: w, height: h });
-        return { png, svg };
+        return { png, svg, problems, margin: finalLayout.margin };
       },
       { f: full, w: width, h: height, s: scale },
     ),
@@ -106,6 +185,9 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
   const png = Buffer.from(out.png.slice(out.png.indexOf(',') + 1), 'base64');
   const svg = decodeURIComponent(out.svg.slice(out.svg.indexOf(',') + 1));
   if (!svg.startsWith('<svg')) throw new Error(`renderFigure(${name}): plotly returned no SVG`);
+  const ai = ((full.layout?.annotations ?? []) as { name?: string }[]).findIndex((a) => a.name === 'provenance');
+  if (ai >= 0) (full.layout!.annotations as { yshift?: number }[])[ai].yshift = -(out.margin.b - 14);
+  if (out.problems.length) console.warn(`renderFigure(${name}): ${out.problems.join('; ')}`);
 
   const dir = opts.dir ?? reportDir('figures', prov.profile);
   const files: RenderedFigure['files'] = { png: path.join(dir, `${name}.png`), svg: path.join(dir, `${name}.svg`) };
@@ -115,7 +197,17 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
     files.html = path.join(dir, `${name}.html`);
     writeFileAtomic(files.html, figureHtml(name, full, width, height, path.dirname(files.html)));
   }
-  return { name, png: new Uint8Array(png), svg, files, provenance: prov, width, height };
+  return {
+    name,
+    png: new Uint8Array(png),
+    svg,
+    files,
+    provenance: prov,
+    width,
+    height,
+    spec: full,
+    problems: out.problems,
+  };
 }
 
 /**

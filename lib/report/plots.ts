@@ -1,6 +1,7 @@
 // The plots the study needs, as plain plotly figures (render them with renderFigure). Pure functions of
 // their inputs: no I/O, so notebooks can tweak a figure's layout before rendering it.
 import type { Figure } from './figures';
+import { overlayHeatmap } from '../explain/overlay';
 
 /** One colour per arm everywhere in the paper. */
 export const ARM_COLOURS: Record<string, string> = {
@@ -55,8 +56,14 @@ export function trainingCurves(
     data,
     layout: {
       title: { text: opts.title ?? `Training curves (${metric})` },
-      xaxis: { title: { text: 'epoch' }, zeroline: false },
-      yaxis: { title: { text: metric }, type: opts.logY ? 'log' : 'linear' },
+      xaxis: {
+        title: { text: 'epoch' },
+        zeroline: false,
+        automargin: true,
+        // whole epochs only (a two-epoch run would otherwise get ticks at 0.2, 0.4, …)
+        ...(Math.max(0, ...series.flatMap((s) => s.epoch)) <= 12 ? { dtick: 1 } : {}),
+      },
+      yaxis: { title: { text: metric }, type: opts.logY ? 'log' : 'linear', automargin: true },
       legend: { orientation: 'h', y: 1.02, yanchor: 'bottom', x: 1, xanchor: 'right' },
     },
   };
@@ -68,7 +75,12 @@ export interface CiBar {
   value: number;
   lo?: number; // 95% CI bounds (absolute values, not offsets)
   hi?: number;
+  /** a degenerate cell (lib/report/degenerate.ts): drawn hatched, with a legend entry saying so */
+  flagged?: boolean;
 }
+
+/** Legend name of the hatched bars. */
+export const FLAGGED_LEGEND = 'hatched: degenerate cell (see flags)';
 
 /** Grouped bars with 95% CI whiskers (e.g. TL vs SSL per dataset). Groups and arms keep first-seen order. */
 export function groupedBarsCI(
@@ -89,12 +101,18 @@ export function groupedBarsCI(
       const r = get(g);
       return r && r.lo !== undefined ? r.value - r.lo : null;
     });
+    const hatched = groups.map((g) => (get(g)?.flagged ? '/' : ''));
     return {
       type: 'bar',
       name: arm,
       x: groups.map(label),
       y: ys,
-      marker: { color: armColour(arm, i) },
+      marker: {
+        color: armColour(arm, i),
+        ...(hatched.some(Boolean)
+          ? { pattern: { shape: hatched, fillmode: 'overlay', fgcolor: '#222', solidity: 0.3 } }
+          : {}),
+      },
       error_y: {
         type: 'data',
         symmetric: false,
@@ -107,12 +125,35 @@ export function groupedBarsCI(
       },
     };
   });
+  const traces: Record<string, unknown>[] = data;
+  if (rows.some((r) => r.flagged)) {
+    // a legend-only entry explaining the hatching (no data: x/y null)
+    traces.push({
+      type: 'bar',
+      name: FLAGGED_LEGEND,
+      x: [null],
+      y: [null],
+      marker: {
+        color: 'white',
+        line: { color: '#222', width: 1 },
+        pattern: { shape: '/', fillmode: 'overlay', fgcolor: '#222', solidity: 0.3 },
+      },
+      hoverinfo: 'skip',
+    });
+  }
   return {
-    data,
+    data: traces,
     layout: {
-      title: { text: opts.title ?? '' },
+      // title above a one-line legend above the plot
+      title: { text: opts.title ?? '', y: 0.98, yanchor: 'top' },
+      margin: { t: 100 },
       barmode: 'group',
-      yaxis: { title: { text: opts.yTitle ?? '' }, ...(opts.yRange ? { range: opts.yRange } : {}) },
+      xaxis: { automargin: true, tickangle: groups.some((g) => label(g).length > 14) ? -30 : 0 },
+      yaxis: {
+        title: { text: opts.yTitle ?? '' },
+        automargin: true,
+        ...(opts.yRange ? { range: opts.yRange } : {}),
+      },
       legend: { orientation: 'h', y: 1.02, yanchor: 'bottom', x: 1, xanchor: 'right' },
     },
   };
@@ -148,14 +189,16 @@ export function confusionHeatmap(
         texttemplate: '%{text}',
         hovertemplate: 'true %{y}<br>pred %{x}<br>%{text}<extra></extra>',
         colorscale: opts.colorscale ?? 'Blues',
+        reversescale: opts.colorscale === undefined, // plotly's Blues runs dark → light: make 100% the darkest
         showscale: true,
         ...(opts.normalize ? { zmin: 0, zmax: 1 } : {}),
       },
     ],
     layout: {
       title: { text: opts.title ?? 'Confusion matrix' },
-      xaxis: { title: { text: 'predicted' }, side: 'bottom' },
-      yaxis: { title: { text: 'true' }, autorange: 'reversed' },
+      // automargin + standoff: the axis titles sit outside the (long) class-name ticks, never over them
+      xaxis: { title: { text: 'predicted class', standoff: 12 }, side: 'bottom', automargin: true },
+      yaxis: { title: { text: 'true class', standoff: 12 }, autorange: 'reversed', automargin: true },
     },
   };
 }
@@ -255,22 +298,10 @@ export function imageGrid(
   return { data, layout };
 }
 
-/** Blend a heat map (values in [0,1], h×w) over a grey-or-RGB image with a jet-like colour map. */
-export function overlayHeatmap(img: RgbImage, heat: ArrayLike<number>, alpha = 0.45): RgbImage {
-  if (heat.length !== img.width * img.height)
-    throw new Error(`overlayHeatmap: heat map has ${heat.length} values, image ${img.width}×${img.height}`);
-  const out = new Uint8Array(img.width * img.height * 3);
-  for (let i = 0; i < heat.length; i++) {
-    const t = Math.min(1, Math.max(0, heat[i]));
-    // jet: blue → cyan → yellow → red
-    const r = Math.min(1, Math.max(0, 1.5 - Math.abs(4 * t - 3)));
-    const g = Math.min(1, Math.max(0, 1.5 - Math.abs(4 * t - 2)));
-    const b = Math.min(1, Math.max(0, 1.5 - Math.abs(4 * t - 1)));
-    const c = [r, g, b];
-    for (let ch = 0; ch < 3; ch++)
-      out[i * 3 + ch] = Math.round((1 - alpha) * img.rgb[i * 3 + ch] + alpha * 255 * c[ch]);
-  }
-  return { width: img.width, height: img.height, rgb: out };
+/** A heat map (values in [0, 1], one per pixel) blended over an RGB image: lib/explain/overlay's blend, as an RgbImage. */
+export function overlayImage(img: RgbImage, heat: ArrayLike<number>, alpha = 0.45): RgbImage {
+  const rgb = overlayHeatmap({ data: img.rgb, width: img.width, height: img.height, channels: 3 }, heat, { alpha });
+  return { width: img.width, height: img.height, rgb };
 }
 
 export interface GainPoint {
@@ -315,8 +346,13 @@ export function gainVsSize(points: GainPoint[], opts: { title?: string; yTitle?:
     data,
     layout: {
       title: { text: opts.title ?? 'Gain vs dataset size' },
-      xaxis: { type: 'log', title: { text: 'training images' } },
-      yaxis: { title: { text: opts.yTitle ?? 'gain (points)' }, zeroline: true, zerolinecolor: '#999' },
+      xaxis: { type: 'log', title: { text: 'training images' }, automargin: true },
+      yaxis: {
+        title: { text: opts.yTitle ?? 'gain (points)' },
+        zeroline: true,
+        zerolinecolor: '#999',
+        automargin: true,
+      },
       shapes: [{ type: 'line', xref: 'paper', x0: 0, x1: 1, y0: 0, y1: 0, line: { color: '#999', dash: 'dot' } }],
       legend: { orientation: 'h', y: 1.02, yanchor: 'bottom', x: 1, xanchor: 'right' },
     },
@@ -374,6 +410,165 @@ export function pretrainHistoryFigure(series: HistorySeries[], opts: { title?: s
       yaxis2: { title: { text: 'k-NN top-1 (held-out)' }, automargin: true, rangemode: 'tozero' },
       legend: { orientation: 'h', y: -0.25, yanchor: 'top', x: 0.5, xanchor: 'center' },
       margin: { b: 110 },
+    },
+  };
+}
+
+/**
+ * A long label broken into lines of at most `width` characters at spaces (plotly's line break is <br>), so a
+ * category axis needs less margin than the whole sentence would.
+ */
+export function wrapLabel(text: string, width = 32): string {
+  const lines: string[] = [];
+  let cur = '';
+  for (const w of text.split(' ')) {
+    if (cur && cur.length + 1 + w.length > width) {
+      lines.push(cur);
+      cur = w;
+    } else cur = cur ? `${cur} ${w}` : w;
+  }
+  if (cur) lines.push(cur);
+  return lines.join('<br>');
+}
+
+/** Horizontal bars, one per labelled row (e.g. throughput per net × backend); long labels get the room they need. */
+export function horizontalBars(
+  rows: { label: string; value: number; colour?: string }[],
+  opts: { title?: string; xTitle?: string; logX?: boolean; digits?: number } = {},
+): Figure {
+  return {
+    data: [
+      {
+        type: 'bar',
+        orientation: 'h',
+        y: rows.map((r) => wrapLabel(r.label)),
+        x: rows.map((r) => r.value),
+        text: rows.map((r) => r.value.toPrecision(opts.digits ?? 3)),
+        textposition: 'auto',
+        cliponaxis: false,
+        ...(rows.some((r) => r.colour) ? { marker: { color: rows.map((r) => r.colour ?? '#1f77b4') } } : {}),
+      },
+    ],
+    layout: {
+      title: { text: opts.title ?? '' },
+      xaxis: { title: { text: opts.xTitle ?? '' }, type: opts.logX ? 'log' : 'linear', automargin: true },
+      yaxis: { autorange: 'reversed', automargin: true },
+      showlegend: false,
+    },
+  };
+}
+
+/** Vertical bars per category with an optional colour per bar (e.g. share of coloured images per dataset). */
+export function categoryBars(
+  rows: { label: string; value: number; colour?: string }[],
+  opts: { title?: string; yTitle?: string; yRange?: [number, number] } = {},
+): Figure {
+  return {
+    data: [
+      {
+        type: 'bar',
+        x: rows.map((r) => r.label),
+        y: rows.map((r) => r.value),
+        ...(rows.some((r) => r.colour) ? { marker: { color: rows.map((r) => r.colour ?? '#636363') } } : {}),
+      },
+    ],
+    layout: {
+      title: { text: opts.title ?? '' },
+      xaxis: { tickangle: -30, automargin: true },
+      yaxis: { title: { text: opts.yTitle ?? '' }, automargin: true, ...(opts.yRange ? { range: opts.yRange } : {}) },
+      showlegend: false,
+    },
+  };
+}
+
+/**
+ * Stacked horizontal bars of shares (each row sums to 1), segment k the k-th largest: e.g. class shares per
+ * dataset, largest class first. `segmentName(k)` names segment k in the legend.
+ */
+export function stackedShares(
+  rows: { label: string; shares: number[] }[],
+  opts: { title?: string; xTitle?: string; segmentName?: (k: number) => string } = {},
+): Figure {
+  const maxK = Math.max(0, ...rows.map((r) => r.shares.length));
+  const name = opts.segmentName ?? ((k: number) => `segment ${k + 1}`);
+  return {
+    data: Array.from({ length: maxK }, (_, k) => ({
+      type: 'bar',
+      orientation: 'h',
+      name: name(k),
+      y: rows.map((r) => r.label),
+      x: rows.map((r) => r.shares[k] ?? 0),
+      marker: { color: `hsl(210, 60%, ${25 + (55 * k) / Math.max(1, maxK - 1)}%)`, line: { color: 'white', width: 1 } },
+    })),
+    layout: {
+      title: { text: opts.title ?? '' },
+      barmode: 'stack',
+      xaxis: { title: { text: opts.xTitle ?? '' }, range: [0, 1], automargin: true },
+      yaxis: { automargin: true },
+      legend: { traceorder: 'normal', x: 1.02, y: 1 },
+    },
+  };
+}
+
+/** A 2-D scatter, one trace (colour) per class: e.g. an embedding projected on two principal components. */
+export function scatterByClass(
+  xy: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  classNames: string[],
+  opts: { title?: string; xTitle?: string; yTitle?: string } = {},
+): Figure {
+  if (xy.length !== 2 * labels.length)
+    throw new Error(`scatterByClass: ${xy.length} coordinates for ${labels.length} points`);
+  const data = classNames.map((name, c) => {
+    const pts = Array.from(labels)
+      .map((y, i) => (y === c ? i : -1))
+      .filter((i) => i >= 0);
+    return {
+      type: 'scatter',
+      mode: 'markers',
+      name,
+      x: pts.map((i) => xy[2 * i]),
+      y: pts.map((i) => xy[2 * i + 1]),
+      marker: { size: 6, opacity: 0.75 },
+    };
+  });
+  return {
+    data,
+    layout: {
+      title: { text: opts.title ?? '' },
+      xaxis: { title: { text: opts.xTitle ?? '' }, automargin: true },
+      yaxis: { title: { text: opts.yTitle ?? '' }, automargin: true },
+    },
+  };
+}
+
+/** Effects with 95% CIs as dots on one axis, one labelled row each (e.g. each claim's effect), coloured by verdict. */
+export function effectDotsCI(
+  rows: { label: string; value: number; lo: number; hi: number; colour: string; text?: string }[],
+  opts: { title?: string; xTitle?: string } = {},
+): Figure {
+  return {
+    data: [
+      {
+        type: 'scatter',
+        mode: 'markers',
+        y: rows.map((r) => wrapLabel(r.label, 40)),
+        x: rows.map((r) => r.value),
+        error_x: {
+          type: 'data',
+          symmetric: false,
+          array: rows.map((r) => r.hi - r.value),
+          arrayminus: rows.map((r) => r.value - r.lo),
+        },
+        marker: { size: 11, color: rows.map((r) => r.colour) },
+        text: rows.map((r) => r.text ?? ''),
+      },
+    ],
+    layout: {
+      title: { text: opts.title ?? '' },
+      xaxis: { title: { text: opts.xTitle ?? '' }, zeroline: true, zerolinecolor: '#444', automargin: true },
+      yaxis: { autorange: 'reversed', automargin: true },
+      showlegend: false,
     },
   };
 }

@@ -6,7 +6,7 @@ import { ROOT } from '../util/paths';
 import { profileName } from '../util/profile';
 
 export interface Provenance {
-  commit: string; // short hash, with "+dirty" when the tree has uncommitted changes
+  commit: string; // short hash, with "+dirty" when code (not generated artefacts) has uncommitted changes
   profile: string;
   backend: string;
   seeds: number[];
@@ -15,27 +15,49 @@ export interface Provenance {
 
 let cachedCommit: string | undefined;
 
-/** Short git commit of the checkout (`+dirty` if tracked files changed); "unknown" outside a git checkout. */
+/**
+ * What does not count as "dirty": the artefacts a publishing run writes while it runs (figures, tables, executed
+ * notebooks, logs) and the pre-training checkpoints a long run updates. Without this, the first figure a
+ * `npm run reproduce` writes makes every later figure of the same run say "+dirty".
+ */
+export const GENERATED_PATHS = ['figures', 'paper', 'notebooks/*.ipynb', 'data/checkpoints', 'runs', 'scratch'];
+
+/** Short git commit of the checkout (`+dirty` if tracked code changed); "unknown" outside a git checkout. */
 export function gitCommit(): string {
-  if (cachedCommit !== undefined) return cachedCommit;
+  cachedCommit ??= commitOf(ROOT);
+  return cachedCommit;
+}
+
+/** gitCommit() of any checkout, uncached. */
+export function commitOf(root: string): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short=10', 'HEAD'], {
-      cwd: ROOT,
+      cwd: root,
       stdio: ['ignore', 'pipe', 'ignore'],
     })
       .toString()
       .trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    })
+    const dirty = execFileSync(
+      'git',
+      [
+        'status',
+        '--porcelain',
+        '--untracked-files=no',
+        '--',
+        '.',
+        ...GENERATED_PATHS.map((p) => `:(exclude,glob)${p}${p.includes('*') ? '' : '/**'}`),
+      ],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    )
       .toString()
       .trim();
-    cachedCommit = head + (dirty ? '+dirty' : '');
+    return head + (dirty ? '+dirty' : '');
   } catch {
-    cachedCommit = 'unknown';
+    return 'unknown';
   }
-  return cachedCommit;
 }
 
 /** Fill in what the caller did not say: commit from git, profile from MEDSSL_PROFILE, today's date. */
@@ -49,7 +71,7 @@ export function provenance(p: Partial<Provenance> = {}): Provenance {
   };
 }
 
-/** The TF.js backend in use (without initialising one), else MEDSSL_BACKEND, else "none". */
+/** The TF.js backend in use (without initialising one), else MEDSSL_BACKEND, else "none" (nothing ran on one). */
 export function currentBackend(): string {
   const name = (tf.engine() as unknown as { backendName?: string | null }).backendName;
   return name ?? process.env.MEDSSL_BACKEND ?? 'none';
@@ -58,7 +80,9 @@ export function currentBackend(): string {
 /** One short line, e.g. `medssl 1a2b3c4d5e · profile smoke · backend wasm · seeds 0,1,2 · 2026-11-25`. */
 export function provenanceLine(p: Provenance): string {
   const seeds = p.seeds.length === 0 ? '' : ` · seeds ${compactSeeds(p.seeds)}`;
-  return `medssl ${p.commit} · profile ${p.profile} · backend ${p.backend}${seeds} · ${p.date}`;
+  // a figure made without any TF.js backend (data statistics, records read from disk) names none
+  const backend = !p.backend || p.backend === 'none' ? '' : ` · backend ${p.backend}`;
+  return `medssl ${p.commit} · profile ${p.profile}${backend}${seeds} · ${p.date}`;
 }
 
 /** 0,1,2,3,7 → "0–3,7": keeps the line short when a figure pools many seeds. */

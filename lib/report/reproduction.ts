@@ -24,9 +24,9 @@ import {
 } from './compare';
 import { provenance, provenanceLine, type Provenance } from './provenance';
 import { writeTable } from './tables';
+import { SMALL_SET } from './analysis-config';
 
-/** Datasets with fewer training images than this count as "small" (the paper's ~1000-image threshold). */
-export const SMALL_SET = 1000;
+export { SMALL_SET } from './analysis-config';
 
 /** Pre-training records (paper/pretrain/*.json, written by `npm run pretrain`): the fields we read. */
 export interface PretrainSummary {

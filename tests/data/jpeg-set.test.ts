@@ -36,7 +36,7 @@ async function jpegSet(sizes: number[], grey: boolean[]): Promise<{ entry: Datas
   fs.mkdirSync(path.join(dir, 'fx'));
   fs.writeFileSync(path.join(dir, 'fx', 'j.npz'), bytes);
   const entry: DatasetEntry = {
-    id: 'fx-jpeg' as DatasetEntry['id'], title: 'jpeg fixture', modality: 'synthetic', colour: 'rgb', domain: 'natural', classNames: ['a', 'b'],
+    id: 'fx-jpeg' as DatasetEntry['id'], title: 'jpeg fixture', modality: 'synthetic', colour: 'rgb', content: 'colour', domain: 'natural', classNames: ['a', 'b'],
     file: 'fx/j.npz', sha256: sha256Hex(bytes), bytes: bytes.length, format: 'jpeg-bytes', keys: [], storedSizes: [sizes[0]], counts: {},
     sourceRepo: 't', upstream: 't', licence: 't', standsInFor: 't',
   };

@@ -11,7 +11,14 @@ import { selectBackend } from '../../lib/backend/select-backend';
 import { camOf, gradCam, gradCamPlusPlus, type GradCamResult } from '../../lib/explain/gradcam';
 import { listLayerPaths, resolveLayerPath } from '../../lib/explain/graph';
 import { jet, overlayHeatmap, resizeMap, writeOverlayPng } from '../../lib/explain/overlay';
-import { layersTopDown, peakInBox, peakOf, randomizeTopLayers, spearman } from '../../lib/explain/sanity';
+import {
+  cascadingRandomisation,
+  layersTopDown,
+  peakInBox,
+  peakOf,
+  randomizeTopLayers,
+  spearman,
+} from '../../lib/explain/sanity';
 import { buildNested, flatten, makeSquares, SIZE, toTensor, train, type SquareSet } from './fixture';
 
 let model: tf.LayersModel;
@@ -221,6 +228,56 @@ describe('localisation and the randomisation sanity check (Adebayo et al. 2018)'
     // the restore worked: same maps as before
     const again = gradCam(model, 'cam_conv', x, { method, classIndex: 1 });
     expect(maxAbsDiff(again.maps, trained.maps)).toBe(0);
+  });
+});
+
+describe('cascadingRandomisation (what notebook 07 runs)', () => {
+  const explainWith = (m: tf.LayersModel) => (cls?: ArrayLike<number>) => {
+    const r = gradCam(m, 'cam_conv', x, cls ? { classIndex: cls } : {});
+    return { maps: Array.from({ length: r.n }, (_, i) => Float32Array.from(camOf(r, i))), classIndex: r.classIndex };
+  };
+
+  it('gives the numbers of the hand-written loop above, explains the originally predicted classes, restores the weights', () => {
+    const trained = gradCam(model, 'cam_conv', x);
+    const steps = cascadingRandomisation(model, explainWith(model), [1, 2, 3], 17);
+    expect(steps.map((s) => s.layers)).toEqual([
+      ['head_dense'],
+      ['head_dense', 'cam_conv'],
+      ['head_dense', 'cam_conv', 'conv1'],
+    ]);
+    const saved = model.getWeights().map((w) => w.clone());
+    try {
+      for (const s of steps) {
+        randomizeTopLayers(model, s.k, 17);
+        const r = gradCam(model, 'cam_conv', x, { classIndex: trained.classIndex });
+        const rho = Array.from({ length: r.n }, (_, i) => spearman(camOf(trained, i), camOf(r, i)));
+        rho.forEach((v, i) =>
+          Number.isNaN(v) ? expect(s.perImage[i]).toBeNaN() : expect(s.perImage[i]).toBeCloseTo(v, 10),
+        );
+        const ok = rho.filter((v) => Number.isFinite(v));
+        expect(s.meanSpearman).toBeCloseTo(ok.reduce((a, b) => a + b, 0) / ok.length, 10);
+        model.setWeights(saved);
+      }
+    } finally {
+      tf.dispose(saved);
+    }
+    expect(steps[2].meanSpearman).toBeLessThan(0.6); // fully randomised: the maps no longer follow the trained ones
+    expect(maxAbsDiff(gradCam(model, 'cam_conv', x).maps, trained.maps)).toBe(0);
+  });
+
+  it('maps that ignore the weights (an edge detector) stay at ρ = 1: the test flags them', () => {
+    const edges = () => {
+      const d = x.dataSync();
+      const maps = Array.from({ length: x.shape[0] }, (_, n) =>
+        Float32Array.from({ length: SIZE * SIZE }, (_, p) => {
+          const col = p % SIZE;
+          const v = d[n * SIZE * SIZE + p];
+          return col + 1 < SIZE ? Math.abs(d[n * SIZE * SIZE + p + 1] - v) : 0;
+        }),
+      );
+      return { maps, classIndex: new Int32Array(x.shape[0]) };
+    };
+    for (const s of cascadingRandomisation(model, edges, [1, 3], 5)) expect(s.meanSpearman).toBeCloseTo(1, 10);
   });
 });
 

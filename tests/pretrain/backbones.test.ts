@@ -9,7 +9,7 @@ import { selectBackend } from '../../lib/backend/select-backend';
 import { loadImageSet } from '../../lib/data/load';
 import { SHARED_DATASETS_DIR } from '../../lib/data/locate';
 import { loadImagenetMobileNetV2, MOBILENET_V2_DIR } from '../../lib/models/mobilenet-v2-imagenet';
-import { getPretrainedBackbone } from '../../lib/pretrain/backbones';
+import { backboneOfIdentity, getPretrainedBackbone } from '../../lib/pretrain/backbones';
 import { probeBackbone } from '../../lib/pretrain/probe';
 import { pretrainConfigFor } from '../../lib/pretrain/profiles';
 import { runPretraining } from '../../lib/pretrain/run';
@@ -60,6 +60,20 @@ describe('getPretrainedBackbone', () => {
     expect(a.model).not.toBe((await getPretrainedBackbone('ssl-resnet', { profile: 'smoke', root })).model);
     const r = await getPretrainedBackbone('random-resnet', { profile: 'smoke' });
     expect(r.source).toEqual({ kind: 'random', seed: 0 });
+
+    // a record's backbone identity finds the same checkpoint, whatever the arm was called when the record was made
+    const hash = res.backbone.source.configHash!;
+    const byId = await backboneOfIdentity(`ssl:${a.name}:${hash}`, { profile: 'smoke', root, inputSize: 64 });
+    expect(byId?.source.configHash).toBe(hash);
+    a.model.layers.forEach((l) =>
+      l.getWeights().forEach((w, i) => expect(maxDiff(w, byId!.model.getLayer(l.name).getWeights()[i])).toBe(0)),
+    );
+    expect(await backboneOfIdentity('random:small-resnet18-w16:seed0', { profile: 'smoke', root, inputSize: 32 })).toBe(
+      undefined,
+    );
+    await expect(
+      backboneOfIdentity(`tl:${a.name}:0123456789abcdef`, { profile: 'smoke', root, inputSize: 32 }),
+    ).rejects.toThrow(/0123456789abcdef: no checkpoint/);
   });
 });
 

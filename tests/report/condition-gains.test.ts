@@ -64,7 +64,10 @@ describe('condition gains', () => {
       'p (interaction)',
     ]);
     expect(pooledGainFindings(rows).split('\n')).toHaveLength(2);
-    expect(pooledGainFindings(rows)).toMatch(/^- \*\*augment\*\*, all sets: \+10\.0 points/);
+    expect(pooledGainFindings(rows)).toMatch(
+      /^- \*\*augment\*\*, all sets: gain \+10\.0 points .* → helps; TL gain − SSL gain \+10\.0 points/,
+    );
+    expect(pooledGainTable(rows)[0]).not.toHaveProperty('_subset');
   });
 
   it('pooledGains: a condition without runs gives "no paired runs"', () => {

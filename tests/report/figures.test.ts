@@ -13,8 +13,14 @@ import {
   gainVsSize,
   groupedBarsCI,
   imageGrid,
-  overlayHeatmap,
+  overlayImage,
   trainingCurves,
+  horizontalBars,
+  effectDotsCI,
+  FLAGGED_LEGEND,
+  stackedShares,
+  categoryBars,
+  scatterByClass,
 } from '../../lib/report/plots';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-fig-'));
@@ -119,7 +125,7 @@ describe('renderFigure (headless Chromium)', () => {
         ['benign', 'malignant'],
         { normalize: true },
       ),
-      grid: imageGrid([[img, overlayHeatmap(img, heat)]], { colTitles: ['image', 'Grad-CAM'] }),
+      grid: imageGrid([[img, overlayImage(img, heat)]], { colTitles: ['image', 'Grad-CAM'] }),
       gain: gainVsSize([{ dataset: 'BUSI', n: 546, gain: 2, lo: -1, hi: 5, colour: 'grey' }]),
     };
     const opts = { width: 360, height: 260, dir, provenance: { profile: 'smoke' as const } };
@@ -134,6 +140,131 @@ describe('renderFigure (headless Chromium)', () => {
     }
     expect(fs.readFileSync(path.join(dir, 'cm-smoke.svg'), 'utf8')).toContain('malignant');
     expect(fs.readFileSync(path.join(dir, 'ci-smoke.svg'), 'utf8')).toContain('errorbar');
+  });
+
+  it('automargin on every axis of every helper, and no label clipped or under an axis title, with long labels', async () => {
+    const long = ['pbc-blood (colour)', 'alzheimer-mri (grey)', 'iq-oth-nccd (grey)', 'eye-fundus (colour)'];
+    const figs = {
+      bars: groupedBarsCI(
+        long.flatMap((g, i) => [
+          { group: g, arm: 'TL', value: 0.6 + i / 20, lo: 0.5, hi: 0.7, flagged: i === 1 },
+          { group: g, arm: 'SSL', value: 0.55 + i / 20, lo: 0.45, hi: 0.65 },
+        ]),
+        { yTitle: 'accuracy', yRange: [0, 1] },
+      ),
+      cm: confusionHeatmap(
+        [
+          [5, 1, 0],
+          [2, 7, 1],
+          [0, 1, 9],
+        ],
+        ['adenocarcinoma', 'large.cell.carcinoma', 'squamous.cell.carcinoma'],
+        { normalize: true },
+      ),
+      bench: horizontalBars(
+        [
+          { label: 'small-xception-w16 · tensorflow · 2 thr', value: 135.2 },
+          { label: 'mini-resnet18-w32 · pytorch · 1 thr', value: 51.2 },
+        ],
+        { xTitle: 'training images / s', logX: true },
+      ),
+      shares: stackedShares(
+        [
+          { label: 'alzheimer-mri (5120)', shares: [0.5, 0.35, 0.14, 0.01] },
+          { label: 'busi (546)', shares: [0.56, 0.27, 0.17] },
+        ],
+        { xTitle: 'share of training images' },
+      ),
+      colour: categoryBars(
+        [
+          { label: 'iq-oth-nccd', value: 0.02 },
+          { label: 'eye-fundus', value: 0.98, colour: '#e6550d' },
+        ],
+        { yTitle: 'share of sampled images', yRange: [0, 1.05] },
+      ),
+      embedding: scatterByClass([0, 1, 2, 3, -1, 0.5], [0, 1, 1], ['benign', 'malignant'], {
+        xTitle: 'PC 1',
+        yTitle: 'PC 2',
+      }),
+      claims: effectDotsCI(
+        [
+          {
+            label: 'C3b: SSL beats TL on grey sets by a margin that matters',
+            value: 2,
+            lo: -1,
+            hi: 5,
+            colour: '#7f7f7f',
+          },
+        ],
+        { xTitle: 'effect (points)' },
+      ),
+    };
+    for (const [name, fig] of Object.entries(figs)) {
+      const r = await renderFigure(`${name}-labels-smoke`, fig, {
+        width: 600,
+        height: 400,
+        dir,
+        provenance: { profile: 'smoke' },
+      });
+      const axes = Object.keys(r.spec.layout ?? {}).filter((k) => /^[xy]axis\d*$/.test(k));
+      expect(axes.length, name).toBeGreaterThanOrEqual(2);
+      for (const k of axes)
+        expect((r.spec.layout as Record<string, { automargin?: boolean }>)[k].automargin, `${name} ${k}`).toBe(true);
+      expect(r.problems, name).toEqual([]);
+    }
+    // a title and a horizontal legend above the plot: the legend moves under the title
+    const curves = trainingCurves(
+      [
+        { arm: 'TL', epoch: [0, 1], train: [0.37, 0.56], val: [0.35, 0.35] },
+        { arm: 'SSL', epoch: [0, 1], train: [0.36, 0.5], val: [0.1, 0.31] },
+      ],
+      { metric: 'accuracy', title: 'chest-ct: accuracy per epoch (seed 0)' },
+    );
+    const rc = await renderFigure('curves-legend-smoke', curves, {
+      width: 800,
+      height: 400,
+      dir,
+      provenance: { profile: 'smoke' },
+    });
+    expect(rc.problems).toEqual([]);
+    const crowded = {
+      ...curves,
+      layout: { ...curves.layout, title: { text: 'chest-ct: accuracy per epoch (seed 0)', y: 0.78 } },
+    };
+    const rx = await renderFigure('curves-crowded-smoke', crowded, {
+      width: 800,
+      height: 400,
+      dir,
+      provenance: { profile: 'smoke' },
+    });
+    expect(rx.problems.join(' ')).toMatch(/overlap: title "chest-ct: accuracy per epoch \(seed 0\)" over legend/);
+    // the hatched bar has a legend entry saying what the hatching means
+    expect(figs.bars.data.map((t) => t.name)).toContain(FLAGGED_LEGEND);
+  });
+
+  it('the label check finds a clipped label and a title over a tick', async () => {
+    const clipped = {
+      data: [{ type: 'bar', x: ['a really very long category name that cannot fit'], y: [1] }],
+      layout: { xaxis: { automargin: false, tickangle: 0 }, yaxis: { automargin: false }, margin: { l: 0 } },
+    };
+    const r = await renderFigure('clipped-labels-smoke', clipped, {
+      width: 200,
+      height: 200,
+      dir,
+      provenance: { profile: 'smoke' },
+    });
+    expect(r.problems.join(' ')).toMatch(/clipped: "a really very long/);
+    const over = {
+      data: [{ type: 'bar', y: ['malignant', 'benign'], x: [1, 2], orientation: 'h' }],
+      layout: { yaxis: { automargin: false, title: { text: 'true', standoff: 0 } }, margin: { l: 40 } },
+    };
+    const r2 = await renderFigure('overlap-labels-smoke', over, {
+      width: 300,
+      height: 200,
+      dir,
+      provenance: { profile: 'smoke' },
+    });
+    expect(r2.problems.join(' ')).toMatch(/overlap: axis title "true" over tick "(malignant|benign)"|clipped/);
   });
 
   it('rejects names that would escape the figures folder', async () => {
@@ -187,11 +318,11 @@ describe('chromiumPath', () => {
   });
 });
 
-describe('overlayHeatmap', () => {
+describe('overlayImage', () => {
   it('blends: alpha 0 keeps the image, hot pixels go red, cold go blue', () => {
     const img = { width: 2, height: 1, rgb: new Uint8Array([100, 100, 100, 100, 100, 100]) };
-    expect(Array.from(overlayHeatmap(img, [0, 1], 0).rgb)).toEqual([100, 100, 100, 100, 100, 100]);
-    const o = overlayHeatmap(img, [0, 1], 1).rgb;
+    expect(Array.from(overlayImage(img, [0, 1], 0).rgb)).toEqual([100, 100, 100, 100, 100, 100]);
+    const o = overlayImage(img, [0, 1], 1).rgb;
     expect(o[2]).toBeGreaterThan(o[0]); // t=0: blue-ish
     expect(o[3]).toBeGreaterThan(o[5]); // t=1: red-ish
   });

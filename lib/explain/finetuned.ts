@@ -1,0 +1,170 @@
+// A fine-tuned classifier to explain (notebook 07): the model of one grid record (baseline condition), re-made
+// from that record's own config — the same backbone (lib/pretrain getPretrainedBackbone, as `npm run grid` loads
+// it, checked against the record's backbone weights hash), the same fine-tuning function (lib/finetune finetune)
+// with the record's settings (including the learning rate the grid chose) and seed — so a notebook never trains
+// a model of its own making. The grid keeps records, not weights, so the weights are trained once here and
+// cached (data/cache/finetuned/<profile>/, keyed by the record's config); a later call loads them. When the grid
+// stores its classifiers, load those instead.
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { loadImageSet, type ImageSet } from '../data/load';
+import { finetune, weightsHash } from '../finetune/finetune';
+import type { RunConfig } from '../finetune/run-record';
+import type { Backbone } from '../models/backbone';
+import { buildClassifier } from '../models/heads';
+import { backboneOfIdentity, getPretrainedBackbone, type Arm } from '../pretrain/backbones';
+import { writeFileAtomic, writeJsonAtomic, readJson } from '../util/atomic';
+import { canonicalJson, sha256Hex } from '../util/hash';
+import { CACHE_DIR } from '../util/paths';
+import type { ProfileName } from '../util/profile';
+
+export interface FineTunedModel {
+  /** image (scaled for the backbone) → class logits; one flat graph, so Grad-CAM reaches the backbone's layers */
+  classifier: tf.LayersModel;
+  backbone: Backbone;
+  data: ImageSet;
+  /** test images the fine-tuning evaluated (the grid's subset on smoke) */
+  testIndices: number[];
+  testAccuracy: number;
+  /** loaded from the cache (true) or trained now (false) */
+  cached: boolean;
+  file: string;
+  /** what identifies the weights: the grid's record for this cell names the same backbone weights hash */
+  backboneWeights: string;
+}
+
+interface Meta {
+  key: string;
+  testIndices: number[];
+  testAccuracy: number;
+  floats: number;
+  trainSeconds: number;
+}
+
+/**
+ * A model's variables in an order that does not depend on which layers are frozen: model.getWeights() lists
+ * trainable weights first, so a model saved while partly frozen would load shuffled into a fresh one. By name.
+ */
+function variablesByName(model: tf.LayersModel) {
+  return [...model.weights].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** All weights of a model as one float32 file (variables sorted by name). Returns the number of floats. */
+export function writeWeightsF32(model: tf.LayersModel, file: string): number {
+  const parts = variablesByName(model).map((w) => w.read().dataSync() as Float32Array);
+  const all = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.length;
+  }
+  writeFileAtomic(file, new Uint8Array(all.buffer));
+  return all.length;
+}
+
+/** Load weights written by writeWeightsF32 into a model of the same architecture (same variable names). */
+export function readWeightsF32(model: tf.LayersModel, file: string): void {
+  const buf = fs.readFileSync(file);
+  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const vars = variablesByName(model);
+  const need = vars.reduce((s, w) => s + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
+  if (need !== all.length) throw new Error(`${file}: holds ${all.length} floats, the model needs ${need}`);
+  let o = 0;
+  for (const v of vars) {
+    const size = (v.shape as number[]).reduce((a, b) => a * b, 1);
+    const t = tf.tensor(all.subarray(o, o + size), v.shape as number[]);
+    v.write(t);
+    t.dispose();
+    o += size;
+  }
+}
+
+/** The fine-tuned classifier of one grid record (baseline condition), trained once and cached. */
+export async function fineTunedModel(
+  config: Pick<
+    RunConfig,
+    'profile' | 'dataset' | 'arm' | 'condition' | 'seed' | 'size' | 'train' | 'backbone' | 'backboneWeights'
+  >,
+  o: { cacheDir?: string; log?: (msg: string) => void } = {},
+): Promise<FineTunedModel> {
+  if (config.condition !== 'baseline')
+    throw new Error(
+      `fineTunedModel: ${config.dataset}/${config.arm} is a ${config.condition} run; only baseline runs are re-made`,
+    );
+  const log = o.log ?? ((m: string) => console.log(m));
+  const data = await loadImageSet(config.dataset, { size: config.size });
+  // The checkpoint the record names (any arm vocabulary), else the arm's backbone (random init, ImageNet weights).
+  const req = { profile: config.profile as ProfileName, inputSize: config.size };
+  const backbone =
+    (await backboneOfIdentity(config.backbone, req)) ?? (await getPretrainedBackbone(config.arm as Arm, req));
+  const backboneWeights = weightsHash(backbone.model).slice(0, 16);
+  if (config.backboneWeights && backboneWeights !== config.backboneWeights)
+    throw new Error(
+      `fineTunedModel: ${config.arm} loads backbone weights ${backboneWeights}, the grid record was fine-tuned from ${config.backboneWeights} (re-run the grid, or restore that checkpoint)`,
+    );
+  const key = sha256Hex(canonicalJson({ ...config, data: data.sha256, split: data.splitHash, backboneWeights })).slice(
+    0,
+    16,
+  );
+  const dir = o.cacheDir ?? path.join(CACHE_DIR, 'finetuned', config.profile);
+  const file = path.join(dir, `${config.dataset}-${config.arm}-seed${config.seed}-${key}.f32`);
+  const metaFile = file.replace(/\.f32$/, '.json');
+  if (fs.existsSync(file) && fs.existsSync(metaFile)) {
+    const meta = readJson<Meta>(metaFile);
+    const classifier = buildClassifier(backbone, data.classNames.length, {
+      dropout: config.train.dropout,
+      activation: 'linear',
+      prefix: 'head',
+    });
+    readWeightsF32(classifier, file);
+    log(`${config.dataset}/${config.arm}: fine-tuned weights loaded from ${path.basename(file)}`);
+    return {
+      classifier,
+      backbone,
+      data,
+      testIndices: meta.testIndices,
+      testAccuracy: meta.testAccuracy,
+      cached: true,
+      file,
+      backboneWeights,
+    };
+  }
+  const t0 = Date.now();
+  log(
+    `${config.dataset}/${config.arm}: fine-tuning as the grid did (${config.train.epochs} epochs at most, lr ${config.train.lr}, seed ${config.seed}) …`,
+  );
+  // the options lib/finetune/run.ts passes for a baseline run: the record's settings and seed, no balancing
+  const ft = await finetune(backbone, data, {
+    ...config.train,
+    seed: config.seed,
+    stage: 'target',
+    balance: 'none',
+    onEpoch: (e) =>
+      log(
+        `  epoch ${e.epoch}: val accuracy ${(100 * e.valAcc).toFixed(1)}% (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+      ),
+  });
+  const floats = writeWeightsF32(ft.classifier, file);
+  const meta: Meta = {
+    key,
+    testIndices: ft.test!.indices,
+    testAccuracy: ft.test!.accuracy,
+    floats,
+    trainSeconds: (Date.now() - t0) / 1000,
+  };
+  writeJsonAtomic(metaFile, meta);
+  log(
+    `${config.dataset}/${config.arm}: done in ${meta.trainSeconds.toFixed(0)} s, test accuracy ${(100 * meta.testAccuracy).toFixed(1)}%`,
+  );
+  return {
+    classifier: ft.classifier,
+    backbone,
+    data,
+    testIndices: meta.testIndices,
+    testAccuracy: meta.testAccuracy,
+    cached: false,
+    file,
+    backboneWeights,
+  };
+}

@@ -1,0 +1,247 @@
+// The "what we found" paragraphs of the notebooks, written from the numbers: direction, size, CI, whether that
+// agrees with the paper's claim, and which cells are degenerate (./degenerate.ts). Nothing here is typed in by
+// hand per profile, so the text changes when the results do.
+import { fmtP, fmtPts, type ArmDiffRow, type PairedDiff } from './compare';
+import type { DegenerateCheck } from './degenerate';
+import { armLabel as armName } from '../pretrain/arms';
+
+/** Which side a paired difference A − B favours: its 95% CI above 0 → 'a', below 0 → 'b', else 'unclear'. */
+export type Direction = 'a' | 'b' | 'unclear' | 'none';
+
+export function directionOf(d: Pick<PairedDiff, 'diff' | 'lo' | 'hi' | 'pairs'>): Direction {
+  if (d.pairs === 0 || !Number.isFinite(d.diff) || !Number.isFinite(d.lo) || !Number.isFinite(d.hi)) return 'none';
+  return d.lo > 0 ? 'a' : d.hi < 0 ? 'b' : 'unclear';
+}
+
+/** How a direction relates to the side the paper expects. */
+export function agreement(dir: Direction, expected: 'a' | 'b'): string {
+  if (dir === 'none') return 'no runs to judge it';
+  if (dir === 'unclear') return 'not decided by these runs (the CI includes 0)';
+  return dir === expected ? 'agrees' : 'opposite to the paper';
+}
+
+/** "+3.1 points [95% CI +0.4, +5.9]" */
+const withCI = (d: Pick<PairedDiff, 'diff' | 'lo' | 'hi'>) =>
+  `${fmtPts(d.diff)} points [95% CI ${fmtPts(d.lo)}, ${fmtPts(d.hi)}]`;
+
+export interface FlaggedCell {
+  dataset: string;
+  arm: string;
+  /** a condition other than the baseline, when the cell is one */
+  condition?: string;
+  check: DegenerateCheck;
+}
+
+/**
+ * One sentence naming the degenerate cells and why ('' when there are none); `brief` gives only the flags (for
+ * notebooks whose table already has a flag column).
+ */
+export function flaggedSentence(cells: FlaggedCell[], brief = false): string {
+  const bad = cells.filter((c) => c.check.flags.length > 0);
+  if (bad.length === 0) return '';
+  const items = bad.map(
+    (c) =>
+      `${c.dataset} ${armName(c.arm)}${c.condition && c.condition !== 'baseline' ? ` (${c.condition})` : ''}: ${brief ? c.check.label : c.check.reasons.join('; ')}`,
+  );
+  return `Degenerate cells (a difference built on them says little about pre-training): ${items.join(' · ')}.`;
+}
+
+export interface GroupComparison {
+  /** e.g. 'grey', 'colour', 'all sets' */
+  name: string;
+  /** A − B pooled over the group's datasets */
+  d: PairedDiff;
+  /** the arm the paper expects ahead in this group, when it makes a claim */
+  expected?: 'a' | 'b';
+}
+
+/**
+ * Notebook 03: one bullet per group (pooled A − B with its CI and p, who is ahead, agreement with the paper), a
+ * per-dataset tally and the degenerate cells, with the groups they sit in.
+ */
+export function armComparisonFindings(o: {
+  aLabel: string;
+  bLabel: string;
+  groups: GroupComparison[];
+  rows?: ArmDiffRow[];
+  flagged?: FlaggedCell[];
+}): string {
+  const side = (dir: Direction) => (dir === 'a' ? o.aLabel : o.bLabel);
+  const flaggedDs = new Set((o.flagged ?? []).filter((c) => c.check.flags.length > 0).map((c) => c.dataset));
+  const lines = o.groups.map((g) => {
+    const d = g.d;
+    const dir = directionOf(d);
+    if (dir === 'none') return `- **${g.name}**: no paired runs.`;
+    const verdict =
+      dir === 'unclear' ? 'no clear winner' : `${side(dir)} ahead by ${Math.abs(100 * d.diff).toFixed(1)} points`;
+    const paper = g.expected ? ` The paper expects ${side(g.expected)} ahead: ${agreement(dir, g.expected)}.` : '';
+    const inGroup = d.datasets.filter((ds) => flaggedDs.has(ds));
+    const caveat = inGroup.length ? ` Includes degenerate cells on ${inGroup.join(', ')} (below).` : '';
+    return `- **${g.name}** (${d.datasets.join(', ')}; ${d.pairs} dataset×seed pairs): ${o.aLabel} − ${o.bLabel} = ${withCI(d)}, p = ${fmtP(d.pBootstrap)} → ${verdict}.${paper}${caveat}`;
+  });
+  if (o.rows && o.rows.length) {
+    const by = (dir: Direction) => o.rows!.filter((r) => directionOf(r.diff) === dir).map((r) => r.dataset);
+    const part = (dir: Direction, what: string) => {
+      const ds = by(dir);
+      return ds.length ? `${what} on ${ds.length} (${ds.join(', ')})` : `${what} on none`;
+    };
+    lines.push(
+      `- Per dataset (95% CI of the difference): ${part('a', `${o.aLabel} ahead`)}, ${part('b', `${o.bLabel} ahead`)}, ${part('unclear', 'no clear winner')}.`,
+    );
+  }
+  const f = flaggedSentence(o.flagged ?? []);
+  if (f) lines.push(`- ${f}`);
+  return lines.join('\n');
+}
+
+/** What the paper says a condition does, in a form the numbers can be checked against. */
+export interface GainClaim {
+  /** the paper's sentence, quoted in the findings */
+  text: string;
+  effect: 'helps' | 'hurts';
+  /** which pooled subset the claim is about */
+  subset: 'all' | 'small';
+  /** the arm that gains more, when the paper says so: 'a' (TL) or 'b' (SSL) */
+  moreFor?: 'a' | 'b';
+}
+
+/** The pooled statistics findings need from a pooled gain row (lib/report/condition-gains). */
+export interface PooledGain {
+  condition: string;
+  subset: 'all' | 'small';
+  /** label of the subset, e.g. 'small sets (< 1000)' */
+  sets: string;
+  /** treated − baseline, both arms */
+  both: PairedDiff;
+  /** (A treated − A baseline) − (B treated − B baseline) */
+  inter: PairedDiff;
+}
+
+/**
+ * Notebooks 04–06: per condition and subset, the pooled gain with its CI and what it means, the TL-vs-SSL
+ * interaction, then per condition whether the paper's claim holds on the subset it is about.
+ */
+export function gainFindings(
+  rows: PooledGain[],
+  o: { claim: GainClaim; aLabel: string; bLabel: string; flagged?: FlaggedCell[] },
+): string {
+  if (rows.length === 0) return 'No runs for these conditions in this profile yet.';
+  const effectOf = (dir: Direction) =>
+    dir === 'a' ? 'helps' : dir === 'b' ? 'hurts' : dir === 'unclear' ? 'no clear effect' : 'no paired runs';
+  const interOf = (dir: Direction) =>
+    dir === 'a'
+      ? `${o.aLabel} gains more`
+      : dir === 'b'
+        ? `${o.bLabel} gains more`
+        : dir === 'unclear'
+          ? 'no clear difference between the arms'
+          : 'no paired runs';
+  const lines = rows.map((r) => {
+    const e = directionOf(r.both);
+    if (e === 'none') return `- **${r.condition}**, ${r.sets}: no paired runs.`;
+    const i = directionOf(r.inter);
+    return `- **${r.condition}**, ${r.sets}: gain ${withCI(r.both)}, p = ${fmtP(r.both.pBootstrap)} → ${effectOf(e)}; ${o.aLabel} gain − ${o.bLabel} gain ${withCI(r.inter)} → ${interOf(i)}.`;
+  });
+  const c = o.claim;
+  for (const cond of [...new Set(rows.map((r) => r.condition))]) {
+    const r = rows.find((x) => x.condition === cond && x.subset === c.subset);
+    if (!r) continue;
+    const e = directionOf(r.both);
+    const effect = agreement(e, c.effect === 'helps' ? 'a' : 'b');
+    const parts = [`${c.effect === 'helps' ? 'a gain' : 'a loss'}: ${effect}`];
+    if (c.moreFor)
+      parts.push(
+        `${c.moreFor === 'a' ? o.aLabel : o.bLabel} gaining more: ${agreement(directionOf(r.inter), c.moreFor)}`,
+      );
+    lines.push(`- Paper, for **${cond}**: "${c.text}" On ${r.sets}, ${parts.join('; ')}.`);
+  }
+  const f = flaggedSentence(o.flagged ?? [], true);
+  if (f) lines.push(`- ${f}`);
+  return lines.join('\n');
+}
+
+/** Notebook 08: the SSL / TL time ratios against the paper's range. */
+export function costFindings(o: { preRatio: number; ftRatio: number; paperRange: [number, number] }): string {
+  const [lo, hi] = o.paperRange;
+  const pre = Number.isFinite(o.preRatio)
+    ? `${o.preRatio.toFixed(2)}×, ${o.preRatio < lo ? 'below' : o.preRatio > hi ? 'above' : 'within'} the paper's ${lo}–${hi}×`
+    : `n/a (no records yet); the paper: ${lo}–${hi}×`;
+  const ft = Number.isFinite(o.ftRatio) ? `${o.ftRatio.toFixed(2)}×` : 'n/a (no records yet)';
+  return [
+    `- Pre-training time, SSL / TL: ${pre}.`,
+    `- Fine-tuning time at baseline, SSL / TL: ${ft} (the same recipe on both arms, so this is the architectures' cost, not the method's).`,
+  ].join('\n');
+}
+
+/** One dataset's Grad-CAM numbers for notebook 07 (arm A = TL, arm B = SSL). */
+export interface GradcamSummary {
+  dataset: string;
+  aLabel: string;
+  bLabel: string;
+  images: number;
+  /** maps with no spatial variation, per arm */
+  flatA: number;
+  flatB: number;
+  /** Spearman ρ between the two arms' maps over the images where neither is flat */
+  rho: { mean: number; min: number; max: number; n: number };
+  /** mean IoU of the two maps' hottest 10% of pixels */
+  overlap: number;
+  /** mean ρ between each arm's trained maps and its maps after randomising the top layer / all layers */
+  sanityA: { top: number; all: number };
+  sanityB: { top: number; all: number };
+  /** each arm's Grad-CAM layer size, e.g. '4×4' (a 1×1 layer can only give flat maps) */
+  camA?: string;
+  camB?: string;
+}
+
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+
+/** How strongly two arms' maps agree, from the mean rank correlation. */
+export function agreementWord(rho: number): string {
+  if (!Number.isFinite(rho)) return 'not measurable (flat maps)';
+  return rho >= 0.7
+    ? 'strong agreement'
+    : rho >= 0.3
+      ? 'moderate agreement'
+      : rho > -0.3
+        ? 'little agreement'
+        : 'opposite maps';
+}
+
+/** The randomisation check's reading: maps of a model should change when its weights are destroyed. */
+export function sanityWord(allRandomised: number): string {
+  if (!Number.isFinite(allRandomised)) return 'not measurable (flat maps)';
+  return allRandomised < 0.5
+    ? 'the maps depend on the learnt weights (passes)'
+    : 'the maps barely change without the learnt weights, so they show the input more than the model (fails)';
+}
+
+/** Notebook 07: per dataset, agreement between the arms' maps, flat maps, and the randomisation check. */
+export function gradcamFindings(rows: GradcamSummary[]): string {
+  const lines = rows.map((r) => {
+    const oneByOne = [
+      [r.aLabel, r.camA],
+      [r.bLabel, r.camB],
+    ]
+      .filter(([, c]) => c === '1×1')
+      .map(([l]) => l);
+    const flat =
+      (r.flatA || r.flatB
+        ? ` Flat maps (no location at all): ${r.aLabel} ${r.flatA}/${r.images}, ${r.bLabel} ${r.flatB}/${r.images}.`
+        : '') +
+      (oneByOne.length
+        ? ` ${oneByOne.join(' and ')}: the Grad-CAM layer is 1×1 at this input size, so every map is flat by construction (a larger input or a backbone with less downsampling is needed).`
+        : '');
+    const agree =
+      r.rho.n === 0
+        ? `no image has a non-flat map from both arms, so their agreement cannot be measured`
+        : `${r.aLabel} and ${r.bLabel} maps rank-correlate ρ = ${f2(r.rho.mean)} on average (${r.rho.n} images, range ${f2(r.rho.min)} to ${f2(r.rho.max)}) and share ${Number.isFinite(r.overlap) ? (100 * r.overlap).toFixed(0) : 'n/a'}% of their hottest 10% of pixels → ${agreementWord(r.rho.mean)}`;
+    const sanity = (label: string, s: { top: number; all: number }) =>
+      `${label}: ρ with the trained maps ${f2(s.top)} after re-initialising the top layer, ${f2(s.all)} with all layers re-initialised → ${sanityWord(s.all)}`;
+    return `- **${r.dataset}**: ${agree}.${flat} Randomisation check — ${sanity(r.aLabel, r.sanityA)}; ${sanity(r.bLabel, r.sanityB)}.`;
+  });
+  lines.push(
+    '- No dataset here ships lesion masks, so none of this scores localisation: agreement says whether the two models look at the same place, not whether either looks at the lesion.',
+  );
+  return lines.join('\n');
+}
