@@ -62,9 +62,10 @@ describe('getPretrainedBackbone', () => {
     expect(r.source).toEqual({ kind: 'random', seed: 0 });
 
     // a record's backbone identity finds the same checkpoint, whatever the arm was called when the record was made
-    const hash = res.backbone.source.configHash!;
-    const byId = await backboneOfIdentity(`ssl:${a.name}:${hash}`, { profile: 'smoke', root, inputSize: 64 });
-    expect(byId?.source.configHash).toBe(hash);
+    const src = res.backbone.source;
+    if (src.kind !== 'ssl') throw new Error(`expected an ssl backbone, got ${src.kind}`);
+    const byId = await backboneOfIdentity(`ssl:${a.name}:${src.configHash}`, { profile: 'smoke', root, inputSize: 64 });
+    expect(byId?.source).toMatchObject({ kind: 'ssl', configHash: src.configHash });
     a.model.layers.forEach((l) =>
       l.getWeights().forEach((w, i) => expect(maxDiff(w, byId!.model.getLayer(l.name).getWeights()[i])).toBe(0)),
     );
