@@ -16,7 +16,10 @@
 // - FusedBatchNorm (inference form, which tfjs-layers also uses in training after computing the moments): TF's
 //   FusedBatchNormV3 with 5 outputs was ~25 ms per call on 64×32×32×32; y = x·k + (β − μ·k) with k = γ/√(σ²+ε) is
 //   two elementwise passes.
+// - Training-mode BatchNormalization: one FusedBatchNormV3 forward and one FusedBatchNormGradV3 backward instead of
+//   tfjs-layers' moments + normalise composition (lib/backend/fused-batch-norm.ts; MEDSSL_FUSED_BN=0 turns it off).
 import * as tf from '@tensorflow/tfjs';
+import { installFusedBatchNorm } from './fused-batch-norm';
 import { setGradientQuietly } from './wasm-kernels';
 
 const BACKEND = 'tensorflow';
@@ -179,9 +182,11 @@ export function registerTensorflowKernelFixes(): string[] {
       }) as unknown as tf.KernelFunc,
     });
   }
+  const fusedBn = installFusedBatchNorm() && process.env.MEDSSL_FUSED_BN !== '0';
   installed = [
     'Conv2DBackpropFilter',
     ...(origBn ? ['FusedBatchNorm'] : []),
+    ...(fusedBn ? ['BatchNormalization training (FusedBatchNormV3)'] : []),
     'Relu gradient',
     ...(hasTransform ? [] : ['Transform']),
   ];

@@ -1,8 +1,9 @@
 // Whole-model checks on wasm (+ our training kernels) and, when built, the native tensorflow backend against the
 // cpu backend: every variable's gradient on a mini-ResNet and a mini-Xception (lib/models test variants), a SimCLR
-// step, and a 50-step no-leak run. Tolerances are the same for both (stated beside each check).
+// step, and a 50-step no-leak run. On tensorflow, training-mode BN is the fused FusedBatchNormV3 path. Tolerances are the same for both (stated beside each check).
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { fusedBatchNormCalls, fusedBatchNormEnabled } from '../../lib/backend/fused-batch-norm';
 import { initWasm } from '../../lib/backend/select-backend';
 import { buildBackbone } from '../../lib/models/variants';
 import { Rng } from '../../lib/util/rng';
@@ -70,7 +71,12 @@ describe('whole-model gradients vs cpu (all variables)', () => {
         const xd = randn(new Rng(99), size(xshape));
         const labels = [0, 1, 2, 1];
         const ref = await gradsOn('cpu', model, xd, xshape, labels, classes);
+        const fused0 = fusedBatchNormCalls.forward;
         const got = await gradsOn(b, model, xd, xshape, labels, classes);
+        // On tensorflow every BN layer trains through the fused path (lib/backend/fused-batch-norm.ts) unless it is off.
+        const bnLayers = model.layers.filter((l) => l.getClassName() === 'BatchNormalization').length;
+        expect(bnLayers).toBeGreaterThan(0);
+        expect(fusedBatchNormCalls.forward - fused0).toBe(b === 'tensorflow' && fusedBatchNormEnabled() ? bnLayers : 0);
         expect(Math.abs(got.loss - ref.loss)).toBeLessThan(1e-4 * Math.max(1, Math.abs(ref.loss)));
         const names = Object.keys(ref.grads);
         expect(Object.keys(got.grads).sort()).toEqual(names.sort());

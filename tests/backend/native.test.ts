@@ -23,7 +23,8 @@ describe.skipIf(!built)('native tensorflow backend', () => {
     delete process.env.TF_NUM_INTEROP_THREADS;
     const info = await selectBackend({ quiet: true, gpuVisible: () => false });
     expect(info).toMatchObject({ name: 'tensorflow', module: '@tensorflow/tfjs-node', gpu: false, threads: 1 });
-    expect(info.kernels).toEqual(['Conv2DBackpropFilter', 'FusedBatchNorm', 'Relu gradient', 'Transform']);
+    const fusedBn = process.env.MEDSSL_FUSED_BN === '0' ? [] : ['BatchNormalization training (FusedBatchNormV3)'];
+    expect(info.kernels).toEqual(['Conv2DBackpropFilter', 'FusedBatchNorm', ...fusedBn, 'Relu gradient', 'Transform']);
     expect(process.env.TF_NUM_INTRAOP_THREADS).toBe('1');
     expect(process.env.TF_NUM_INTEROP_THREADS).toBe('1');
     expect(tf.getBackend()).toBe('tensorflow');
