@@ -383,7 +383,7 @@ export function evaluateClaimSet(inp: ClaimsInput): ClaimResult[] {
       ours: !hi
         ? `not evaluated: ${noComparison}`
         : hi.eff && m
-          ? `interaction ${pts(m.estimate)} pts [${pts(m.t?.lower ?? NaN)}, ${pts(m.t?.upper ?? NaN)}] balanced accuracy, ${hi.c.label}${simple}${beside}`
+          ? `interaction ${pts(m.estimate)} pts ${m.t ? `[${pts(m.t.lower)}, ${pts(m.t.upper)}]` : `(no t interval: K = ${K.join(' + ')})`} balanced accuracy, ${hi.c.label}${simple}${beside}`
           : `${notEvaluatedShort([hi.gc, hi.gg])}, ${hi.c.label}${beside}`,
       unit: 'the dataset (colour vs grey is a property of datasets); each dataset effect = mean over pre-training seeds of the mean over fine-tuning seeds of TL − SSL on the same test images',
       test: 'Welch t on the dataset effects of the two groups (interaction) and one-sample t per group (simple effects); the stratified hierarchical bootstrap (dataset → pre-training seed → fine-tuning seed → shared test images) beside them',
@@ -449,12 +449,14 @@ export function evaluateClaimSet(inp: ClaimsInput): ClaimResult[] {
         ? `not evaluated: ${noComparison}`
         : eff && t
           ? `gain ${pts(t.estimate)} pts [${pts(t.lower)}, ${pts(t.upper)}] balanced accuracy on ${units.length} targets (${eff.datasets.join(', ')}); one-sided 95% lower bound ${pts(c3margin?.bound ?? NaN)}`
-          : notEvaluatedShort(missingData),
+          : eff
+            ? `gain ${pts(eff.byMetric[VERDICT_METRIC].estimate)} pts balanced accuracy on ${eff.datasets.join(', ')}: one target, no t interval`
+            : notEvaluatedShort(missingData),
       unit: `the target dataset (K = ${targets.length} targets with a related pair: ${targets.join(', ') || 'none'}); each target effect = mean over the matched backbones (${head ? backbonesText(head) : 'n/a'}) and fine-tuning seeds of double-FT − baseline on the same test images`,
       test: 'one-sided one-sample t test of gain ≥ +3 points and TOST for [+3, +5] on the target effects (K − 1 df); the same tests on the hierarchical bootstrap distribution beside them; gains over the double-ft-self (same extra epochs on the target) and double-ft-unrelated (another modality first) controls',
       rule: 'supported if the one-sided 95% t lower bound of the double-FT − baseline gain in balanced accuracy lies above +3 points and the Holm-adjusted p < 0.05; contradicted if the two-sided 95% t upper bound lies below +3 points (the gain is smaller than stated); otherwise inconclusive. The controls do not enter the verdict: they say whether a gain comes from the related data or from more epochs.',
       verdictMetric: 'balanced accuracy',
-      status: eff && t ? 'evaluated' : 'not evaluated',
+      status: eff ? 'evaluated' : 'not evaluated',
       verdict,
       p: pOf('C3'),
       pHolm: pHolmOf('C3'),
@@ -483,12 +485,14 @@ export function evaluateClaimSet(inp: ClaimsInput): ClaimResult[] {
         ? `not evaluated: ${noComparison}`
         : c4 && t
           ? `augment − baseline ${pts(t.estimate)} pts [${pts(t.lower)}, ${pts(t.upper)}] balanced accuracy over ${c4.K[0]} datasets`
-          : notEvaluatedShort(c4d ? [c4d] : []),
+          : c4
+            ? `augment − baseline ${pts(c4.byMetric[VERDICT_METRIC].estimate)} pts balanced accuracy on one dataset: no t interval`
+            : notEvaluatedShort(c4d ? [c4d] : []),
       unit: `the dataset; each dataset effect = mean over the matched backbones (${head ? backbonesText(head) : 'n/a'}) and fine-tuning seeds of augment − baseline`,
       test: 'one-sample t on the dataset effects (pooled) and per dataset the hierarchical bootstrap within the dataset (Holm across datasets)',
       rule: 'supported if the pooled 95% t interval in balanced accuracy lies above 0 and the Holm-adjusted p < 0.05; contradicted if it lies below 0; otherwise inconclusive',
       verdictMetric: 'balanced accuracy',
-      status: c4 && t ? 'evaluated' : 'not evaluated',
+      status: c4 ? 'evaluated' : 'not evaluated',
       verdict: c4 ? directional(c4, 1, pHolmOf('C4')) : 'inconclusive',
       p: pOf('C4'),
       pHolm: pHolmOf('C4'),

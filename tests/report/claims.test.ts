@@ -1,0 +1,255 @@
+// The claims on synthetic designs whose truth is set by hand (tests/helpers/run-records.ts reportRecord: with the
+// first k of n = 100 test images right, accuracy = balanced accuracy = k/100), so every dataset effect is a known
+// number and the intervals can be checked against scipy.
+import { describe, expect, it } from 'vitest';
+import { designFor, evaluateClaimSet, type ClaimResult } from '../../lib/report/claims';
+import { pairedData, summariseMissing } from '../../lib/report/claim-data';
+import { evaluateClaims } from '../../lib/report/reproduction';
+import { provenance } from '../../lib/report/provenance';
+import type { RunRecord } from '../../lib/report/compare';
+import { reportRecord } from '../helpers/run-records';
+
+const N = 100;
+const ROWS = [
+  ['tl-resnet', 'ssl-resnet'],
+  ['tl-resnet-s1', 'ssl-resnet-s1'],
+] as const;
+const SEEDS = [0, 1, 2];
+// fine-tuning/pre-training jitter of TL's correct count per (row, seed): sums to 0, so a dataset's effect is exact
+const JITTER = [
+  [-2, 0, 2],
+  [-1, 1, 0],
+];
+
+/** Baseline runs: SSL gets 60 right on every dataset, TL 60 + effect[d] (+ jitter) → TL − SSL = effect[d]/100. */
+function baselineDesign(effects: Record<string, number>, trainN: Record<string, number> = {}): RunRecord[] {
+  const out: RunRecord[] = [];
+  for (const [d, e] of Object.entries(effects))
+    ROWS.forEach(([tl, ssl], p) =>
+      SEEDS.forEach((s, f) => {
+        out.push(reportRecord(d, tl, 'baseline', s, N, 60 + e + JITTER[p][f], trainN[d] ?? 500));
+        out.push(reportRecord(d, ssl, 'baseline', s, N, 60, trainN[d] ?? 500));
+      }),
+    );
+  return out;
+}
+
+const claim = (cs: ClaimResult[], id: string) => cs.find((c) => c.id === id)!;
+const C5_WELCH_P = 0.006457589202672618; // scipy, see the C5 test
+const opts = { profile: 'test', seed: 0, resamples: 300, smallSet: 1000 };
+
+describe('C1/C2: one colour × method interaction, datasets as units', () => {
+  // colour: TL − SSL = +10, +20, +15 points; grey: −5, −10, 0
+  const effects = { 'isic-uda1': 10, 'eye-fundus': 20, ham10000: 15, 'chest-ct': -5, busi: -10, breastmnist: 0 };
+  const records = baselineDesign(effects);
+
+  it('the interaction is Welch t on the dataset effects (scipy reference), simple effects one-sample t', () => {
+    const c = claim(evaluateClaimSet({ records, ...opts }), 'C1/C2');
+    expect(c.status).toBe('evaluated');
+    const [inter, colour, grey] = c.effects;
+    const b = inter.byMetric.balancedAccuracy;
+    // dataset effects are the hand-set numbers
+    expect(b.perDataset.map((x) => x.effect).sort((x, y) => x - y)).toEqual(
+      [-0.1, -0.05, 0, 0.1, 0.15, 0.2].map((v) => expect.closeTo(v, 12)),
+    );
+    // scipy 1.17.1: stats.ttest_ind([.10,.20,.15], [-.05,-.10,0], equal_var=False) and .confidence_interval(0.95)
+    expect(b.estimate).toBeCloseTo(0.2, 12);
+    expect(b.t!.df).toBeCloseTo(4, 10);
+    expect(b.t!.pValue).toBeCloseTo(0.008049893100837717, 9);
+    expect(b.t!.lower).toBeCloseTo(0.08665210322362409, 9);
+    expect(b.t!.upper).toBeCloseTo(0.313347896776376, 9);
+    // accuracy = balanced accuracy in this design; the bootstrap interval sits beside the t interval
+    expect(inter.byMetric.accuracy.t!.lower).toBeCloseTo(b.t!.lower, 9);
+    expect(b.boot!.lower).toBeLessThan(0.2);
+    expect(b.boot!.upper).toBeGreaterThan(0.2);
+    // scipy: stats.ttest_1samp([.10,.20,.15], 0).confidence_interval(0.95); same for [-.05,-.10,0]
+    expect(colour.byMetric.balancedAccuracy.t!.lower).toBeCloseTo(0.02579311441248351, 9);
+    expect(colour.byMetric.balancedAccuracy.t!.upper).toBeCloseTo(0.27420688558751655, 9);
+    expect(grey.byMetric.balancedAccuracy.t!.lower).toBeCloseTo(-0.1742068855875165, 9);
+    expect(grey.byMetric.balancedAccuracy.t!.upper).toBeCloseTo(0.07420688558751651, 9);
+    // verdict: interaction interval above 0, Holm p (only C1/C2 evaluated) = its p
+    expect(c.verdict).toBe('supported');
+    expect(c.pHolm).toBeCloseTo(0.008049893100837717, 9);
+    expect(c.ours).toMatch(/simple effects: C1 supported, C2 inconclusive/);
+    expect(c.verdictMetric).toBe('balanced accuracy');
+    expect(c.fewUnits).toMatch(/K = 3 and 3 datasets: the t interval is wide because K is small/);
+    // two pre-training rows, three fine-tuning seeds: every level varies, nothing to note
+    expect(inter.notes).toEqual([]);
+  });
+
+  it('per-dataset effects have their own intervals and Holm across datasets', () => {
+    const c = claim(evaluateClaimSet({ records, ...opts }), 'C1/C2');
+    const rows = c.perDataset![0].rows;
+    expect(rows.map((r) => r.dataset).sort()).toEqual(Object.keys(effects).sort());
+    for (const r of rows) {
+      const b = r.byMetric.balancedAccuracy;
+      expect(b.estimate).toBeCloseTo(effects[r.dataset as keyof typeof effects] / 100, 12);
+      expect(b.pHolm).toBeGreaterThanOrEqual(b.p);
+      if (b.estimate !== 0) expect(b.lower < b.estimate && b.estimate < b.upper).toBe(true);
+    }
+  });
+
+  it('a missing run: the claim says which and is not evaluated (no smaller test instead)', () => {
+    const partial = records.filter(
+      (r) => !(r.config.dataset === 'busi' && r.config.arm === 'ssl-resnet-s1' && r.config.seed === 2),
+    );
+    const cs = evaluateClaimSet({ records: partial, ...opts, design: designFor('test', records) });
+    const c = claim(cs, 'C1/C2');
+    expect(c.status).toBe('not evaluated');
+    expect(c.verdict).toBe('inconclusive');
+    expect(c.detail).toBeNull();
+    expect(c.effects).toEqual([]);
+    expect(c.missing).toContain('1 run missing: ssl-resnet-s1/baseline on busi (seed 2)');
+    expect(c.ours).toMatch(/^not evaluated yet \(1 run missing\)/);
+    // the datasets whose own cells are complete still get their per-dataset effects
+    expect(c.perDataset![0].rows.map((r) => r.dataset)).not.toContain('busi');
+    expect(c.perDataset![0].rows).toHaveLength(5);
+  });
+});
+
+describe('C3: double-FT gain against its stated size', () => {
+  // targets with a related pair: chest-ct, iq-oth-nccd, isic-uda1. Gains (points) per target, the same for every
+  // backbone; double-ft-self gains 4 over baseline everywhere; double-ft-unrelated 2.
+  function design(gains: Record<string, number>): RunRecord[] {
+    const out: RunRecord[] = [];
+    for (const [d, g] of Object.entries(gains))
+      for (const arm of ROWS.flat())
+        for (const s of SEEDS)
+          out.push(
+            reportRecord(d, arm, 'baseline', s, N, 60),
+            reportRecord(d, arm, 'double-ft', s, N, 60 + g),
+            reportRecord(d, arm, 'double-ft-self', s, N, 64),
+            reportRecord(d, arm, 'double-ft-unrelated', s, N, 62),
+          );
+    return out;
+  }
+
+  it('one-sided t of gain ≥ +3 and TOST [+3, +5] on K = 3 targets (scipy reference); inconclusive at +4 ± 1', () => {
+    const c = claim(
+      evaluateClaimSet({ records: design({ 'chest-ct': 4, 'iq-oth-nccd': 5, 'isic-uda1': 3 }), ...opts }),
+      'C3',
+    );
+    expect(c.status).toBe('evaluated');
+    const [vsBase, vsSelf, vsUnrelated] = c.effects;
+    expect(vsBase.byMetric.balancedAccuracy.estimate).toBeCloseTo(0.04, 12);
+    expect(vsSelf.byMetric.balancedAccuracy.estimate).toBeCloseTo(0.0, 12);
+    expect(vsUnrelated.byMetric.balancedAccuracy.estimate).toBeCloseTo(0.02, 12);
+    const s = c.sizeTests![0];
+    // scipy 1.17.1: stats.ttest_1samp([.04,.05,.03], 0.03, alternative='greater') → p, confidence_interval(0.95).low
+    expect(s.margin.pValue).toBeCloseTo(0.11270166537925833, 9);
+    expect(s.margin.bound).toBeCloseTo(0.023141455391529515, 9);
+    expect(s.tost.equivalent).toBe(false);
+    // scipy: stats.ttest_1samp([.04,.05,.03], 0).confidence_interval(0.95)
+    expect(c.detail!.lo).toBeCloseTo(0.015158622882496697, 9);
+    expect(c.detail!.hi).toBeCloseTo(0.0648413771175033, 9);
+    expect(c.verdict).toBe('inconclusive');
+    expect(c.fewUnits).toMatch(/K = 3 datasets/);
+    expect(c.unit).toMatch(/K = 3 targets/);
+  });
+
+  it('contradicted when the 95% t upper bound is below +3 points', () => {
+    const c = claim(
+      evaluateClaimSet({ records: design({ 'chest-ct': 0, 'iq-oth-nccd': 1, 'isic-uda1': 1 }), ...opts }),
+      'C3',
+    );
+    // scipy: stats.ttest_1samp([0, .01, .01], 0).confidence_interval(0.95).high = 0.021008842432498207
+    expect(c.detail!.hi).toBeCloseTo(0.021008842432498207, 9);
+    expect(c.verdict).toBe('contradicted');
+  });
+});
+
+describe('C5: down-sampling loss, small vs large sets', () => {
+  it('contrasts the loss (baseline − down-sampled) between sets under and over the threshold', () => {
+    // loss in points: small sets 10, 12, 8; large sets 1, 0, 2
+    const loss: Record<string, [number, number]> = {
+      'isic-uda1': [10, 280],
+      'chest-ct': [12, 336],
+      breastmnist: [8, 292],
+      'pbc-blood': [1, 2104],
+      pneumoniamnist: [0, 4698],
+      'alzheimer-mri': [2, 4480],
+    };
+    const records: RunRecord[] = [];
+    for (const [d, [l, trainN]] of Object.entries(loss))
+      for (const arm of ROWS.flat())
+        for (const s of SEEDS)
+          records.push(
+            reportRecord(d, arm, 'baseline', s, N, 70, trainN),
+            reportRecord(d, arm, 'downsample', s, N, 70 - l, trainN),
+          );
+    const cs = evaluateClaimSet({ records, ...opts });
+    const c = claim(cs, 'C5');
+    const [contrast, smallSets, largeSets] = c.effects;
+    expect(smallSets.datasets.sort()).toEqual(['breastmnist', 'chest-ct', 'isic-uda1']);
+    expect(largeSets.datasets.sort()).toEqual(['alzheimer-mri', 'pbc-blood', 'pneumoniamnist']);
+    expect(smallSets.byMetric.balancedAccuracy.estimate).toBeCloseTo(0.1, 12);
+    expect(contrast.byMetric.balancedAccuracy.estimate).toBeCloseTo(0.09, 12);
+    expect(largeSets.byMetric.balancedAccuracy.estimate).toBeCloseTo(0.01, 12);
+    // scipy 1.17.1: stats.ttest_ind([.10,.12,.08], [.01,0,.02], equal_var=False).pvalue
+    expect(contrast.byMetric.balancedAccuracy.t!.pValue).toBeCloseTo(C5_WELCH_P, 9);
+    // the baseline runs also make C1/C2 evaluable (TL = SSL: p = 1), so Holm over two primary tests doubles C5's p
+    expect(claim(cs, 'C1/C2').p).toBe(1);
+    expect(c.pHolm).toBeCloseTo(2 * C5_WELCH_P, 9);
+    expect(c.verdict).toBe('supported');
+    expect(c.confounds.join(' ')).toMatch(/accuracy drops mechanically on an imbalanced test set/);
+  });
+});
+
+describe('claim data', () => {
+  it('lists every missing run by dataset/arm/condition/seed and groups them for the report', () => {
+    const d = pairedData([reportRecord('busi', 'tl', 'baseline', 0, 10, 5)], {
+      rows: [{ a: { arm: 'tl', condition: 'baseline' }, b: { arm: 'ssl', condition: 'baseline' } }],
+      datasets: ['busi', 'chest-ct'],
+      seeds: [0, 1],
+    });
+    expect(d.complete).toBe(false);
+    expect(d.missing).toEqual([
+      'busi/ssl/baseline/seed 0',
+      'busi/tl/baseline/seed 1',
+      'busi/ssl/baseline/seed 1',
+      'chest-ct/tl/baseline/seed 0',
+      'chest-ct/ssl/baseline/seed 0',
+      'chest-ct/tl/baseline/seed 1',
+      'chest-ct/ssl/baseline/seed 1',
+    ]);
+    expect(summariseMissing(d.missing)).toBe(
+      '7 runs missing: ssl/baseline on busi, chest-ct (seed 0, 1); tl/baseline on busi, chest-ct (seed 0, 1)',
+    );
+  });
+
+  it('runs on different test images are unpaired, named, and keep the dataset out', () => {
+    const a = reportRecord('busi', 'tl', 'baseline', 0, 10, 5);
+    const b = reportRecord('busi', 'ssl', 'baseline', 0, 10, 5);
+    b.test.indices = b.test.indices.map((i) => i + 1);
+    const d = pairedData([a, b], {
+      rows: [{ a: { arm: 'tl', condition: 'baseline' }, b: { arm: 'ssl', condition: 'baseline' } }],
+      datasets: ['busi'],
+      seeds: [0],
+    });
+    expect(d.unpaired).toEqual(['busi/seed 0: tl/baseline and ssl/baseline have different test images']);
+    expect(d.datasets).toEqual([]);
+    expect(d.complete).toBe(false);
+  });
+});
+
+describe('the old export (arms tl/ssl) under the cpu grid', () => {
+  it('renders: the matched claims are not evaluated, the old pairing is reported as confounded', () => {
+    const records: RunRecord[] = [];
+    for (const d of ['isic-uda1', 'eye-fundus', 'chest-ct', 'busi'])
+      for (const s of [0, 1])
+        records.push(reportRecord(d, 'tl', 'baseline', s, N, 60), reportRecord(d, 'ssl', 'baseline', s, N, 65));
+    const rep = evaluateClaims(
+      { records, pretrain: [], profile: 'cpu', resamples: 100 },
+      provenance({ commit: 'x', profile: 'cpu', backend: 'cpu' }),
+    );
+    const c = rep.claims.find((x) => x.id === 'C1/C2')!;
+    expect(c.status).toBe('not evaluated');
+    expect(c.missing).toMatch(/tl-resnet\/baseline on/);
+    expect(rep.comparisons.map((x) => x.id)).toEqual(['matched-resnet', 'matched-xception', 'paper-pairing', 'legacy']);
+    // the old pairing is evaluated beside the headline: TL − SSL = −5 on every set, interaction 0
+    expect(c.ours).toMatch(/beside it, old export's arms tl\/ssl .*: interaction \+0\.0/);
+    expect(rep.markdown).toContain('## Per dataset: TL − SSL at baseline, old export');
+    expect(rep.markdown).toMatch(/\| C3 \| .* \| not evaluated yet \(\d+ runs missing\) \|/);
+    expect(rep.markdown).toContain('confounded by architecture');
+  });
+});
