@@ -1,12 +1,13 @@
 // The fine-tuning grids (datasets × arms × conditions × seeds) per profile, sharding, the runner with one overall
-// progress bar, and the results table (mean ± sd over seeds, bootstrap CI on the pooled seeds' test sets).
+// progress bar, and the results table (mean ± sd over seeds, hierarchical bootstrap CI: fine-tuning seed → shared
+// test images).
 //
 // Profiles: smoke runs end to end in CI minutes on 32-px test backbones with class-stratified subsets; cpu is the
 // matched 2×2 design at 64 px (sized in paper/results/GRID-SIZING.md); gpu is paper scale (config only).
 import { Progress } from '../util/progress';
 import type { ProfileName } from '../util/profile';
 import { meanSd, formatMeanSd } from '../stats/summary';
-import { bootstrapMetricCI } from '../stats/bootstrap';
+import { hierarchicalBootstrap } from '../stats/hierarchical';
 import { stage1SetFor } from './pairs';
 import { NotTrainedError, runOne, RunLockedError, type RunDeps } from './run';
 import {
@@ -420,7 +421,10 @@ export interface TableRow {
   accuracy: string;
   balancedAccuracy: string;
   macroF1: string;
-  /** bootstrap 95% CI of accuracy on the test images of all seeds pooled (each seed's predictions resampled) */
+  /**
+   * 95% CI of the seed-mean accuracy: hierarchical bootstrap, fine-tuning seeds resampled, then the test images
+   * (one image resample shared by every seed: the seeds are tested on the same images, so they are not independent)
+   */
   accuracyCI: string;
   trainSeconds: string;
   /** mean CPU seconds per run (the comparable timing on a shared machine); n/a when a record predates it */
@@ -429,6 +433,46 @@ export interface TableRow {
 }
 
 const num = (r: RunRecord, k: string) => r.test.metrics[k] as number;
+
+/** 1 where a run's arg-max prediction is right, per test image. */
+function correct(r: RunRecord): Float64Array {
+  return Float64Array.from(r.test.probs, (row, i) => {
+    let best = 0;
+    for (let c = 1; c < row.length; c++) if (row[c] > row[best]) best = c;
+    return best === r.test.labels[i] ? 1 : 0;
+  });
+}
+
+const sameList = (x?: readonly number[], y?: readonly number[]) =>
+  x === y || (!!x && !!y && x.length === y.length && x.every((v, i) => v === y[i]));
+
+/**
+ * 95% interval of the mean accuracy over a cell's fine-tuning seeds: hierarchical bootstrap (lib/stats/hierarchical)
+ * with the seeds as one level and the test images below it. Seeds tested on the same images (same labels and
+ * indices) share one image resample per draw; pooling every (seed, image) as independent would shrink the interval
+ * by about √(seeds) without any new test image. Undefined for a cell whose runs have no test images.
+ */
+export function seedMeanAccuracyCI(
+  runs: readonly RunRecord[],
+  seed = 0,
+  resamples = 1000,
+): { lower: number; upper: number } | undefined {
+  if (!runs.length || runs.some((r) => r.test.labels.length < 2)) return undefined;
+  const r0 = runs[0];
+  const shared = runs.every(
+    (r) => sameList(r.test.labels, r0.test.labels) && sameList(r.test.indices, r0.test.indices),
+  );
+  const res = hierarchicalBootstrap(
+    [
+      {
+        name: `${r0.config.dataset}/${r0.config.arm}/${r0.config.condition}`,
+        cells: [runs.map((r) => ({ yTrue: r.test.labels, a: correct(r), b: new Float64Array(r.test.labels.length) }))],
+      },
+    ],
+    { metric: 'mean', seed, resamples, images: shared ? 'shared' : 'nested' },
+  );
+  return { lower: res.lower, upper: res.upper };
+}
 
 /** One row per dataset × arm × condition: mean ± sd over seeds, a bootstrap CI, training time and speed. */
 export function resultsTable(records: RunRecord[], bootstrapSeed = 0, resamples = 1000): TableRow[] {
@@ -442,21 +486,7 @@ export function resultsTable(records: RunRecord[], bootstrapSeed = 0, resamples 
   for (const [k, rs] of groups) {
     const [dataset, arm, condition] = k.split('|');
     const ms = (key: string) => formatMeanSd(meanSd(rs.map((r) => num(r, key)).filter((v) => Number.isFinite(v))), 3);
-    // CI: percentile bootstrap of accuracy over the pooled test predictions of all seeds
-    const n = rs[0].test.labels.length;
-    const C = rs[0].dataset.classNames.length;
-    const sameTest = rs.every((r) => r.test.labels.length === n);
-    let ci = 'n/a';
-    if (sameTest && n > 1) {
-      const ys: number[] = [],
-        ps: number[] = [];
-      for (const r of rs) {
-        ys.push(...r.test.labels);
-        for (const row of r.test.probs) ps.push(...row);
-      }
-      const b = bootstrapMetricCI(ys, ps, C, 'accuracy', { seed: bootstrapSeed, resamples });
-      ci = `[${b.lower.toFixed(3)}, ${b.upper.toFixed(3)}]`;
-    }
+    const ci = seedMeanAccuracyCI(rs, bootstrapSeed, resamples);
     const secs = meanSd(rs.map((r) => r.stages.reduce((s, st) => s + st.wallSeconds, 0)));
     const cpu = rs.every((r) => r.cpuSeconds !== undefined) ? meanSd(rs.map((r) => r.cpuSeconds!)) : undefined;
     const ips = meanSd(rs.map((r) => r.stages[r.stages.length - 1].imgPerSec));
@@ -468,7 +498,7 @@ export function resultsTable(records: RunRecord[], bootstrapSeed = 0, resamples 
       accuracy: ms('accuracy'),
       balancedAccuracy: ms('balancedAccuracy'),
       macroF1: ms('macroF1'),
-      accuracyCI: ci,
+      accuracyCI: ci ? `[${ci.lower.toFixed(3)}, ${ci.upper.toFixed(3)}]` : 'n/a',
       trainSeconds: secs.mean.toFixed(1),
       cpuSeconds: cpu ? cpu.mean.toFixed(1) : 'n/a',
       imgPerSec: ips.mean.toFixed(0),

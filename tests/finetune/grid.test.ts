@@ -8,6 +8,7 @@ import {
   shardConfigs,
   tuningConfigs,
   resultsTable,
+  seedMeanAccuracyCI,
   formatTable,
 } from '../../lib/finetune/grid';
 import { isDoubleFt, runHash, type RunConfig, type RunRecord } from '../../lib/finetune/run-record';
@@ -173,4 +174,46 @@ describe('grid', () => {
     expect(rows[0].seeds).toBe(2);
     expect(formatTable(rows)).toMatch(/dataset\s+arm\s+condition/);
   });
+
+  // The CI of a cell's seed-mean accuracy resamples fine-tuning seeds, then test images shared by the seeds.
+  const cellRuns = (rights: number[], n = 400): RunRecord[] =>
+    rights.map(
+      (k, seed) =>
+        ({
+          config: { dataset: 'd', arm: 'tl', condition: 'baseline', seed },
+          test: {
+            metrics: { accuracy: k / n, balancedAccuracy: k / n, macroF1: k / n },
+            labels: Array.from({ length: n }, (_, i) => i % 2),
+            probs: Array.from({ length: n }, (_, i) => (i < k === (i % 2 === 1) ? [0.2, 0.8] : [0.8, 0.2])),
+            indices: Array.from({ length: n }, (_, i) => i),
+          },
+        }) as unknown as RunRecord,
+    );
+
+  it('CI of identical seeds is the one-seed image interval, not a pooled (seeds × images) one', () => {
+    // one seed: accuracy 0.75 on 400 images, image-bootstrap sd √(0.75·0.25/400) = 0.0217, half-width ≈ 1.96·sd = 0.042
+    const one = seedMeanAccuracyCI(cellRuns([300]), 0, 4000)!;
+    const two = seedMeanAccuracyCI(cellRuns([300, 300]), 0, 4000)!;
+    const half = (x: { lower: number; upper: number }) => (x.upper - x.lower) / 2;
+    expect(half(one)).toBeGreaterThan(0.037);
+    expect(half(one)).toBeLessThan(0.048);
+    // pooling 800 (seed, image) units as independent would give ≈ 0.030; shared images keep ≈ 0.042
+    expect(half(two)).toBeGreaterThan(0.037);
+    expect(half(two)).toBeLessThan(0.048);
+  });
+
+  it('CI holds the spread between seeds (0.5 and 1.0 on the same images: draws of both seeds reach 0.5)', () => {
+    const ci = seedMeanAccuracyCI(cellRuns([200, 400]), 0, 2000)!;
+    // seed resamples give means 0.5, 0.75, 1.0 with probability ¼, ½, ¼: the 2.5% quantile is near 0.5
+    expect(ci.lower).toBeLessThan(0.55);
+    expect(ci.upper).toBeGreaterThan(0.97);
+    expect(resultsTable(cellRuns([200, 400]).map((r) => ({ ...r, ...tableFields }))).map((r) => r.accuracyCI)).toEqual([
+      `[${ci.lower.toFixed(3)}, ${ci.upper.toFixed(3)}]`,
+    ]);
+  });
 });
+
+const tableFields = {
+  dataset: { classNames: ['a', 'b'] },
+  stages: [{ wallSeconds: 1, imgPerSec: 1 }],
+} as unknown as Partial<RunRecord>;
