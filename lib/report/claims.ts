@@ -205,6 +205,33 @@ function gainRows(c: Comparison, condition: string, base: string): RowSpec[] {
   ]);
 }
 
+/** Rows of "TL gains more than SSL": (TL condition − TL base) − (SSL condition − SSL base), per pre-training row. */
+function gainInteractionRows(c: Comparison, condition: string, base: string): RowSpec[] {
+  return c.rows.map((r) => ({
+    a: { arm: r.tl, condition },
+    b: { arm: r.tl, condition: base },
+    minus: { a: { arm: r.ssl, condition }, b: { arm: r.ssl, condition: base } },
+  }));
+}
+
+/**
+ * How many of a condition's runs ended at the epoch cap without early stopping (still improving when cut), among
+ * the records that say (older synthetic or partial records may not).
+ */
+export function epochCapShare(records: readonly RunRecord[], condition: string): { capped: number; known: number } {
+  let capped = 0;
+  let known = 0;
+  for (const r of records) {
+    if (r.config.condition !== condition) continue;
+    const t = r.stages?.[r.stages.length - 1];
+    const cap = r.config.train?.epochs;
+    if (!t || typeof t.stoppedEarly !== 'boolean' || typeof cap !== 'number' || !Array.isArray(t.epochs)) continue;
+    known++;
+    if (!t.stoppedEarly && t.epochs.length >= cap) capped++;
+  }
+  return { capped, known };
+}
+
 function missingOf(d: PairedData[]): { missing: string[]; unpaired: string[] } {
   return {
     missing: [...new Set(d.flatMap((x) => x.missing))],
@@ -293,12 +320,22 @@ export function evaluateClaimSet(inp: ClaimsInput): ClaimResult[] {
         return { base, d, eff: d.complete && d.datasets.length ? meanEffect(`double-FT − ${base}`, d, o) : undefined };
       })
     : [];
+  // "…most for TL": TL gain − SSL gain (reported beside C3 and C4, no verdict of its own)
+  const gainInter = (condition: string, datasets: string[], label: string) => {
+    if (!head) return undefined;
+    const d = pairedData(R, design0(head, gainInteractionRows(head, condition, 'baseline'), datasets), index);
+    return d.complete && d.datasets.length ? meanEffect(label, d, o) : undefined;
+  };
+  const c3inter = gainInter('double-ft', targets, 'TL gain − SSL gain (double-FT − baseline)');
   // ---- C4: augment vs baseline, per dataset and pooled
   const c4d = head
     ? pairedData(R, design0(head, gainRows(head, 'augment', 'baseline'), datasetsOf(head)), index)
     : undefined;
   const c4 = c4d?.complete && c4d.datasets.length ? meanEffect('augment − baseline', c4d, o) : undefined;
   const c4per = c4d ? perDatasetEffects(c4d.datasets, { ...o, images: c4d.images }) : [];
+  const c4inter = head ? gainInter('augment', datasetsOf(head), 'TL gain − SSL gain (augment − baseline)') : undefined;
+  const capAug = epochCapShare(R, 'augment');
+  const capBase = epochCapShare(R, 'baseline');
   // ---- C5: loss from down-sampling (baseline − downsample), small vs large sets
   const small = (d: string) => trainImages(R, d) < inp.smallSet;
   const c5rows = head ? gainRows(head, 'baseline', 'downsample') : [];
@@ -415,7 +452,7 @@ export function evaluateClaimSet(inp: ClaimsInput): ClaimResult[] {
 
   // C3
   {
-    const effects = c3.flatMap((x) => (x.eff ? [x.eff] : []));
+    const effects = [...c3.flatMap((x) => (x.eff ? [x.eff] : [])), ...(c3inter ? [c3inter] : [])];
     const eff = c3base?.eff;
     const t = eff?.byMetric[VERDICT_METRIC].t;
     const units = eff?.byMetric[VERDICT_METRIC].perDataset.map((x) => x.effect) ?? [];
@@ -453,7 +490,7 @@ export function evaluateClaimSet(inp: ClaimsInput): ClaimResult[] {
             ? `gain ${pts(eff.byMetric[VERDICT_METRIC].estimate)} pts balanced accuracy on ${eff.datasets.join(', ')}: one target, no t interval`
             : notEvaluatedShort(missingData),
       unit: `the target dataset (K = ${targets.length} targets with a related pair: ${targets.join(', ') || 'none'}); each target effect = mean over the matched backbones (${head ? backbonesText(head) : 'n/a'}) and fine-tuning seeds of double-FT − baseline on the same test images`,
-      test: 'one-sided one-sample t test of gain ≥ +3 points and TOST for [+3, +5] on the target effects (K − 1 df); the same tests on the hierarchical bootstrap distribution beside them; gains over the double-ft-self (same extra epochs on the target) and double-ft-unrelated (another modality first) controls',
+      test: 'one-sided one-sample t test of gain ≥ +3 points and TOST for [+3, +5] on the target effects (K − 1 df); the same tests on the hierarchical bootstrap distribution beside them; gains over the double-ft-self (same extra epochs on the target) and double-ft-unrelated (another modality first) controls; "most for TL" as TL gain − SSL gain beside them (no verdict)',
       rule: 'supported if the one-sided 95% t lower bound of the double-FT − baseline gain in balanced accuracy lies above +3 points and the Holm-adjusted p < 0.05; contradicted if the two-sided 95% t upper bound lies below +3 points (the gain is smaller than stated); otherwise inconclusive. The controls do not enter the verdict: they say whether a gain comes from the related data or from more epochs.',
       verdictMetric: 'balanced accuracy',
       status: eff ? 'evaluated' : 'not evaluated',
@@ -489,7 +526,7 @@ export function evaluateClaimSet(inp: ClaimsInput): ClaimResult[] {
             ? `augment − baseline ${pts(c4.byMetric[VERDICT_METRIC].estimate)} pts balanced accuracy on one dataset: no t interval`
             : notEvaluatedShort(c4d ? [c4d] : []),
       unit: `the dataset; each dataset effect = mean over the matched backbones (${head ? backbonesText(head) : 'n/a'}) and fine-tuning seeds of augment − baseline`,
-      test: 'one-sample t on the dataset effects (pooled) and per dataset the hierarchical bootstrap within the dataset (Holm across datasets)',
+      test: 'one-sample t on the dataset effects (pooled) and per dataset the hierarchical bootstrap within the dataset (Holm across datasets); "especially for TL" as TL gain − SSL gain beside it (no verdict)',
       rule: 'supported if the pooled 95% t interval in balanced accuracy lies above 0 and the Holm-adjusted p < 0.05; contradicted if it lies below 0; otherwise inconclusive',
       verdictMetric: 'balanced accuracy',
       status: c4 ? 'evaluated' : 'not evaluated',
@@ -497,11 +534,13 @@ export function evaluateClaimSet(inp: ClaimsInput): ClaimResult[] {
       p: pOf('C4'),
       pHolm: pHolmOf('C4'),
       detail: detailOf(c4, c4?.K[0] ?? 0),
-      effects: c4 ? [c4] : [],
+      effects: [...(c4 ? [c4] : []), ...(c4inter ? [c4inter] : [])],
       perDataset: c4d ? [{ label: 'augment − baseline (matched backbones)', rows: c4per }] : undefined,
       missing: c4d && !c4d.complete ? notEvaluated([c4d]) : '',
       confounds: [
-        'augmented runs see harder training images: with early stopping on validation loss they may stop at another epoch than the baseline; check the records’ stopping epochs before reading a small effect',
+        capAug.known
+          ? `augmented runs that ended at the epoch cap without early stopping (possibly still under-fitting): ${capAug.capped} of ${capAug.known} (baseline: ${capBase.capped} of ${capBase.known})`
+          : 'the records do not say whether augmented runs stopped early or hit the epoch cap (under-fitting cannot be ruled out)',
         'the augmentations are ours (rotation, flip, zoom, blur: lib/data/augment.ts); the paper does not list its parameters',
       ],
       note: holmNote,

@@ -2,7 +2,7 @@
 // first k of n = 100 test images right, accuracy = balanced accuracy = k/100), so every dataset effect is a known
 // number and the intervals can be checked against scipy.
 import { describe, expect, it } from 'vitest';
-import { designFor, evaluateClaimSet, type ClaimResult } from '../../lib/report/claims';
+import { designFor, epochCapShare, evaluateClaimSet, type ClaimResult } from '../../lib/report/claims';
 import { pairedData, summariseMissing } from '../../lib/report/claim-data';
 import { evaluateClaims } from '../../lib/report/reproduction';
 import { provenance } from '../../lib/report/provenance';
@@ -155,6 +155,56 @@ describe('C3: double-FT gain against its stated size', () => {
     // scipy: stats.ttest_1samp([0, .01, .01], 0).confidence_interval(0.95).high = 0.021008842432498207
     expect(c.detail!.hi).toBeCloseTo(0.021008842432498207, 9);
     expect(c.verdict).toBe('contradicted');
+  });
+});
+
+describe('C4: augmentation, pooled and per dataset, with "especially for TL" beside it', () => {
+  it('pooled gain over backbones, TL gain − SSL gain as a difference in differences', () => {
+    // TL backbones gain 6 points on busi and 8 on isic-uda1; SSL backbones 2 and 4
+    const gain: Record<string, [number, number]> = { busi: [6, 2], 'isic-uda1': [8, 4] };
+    const records: RunRecord[] = [];
+    for (const [d, [gTl, gSsl]] of Object.entries(gain))
+      ROWS.forEach(([tl, ssl]) =>
+        SEEDS.forEach((s) =>
+          records.push(
+            reportRecord(d, tl, 'baseline', s, N, 60),
+            reportRecord(d, tl, 'augment', s, N, 60 + gTl),
+            reportRecord(d, ssl, 'baseline', s, N, 60),
+            reportRecord(d, ssl, 'augment', s, N, 60 + gSsl),
+          ),
+        ),
+      );
+    const c = claim(evaluateClaimSet({ records, ...opts }), 'C4');
+    const [pooled, inter] = c.effects;
+    expect(pooled.byMetric.balancedAccuracy.estimate).toBeCloseTo((4 + 6) / 2 / 100, 12);
+    expect(inter.label).toMatch(/TL gain − SSL gain/);
+    expect(inter.byMetric.balancedAccuracy.estimate).toBeCloseTo(0.04, 12);
+    expect(inter.byMetric.accuracy.perDataset.map((x) => x.effect)).toEqual(
+      [0.04, 0.04].map((v) => expect.closeTo(v, 12)),
+    );
+    expect(c.perDataset![0].rows.map((r) => r.byMetric.accuracy.estimate)).toEqual(
+      [0.04, 0.06].map((v) => expect.closeTo(v, 12)),
+    );
+    // reportRecord does not say whether a run stopped early: the report says it cannot rule out under-fitting
+    expect(c.confounds.join(' ')).toMatch(/do not say whether augmented runs stopped early/);
+  });
+
+  it('counts augmented runs cut at the epoch cap without early stopping', () => {
+    const run = (condition: string, epochs: number, stoppedEarly: boolean) => {
+      const r = reportRecord('busi', 'tl-resnet', condition, 0, 10, 5);
+      (r.config as { train: { epochs: number } }).train = { epochs: 10 } as never;
+      r.stages[0].epochs = Array.from({ length: epochs }, () => ({}) as never);
+      r.stages[0].stoppedEarly = stoppedEarly;
+      return r;
+    };
+    const recs = [
+      run('augment', 10, false),
+      run('augment', 6, true),
+      run('augment', 10, true),
+      run('baseline', 7, true),
+    ];
+    expect(epochCapShare(recs, 'augment')).toEqual({ capped: 1, known: 3 });
+    expect(epochCapShare(recs, 'baseline')).toEqual({ capped: 0, known: 1 });
   });
 });
 
