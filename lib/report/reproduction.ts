@@ -68,25 +68,50 @@ export function loadPretrainSummaries(dirs: string | string[] = pretrainDirs()):
   return out;
 }
 
+/** The fields of a pre-training record file this reader looks at (anything else is ignored). */
+interface RawPretrainRun {
+  config?: {
+    method?: string;
+    variant?: string;
+    inputSize?: number;
+    source?: { dataset?: string };
+    epochs?: number;
+    batchSize?: number;
+    seed?: number;
+  };
+  arch?: string;
+  trainSeconds?: number;
+  profile?: string;
+  hash?: string;
+  description?: string;
+  history?: PretrainSummary['history'];
+  finalLoss?: number;
+  imgPerSec?: number[];
+  probe?: { knnTop1?: number; linearTop1?: number };
+}
+type RawPretrainFile = RawPretrainRun[] | (RawPretrainRun & { runs?: RawPretrainRun[]; records?: RawPretrainRun[] });
+
 function loadPretrainDir(dir: string): PretrainSummary[] {
   const out: PretrainSummary[] = [];
   for (const f of fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()) {
-    let j: any;
+    let j: RawPretrainFile;
     try {
-      j = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+      j = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as RawPretrainFile;
     } catch {
       continue;
     }
-    const list: any[] = Array.isArray(j)
+    if (!j || typeof j !== 'object') continue;
+    const list: RawPretrainRun[] = Array.isArray(j)
       ? j
       : Array.isArray(j.runs)
         ? j.runs
         : Array.isArray(j.records)
           ? j.records
           : [j];
+    const fileProfile = Array.isArray(j) ? undefined : j.profile;
     for (const r of list) {
       const c = r?.config;
       if (!c?.method || typeof r.trainSeconds !== 'number') continue;
@@ -94,13 +119,13 @@ function loadPretrainDir(dir: string): PretrainSummary[] {
         method: c.method,
         arch: r.arch,
         seed: typeof c.seed === 'number' ? c.seed : undefined,
-        variant: c.variant,
-        inputSize: c.inputSize,
+        variant: c.variant ?? '?',
+        inputSize: c.inputSize ?? NaN,
         source: c.source?.dataset ?? '?',
-        epochs: c.epochs,
-        batchSize: c.batchSize,
+        epochs: c.epochs ?? NaN,
+        batchSize: c.batchSize ?? NaN,
         trainSeconds: r.trainSeconds,
-        profile: r.profile ?? j.profile,
+        profile: r.profile ?? fileProfile,
         file: f,
         hash: r.hash,
         description: r.description,
@@ -109,7 +134,7 @@ function loadPretrainDir(dir: string): PretrainSummary[] {
         imgPerSec: Array.isArray(r.imgPerSec) ? r.imgPerSec : undefined,
         probe:
           r.probe && typeof r.probe.knnTop1 === 'number'
-            ? { knnTop1: r.probe.knnTop1, linearTop1: r.probe.linearTop1 }
+            ? { knnTop1: r.probe.knnTop1, linearTop1: r.probe.linearTop1 ?? NaN }
             : undefined,
       });
     }
