@@ -6,7 +6,6 @@
 import { GRIDS } from '../finetune/grid';
 import { intermediateFor } from '../finetune/pairs';
 import { armLabel } from '../pretrain/arms';
-import { REGISTRY, type DatasetId } from '../data/registry';
 import { holm } from '../stats/hypothesis';
 import { marginTest, tost } from '../stats/hierarchical';
 import { tMarginTest, tTost, type TMarginResult, type TTostResult } from '../stats/t-tests';
@@ -165,12 +164,13 @@ export interface ClaimsInput {
 
 const pts = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}` : 'n/a');
 
-/** Train images of a dataset: from its records, else the registry's train split, else NaN. */
+/**
+ * Train images of a dataset's train split as its records give them (NaN without a record: the registry's source
+ * counts are before our splitting and de-duplication, so they are not used).
+ */
 export function trainImages(records: readonly RunRecord[], dataset: string): number {
   const r = records.find((x) => x.config.dataset === dataset);
-  if (r) return r.dataset.counts.train;
-  const t = REGISTRY[dataset as DatasetId]?.counts?.train;
-  return t ? t.reduce((a, b) => a + b, 0) : NaN;
+  return r ? r.dataset.counts.train : NaN;
 }
 
 function fewUnitsNote(K: number[]): string | undefined {
@@ -337,21 +337,19 @@ export function evaluateClaimSet(inp: ClaimsInput): ClaimResult[] {
   const capAug = epochCapShare(R, 'augment');
   const capBase = epochCapShare(R, 'baseline');
   // ---- C5: loss from down-sampling (baseline − downsample), small vs large sets
+  // a set without records has no known size: it is in neither group, and C5 waits for it
   const small = (d: string) => trainImages(R, d) < inp.smallSet;
+  const large = (d: string) => trainImages(R, d) >= inp.smallSet;
+  const unsized = head ? datasetsOf(head).filter((d) => !Number.isFinite(trainImages(R, d))) : [];
   const c5rows = head ? gainRows(head, 'baseline', 'downsample') : [];
   const c5s = head ? pairedData(R, design0(head, c5rows, datasetsOf(head).filter(small)), index) : undefined;
-  const c5l = head
-    ? pairedData(
-        R,
-        design0(
-          head,
-          c5rows,
-          datasetsOf(head).filter((d) => !small(d)),
-        ),
-        index,
-      )
-    : undefined;
-  const c5ok = !!(c5s?.complete && c5l?.complete && c5s.datasets.length && c5l.datasets.length);
+  const c5l = head ? pairedData(R, design0(head, c5rows, datasetsOf(head).filter(large)), index) : undefined;
+  const c5ok = !!(!unsized.length && c5s?.complete && c5l?.complete && c5s.datasets.length && c5l.datasets.length);
+  const c5why = unsized.length
+    ? `training-set size unknown (no records) for ${unsized.join(', ')}`
+    : c5s && c5l && (!c5s.datasets.length || !c5l.datasets.length)
+      ? 'a size group has no datasets'
+      : undefined;
   const c5 = c5ok
     ? contrastEffects(
         {
@@ -573,12 +571,12 @@ export function evaluateClaimSet(inp: ClaimsInput): ClaimResult[] {
         ? `not evaluated: ${noComparison}`
         : c5 && ct && st
           ? `loss on small sets ${pts(st.estimate)} pts [${pts(st.lower)}, ${pts(st.upper)}]; small − large ${pts(ct.estimate)} [${pts(ct.lower)}, ${pts(ct.upper)}] (balanced accuracy)`
-          : notEvaluatedShort(
-              [c5s, c5l].filter((d): d is PairedData => !!d),
-              c5s && c5l && (!c5s.datasets.length || !c5l.datasets.length) && c5s.complete && c5l.complete
-                ? 'a size group has no datasets'
-                : undefined,
-            ),
+          : c5
+            ? `small − large ${pts(c5.contrast.byMetric[VERDICT_METRIC].estimate)} pts balanced accuracy: no t interval (K = ${c5.contrast.K.join(' + ')})`
+            : notEvaluatedShort(
+                [c5s, c5l].filter((d): d is PairedData => !!d),
+                c5why,
+              ),
       unit: `the dataset, grouped small (< ${inp.smallSet} train images) vs large; training images: ${sizes}`,
       test: 'Welch t on the dataset effects (small − large) and one-sample t per group; stratified hierarchical bootstrap beside them',
       rule: `supported if the small-set loss (baseline − down-sampled, balanced accuracy) has a 95% t interval above 0 AND the small − large contrast’s Welch interval lies above 0, with Holm-adjusted p < 0.05 for the contrast; contradicted if the small-set loss’s interval lies below 0 (down-sampling helps small sets); otherwise inconclusive`,
@@ -589,7 +587,12 @@ export function evaluateClaimSet(inp: ClaimsInput): ClaimResult[] {
       pHolm: pHolmOf('C5'),
       detail: detailOf(c5?.contrast, c5 ? c5.contrast.K[0] + c5.contrast.K[1] : 0),
       effects: c5 ? [c5.contrast, ...c5.simple] : [],
-      missing: c5ok ? '' : notEvaluated([c5s, c5l].filter((d): d is PairedData => !!d && !d.complete)),
+      missing: c5ok
+        ? ''
+        : notEvaluated(
+            [c5s, c5l].filter((d): d is PairedData => !!d && !d.complete),
+            c5why,
+          ),
       confounds: [
         'accuracy drops mechanically on an imbalanced test set when training is balanced by down-sampling (the majority class is predicted less often): read the balanced accuracy first, the accuracy column only beside it',
         `the ${inp.smallSet}-image threshold is the paper’s; with few datasets on each side the contrast is between these datasets as much as between sizes`,
