@@ -107,6 +107,30 @@ describe('C1/C2: one colour × method interaction, datasets as units', () => {
   });
 });
 
+describe('REPRODUCTION.md', () => {
+  it('per claim: unit, test, rule, the three metrics, verdict with its metric; flagged sets marked per dataset', () => {
+    // busi: both arms right on every image (saturated); the rest as in the C1/C2 design
+    const records = baselineDesign({ 'isic-uda1': 10, 'eye-fundus': 20, ham10000: 15, 'chest-ct': -5, breastmnist: 0 });
+    ROWS.flat().forEach((arm) => SEEDS.forEach((s) => records.push(reportRecord('busi', arm, 'baseline', s, N, N))));
+    const rep = evaluateClaims(
+      { records, pretrain: [], profile: 'test', resamples: 200 },
+      provenance({ commit: 'x', profile: 'test', backend: 'cpu' }),
+    );
+    const md = rep.markdown;
+    for (const id of ['C1/C2', 'C3', 'C4', 'C5', 'C6']) expect(md).toContain(`### ${id}: `);
+    expect(md).toContain('- **Unit:** the dataset (colour vs grey');
+    expect(md).toMatch(/- \*\*Verdict rule:\*\* supported if the 95% Welch t interval of the interaction/);
+    expect(md).toMatch(/- \*\*Verdict:\*\* \*\*supported\*\* — read in balanced accuracy/);
+    expect(md).toContain(
+      '| effect (points) | datasets | accuracy: estimate [95% t], boot | balanced accuracy: estimate [95% t], boot | macro-AUC: estimate [95% t], boot |',
+    );
+    expect(md).toMatch(/\| busi \| grey \| 500 \| 100\.0% .*\| TL: saturated; SSL: saturated \|/);
+    expect(md).toMatch(/\| isic-uda1 \| colour \| 500 \| .* \| – \| \+10\.0 /);
+    expect(md).toContain('| Chest CT (grey) | SSL vs TL accuracy | SSL 97.22%, TL 95.4% |');
+    expect(md).toMatch(/K = 3 and 3 datasets: the t interval is wide because K is small/);
+  });
+});
+
 describe('C3: double-FT gain against its stated size', () => {
   // targets with a related pair: chest-ct, iq-oth-nccd, isic-uda1. Gains (points) per target, the same for every
   // backbone; double-ft-self gains 4 over baseline everywhere; double-ft-unrelated 2.
