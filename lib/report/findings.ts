@@ -1,6 +1,7 @@
 // The "what we found" paragraphs of the notebooks, written from the numbers: direction, size, CI, whether that
 // agrees with the paper's claim, and which cells are degenerate (./degenerate.ts). Nothing here is typed in by
 // hand per profile, so the text changes when the results do.
+import type { CostResult } from './cost';
 import { fmtP, fmtPts, type ArmDiffRow, type PairedDiff } from './compare';
 import type { DegenerateCheck } from './degenerate';
 import { armLabel as armName } from '../pretrain/arms';
@@ -161,15 +162,23 @@ export function gainFindings(
 }
 
 /** Notebook 08: the SSL / TL time ratios against the paper's range. */
-export function costFindings(o: { preRatio: number; ftRatio: number; paperRange: [number, number] }): string {
-  const [lo, hi] = o.paperRange;
-  const pre = Number.isFinite(o.preRatio)
-    ? `${o.preRatio.toFixed(2)}×, ${o.preRatio < lo ? 'below' : o.preRatio > hi ? 'above' : 'within'} the paper's ${lo}–${hi}×`
-    : `n/a (no records yet); the paper: ${lo}–${hi}×`;
-  const ft = Number.isFinite(o.ftRatio) ? `${o.ftRatio.toFixed(2)}×` : 'n/a (no records yet)';
+export function costFindings(cost: CostResult, paperRange: [number, number]): string {
+  const [lo, hi] = paperRange;
+  const where = (r: number) => (r < lo ? 'below' : r > hi ? 'above' : 'within');
+  const pre = cost.perArch.length
+    ? cost.perArch.map(
+        (a) =>
+          `- Pre-training, ${a.arch}: SSL / TL = ${a.ratio.toFixed(2)}× per epoch (${a.timing === 'cpu' ? 'CPU' : 'wall'} seconds, ${a.runs.tl} TL and ${a.runs.ssl} SSL run${a.runs.tl + a.runs.ssl === 2 ? '' : 's'}), ${where(a.ratio)} the paper's ${lo}–${hi}×.`,
+      )
+    : [`- Pre-training: n/a (no same-architecture TL/SSL pair on the same source yet); the paper: ${lo}–${hi}×.`];
+  const ft = Number.isFinite(cost.finetune.ratio)
+    ? `${cost.finetune.ratio.toFixed(2)}× (${cost.finetune.note})`
+    : `n/a (${cost.finetune.note})`;
   return [
-    `- Pre-training time, SSL / TL: ${pre}.`,
-    `- Fine-tuning time at baseline, SSL / TL: ${ft} (the same recipe on both arms, so this is the architectures' cost, not the method's).`,
+    ...pre,
+    `- Verdict: **${cost.verdict}**. Rule: ${cost.rule}`,
+    ...(cost.excluded.length ? [`- Left out: ${cost.excluded.join('; ')}.`] : []),
+    `- Fine-tuning at baseline, SSL / TL CPU seconds per run: ${ft}. Both arms fine-tune with the same recipe, so this measures the architectures and the epochs to early stopping, not the pre-training method.`,
   ].join('\n');
 }
 

@@ -13,6 +13,7 @@ import {
   type PooledGain,
 } from '../../lib/report/findings';
 import { degenerateCheck } from '../../lib/report/degenerate';
+import { COST_RULE, costClaim } from '../../lib/report/cost';
 import { pairKey, tlSslPairs } from '../../lib/report/arms';
 
 const diff = (d: number, lo: number, hi: number, datasets = ['busi', 'chest-ct'], p = 0.01): PairedDiff => ({
@@ -149,14 +150,46 @@ describe('gainFindings (notebooks 04–06)', () => {
 });
 
 describe('costFindings (notebook 08)', () => {
-  it('places the ratio against the paper range', () => {
-    expect(costFindings({ preRatio: 1.32, ftRatio: 0.9, paperRange: [2, 3] })).toContain(
-      "Pre-training time, SSL / TL: 1.32×, below the paper's 2–3×.",
+  const h = (cpu: number[]) => cpu.map((c, i) => ({ epoch: i + 1, cpuSeconds: c, load1: 1 }));
+  const run = (method: string, arch: string, cpu: number[]) => ({
+    method,
+    arch,
+    source: 'imagenette',
+    epochs: cpu.length,
+    trainSeconds: 1,
+    history: h(cpu),
+  });
+
+  it("places each architecture's ratio against the paper range and states the verdict and its rule", () => {
+    const cost = costClaim(
+      [
+        run('tl', 'resnet', [10, 10]),
+        run('ssl', 'resnet', [25, 25]),
+        run('tl', 'xception', [10]),
+        run('ssl', 'xception', [40]),
+      ],
+      [],
+      { tl: 'tl-resnet', ssl: 'ssl-resnet' },
     );
-    expect(costFindings({ preRatio: 2.5, ftRatio: 1, paperRange: [2, 3] })).toContain('2.50×, within');
-    expect(costFindings({ preRatio: 3.5, ftRatio: 1, paperRange: [2, 3] })).toContain('3.50×, above');
-    expect(costFindings({ preRatio: NaN, ftRatio: NaN, paperRange: [2, 3] })).toContain(
-      'n/a (no records yet); the paper: 2–3×',
+    const text = costFindings(cost, [2, 3]);
+    expect(text).toContain(
+      "resnet: SSL / TL = 2.50× per epoch (CPU seconds, 1 TL and 1 SSL run), within the paper's 2–3×",
+    );
+    expect(text).toContain("xception: SSL / TL = 4.00× per epoch (CPU seconds, 1 TL and 1 SSL run), above the paper's");
+    expect(text).toContain(`Verdict: **${cost.verdict}**. Rule: ${COST_RULE}`);
+    expect(text).toContain('Fine-tuning at baseline, SSL / TL CPU seconds per run: n/a');
+    const below = costFindings(
+      costClaim([run('tl', 'resnet', [10]), run('ssl', 'resnet', [11])], [], { tl: 'a', ssl: 'b' }),
+      [2, 3],
+    );
+    expect(below).toContain('1.10× per epoch');
+    expect(below).toContain('below the paper');
+  });
+
+  it('says n/a when no same-architecture pair exists', () => {
+    const text = costFindings(costClaim([run('tl', 'resnet', [10])], [], { tl: 'a', ssl: 'b' }), [2, 3]);
+    expect(text).toContain(
+      'Pre-training: n/a (no same-architecture TL/SSL pair on the same source yet); the paper: 2–3×.',
     );
   });
 });
