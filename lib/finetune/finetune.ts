@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng';
 import { sha256Hex } from '../util/hash';
 import { applyFreeze, setTrainableBnMomentum } from './freeze';
-import { lrAt } from './schedule';
+import { perEpochLr } from '../util/lr-schedule';
 import type { EpochLog, StageRecord, TrainSettings } from './run-record';
 import { balanceTrainIndices, stratifiedSubset, type Balance } from './sampling';
 import type { Backbone } from '../models/backbone';
@@ -220,7 +220,7 @@ export async function finetune(
   try {
     for (let e = 0; e < opts.epochs; e++) {
       const te = Date.now();
-      const lr = lrAt(opts.schedule, opts.lr, e, opts.epochs);
+      const lr = perEpochLr(opts.schedule, opts.lr, e, opts.epochs);
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       const order = shuffleRng.shuffle(train.slice());
       let lossSum = 0,

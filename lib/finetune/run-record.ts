@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import type { DataIdentity } from '../data/identity';
 import { configHash } from '../util/hash';
 import { cleanStaleTemps, readJson, writeJsonAtomic } from '../util/atomic';
+import type { LrSchedule } from '../util/lr-schedule';
 import { RUNS_DIR, ROOT } from '../util/paths';
 
 /**
@@ -48,10 +49,6 @@ export function isDoubleFt(c: Condition): boolean {
   return DOUBLE_FT_CONDITIONS.includes(c);
 }
 export type FreezeStrategy = 'head' | 'top' | 'all';
-export type LrSchedule =
-  | { kind: 'constant' }
-  | { kind: 'cosine'; minFactor?: number; warmupEpochs?: number }
-  | { kind: 'step'; every: number; gamma: number };
 
 /** Everything that decides the result of a run; its hash names the record. */
 export interface TrainSettings {

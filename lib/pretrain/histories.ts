@@ -8,7 +8,7 @@ import type { ProfileName } from '../util/profile';
 import { checkpointDir } from './checkpoint';
 import { describeConfig, pretrainHash } from './config';
 import { PRETRAIN_PROFILES, runConfig, runName } from './profiles';
-import type { EpochLog, PretrainRecord } from './run';
+import type { PretrainEpochLog, PretrainRecord } from './run';
 
 export interface RunHistory {
   /** As `npm run pretrain -- --only` takes it. */
@@ -17,7 +17,7 @@ export interface RunHistory {
   description: string;
   epochs: number;
   finished: boolean;
-  history: EpochLog[];
+  history: PretrainEpochLog[];
 }
 
 export function pretrainHistories(profile: ProfileName, root = checkpointRoot(profile)): RunHistory[] {
@@ -35,14 +35,14 @@ export function pretrainHistories(profile: ProfileName, root = checkpointRoot(pr
             .readFileSync(log, 'utf8')
             .split('\n')
             .filter(Boolean)
-            .map((l) => JSON.parse(l) as EpochLog)
+            .map((l) => JSON.parse(l) as PretrainEpochLog)
         : [];
     return { name: runName(profile, r), hash, description: describeConfig(cfg), epochs: cfg.epochs, finished, history };
   });
 }
 
 /** The last two probes of a history within `points` (a fraction, e.g. 0.01) of each other: the probe has levelled off. */
-export function probePlateaued(h: EpochLog[], points = 0.01): boolean {
+export function probePlateaued(h: PretrainEpochLog[], points = 0.01): boolean {
   const probes = h.filter((e) => e.knnTop1 !== undefined).map((e) => e.knnTop1!);
   return probes.length >= 2 && Math.abs(probes[probes.length - 1] - probes[probes.length - 2]) <= points;
 }

@@ -16,6 +16,7 @@ import { gitCommit } from '../report/provenance';
 import { simclrTask, type ViewFn } from '../ssl/simclr-trainer';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 import { canonicalJson } from '../util/hash';
+import { perStepLr } from '../util/lr-schedule';
 import { CHECKPOINTS_DIR } from '../util/paths';
 import { Progress } from '../util/progress';
 import { lockHolder, tryLock } from '../util/lock';
@@ -27,7 +28,8 @@ import { loadSource } from './sources';
 import { supervisedTask } from './supervised';
 import { cpuSecondsSince } from '../util/cpu-time';
 
-export interface EpochLog {
+/** One pre-training epoch as logged in the checkpoint's log.jsonl (fine-tuning's is run-record.ts EpochLog). */
+export interface PretrainEpochLog {
   epoch: number;
   loss: number;
   lr: number;
@@ -62,7 +64,7 @@ export interface PretrainRecord {
   wallSeconds: number;
   /** Sum over the epochs actually run in this and earlier (resumed) sessions. */
   trainSeconds: number;
-  history: EpochLog[];
+  history: PretrainEpochLog[];
   finishedAt: string;
 }
 
@@ -106,14 +108,6 @@ export function budgetIndices(set: ImageSet, cfg: PretrainConfig): Int32Array {
 
 function allFinite(model: tf.LayersModel): boolean {
   return tf.tidy(() => model.weights.every((w) => tf.all(tf.isFinite(w.read())).dataSync()[0] === 1));
-}
-
-function lrAt(cfg: PretrainConfig, epochFloat: number): number {
-  const { lr, warmupEpochs, schedule } = cfg.optimizer;
-  if (epochFloat < warmupEpochs) return (lr * (epochFloat + 1e-3)) / warmupEpochs;
-  if (schedule === 'constant') return lr;
-  const t = (epochFloat - warmupEpochs) / Math.max(1e-9, cfg.epochs - warmupEpochs);
-  return 0.5 * lr * (1 + Math.cos(Math.PI * Math.min(1, t)));
 }
 
 function makeOptimizer(cfg: PretrainConfig): tf.Optimizer {
@@ -202,7 +196,7 @@ async function runLocked(cfg: PretrainConfig, o: RunOptions): Promise<RunResult>
 
   let start = 0;
   const logPath = path.join(dir, 'log.jsonl');
-  const history: EpochLog[] = [];
+  const history: PretrainEpochLog[] = [];
   const latest = path.join(dir, 'latest.json');
   if (fs.existsSync(latest)) {
     if (!o.resume) {
@@ -219,9 +213,9 @@ async function runLocked(cfg: PretrainConfig, o: RunOptions): Promise<RunResult>
       if (fs.existsSync(logPath)) {
         // A crash between the log append and the checkpoint leaves epochs in the log that the checkpoint does not
         // hold (they are trained again): keep one entry per checkpointed epoch and rewrite the log to match.
-        const byEpoch = new Map<number, EpochLog>();
+        const byEpoch = new Map<number, PretrainEpochLog>();
         for (const line of fs.readFileSync(logPath, 'utf8').split('\n').filter(Boolean)) {
-          const e = JSON.parse(line) as EpochLog;
+          const e = JSON.parse(line) as PretrainEpochLog;
           if (e.epoch <= start) byEpoch.set(e.epoch, e);
         }
         history.push(...[...byEpoch.values()].sort((a, b) => a.epoch - b.epoch));
@@ -246,7 +240,7 @@ async function runLocked(cfg: PretrainConfig, o: RunOptions): Promise<RunResult>
     let lr = 0;
     for (let s = 0; s < steps; s++) {
       const bIdx = perm.slice(s * B, (s + 1) * B);
-      lr = lrAt(cfg, epoch + s / steps);
+      lr = perStepLr(cfg.optimizer, cfg.epochs, epoch + s / steps);
       setLr(opt, lr);
       const x = toBatch(set, bIdx);
       const y = labelsOf(set, bIdx);
@@ -283,7 +277,7 @@ async function runLocked(cfg: PretrainConfig, o: RunOptions): Promise<RunResult>
       bar.update(done, { ep: `${epoch + 1}/${cfg.epochs}`, loss, 'img/s': (done * B) / el });
     }
     const secs = (Date.now() - te) / 1000;
-    const log: EpochLog = {
+    const log: PretrainEpochLog = {
       epoch: epoch + 1,
       loss: lossSum / steps,
       lr,

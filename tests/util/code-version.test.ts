@@ -44,7 +44,7 @@ describe('code versions name cached results', () => {
       const file = path.join(root, 'code-versions.json');
       fs.writeFileSync(file, JSON.stringify(readCodeVersions()));
       expect(staleAreas(root, file)).toEqual([]);
-      const src = path.join(root, 'lib/finetune/schedule.ts');
+      const src = path.join(root, 'lib/finetune/sampling.ts');
       fs.appendFileSync(src, '\n// only a comment\n');
       expect(staleAreas(root, file)).toEqual([]);
       fs.appendFileSync(src, '\nexport const EXTRA = 1;\n');
