@@ -12,7 +12,7 @@ import { writeFileAtomic, readJson } from '../util/atomic';
 import { canonicalJson } from '../util/hash';
 import { acquireLock } from '../util/lock';
 import { artefactRoot } from '../util/paths';
-import { loadRuns, runHash, RECORD_SCHEMA, type RunConfig, type RunRecord } from './run-record';
+import { loadRuns, recordFromJson, runHash, RECORD_SCHEMA, type RunConfig, type RunRecord } from './run-record';
 
 export function exportPath(profile: string, root = artefactRoot(profile)): string {
   return path.join(root, 'paper', 'results', `finetune-${profile}.json`);
@@ -25,10 +25,14 @@ export function compactRecord(r: RunRecord): RunRecord {
   return { ...r, test: { ...r.test, probs: r.test.probs.map((row) => row.map(round4)) } };
 }
 
-/** What a run measured (not when or how fast): two records of one identity must agree on it. */
+/**
+ * What a run measured (not when or how fast): two records of one identity must agree on it. The test predictions
+ * at the export's 4 decimals; the metrics are left out because they are a function of them computed before the
+ * rounding (a loss or ECE differing in the 8th decimal is the same result).
+ */
 function resultKey(r: RunRecord): string {
   const t = compactRecord(r).test;
-  return canonicalJson({ metrics: t.metrics, labels: t.labels, indices: t.indices, probs: t.probs });
+  return canonicalJson({ labels: t.labels, indices: t.indices, probs: t.probs });
 }
 
 /** A short human label of a record's cell. */
@@ -112,7 +116,7 @@ export function readExportFile(file: string): RunRecord[] {
       `${file}: not a schema-${RECORD_SCHEMA} run export (schema ${j.schema ?? 'missing'}${Array.isArray(j.runs) ? '' : ', no "runs" array'})`,
     );
   }
-  return j.runs;
+  return j.runs.map((r, i) => recordFromJson(r, `${file}: run ${i} (${r.configHash})`));
 }
 
 /** Records exported for a profile (empty when none were exported). */
@@ -184,7 +188,7 @@ export interface RecordComparison {
 
 /** Compare two records of one config (an exported one and a re-run). */
 export function compareRecords(a: RunRecord, b: RunRecord, tol = 0.01): RecordComparison {
-  const acc = (r: RunRecord) => r.test.metrics.accuracy as number;
+  const acc = (r: RunRecord) => r.test.metrics.accuracy;
   const accuracy: [number, number] = [acc(a), acc(b)];
   const pa = compactRecord(a).test,
     pb = compactRecord(b).test;

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { DataIdentity } from '../data/identity';
+import { SCALAR_METRICS, type ClassificationMetrics, type PerClassMetrics } from '../metrics/classification';
 import { configHash } from '../util/hash';
 import { cleanStaleTemps, readJson, writeJsonAtomic } from '../util/atomic';
 import type { LrSchedule } from '../util/lr-schedule';
@@ -152,14 +153,91 @@ export interface RunRecord {
   stages: StageRecord[];
   stage1CheckpointHash?: string;
   test: {
-    /** named metrics from lib/metrics (accuracy, balancedAccuracy, macro F1, ...) */
-    metrics: Record<string, unknown>;
+    /** lib/metrics' classificationMetrics of the test set (undefined values are NaN in memory, null on disk) */
+    metrics: RecordedMetrics;
     labels: number[];
     /** test-set probabilities, one row per test image, rounded to 6 decimals */
     probs: number[][];
     /** indices into the dataset of the test images, in the order of labels/probs */
     indices: number[];
   };
+}
+
+/**
+ * The test metrics a record holds: lib/metrics' ClassificationMetrics. The string index signature is there only for
+ * two readers that still look a metric up by an untyped key (lib/report/compare.ts `metric`, lib/finetune/grid.ts
+ * `num`); once they take a ScalarMetricName, this becomes `ClassificationMetrics` and `recordedMetrics` goes.
+ */
+export type RecordedMetrics = ClassificationMetrics & { readonly [key: string]: unknown };
+
+/** The metrics as a record stores them (the one place a ClassificationMetrics is widened to RecordedMetrics). */
+export function recordedMetrics(m: ClassificationMetrics): RecordedMetrics {
+  return m as RecordedMetrics;
+}
+
+const PER_CLASS_NUMBERS = [
+  'index',
+  'support',
+  'predicted',
+  'tp',
+  'fp',
+  'fn',
+  'tn',
+  'sensitivity',
+  'specificity',
+  'precision',
+  'f1',
+  'auc',
+] as const satisfies readonly (keyof PerClassMetrics)[];
+
+/**
+ * A record's test metrics as read from JSON, checked against ClassificationMetrics: JSON writes NaN (an undefined
+ * metric, e.g. the positive-class AUC of a 3-class set) as null, which becomes NaN again here, so readers can use
+ * Number.isNaN as lib/metrics documents. Throws naming `where` and the field when a record's metrics are not
+ * lib/metrics' (a hand-made or truncated file).
+ */
+export function metricsFromJson(raw: unknown, where?: string): RecordedMetrics {
+  const bad = (field: string, what: string): never => {
+    throw new Error(`${where ? `${where}: ` : ''}test.metrics${field ? `.${field}` : ''} ${what}`);
+  };
+  const num = (o: Record<string, unknown>, k: string, field: string): void => {
+    const v = o[k];
+    if (v === null) o[k] = NaN;
+    else if (typeof v !== 'number')
+      bad(field, v === undefined ? 'is missing' : `is ${JSON.stringify(v)}, not a number`);
+  };
+  const list = (o: Record<string, unknown>, k: string): Record<string, unknown>[] => {
+    const v = o[k];
+    if (!Array.isArray(v)) return bad(k, 'is not an array');
+    return v as Record<string, unknown>[];
+  };
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return bad('', 'is not an object');
+  const m = raw as Record<string, unknown>;
+  for (const k of ['n', 'numClasses', 'eceBins', ...SCALAR_METRICS]) num(m, k, k);
+  if (!Array.isArray(m.classNames) || m.classNames.length !== m.numClasses)
+    bad('classNames', `is not a list of numClasses (${m.numClasses}) names`);
+  const cm = list(m, 'confusionMatrix');
+  if (cm.length !== m.numClasses || !cm.every((row) => Array.isArray(row) && row.length === m.numClasses))
+    bad('confusionMatrix', `is not ${m.numClasses}×${m.numClasses}`);
+  if (!list(m, 'macroAucClasses').every((c) => typeof c === 'number')) bad('macroAucClasses', 'holds a non-number');
+  list(m, 'reliability').forEach((b, i) => {
+    for (const k of ['lower', 'upper', 'count', 'accuracy', 'confidence']) num(b, k, `reliability[${i}].${k}`);
+  });
+  const perClass = list(m, 'perClass');
+  if (perClass.length !== m.numClasses)
+    bad('perClass', `has ${perClass.length} entries, numClasses is ${m.numClasses}`);
+  perClass.forEach((c, i) => {
+    for (const k of PER_CLASS_NUMBERS) num(c, k, `perClass[${i}].${k}`);
+  });
+  return m as RecordedMetrics;
+}
+
+/** A record read from JSON: its metrics checked and their NaNs restored (metricsFromJson). Returns the same object. */
+export function recordFromJson(rec: RunRecord, where?: string): RunRecord {
+  if (!rec.test || typeof rec.test !== 'object')
+    throw new Error(`${where ? `${where}: ` : ''}record has no test results`);
+  rec.test.metrics = metricsFromJson(rec.test.metrics, where);
+  return rec;
 }
 
 export function runHash(config: RunConfig): string {
@@ -176,6 +254,7 @@ export function cachedRun(config: RunConfig, dir = RUNS_DIR): RunRecord | undefi
   if (!fs.existsSync(file)) return undefined;
   try {
     const rec = readJson<RunRecord>(file);
+    if (rec.schema === RECORD_SCHEMA) recordFromJson(rec, file);
     return rec.schema === RECORD_SCHEMA && rec.configHash === runHash(config) && runHash(rec.config) === rec.configHash
       ? rec
       : undefined;
@@ -228,7 +307,13 @@ export function readRunsDir(dir: string, onSkip: (file: string, why: string) => 
       onSkip(file, `schema ${rec.schema}, expected ${RECORD_SCHEMA} (made by older code: re-run it)`);
     else if (!rec.config || runHash(rec.config) !== rec.configHash || f !== `${rec.configHash}.json`)
       onSkip(file, 'its config does not hash to its name');
-    else out.push(rec);
+    else {
+      try {
+        out.push(recordFromJson(rec));
+      } catch (e) {
+        onSkip(file, (e as Error).message);
+      }
+    }
   }
   return out;
 }

@@ -21,6 +21,7 @@ import {
   cachedRun,
   gitState,
   isDoubleFt,
+  recordedMetrics,
   runHash,
   runPath,
   writeRun,
@@ -309,7 +310,7 @@ async function train(
       stages,
       stage1CheckpointHash,
       test: {
-        metrics: metrics as unknown as Record<string, unknown>,
+        metrics: recordedMetrics(metrics),
         labels: test.labels,
         probs,
         indices: test.indices,

@@ -3,7 +3,7 @@
 // a TL arm pairs with the SSL arm of the same rest of the name ('resnet', 'xception-s1', …). The headline pair
 // (lib/pretrain/arms HEADLINE_ARMS) comes first.
 import { armLabel, armMethod, HEADLINE_ARMS } from '../pretrain/arms';
-import type { RunRecord } from './compare';
+import type { RunRecord } from '../finetune/run-record';
 
 /** The method of an arm ('tl' / 'ssl'), or undefined for controls, unknown names and the legacy 'random'. */
 function methodOf(arm: string): 'tl' | 'ssl' | undefined {

@@ -5,8 +5,9 @@
 import { describeGrid, GRIDS } from '../finetune/grid';
 import { analysisConfig, type AnalysisConfig } from './analysis-config';
 import { tlSslPairs, type ArmPair } from './arms';
-import { armLabel as armName } from '../pretrain/arms';
-import { armLabel, fmtPts, type RunRecord } from './compare';
+import { armLabel } from '../pretrain/arms';
+import type { RunRecord } from '../finetune/run-record';
+import { fmtPts } from './compare';
 import {
   conditionsWithRuns,
   gainCellChecks,
@@ -91,7 +92,7 @@ export class ConditionNotebook {
       );
     this.present = conditionsWithRuns(this.records, this.knobs.conditions, this.profile, this.source);
     this.pairs = tlSslPairs(this.records);
-    console.log(`arms: ${[...new Set(this.records.map((r) => armName(r.config.arm)))].join(', ') || 'none'}`);
+    console.log(`arms: ${[...new Set(this.records.map((r) => armLabel(r.config.arm)))].join(', ') || 'none'}`);
     this.gains = gainsByCondition(this.records, this.present, this.stats);
     this.checks = gainCellChecks(this.records, this.gains);
     this.pooled = this.pairs.map((pair) => ({
@@ -154,7 +155,7 @@ export class ConditionNotebook {
         .map((r) => ({
           condition: c,
           dataset: r.config.dataset,
-          arm: armName(r.config.arm),
+          arm: armLabel(r.config.arm),
           'train per class (after balancing)': r.stages[r.stages.length - 1].trainCounts.join(' / '),
         })),
     );

@@ -9,7 +9,7 @@
 //   - saturated:  accuracy ≥ 99% or its CI reaches 100% (no room left for one arm to beat the other).
 // "Within noise of 1/K" for balanced accuracy uses the accuracy CI's half-width as the noise scale (balanced
 // accuracy has no CI of its own here; both are means over the same test images).
-import type { RunRecord } from './compare';
+import type { RunRecord } from '../finetune/run-record';
 
 export type DegenerateFlag = 'collapse' | 'chance' | 'prevalence' | 'saturated';
 

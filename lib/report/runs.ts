@@ -4,10 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { exportPath, readExportFile } from '../finetune/export';
-import { loadRuns } from '../finetune/run-record';
+import { loadRuns, type RunRecord } from '../finetune/run-record';
 import { selectLr } from '../finetune/grid';
 import { ROOT } from '../util/paths';
-import type { RunRecord } from './compare';
 
 export interface ProfileRuns {
   records: RunRecord[];
@@ -71,13 +70,13 @@ export interface ProfileRunsFrom {
 
 /** All fine-tuning records of a profile: runs/ first, the exported file otherwise (see latestPerCell). */
 export function loadProfileRuns(profile: string, from: ProfileRunsFrom = {}): ProfileRuns {
-  const live = loadRuns({ profile }, { dir: from.runsDir }) as unknown as RunRecord[];
+  const live = loadRuns({ profile }, { dir: from.runsDir });
   let recs: RunRecord[] = live;
   let where = 'runs/';
   if (live.length === 0) {
     const file = exportPath(profile, from.exportRoot);
     if (!fs.existsSync(file)) return { records: [], source: 'none' };
-    recs = readExportFile(file).filter((r) => r.config.profile === profile) as unknown as RunRecord[];
+    recs = readExportFile(file).filter((r) => r.config.profile === profile);
     where = path.relative(ROOT, file);
   }
   const { kept, dropped } = latestPerCell(recs);

@@ -11,7 +11,14 @@ import { getPretrainedBackbone } from '../../lib/pretrain/backbones';
 import { pretrainConfigFor } from '../../lib/pretrain/profiles';
 import { runPretraining } from '../../lib/pretrain/run';
 import { syntheticSet, testViews } from '../pretrain/fixtures';
-import { loadRuns, runHash, runPath, type RunConfig, type TrainSettings } from '../../lib/finetune/run-record';
+import {
+  loadRuns,
+  recordFromJson,
+  runHash,
+  runPath,
+  type RunConfig,
+  type TrainSettings,
+} from '../../lib/finetune/run-record';
 import { OverlapError } from '../../lib/finetune/pairs';
 import type { FinetuneData } from '../../lib/finetune/finetune';
 import { fixtureIdentity, shapesSet, tinyBackbone } from './fixtures';
@@ -93,7 +100,9 @@ describe('run records', () => {
     const b = await runOne(c, d);
     expect(b.cached).toBe(true);
     expect(calls.backbone).toBe(1);
-    expect(b.record).toEqual(JSON.parse(JSON.stringify(r)));
+    // what is read back is what was written, through JSON (its nulls for NaN metrics restored to NaN)
+    expect(b.record).toEqual(recordFromJson(JSON.parse(JSON.stringify(r))));
+    expect(Number.isNaN(b.record.test.metrics.auc)).toBe(Number.isNaN(r.test.metrics.auc));
     // a different seed is a different config
     const c2 = await runOne(cfg({ seed: 1 }), d);
     expect(c2.cached).toBe(false);
@@ -195,7 +204,7 @@ describe('run records', () => {
     const { d, calls } = deps(dir, { 'chest-ct': CHEST });
     const [live, dead] = [cfg({ seed: 7 }), cfg({ seed: 8 })];
     await runOne(live, { ...d, runsDir: elsewhere }); // what the live holder will deliver
-    const done = JSON.parse(fs.readFileSync(runPath(live, elsewhere), 'utf8'));
+    const done = recordFromJson(JSON.parse(fs.readFileSync(runPath(live, elsewhere), 'utf8')));
     const lock = (c: RunConfig, pid: number) =>
       fs.writeFileSync(`${runPath(c, dir)}.lock`, JSON.stringify({ pid, host: os.hostname(), since: '' }));
     lock(live, process.ppid); // a live process on this host (our parent) is training it

@@ -1,7 +1,7 @@
 // Condition-vs-baseline gains (notebooks 04-06) on synthetic records with hand-chosen correct/incorrect patterns.
 import { describe, expect, it, vi } from 'vitest';
 import { reportRecord } from '../helpers/run-records';
-import type { RunRecord } from '../../lib/report/compare';
+import type { RunRecord } from '../../lib/finetune/run-record';
 import {
   conditionsWithRuns,
   gainsByCondition,

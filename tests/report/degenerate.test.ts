@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { cellStats, degenerateCell, degenerateCheck, type CellStats } from '../../lib/report/degenerate';
 import { summarizeArm } from '../../lib/report/compare';
-import { labelsOf, record } from './records';
+import { labelsOf, record } from '../helpers/run-records';
 
 const base: CellStats = {
   accuracy: 0.85,
