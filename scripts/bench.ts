@@ -17,10 +17,7 @@ import { spawnSync, type SpawnSyncOptions, type SpawnSyncReturns } from 'node:ch
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from '../lib/util/paths';
-import { writeJsonAtomic } from '../lib/util/atomic';
 import { cli, stringOption } from '../lib/util/cli';
-import { defaultImporter, gpuVisible } from '../lib/backend/select-backend';
 import type { WorkerJob, WorkerResult } from '../bench/worker';
 
 const { values: opt } = cli({
@@ -43,6 +40,11 @@ const { values: opt } = cli({
     out: { type: 'string', arg: 'FILE', help: 'output (default paper/bench/bench.json)' },
   },
 });
+// Loaded after the arguments are parsed, so --help and a bad flag answer at once.
+const { ROOT } = await import('../lib/util/paths');
+const { writeJsonAtomic } = await import('../lib/util/atomic');
+const { defaultImporter, gpuVisible } = await import('../lib/backend/select-backend');
+
 const arg = (name: string, dflt: string) => stringOption(opt, name) ?? dflt;
 const flag = (name: string) => opt[name] === true;
 

@@ -3,7 +3,6 @@
 // fingerprint, and records a new one: --bump when the numbers change, --accept when they do not.
 import { cli } from '../lib/util/cli';
 import { CODE_AREAS, type CodeArea } from '../lib/util/code-version';
-import { recordCodeVersion, staleAreas } from '../lib/util/code-fingerprint';
 
 const { values } = cli({
   command: 'npm run code-version --',
@@ -21,6 +20,8 @@ const { values } = cli({
     },
   },
 });
+// Loaded after the arguments are parsed, so --help and a bad flag answer at once.
+const { recordCodeVersion, staleAreas } = await import('../lib/util/code-fingerprint');
 
 function area(v: string): CodeArea {
   if (!(CODE_AREAS as readonly string[]).includes(v))

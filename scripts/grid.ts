@@ -8,51 +8,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { backendProvenance, defaultWorkers, selectBackend } from '../lib/backend/select-backend';
-import { parseWorkers, runGridWorkers } from '../lib/util/workers';
-import { loadImageSet } from '../lib/data/load';
-import { augmentBatch, PAPER_AUGMENT } from '../lib/data/augment';
-import { getPretrainedBackbone, type BackboneRequest } from '../lib/pretrain/backbones';
-import { armArch, parseArm } from '../lib/pretrain/arms';
-import { profileName, type ProfileName } from '../lib/util/profile';
+import type { BackboneRequest } from '../lib/pretrain/backbones';
+import type { ProfileName } from '../lib/util/profile';
 import { cli, listOption, stringOption } from '../lib/util/cli';
-import { codeVersion } from '../lib/util/code-version';
-import { Rng } from '../lib/util/rng';
-import { datasetIdentity } from '../lib/data/identity';
-import { fmtTime } from '../lib/util/progress';
-import {
-  GRIDS,
-  describeGrid,
-  gridConfigs,
-  selectLr,
-  tuningConfigs,
-  type GridSpec,
-  type LrChoice,
-  parseShard,
-  shardConfigs,
-  runGrid,
-  runGridWaitingForLocks,
-  resultsTable,
-  formatTable,
-  type GridIdentity,
-} from '../lib/finetune/grid';
-import {
-  compareRecords,
-  exportRuns,
-  formatMergeReport,
-  readExport,
-  readExportFile,
-  runLabel,
-} from '../lib/finetune/export';
-import { formatShardStatus, gatherRecords, shardStatus, writeManifest } from '../lib/finetune/shards';
-import { RUNS_DIR } from '../lib/util/paths';
-import { DOUBLE_FT_PAIRS } from '../lib/finetune/pairs';
-import { fingerprints } from '../lib/data/fingerprints';
-import { compareSets } from '../lib/data/overlap';
-import { runHash, type Arm, type RunConfig, type RunRecord } from '../lib/finetune/run-record';
-import { disposeWeights, NotTrainedError, runOne, type RunDeps } from '../lib/finetune/run';
-import { weightsHash } from '../lib/finetune/finetune';
+import type { GridSpec, LrChoice, GridIdentity } from '../lib/finetune/grid';
+import type { Arm, RunConfig, RunRecord } from '../lib/finetune/run-record';
+import type { RunDeps } from '../lib/finetune/run';
 
 const { values: opt } = cli({
   command: 'npm run grid --',
@@ -143,6 +104,43 @@ const { values: opt } = cli({
     },
   },
 });
+// Loaded after the arguments are parsed, so --help and a bad flag answer at once.
+const tf = await import('@tensorflow/tfjs');
+const { backendProvenance, defaultWorkers, selectBackend } = await import('../lib/backend/select-backend');
+const { parseWorkers, runGridWorkers } = await import('../lib/util/workers');
+const { loadImageSet } = await import('../lib/data/load');
+const { augmentBatch, PAPER_AUGMENT } = await import('../lib/data/augment');
+const { getPretrainedBackbone } = await import('../lib/pretrain/backbones');
+const { armArch, parseArm } = await import('../lib/pretrain/arms');
+const { profileName } = await import('../lib/util/profile');
+const { codeVersion } = await import('../lib/util/code-version');
+const { Rng } = await import('../lib/util/rng');
+const { datasetIdentity } = await import('../lib/data/identity');
+const { fmtTime } = await import('../lib/util/progress');
+const {
+  GRIDS,
+  describeGrid,
+  gridConfigs,
+  selectLr,
+  tuningConfigs,
+  parseShard,
+  shardConfigs,
+  runGrid,
+  runGridWaitingForLocks,
+  resultsTable,
+  formatTable,
+} = await import('../lib/finetune/grid');
+const { compareRecords, exportRuns, formatMergeReport, readExport, readExportFile, runLabel } =
+  await import('../lib/finetune/export');
+const { formatShardStatus, gatherRecords, shardStatus, writeManifest } = await import('../lib/finetune/shards');
+const { RUNS_DIR } = await import('../lib/util/paths');
+const { DOUBLE_FT_PAIRS } = await import('../lib/finetune/pairs');
+const { fingerprints } = await import('../lib/data/fingerprints');
+const { compareSets } = await import('../lib/data/overlap');
+const { runHash } = await import('../lib/finetune/run-record');
+const { disposeWeights, NotTrainedError, runOne } = await import('../lib/finetune/run');
+const { weightsHash } = await import('../lib/finetune/finetune');
+
 const str = (k: string) => stringOption(opt, k);
 /** A path for the terminal: relative inside the working folder, absolute outside it. */
 const shown = (file: string) =>

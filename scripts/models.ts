@@ -1,8 +1,5 @@
 // `npm run models`: the variant table with parameter counts and forward FLOPs per image.
 // Full-size nets are also shown with Keras' 1000-class top, the configuration whose counts Keras publishes.
-import * as tf from '@tensorflow/tfjs';
-import { buildArchitecture, VARIANTS, variantSpec } from '../lib/models/variants';
-import { flopsPerImage } from '../lib/models/flops';
 import { cli } from '../lib/util/cli';
 
 cli({
@@ -10,6 +7,11 @@ cli({
   summary: 'The architecture table: parameters and forward FLOPs per image of every variant.',
   options: {},
 });
+// Loaded after the arguments are parsed, so --help and a bad flag answer at once.
+const tf = await import('@tensorflow/tfjs');
+const { buildArchitecture, VARIANTS, variantSpec } = await import('../lib/models/variants');
+const { flopsPerImage } = await import('../lib/models/flops');
+
 await tf.setBackend('cpu');
 const rows: string[][] = [
   ['variant', 'arch', 'input', 'width', 'depth', 'params (backbone)', 'params (+1000 top)', 'GFLOP/img (fwd)', 'note'],

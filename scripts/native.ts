@@ -17,29 +17,8 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { unzipSync } from 'fflate';
-import { ROOT } from '../lib/util/paths';
-import { writeJsonAtomic } from '../lib/util/atomic';
 import { cli, stringOption } from '../lib/util/cli';
-import {
-  MANIFEST_NAME,
-  NATIVE_CACHE,
-  NATIVE_PACKAGE,
-  NativeBuildError,
-  TFJS_NODE_VERSION,
-  TF_WHEEL,
-  cacheKey,
-  missingSymbols,
-  napiBuildVersion,
-  nativePackageDir,
-  parseTensorflowWheel,
-  pipIndexArgs,
-  readNativeManifest,
-  requiredSymbols,
-  sha256File,
-  type NativeManifest,
-} from '../lib/backend/native-build';
-import { nativeSmoke } from '../lib/backend/native-smoke';
+import type { NativeManifest } from '../lib/backend/native-build';
 
 const { values } = cli({
   command: 'npm run native --',
@@ -55,6 +34,29 @@ const { values } = cli({
     'child-verify': { type: 'boolean', help: '(internal) the smoke test, in the child process the build starts' },
   },
 });
+// Loaded after the arguments are parsed, so --help and a bad flag answer at once.
+const { unzipSync } = await import('fflate');
+const { ROOT } = await import('../lib/util/paths');
+const { writeJsonAtomic } = await import('../lib/util/atomic');
+const {
+  MANIFEST_NAME,
+  NATIVE_CACHE,
+  NATIVE_PACKAGE,
+  NativeBuildError,
+  TFJS_NODE_VERSION,
+  TF_WHEEL,
+  cacheKey,
+  missingSymbols,
+  napiBuildVersion,
+  nativePackageDir,
+  parseTensorflowWheel,
+  pipIndexArgs,
+  readNativeManifest,
+  requiredSymbols,
+  sha256File,
+} = await import('../lib/backend/native-build');
+const { nativeSmoke } = await import('../lib/backend/native-smoke');
+
 const flag = (n: string) => values[n] === true;
 const opt = (n: string) => stringOption(values, n);
 

@@ -5,29 +5,10 @@
 // only when what the probes measure changed (a finished profile re-run is a no-op). `--help` lists the flags.
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { backendProvenance, defaultWorkers, selectBackend, describeBackend } from '../lib/backend/select-backend';
-import { formatExits, parseWorkers, pretrainWorkerJobs, runWorkers, threadsPerWorker } from '../lib/util/workers';
-import { loadImageSet } from '../lib/data/load';
-import {
-  IMAGENET_ARM_NAME,
-  IMAGENET_STANDS_IN_FOR,
-  loadImagenetMobileNetV2,
-} from '../lib/models/mobilenet-v2-imagenet';
-import { buildBackbone } from '../lib/models/variants';
-import { loadBackboneDir } from '../lib/pretrain/backbone-files';
-import { checkpointDir } from '../lib/pretrain/checkpoint';
-import { describeConfig, pretrainHash } from '../lib/pretrain/config';
-import { probeBackbone, type ProbeResult } from '../lib/pretrain/probe';
-import { PRETRAIN_PROFILES, pretrainConfigFor, runConfig, runName, type PretrainRun } from '../lib/pretrain/profiles';
-import { runPretraining, type PretrainRecord } from '../lib/pretrain/run';
-import { gitCommit } from '../lib/report/provenance';
-import { readJson, writeJsonAtomic } from '../lib/util/atomic';
-import { artefactRoot, checkpointRoot, SCRATCH_DIR } from '../lib/util/paths';
+import type { ProbeResult } from '../lib/pretrain/probe';
+import type { PretrainRun } from '../lib/pretrain/profiles';
+import type { PretrainRecord } from '../lib/pretrain/run';
 import { cli, listOption } from '../lib/util/cli';
-import { codeVersion } from '../lib/util/code-version';
-import { configHash } from '../lib/util/hash';
-import { profileName } from '../lib/util/profile';
 import fs from 'node:fs';
 
 const { values: opt } = cli({
@@ -53,6 +34,29 @@ const { values: opt } = cli({
     },
   },
 });
+// Loaded after the arguments are parsed, so --help and a bad flag answer at once.
+const tf = await import('@tensorflow/tfjs');
+const { backendProvenance, defaultWorkers, selectBackend, describeBackend } =
+  await import('../lib/backend/select-backend');
+const { formatExits, parseWorkers, pretrainWorkerJobs, runWorkers, threadsPerWorker } =
+  await import('../lib/util/workers');
+const { loadImageSet } = await import('../lib/data/load');
+const { IMAGENET_ARM_NAME, IMAGENET_STANDS_IN_FOR, loadImagenetMobileNetV2 } =
+  await import('../lib/models/mobilenet-v2-imagenet');
+const { buildBackbone } = await import('../lib/models/variants');
+const { loadBackboneDir } = await import('../lib/pretrain/backbone-files');
+const { checkpointDir } = await import('../lib/pretrain/checkpoint');
+const { describeConfig, pretrainHash } = await import('../lib/pretrain/config');
+const { probeBackbone } = await import('../lib/pretrain/probe');
+const { PRETRAIN_PROFILES, pretrainConfigFor, runConfig, runName } = await import('../lib/pretrain/profiles');
+const { runPretraining } = await import('../lib/pretrain/run');
+const { gitCommit } = await import('../lib/report/provenance');
+const { readJson, writeJsonAtomic } = await import('../lib/util/atomic');
+const { artefactRoot, checkpointRoot, SCRATCH_DIR } = await import('../lib/util/paths');
+const { codeVersion } = await import('../lib/util/code-version');
+const { configHash } = await import('../lib/util/hash');
+const { profileName } = await import('../lib/util/profile');
+
 const profile = profileName(typeof opt.profile === 'string' ? opt.profile : undefined);
 const flag = (f: string) => opt[f] === true;
 const only = listOption(opt.only) ?? null;

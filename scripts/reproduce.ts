@@ -18,22 +18,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  buildNotebook,
-  cellSources,
-  firstFailure,
-  parsePercent,
-  summarizeError,
-  type Notebook,
-} from '../lib/report/ipynb';
-import { NB_DIR, PYTHON, checkJupyter, kernelEnv, notebookSources, selectNotebooks } from '../lib/report/jupyter';
-import { gitCommit } from '../lib/report/provenance';
-import { ReproduceLog } from '../lib/report/reproduce-log';
-import { writeFileAtomic } from '../lib/util/atomic';
-import { ROOT, reportDir } from '../lib/util/paths';
-import { profileName } from '../lib/util/profile';
+import type { Notebook } from '../lib/report/ipynb';
 import { cli, stringOption } from '../lib/util/cli';
-import { fmtTime } from '../lib/util/progress';
 
 // Executes one notebook with nbclient; writes the (possibly partial) executed notebook even when a cell fails.
 const EXECUTOR = `
@@ -82,6 +68,17 @@ const { values: opt } = cli({
     },
   },
 });
+// Loaded after the arguments are parsed, so --help and a bad flag answer at once.
+const { buildNotebook, cellSources, firstFailure, parsePercent, summarizeError } = await import('../lib/report/ipynb');
+const { NB_DIR, PYTHON, checkJupyter, kernelEnv, notebookSources, selectNotebooks } =
+  await import('../lib/report/jupyter');
+const { gitCommit } = await import('../lib/report/provenance');
+const { ReproduceLog } = await import('../lib/report/reproduce-log');
+const { writeFileAtomic } = await import('../lib/util/atomic');
+const { ROOT, reportDir } = await import('../lib/util/paths');
+const { profileName } = await import('../lib/util/profile');
+const { fmtTime } = await import('../lib/util/progress');
+
 const arg = (name: string) => stringOption(opt, name);
 const flag = (name: string) => opt[name.replace(/^--/, '')] === true;
 
@@ -285,7 +282,7 @@ const lastLine = (text: string) =>
     .slice(-1)[0]
     ?.trim() ?? '';
 
-function finish(log: ReproduceLog, nNotebooks: number, started: number, failed: number): number {
+function finish(log: InstanceType<typeof ReproduceLog>, nNotebooks: number, started: number, failed: number): number {
   const total = (Date.now() - started) / 1000;
   log.write(total);
   console.log(

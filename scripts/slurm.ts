@@ -8,23 +8,9 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  gridArgs,
-  mergeArgs,
-  parseIndices,
-  parseJobId,
-  pretrainArgs,
-  pretrainRunsToSubmit,
-  runsDirOf,
-  logsDirOf,
-  shellLine,
-  type SlurmPlan,
-} from '../lib/cluster/slurm';
-import { GRIDS } from '../lib/finetune/grid';
+import type { SlurmPlan } from '../lib/cluster/slurm';
 import type { Arm } from '../lib/finetune/run-record';
 import { cli, listOption } from '../lib/util/cli';
-import { ROOT } from '../lib/util/paths';
-import { profileName } from '../lib/util/profile';
 
 const { values: opt, positionals } = cli({
   command: 'npm run slurm --',
@@ -99,6 +85,22 @@ const { values: opt, positionals } = cli({
     dry: { type: 'boolean', help: 'print the sbatch command lines, submit nothing' },
   },
 });
+// Loaded after the arguments are parsed, so --help and a bad flag answer at once.
+const {
+  gridArgs,
+  mergeArgs,
+  parseIndices,
+  parseJobId,
+  pretrainArgs,
+  pretrainRunsToSubmit,
+  runsDirOf,
+  logsDirOf,
+  shellLine,
+} = await import('../lib/cluster/slurm');
+const { GRIDS } = await import('../lib/finetune/grid');
+const { ROOT } = await import('../lib/util/paths');
+const { profileName } = await import('../lib/util/profile');
+
 const str = (k: string) => (typeof opt[k] === 'string' ? (opt[k] as string) : undefined);
 
 function positiveInt(name: string, v: string | undefined, dflt?: number): number {
