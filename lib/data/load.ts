@@ -56,14 +56,8 @@ export interface LoadOptions {
   memoryCache?: boolean;
 }
 
-/** Raw content of a dataset file at its stored resolution. */
-interface Stored {
-  n: number;
-  labels: Int32Array;
-  sourceSplit: string[];
-  classNames: string[];
-  groups?: string[];
-  storedSize: number;
+/** Raw content of a dataset file at its stored resolution: its metadata and, when asked for, its pixels. */
+interface Stored extends Omit<DatasetMeta, 'id' | 'file'> {
   /** NHWC uint8 with `channels` channels, absent when only metadata was read. */
   pixels?: Uint8Array;
   channels: 1 | 3;

@@ -65,8 +65,8 @@ export interface FinetuneResult {
   };
 }
 
-/** sha256 of a model's weights (all of them, in order), to name checkpoints. */
-export function weightsHash(model: tf.LayersModel): string {
+/** A model's weights (all of them, in getWeights() order) as one float32 byte buffer: what is hashed and saved. */
+export function weightBytes(model: tf.LayersModel): Uint8Array {
   const h: Uint8Array[] = [];
   for (const w of model.getWeights()) {
     const d = w.dataSync() as Float32Array;
@@ -79,7 +79,12 @@ export function weightsHash(model: tf.LayersModel): string {
     all.set(a, o);
     o += a.length;
   }
-  return sha256Hex(all);
+  return all;
+}
+
+/** sha256 of a model's weights (weightBytes), to name checkpoints. */
+export function weightsHash(model: tf.LayersModel): string {
+  return sha256Hex(weightBytes(model));
 }
 
 /** Weighted mean softmax cross-entropy of `logits` against integer labels. */

@@ -6,13 +6,21 @@ import path from 'node:path';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { classificationMetrics } from '../metrics/classification';
-import { configHash } from '../util/hash';
+import { configHash, sha256Hex } from '../util/hash';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 import { tryLock } from '../util/lock';
 import { RUNS_DIR } from '../util/paths';
 import { cpuSecondsSince } from '../util/cpu-time';
 import type { Backbone } from '../models/backbone';
-import { finetune, splitHash, weightsHash, type AugmentFn, type FinetuneData, type FinetuneOptions } from './finetune';
+import {
+  finetune,
+  splitHash,
+  weightBytes,
+  weightsHash,
+  type AugmentFn,
+  type FinetuneData,
+  type FinetuneOptions,
+} from './finetune';
 import { checkPair } from './pairs';
 import { exportedRun } from './export';
 import { fingerprints } from '../data/fingerprints';
@@ -87,18 +95,11 @@ export function stage1Key(c: RunConfig): string {
   });
 }
 
+/** Saves the weights (float32, getWeights() order) and returns their weightsHash. */
 function saveWeights(model: tf.LayersModel, file: string): string {
-  const ws = model.getWeights();
-  const parts = ws.map((w) => w.dataSync() as Float32Array);
-  const total = parts.reduce((s, p) => s + p.length, 0);
-  const all = new Float32Array(total);
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.length;
-  }
-  writeFileAtomic(file, new Uint8Array(all.buffer));
-  return weightsHash(model);
+  const bytes = weightBytes(model);
+  writeFileAtomic(file, bytes);
+  return sha256Hex(bytes);
 }
 
 function loadWeights(model: tf.LayersModel, file: string): void {
