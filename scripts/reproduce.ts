@@ -72,7 +72,7 @@ const { values: opt } = cli({
 const { buildNotebook, cellSources, firstFailure, parsePercent, summarizeError } = await import('../lib/report/ipynb');
 const { NB_DIR, PYTHON, checkJupyter, kernelEnv, notebookSources, selectNotebooks } =
   await import('../lib/report/jupyter');
-const { gitCommit } = await import('../lib/report/provenance');
+const { gitCommit } = await import('../lib/util/git');
 const { ReproduceLog } = await import('../lib/report/reproduce-log');
 const { writeFileAtomic } = await import('../lib/util/atomic');
 const { ROOT, reportDir } = await import('../lib/util/paths');

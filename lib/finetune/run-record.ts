@@ -3,13 +3,12 @@
 // reader the notebooks and the report use.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import type { DataIdentity } from '../data/identity';
 import { SCALAR_METRICS, type ClassificationMetrics, type PerClassMetrics } from '../metrics/classification';
 import { configHash } from '../util/hash';
 import { cleanStaleTemps, readJson, writeJsonAtomic } from '../util/atomic';
 import type { LrSchedule } from '../util/lr-schedule';
-import { RUNS_DIR, ROOT } from '../util/paths';
+import { RUNS_DIR } from '../util/paths';
 
 /**
  * Version of the record layout. 2: the config carries the run's whole identity (backbone weights hash, fine-tuning
@@ -336,26 +335,4 @@ export function loadRuns(filter: RunFilter = {}, opts: LoadRunsOptions | string 
   const key = (r: RunRecord) =>
     [r.config.dataset, r.config.arm, r.config.condition, String(r.config.seed).padStart(6, '0')].join('|');
   return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-}
-
-let gitCache: { commit: string; dirty: boolean } | undefined;
-/** HEAD commit of the checkout and whether tracked files differ from it ('unknown' outside git). */
-export function gitState(): { commit: string; dirty: boolean } {
-  if (gitCache) return gitCache;
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    gitCache = { commit, dirty: status.trim().length > 0 };
-  } catch {
-    gitCache = { commit: 'unknown', dirty: true };
-  }
-  return gitCache;
 }

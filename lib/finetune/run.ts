@@ -11,6 +11,7 @@ import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 import { tryLock } from '../util/lock';
 import { RUNS_DIR } from '../util/paths';
 import { cpuSecondsSince } from '../util/cpu-time';
+import { gitState } from '../util/git';
 import type { Backbone } from '../models/backbone';
 import {
   finetune,
@@ -27,7 +28,6 @@ import { fingerprints } from '../data/fingerprints';
 import type { OverlapReport } from '../data/overlap';
 import {
   cachedRun,
-  gitState,
   isDoubleFt,
   recordedMetrics,
   runHash,

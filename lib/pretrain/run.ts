@@ -12,7 +12,7 @@ import type { Backbone } from '../models/backbone';
 import { RngDropout } from '../models/rng-dropout';
 import { saveLayersModelDir } from '../models/tfjs-files';
 import { buildBackbone } from '../models/variants';
-import { gitCommit } from '../report/provenance';
+import { gitCommit } from '../util/git';
 import { simclrTask, type ViewFn } from '../ssl/simclr-trainer';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 import { canonicalJson } from '../util/hash';

@@ -1,8 +1,7 @@
 // Where a figure or table came from: git commit, profile, backend, seeds, date. Printed on every figure and
 // written beside every table, so a number in the paper can be traced back to the command that made it.
-import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
-import { ROOT } from '../util/paths';
+import { gitCommit } from '../util/git';
 import { profileName } from '../util/profile';
 
 export interface Provenance {
@@ -13,52 +12,8 @@ export interface Provenance {
   date: string; // ISO date (UTC, day precision: figures should not change every second)
 }
 
-let cachedCommit: string | undefined;
-
-/**
- * What does not count as "dirty": the artefacts a publishing run writes while it runs (figures, tables, executed
- * notebooks, logs) and the pre-training checkpoints a long run updates. Without this, the first figure a
- * `npm run reproduce` writes makes every later figure of the same run say "+dirty".
- */
-export const GENERATED_PATHS = ['figures', 'paper', 'notebooks/*.ipynb', 'data/checkpoints', 'runs', 'scratch'];
-
-/** Short git commit of the checkout (`+dirty` if tracked code changed); "unknown" outside a git checkout. */
-export function gitCommit(): string {
-  cachedCommit ??= commitOf(ROOT);
-  return cachedCommit;
-}
-
-/** gitCommit() of any checkout, uncached. */
-export function commitOf(root: string): string {
-  try {
-    const head = execFileSync('git', ['rev-parse', '--short=10', 'HEAD'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    })
-      .toString()
-      .trim();
-    const dirty = execFileSync(
-      'git',
-      [
-        'status',
-        '--porcelain',
-        '--untracked-files=no',
-        '--',
-        '.',
-        ...GENERATED_PATHS.map((p) => `:(exclude,glob)${p}${p.includes('*') ? '' : '/**'}`),
-      ],
-      {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'ignore'],
-      },
-    )
-      .toString()
-      .trim();
-    return head + (dirty ? '+dirty' : '');
-  } catch {
-    return 'unknown';
-  }
-}
+// The commit comes from lib/util/git.ts; re-exported because notebook 00 imports it from here.
+export { gitCommit } from '../util/git';
 
 /** Fill in what the caller did not say: commit from git, profile from MEDSSL_PROFILE, today's date. */
 export function provenance(p: Partial<Provenance> = {}): Provenance {

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readJson, writeJsonAtomic } from '../util/atomic';
-import { gitCommit } from './provenance';
+import { gitCommit } from '../util/git';
 
 export interface LogStep {
   notebook: string; // a notebook name, or stage:<name>

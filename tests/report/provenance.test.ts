@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { commitOf, provenanceLine } from '../../lib/report/provenance';
+import { provenanceLine } from '../../lib/report/provenance';
+import { commitOf } from '../../lib/util/git';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-prov-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
