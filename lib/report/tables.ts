@@ -1,6 +1,9 @@
-// Tables are danfojs DataFrames written as CSV (for machines) and Markdown (for the paper) in the profile's tables
-// folder (reportDir: paper/tables/ only for a publishing run of a committed profile, else scratch/<profile>/paper/tables/).
-// danfojs' own toCSV does not quote fields that contain commas or quotes, so we write RFC 4180 CSV ourselves.
+// Tables are rows (one plain object per row) written as CSV (for machines) and Markdown (for the paper) in the
+// profile's tables folder (reportDir: paper/tables/ only for a publishing run of a committed profile, else
+// scratch/<profile>/paper/tables/). Every table is built row by row from a computation (a bootstrap, a verdict), so
+// rows are what callers have; a danfojs DataFrame is what a table READ BACK becomes (readTableCsv), where querying,
+// grouping and describing it is what a reader wants. danfojs' own toCSV does not quote fields that contain commas
+// or quotes, so we write RFC 4180 CSV ourselves.
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataFrame } from 'danfojs-node';
@@ -11,20 +14,11 @@ import { provenance, provenanceLine, type Provenance } from './provenance';
 export type Cell = string | number | boolean | null;
 export type Row = Record<string, Cell>;
 
-/** Rows of plain objects → DataFrame (columns in first-seen key order; missing cells are null). */
-export function toDataFrame(rows: Row[]): DataFrame {
-  if (rows.length === 0) throw new Error('toDataFrame: no rows');
+/** Columns in first-seen key order and one value list per row (a missing cell is null). */
+function columnsAndValues(rows: Row[]): { columns: string[]; values: Cell[][] } {
+  if (rows.length === 0) throw new Error('table: no rows');
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  return new DataFrame(
-    rows.map((r) => columns.map((c) => (r[c] === undefined ? null : r[c]))),
-    { columns },
-  );
-}
-
-function columnsAndValues(df: DataFrame): { columns: string[]; values: Cell[][] } {
-  const columns = df.columns.map(String);
-  const values = (df.values as unknown as Cell[][]).map((row) => (Array.isArray(row) ? row : [row]));
-  return { columns, values };
+  return { columns, values: rows.map((r) => columns.map((c) => (r[c] === undefined ? null : r[c]))) };
 }
 
 function csvField(v: Cell): string {
@@ -33,8 +27,8 @@ function csvField(v: Cell): string {
   return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function toCsv(df: DataFrame): string {
-  const { columns, values } = columnsAndValues(df);
+export function toCsv(rows: Row[]): string {
+  const { columns, values } = columnsAndValues(rows);
   return [columns.map(csvField).join(','), ...values.map((r) => r.map(csvField).join(','))].join('\n') + '\n';
 }
 
@@ -79,7 +73,10 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
-/** Read a CSV written by writeTable back into a DataFrame; numeric-looking cells become numbers, empty → null. */
+/**
+ * Read a CSV written by writeTable back as a danfojs DataFrame (to query, group or describe it); numeric-looking
+ * cells become numbers, empty → null.
+ */
 export function readTableCsv(file: string): DataFrame {
   let text: string;
   try {
@@ -118,9 +115,9 @@ export function mdTable(head: string[], rows: string[][], right: readonly boolea
   return [line(head), rule, ...rows.map(line)].join('\n');
 }
 
-/** A DataFrame as a GitHub Markdown table; numbers right-aligned and shown with `digits` decimals. */
-export function toMarkdown(df: DataFrame, digits = 3): string {
-  const { columns, values } = columnsAndValues(df);
+/** Rows as a GitHub Markdown table; numbers right-aligned and shown with `digits` decimals, missing cells '–'. */
+export function toMarkdown(rows: Row[], digits = 3): string {
+  const { columns, values } = columnsAndValues(rows);
   const numericCol = columns.map(
     (_, j) => values.length > 0 && values.every((r) => r[j] === null || typeof r[j] === 'number'),
   );
@@ -130,7 +127,7 @@ export function toMarkdown(df: DataFrame, digits = 3): string {
 
 export interface WrittenTable {
   name: string;
-  df: DataFrame;
+  rows: Row[];
   markdown: string;
   files: { csv: string; md: string };
   provenance: Provenance;
@@ -139,20 +136,19 @@ export interface WrittenTable {
 /** Write <tables>/<name>.csv and .md (atomically). The name carries the profile; the Markdown gets a title and a provenance line. */
 export function writeTable(
   name: string,
-  table: DataFrame | Row[],
+  rows: Row[],
   opts: { title?: string; digits?: number; provenance?: Partial<Provenance>; dir?: string } = {},
 ): WrittenTable {
   if (!/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/.test(name) || name.includes('..')) {
     throw new Error(`writeTable: bad table name "${name}" (letters, digits, . _ - / only)`);
   }
-  const df = Array.isArray(table) ? toDataFrame(table) : table;
   const prov = provenance(opts.provenance);
   checkNameCarriesProfile('writeTable', name, prov.profile);
   const dir = opts.dir ?? reportDir('tables', prov.profile);
   const files = { csv: path.join(dir, `${name}.csv`), md: path.join(dir, `${name}.md`) };
-  const table_md = toMarkdown(df, opts.digits ?? 3);
+  const table_md = toMarkdown(rows, opts.digits ?? 3);
   const markdown = (opts.title ? `**${opts.title}**\n\n` : '') + table_md + `\n<sub>${provenanceLine(prov)}</sub>\n`;
-  writeFileAtomic(files.csv, toCsv(df));
+  writeFileAtomic(files.csv, toCsv(rows));
   writeFileAtomic(files.md, markdown);
-  return { name, df, markdown: table_md, files, provenance: prov };
+  return { name, rows, markdown: table_md, files, provenance: prov };
 }

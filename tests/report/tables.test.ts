@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseCsv, readTableCsv, toDataFrame, toMarkdown, writeTable } from '../../lib/report/tables';
+import { parseCsv, readTableCsv, toMarkdown, writeTable, type Row } from '../../lib/report/tables';
 import { compactSeeds } from '../../lib/report/provenance';
 import { ROOT, SCRATCH_DIR } from '../../lib/util/paths';
 
@@ -75,10 +75,20 @@ describe('tables', () => {
     expect(() => parseCsv('a,"b')).toThrow(/unterminated/);
   });
 
-  it('toDataFrame fills missing keys with null; toMarkdown shows them as a dash', () => {
-    const df = toDataFrame([{ a: 1 }, { a: 2, b: 'q' }]);
-    expect(df.columns).toEqual(['a', 'b']);
-    expect(toMarkdown(df)).toContain('| 1 | – |');
+  it('a key missing from a row is an empty cell: a dash in Markdown, nothing in CSV, null read back', () => {
+    const rows: Row[] = [{ a: 1 }, { a: 2, b: 'q' }];
+    expect(toMarkdown(rows).split('\n').slice(0, 3)).toEqual(['| a | b |', '| ---: | --- |', '| 1 | – |']);
+    const t = writeTable('missing-smoke', rows, {
+      dir,
+      provenance: { commit: 'abc', profile: 'smoke', backend: 'cpu' },
+    });
+    expect(fs.readFileSync(t.files.csv, 'utf8')).toBe('a,b\n1,\n2,q\n');
+    const back = readTableCsv(t.files.csv);
+    expect(back.columns).toEqual(['a', 'b']);
+    expect(back.values as unknown as unknown[][]).toEqual([
+      [1, null],
+      [2, 'q'],
+    ]);
   });
 
   it('readTableCsv names the file and row on a ragged CSV', () => {
