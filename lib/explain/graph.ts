@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 type Layer = tf.layers.Layer;
 
 /** A nested model usable as a graph (functional LayersModel or Sequential). */
-function isContainer(layer: Layer): layer is tf.LayersModel {
+export function isContainer(layer: Layer): layer is tf.LayersModel {
   const l = layer as unknown as { layers?: unknown; inputs?: unknown; outputs?: unknown };
   return Array.isArray(l.layers) && Array.isArray(l.inputs) && Array.isArray(l.outputs);
 }
@@ -65,7 +65,7 @@ export function listLayerPaths(model: tf.LayersModel, prefix = ''): string[] {
   return out;
 }
 
-export interface RunHooks {
+export interface GraphHooks {
   /** Target layer path (relative to the model being run). */
   path?: LayerPath;
   /** Called with the target layer's output (tensor index 0). */
@@ -97,7 +97,7 @@ function preSoftmax(layer: Layer, x: tf.Tensor): tf.Tensor {
  * capture/replacement of one layer's output anywhere in the nesting. Returns the model's outputs.
  * Call inside tf.tidy (intermediate tensors are not disposed here).
  */
-export function runModel(model: tf.LayersModel, inputs: tf.Tensor[], hooks: RunHooks = {}): tf.Tensor[] {
+export function runModel(model: tf.LayersModel, inputs: tf.Tensor[], hooks: GraphHooks = {}): tf.Tensor[] {
   if (inputs.length !== model.inputs.length) {
     throw new Error(`model '${model.name}' takes ${model.inputs.length} inputs, got ${inputs.length}`);
   }

@@ -5,10 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { averageRanks } from '../metrics/auc';
 import { initWeightsSeeded } from '../models/init';
-
-function isContainer(l: tf.layers.Layer): l is tf.LayersModel {
-  return Array.isArray((l as unknown as { layers?: unknown }).layers);
-}
+import { isContainer } from './graph';
 
 /** Weighted layers in graph order, nested models expanded into their own layers. */
 export function weightedLayers(model: tf.LayersModel): tf.layers.Layer[] {

@@ -1,6 +1,7 @@
 // Write files so a reader never sees half a file: write to a temp file in the same folder, fsync, rename.
 import fs from 'node:fs';
 import path from 'node:path';
+import { pidAlive } from './lock';
 
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -43,16 +44,6 @@ export function readJson<T = unknown>(file: string): T {
 /** Temp files a killed writer leaves beside its target: `.<name>.<pid>.<ms>.tmp` (writeFileAtomic, the image
  * cache) and `<name>.<pid>.download` (lib/data/fetch.ts). */
 const TEMP_NAME = /\.(\d+)(?:\.\d+)?\.(?:tmp|download)$/;
-
-function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by another user
-  }
-}
 
 export interface CleanOptions {
   /**

@@ -27,7 +27,9 @@ export interface LockOptions {
   what?: string;
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process of this id runs on this machine (EPERM: it exists, owned by another user). */
+export function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
     return true;
