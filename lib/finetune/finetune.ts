@@ -20,8 +20,6 @@ import { applyScaling, type InputScaling } from '../data/scaling';
 import { splitHash } from '../data/splits';
 import { cpuSecondsSince } from '../util/cpu-time';
 
-export { splitHash };
-
 /** The fields of lib/data's ImageSet that fine-tuning reads (NHWC uint8, 3 channels, square). */
 export type FinetuneData = Pick<
   ImageSet,

@@ -15,7 +15,6 @@ import { gitState } from '../util/git';
 import type { Backbone } from '../models/backbone';
 import {
   finetune,
-  splitHash,
   weightBytes,
   weightsHash,
   type AugmentFn,
@@ -23,6 +22,7 @@ import {
   type FinetuneOptions,
 } from './finetune';
 import { checkPair } from './pairs';
+import { splitHash } from '../data/splits';
 import { exportedRun } from './export';
 import { fingerprints } from '../data/fingerprints';
 import type { OverlapReport } from '../data/overlap';

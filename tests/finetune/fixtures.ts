@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../lib/util/rng';
 import { initModelSeeded } from '../../lib/models/init';
 import type { Backbone } from '../../lib/models/backbone';
-import { splitHash, weightsHash, type FinetuneData } from '../../lib/finetune/finetune';
+import { weightsHash, type FinetuneData } from '../../lib/finetune/finetune';
+import { splitHash } from '../../lib/data/splits';
 import type { RunConfig } from '../../lib/finetune/run-record';
 
 let counter = 0;
