@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BackboneRequest } from '../lib/pretrain/backbones';
 import type { ProfileName } from '../lib/util/profile';
-import { cli, listOption, stringOption } from '../lib/util/cli';
+import { cli, PROFILE_OPTION, listOption, stringOption } from '../lib/util/cli';
 import type { GridSpec, LrChoice, GridIdentity } from '../lib/finetune/grid';
 import type { Arm, RunConfig, RunRecord } from '../lib/finetune/run-record';
 import type { RunDeps } from '../lib/finetune/run';
@@ -20,7 +20,7 @@ const { values: opt } = cli({
   summary:
     'Fine-tune every dataset × arm × condition × seed of a profile; results go to runs/<config-hash>.json, cached by their identity (config, backbone weights, code version, data).',
   options: {
-    profile: { type: 'string', arg: 'P', help: 'smoke | cpu | gpu (default: MEDSSL_PROFILE, else cpu)' },
+    profile: PROFILE_OPTION,
     shard: { type: 'string', arg: 'i/n', help: 'run only shard i of n (machines or SLURM tasks split a grid)' },
     workers: {
       type: 'string',

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ProbeResult } from '../lib/pretrain/probe';
 import type { PretrainRun } from '../lib/pretrain/profiles';
 import type { PretrainRecord } from '../lib/pretrain/run';
-import { cli, listOption } from '../lib/util/cli';
+import { cli, PROFILE_OPTION, listOption } from '../lib/util/cli';
 import fs from 'node:fs';
 
 const { values: opt } = cli({
@@ -16,7 +16,7 @@ const { values: opt } = cli({
   summary:
     "Pre-train a profile's TL (supervised) and SSL (SimCLR) backbones, then probe them on the source's held-out split.",
   options: {
-    profile: { type: 'string', arg: 'P', help: 'smoke | cpu | gpu (default: MEDSSL_PROFILE, else cpu)' },
+    profile: PROFILE_OPTION,
     resume: { type: 'boolean', help: 'continue an interrupted run from its last checkpoint' },
     only: { type: 'string', arg: 'a,b', help: 'only these runs (e.g. tl-xception,ssl-resnet,ssl-resnet-medical-all)' },
     'no-probe': { type: 'boolean', help: 'pre-train only' },

@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Notebook } from '../lib/report/ipynb';
-import { cli, stringOption } from '../lib/util/cli';
+import { cli, PROFILE_OPTION, stringOption } from '../lib/util/cli';
 
 // Executes one notebook with nbclient; writes the (possibly partial) executed notebook even when a cell fails.
 const EXECUTOR = `
@@ -51,7 +51,7 @@ const { values: opt } = cli({
   summary:
     "Run the pipeline stages a profile's notebooks need (pre-training, grid), then execute every notebook headless and regenerate figures/ and paper/ (smoke: scratch/smoke/).",
   options: {
-    profile: { type: 'string', arg: 'P', help: 'smoke | cpu | gpu (default: MEDSSL_PROFILE, else cpu)' },
+    profile: PROFILE_OPTION,
     only: { type: 'string', arg: '01,03', help: 'only these notebooks (stages are skipped)' },
     jobs: { type: 'string', arg: 'N', help: 'notebooks executed side by side (default 2)' },
     'no-build': {

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SlurmPlan } from '../lib/cluster/slurm';
 import type { Arm } from '../lib/finetune/run-record';
-import { cli, listOption } from '../lib/util/cli';
+import { cli, PROFILE_OPTION, listOption } from '../lib/util/cli';
 
 const { values: opt, positionals } = cli({
   command: 'npm run slurm --',
@@ -18,7 +18,7 @@ const { values: opt, positionals } = cli({
     'Submit the fine-tuning grid of a profile to SLURM: pre-training array (missing backbones) → grid array (one shard per task) → merge into the export (afterok). Run from the checkout, on a filesystem every node sees.',
   positionals: 'submit',
   options: {
-    profile: { type: 'string', arg: 'P', help: 'smoke | cpu | gpu (default: MEDSSL_PROFILE, else cpu)' },
+    profile: PROFILE_OPTION,
     shards: { type: 'string', arg: 'N', help: 'split the grid into N shards = N array tasks (required)' },
     'shared-dir': {
       type: 'string',

@@ -13,7 +13,7 @@ import { parsePercent, summarizeError } from '../lib/report/ipynb';
 import { NB_DIR, PYTHON, checkJupyter, kernelEnv, notebookSources, selectNotebooks } from '../lib/report/jupyter';
 import { changedFiles, treeState } from '../lib/report/tree-state';
 import { profileName } from '../lib/util/profile';
-import { cli, stringOption } from '../lib/util/cli';
+import { cli, PROFILE_OPTION, stringOption } from '../lib/util/cli';
 import { fmtTime } from '../lib/util/progress';
 
 // Reads [{name, cells: [source…]}] and writes [{name, ok, seconds, cells, failed?: {cell, source, stderr, evalue, kernelLog}}].
@@ -83,7 +83,7 @@ const { values: opt } = cli({
   summary:
     'Run notebooks cell by cell in live tslab kernels (as a student in Jupyter, not publishing), then check that no tracked file changed.',
   options: {
-    profile: { type: 'string', arg: 'P', help: 'smoke | cpu | gpu (default: MEDSSL_PROFILE, else cpu)' },
+    profile: PROFILE_OPTION,
     only: { type: 'string', arg: '00,03', help: 'only these notebooks' },
     'cell-timeout': { type: 'string', arg: 'S', help: 'seconds per cell (default: smoke 600, else 6 h)' },
     'keep-going': { type: 'boolean', help: 'run the remaining cells and notebooks after a failure' },

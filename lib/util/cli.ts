@@ -1,6 +1,7 @@
 // One argument parser for every `npm run` script: node:util parseArgs in strict mode, so an unknown or misspelt
 // flag is an error before anything runs, and `--help` prints the usage and exits without side effects.
 import { parseArgs } from 'node:util';
+import { PROFILES } from './profile';
 
 export interface CliOption {
   type: 'string' | 'boolean';
@@ -18,6 +19,13 @@ export interface CliSpec {
   /** Usage of positional arguments, e.g. "<list|show|fetch> [id]"; none allowed when absent. */
   positionals?: string;
 }
+
+/** `--profile P`, the same in every script that takes one (read it with profileName(stringOption(values, 'profile'))). */
+export const PROFILE_OPTION: CliOption = {
+  type: 'string',
+  arg: 'P',
+  help: `${PROFILES.join(' | ')} (default: MEDSSL_PROFILE, else cpu)`,
+};
 
 export type CliValues = Record<string, string | boolean | undefined>;
 

@@ -10,10 +10,3 @@ export function profileName(explicit?: string): ProfileName {
   }
   return p as ProfileName;
 }
-
-/** Parse `--profile X` out of argv (scripts), falling back to MEDSSL_PROFILE, then cpu. */
-export function profileFromArgv(argv: string[] = process.argv.slice(2)): ProfileName {
-  const i = argv.indexOf('--profile');
-  const eq = argv.find((a) => a.startsWith('--profile='));
-  return profileName(i >= 0 ? argv[i + 1] : eq ? eq.split('=')[1] : undefined);
-}
