@@ -33,7 +33,7 @@ import { renderFigure } from '../lib/report/figures';
 import { writeTable } from '../lib/report/tables';
 import { showFigure, showMarkdown, showTable } from '../lib/report/notebook';
 import { horizontalBars } from '../lib/report/plots';
-import { gitCommit } from '../lib/report/provenance';
+import { gitCommit } from '../lib/util/git';
 
 const PROFILE = profileName(); // smoke | cpu | gpu, from MEDSSL_PROFILE
 const KNOBS = {

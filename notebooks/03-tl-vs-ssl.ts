@@ -20,7 +20,8 @@
 // %%
 import { profileName } from '../lib/util/profile';
 import { loadProfileRuns } from '../lib/report/runs';
-import { armDiffs, fmtAccCI, fmtDiffCI, fmtP, pairRuns, pairedDiff, type ArmDiffRow, type RunRecord } from '../lib/report/compare';
+import { armDiffs, fmtAccCI, fmtDiffCI, fmtP, pairRuns, pairedDiff, type ArmDiffRow } from '../lib/report/compare';
+import type { RunRecord } from '../lib/finetune/run-record';
 import { analysisConfig } from '../lib/report/analysis-config';
 import { tlSslPairs } from '../lib/report/arms';
 import { DEGENERATE_LEGEND, cellRuns, degenerateCell } from '../lib/report/degenerate';
@@ -183,7 +184,7 @@ for (const p of byPair.slice(0, 1)) {
     });
     showFigure(await renderFigure(`03-curves-${ds}-${CONDITION}-${PROFILE}`, trainingCurves(series, { metric: 'accuracy', title: `${ds}: accuracy per epoch (seed ${SEED0})` }), { height: 400, provenance: PROV }));
     for (const x of picked) {
-      const cm = x.run?.test.metrics.confusionMatrix as number[][] | undefined;
+      const cm = x.run?.test.metrics.confusionMatrix;
       if (x.run && cm) {
         showFigure(await renderFigure(`03-confusion-${ds}-${x.arm}-${CONDITION}-${PROFILE}`, confusionHeatmap(cm, x.run.dataset.classNames, { normalize: true, title: `${ds}, ${x.label}: confusion (row %)` }), { width: 600, height: 520, provenance: PROV }));
       }

@@ -104,7 +104,7 @@ for (const ds of PAIR ? KNOBS.datasets : []) {
     };
     const trained = explain();
     const sanity = cascadingRandomisation(m.classifier, explain, [1, layersTopDown(m.classifier).length], SANITY_SEED);
-    arms.push({ arm: a.arm, label: a.label, maps: trained.maps, pred: Array.from(trained.classIndex), camSize: camSize, acc: m.testAccuracy, gridAcc: (rec?.test.metrics.accuracy as number | undefined) ?? NaN, sanity: sanity });
+    arms.push({ arm: a.arm, label: a.label, maps: trained.maps, pred: Array.from(trained.classIndex), camSize: camSize, acc: m.testAccuracy, gridAcc: rec?.test.metrics.accuracy ?? NaN, sanity: sanity });
     x.dispose();
     m.classifier.dispose();
   }

@@ -8,6 +8,7 @@ import { Progress } from '../util/progress';
 import type { ProfileName } from '../util/profile';
 import { meanSd, formatMeanSd } from '../stats/summary';
 import { hierarchicalBootstrap } from '../stats/hierarchical';
+import type { ScalarMetricName } from '../metrics/classification';
 import { stage1SetFor } from './pairs';
 import { NotTrainedError, runOne, RunLockedError, type RunDeps } from './run';
 import {
@@ -432,7 +433,10 @@ export interface TableRow {
   imgPerSec: string;
 }
 
-const num = (r: RunRecord, k: string) => r.test.metrics[k] as number;
+const num = (r: RunRecord, k: ScalarMetricName): number => {
+  const v = r.test.metrics[k];
+  return typeof v === 'number' ? v : NaN;
+};
 
 /** 1 where a run's arg-max prediction is right, per test image. */
 function correct(r: RunRecord): Float64Array {
@@ -485,7 +489,8 @@ export function resultsTable(records: RunRecord[], bootstrapSeed = 0, resamples 
   const rows: TableRow[] = [];
   for (const [k, rs] of groups) {
     const [dataset, arm, condition] = k.split('|');
-    const ms = (key: string) => formatMeanSd(meanSd(rs.map((r) => num(r, key)).filter((v) => Number.isFinite(v))), 3);
+    const ms = (key: ScalarMetricName) =>
+      formatMeanSd(meanSd(rs.map((r) => num(r, key)).filter((v) => Number.isFinite(v))), 3);
     const ci = seedMeanAccuracyCI(rs, bootstrapSeed, resamples);
     const secs = meanSd(rs.map((r) => r.stages.reduce((s, st) => s + st.wallSeconds, 0)));
     const cpu = rs.every((r) => r.cpuSeconds !== undefined) ? meanSd(rs.map((r) => r.cpuSeconds!)) : undefined;

@@ -162,17 +162,8 @@ export interface RunRecord {
   };
 }
 
-/**
- * The test metrics a record holds: lib/metrics' ClassificationMetrics. The string index signature is there only for
- * two readers that still look a metric up by an untyped key (lib/report/compare.ts `metric`, lib/finetune/grid.ts
- * `num`); once they take a ScalarMetricName, this becomes `ClassificationMetrics` and `recordedMetrics` goes.
- */
-export type RecordedMetrics = ClassificationMetrics & { readonly [key: string]: unknown };
-
-/** The metrics as a record stores them (the one place a ClassificationMetrics is widened to RecordedMetrics). */
-export function recordedMetrics(m: ClassificationMetrics): RecordedMetrics {
-  return m as RecordedMetrics;
-}
+/** The test metrics a record holds: lib/metrics' ClassificationMetrics (checked by metricsFromJson when read back). */
+export type RecordedMetrics = ClassificationMetrics;
 
 const PER_CLASS_NUMBERS = [
   'index',
@@ -228,7 +219,7 @@ export function metricsFromJson(raw: unknown, where?: string): RecordedMetrics {
   perClass.forEach((c, i) => {
     for (const k of PER_CLASS_NUMBERS) num(c, k, `perClass[${i}].${k}`);
   });
-  return m as RecordedMetrics;
+  return m as unknown as RecordedMetrics; // every field checked above
 }
 
 /** A record read from JSON: its metrics checked and their NaNs restored (metricsFromJson). Returns the same object. */

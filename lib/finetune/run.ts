@@ -29,7 +29,6 @@ import type { OverlapReport } from '../data/overlap';
 import {
   cachedRun,
   isDoubleFt,
-  recordedMetrics,
   runHash,
   runPath,
   writeRun,
@@ -311,7 +310,7 @@ async function train(
       stages,
       stage1CheckpointHash,
       test: {
-        metrics: recordedMetrics(metrics),
+        metrics,
         labels: test.labels,
         probs,
         indices: test.indices,

@@ -6,11 +6,12 @@
 // TL seed 0 and SSL seed 0 on chest-ct. A unit is one (seed, test image); an arm's accuracy is the mean over its
 // seeds. Bootstrap resamples units within each dataset (strata), so every resample keeps each dataset's size.
 import { comparedArms } from '../pretrain/arms';
-import { bootstrapCI, bootstrapDistribution } from '../stats/bootstrap';
+import { bootstrapCI, bootstrapCIWithValues, bootstrapPValue } from '../stats/bootstrap';
 import { mcnemarFromCounts, wilcoxonSignedRank } from '../stats/hypothesis';
 import { meanSd } from '../stats/summary';
 import { REGISTRY, type DatasetId } from '../data/registry';
 import type { RunRecord } from '../finetune/run-record';
+import type { ScalarMetricName } from '../metrics/classification';
 
 // The one run-record type (lib/finetune/run-record.ts): reports read what the grid writes.
 export type { RunRecord } from '../finetune/run-record';
@@ -56,7 +57,7 @@ export interface ArmSummary {
   trainSeconds: number; // mean over seeds, all stages
 }
 
-function metric(r: RunRecord, k: string): number {
+function metric(r: RunRecord, k: ScalarMetricName): number {
   const v = r.test.metrics[k];
   return typeof v === 'number' ? v : NaN;
 }
@@ -254,14 +255,9 @@ export function unitDiff(units: DiffUnits[], opts: { seed?: number; resamples?: 
   };
   const all = Int32Array.from(d.keys());
   const resamples = opts.resamples ?? 2000;
-  const ci = bootstrapCI(d.length, stat, { seed: opts.seed ?? 0, resamples, strata });
-  const { values } = bootstrapDistribution(d.length, stat, { seed: opts.seed ?? 0, resamples, strata });
-  let le = 0;
-  let ge = 0;
-  for (const v of values) {
-    if (v <= 0) le++;
-    if (v >= 0) ge++;
-  }
+  // one set of resamples for the interval and the p-value
+  const ci = bootstrapCIWithValues(d.length, stat, { seed: opts.seed ?? 0, resamples, strata });
+  const values = ci.values;
   const perRun = units.map((u) => u.d.reduce((a, b) => a + b, 0) / u.d.length);
   let pW = NaN;
   if (perRun.length >= 2) {
@@ -277,7 +273,7 @@ export function unitDiff(units: DiffUnits[], opts: { seed?: number; resamples?: 
     diff: stat(all),
     lo: ci.lower,
     hi: ci.upper,
-    pBootstrap: values.length ? Math.min(1, (2 * Math.min(le, ge)) / values.length) : NaN,
+    pBootstrap: values.length ? bootstrapPValue(values) : NaN,
     pMcnemar: NaN,
     onlyA: 0,
     onlyB: 0,

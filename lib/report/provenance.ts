@@ -12,9 +12,6 @@ export interface Provenance {
   date: string; // ISO date (UTC, day precision: figures should not change every second)
 }
 
-// The commit comes from lib/util/git.ts; re-exported because notebook 00 imports it from here.
-export { gitCommit } from '../util/git';
-
 /** Fill in what the caller did not say: commit from git, profile from MEDSSL_PROFILE, today's date. */
 export function provenance(p: Partial<Provenance> = {}): Provenance {
   return {

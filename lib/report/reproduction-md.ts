@@ -8,16 +8,8 @@ import type { ClaimResult } from './claims';
 import type { DatasetEffectRow } from './claim-effects';
 import { DEGENERATE_LEGEND } from './degenerate';
 import { provenanceLine, type Provenance } from './provenance';
+import { mdTable } from './tables';
 import type { Reproduction, ReproductionInput } from './reproduction';
-
-export function mdTable(head: string[], rows: string[][]): string {
-  const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  return [
-    `| ${head.join(' | ')} |`,
-    `|${head.map(() => ' --- ').join('|')}|`,
-    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
-  ].join('\n');
-}
 
 const ci = (lo: number, hi: number) =>
   Number.isFinite(lo) && Number.isFinite(hi) ? `[${fmtPts(lo)}, ${fmtPts(hi)}]` : '';

@@ -169,10 +169,20 @@ export function bootstrapCI(
   statistic: (idx: Int32Array) => number,
   opts: BootstrapOptions,
 ): BootstrapResult {
+  const { values: _values, ...ci } = bootstrapCIWithValues(n, statistic, opts);
+  return ci;
+}
+
+/** bootstrapCI and the resampled values it was read from (for a p-value from the same resamples). */
+export function bootstrapCIWithValues(
+  n: number,
+  statistic: (idx: Int32Array) => number,
+  opts: BootstrapOptions,
+): BootstrapResult & { values: number[] } {
   const { B, level } = checkOpts(opts);
   const estimate = statistic(identity(n));
   const { values, undefinedResamples } = bootstrapDistribution(n, statistic, opts);
-  return percentileResult(estimate, values, undefinedResamples, B, level, opts);
+  return { ...percentileResult(estimate, values, undefinedResamples, B, level, opts), values };
 }
 
 /** Rows `idx` of labels and N×C probabilities (copies). */

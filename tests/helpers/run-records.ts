@@ -2,14 +2,7 @@
 // them. One builder (`syntheticRecord`): the test results are given (labels and probabilities) and the metrics are
 // lib/metrics' own of them, so a record passes the readers' checks and its numbers can be counted on paper.
 import { classificationMetrics } from '../../lib/metrics/classification';
-import {
-  RECORD_SCHEMA,
-  recordedMetrics,
-  runHash,
-  type Condition,
-  type RunConfig,
-  type RunRecord,
-} from '../../lib/finetune/run-record';
+import { RECORD_SCHEMA, runHash, type Condition, type RunConfig, type RunRecord } from '../../lib/finetune/run-record';
 
 export interface SyntheticRecord {
   /** The config (only the fields a test reads need to be real; the record's hash is of this object). */
@@ -70,7 +63,7 @@ export function syntheticRecord(o: SyntheticRecord): RunRecord {
       },
     ],
     test: {
-      metrics: recordedMetrics(metrics),
+      metrics,
       labels: o.labels,
       probs: o.probs,
       indices: o.indices ?? o.labels.map((_, i) => i),
