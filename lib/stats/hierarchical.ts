@@ -52,7 +52,8 @@ import { Rng } from '../util/rng';
 import type { ScalarMetricName } from '../metrics/classification';
 import { prepareMetrics, type PreparedMetrics } from '../metrics/prepared';
 import { makeResampler, bootstrapPValue } from './bootstrap';
-import { holm, type HolmResult } from './hypothesis';
+import { holm, tostFromOneSided, type HolmResult, type TostResult } from './hypothesis';
+export type { TostResult } from './hypothesis';
 import { quantileSorted } from './summary';
 
 export type Level = 'dataset' | 'pretrainSeed' | 'finetuneSeed' | 'image';
@@ -601,22 +602,6 @@ export function marginTest(
   };
 }
 
-export interface TostResult {
-  low: number;
-  high: number;
-  /** P*(Δ* ≤ low) and P*(Δ* ≥ high): the two one-sided p-values. */
-  pLow: number;
-  pHigh: number;
-  /** max(pLow, pHigh): the TOST p-value. */
-  pValue: number;
-  /** The (1 − 2·alpha) percentile interval. */
-  lower: number;
-  upper: number;
-  alpha: number;
-  /** The (1 − 2·alpha) interval lies inside (low, high). */
-  equivalent: boolean;
-}
-
 /**
  * Two one-sided tests (Schuirmann 1987) on a bootstrap distribution: H0 Δ ≤ low or Δ ≥ high, H1 low < Δ < high,
  * e.g. C3's stated "+3 to 5 points" as tost(r, 0.03, 0.05). Verdict: the effect lies in the stated range when the
@@ -624,19 +609,7 @@ export interface TostResult {
  */
 export function tost(r: { distribution: ArrayLike<number> }, low: number, high: number, alpha = 0.05): TostResult {
   if (!(low < high)) throw new Error(`tost: low (${low}) must be below high (${high})`);
-  const lo = marginTest(r, low, 'greater', alpha);
-  const hi = marginTest(r, high, 'less', alpha);
-  return {
-    low,
-    high,
-    pLow: lo.pValue,
-    pHigh: hi.pValue,
-    pValue: Math.max(lo.pValue, hi.pValue),
-    lower: lo.bound,
-    upper: hi.bound,
-    alpha,
-    equivalent: lo.supported && hi.supported,
-  };
+  return tostFromOneSided(low, high, alpha, marginTest(r, low, 'greater', alpha), marginTest(r, high, 'less', alpha));
 }
 
 /** The same analysis for several metrics side by side (same seed, so the same resamples for each). */

@@ -250,3 +250,51 @@ export function holm(pValues: ArrayLike<number>, alpha = 0.05): HolmResult {
   });
   return { adjusted, rejected: adjusted.map((p) => p <= alpha), alpha };
 }
+
+/** One one-sided test against a margin, as TOST combines two: its p-value, its (1 − alpha) bound, H1 accepted. */
+export interface OneSidedResult {
+  pValue: number;
+  bound: number;
+  supported: boolean;
+}
+
+export interface TostResult {
+  low: number;
+  high: number;
+  /** p of H0 Δ ≤ low and of H0 Δ ≥ high: the two one-sided p-values. */
+  pLow: number;
+  pHigh: number;
+  /** max(pLow, pHigh): the TOST p-value. */
+  pValue: number;
+  /** The (1 − 2·alpha) interval (the two one-sided bounds). */
+  lower: number;
+  upper: number;
+  alpha: number;
+  /** The (1 − 2·alpha) interval lies inside (low, high). */
+  equivalent: boolean;
+}
+
+/**
+ * Two one-sided tests (Schuirmann 1987), H0 Δ ≤ low or Δ ≥ high vs H1 low < Δ < high, from the test of
+ * Δ > low and the test of Δ < high (each at level alpha) — whatever produced them (t, bootstrap).
+ */
+export function tostFromOneSided(
+  low: number,
+  high: number,
+  alpha: number,
+  above: OneSidedResult,
+  below: OneSidedResult,
+): TostResult {
+  if (!(low < high)) throw new Error(`tost: low (${low}) must be below high (${high})`);
+  return {
+    low,
+    high,
+    pLow: above.pValue,
+    pHigh: below.pValue,
+    pValue: Math.max(above.pValue, below.pValue),
+    lower: above.bound,
+    upper: below.bound,
+    alpha,
+    equivalent: above.supported && below.supported,
+  };
+}

@@ -7,6 +7,7 @@
 
 import tCdf from '@stdlib/stats-base-dists-t-cdf';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { tostFromOneSided, type TostResult } from './hypothesis';
 
 export interface TInterval {
   /** Number of units (e.g. datasets). */
@@ -167,35 +168,17 @@ export function tMarginTest(
   };
 }
 
-export interface TTostResult {
-  low: number;
-  high: number;
-  pLow: number;
-  pHigh: number;
-  /** max(pLow, pHigh) */
-  pValue: number;
-  /** The (1 − 2·alpha) t interval. */
-  lower: number;
-  upper: number;
-  alpha: number;
-  /** The (1 − 2·alpha) interval lies inside (low, high). */
-  equivalent: boolean;
-}
+/** TOST on the t distribution: the shape every TOST has (lib/stats/hypothesis.ts). */
+export type TTostResult = TostResult;
 
 /** Two one-sided t tests (Schuirmann 1987): is the mean inside (low, high)? E.g. C3's "+3 to 5 points". */
 export function tTost(values: ArrayLike<number>, low: number, high: number, alpha = 0.05): TTostResult {
   if (!(low < high)) throw new Error(`tTost: low (${low}) must be below high (${high})`);
-  const lo = tMarginTest(values, low, 'greater', alpha);
-  const hi = tMarginTest(values, high, 'less', alpha);
-  return {
+  return tostFromOneSided(
     low,
     high,
-    pLow: lo.pValue,
-    pHigh: hi.pValue,
-    pValue: Math.max(lo.pValue, hi.pValue),
-    lower: lo.bound,
-    upper: hi.bound,
     alpha,
-    equivalent: lo.supported && hi.supported,
-  };
+    tMarginTest(values, low, 'greater', alpha),
+    tMarginTest(values, high, 'less', alpha),
+  );
 }
