@@ -15,14 +15,10 @@ import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { fusedBatchNormCalls, setFusedBatchNorm } from '../lib/backend/fused-batch-norm';
 import { selectBackend } from '../lib/backend/select-backend';
-import { applyScaling } from '../lib/data/scaling';
-import { simclrConfig, simclrViews } from '../lib/data/simclr-views';
+import { pretrainBench } from './pretrain-task';
 import { applyFreeze, setTrainableBnMomentum } from '../lib/finetune/freeze';
 import { buildClassifier } from '../lib/models/heads';
 import { buildBackbone } from '../lib/models/variants';
-import { supervisedTask } from '../lib/pretrain/supervised';
-import { simclrTask } from '../lib/ssl/simclr-trainer';
-import { Rng } from '../lib/util/rng';
 
 const ALL = [
   'profile-resnet',
@@ -105,26 +101,11 @@ function finetuneTop(variant: string): Bench {
 function pretrain(method: 'ssl' | 'tl', variant: string): Bench {
   const size = 32,
     B = 256;
-  const bb = buildBackbone(variant, { inputSize: size, seed: 0 });
-  const scale = (x: tf.Tensor4D) => applyScaling(x, bb.scaling);
-  const vc = simclrConfig(size, { cropScale: [0.08, 1], jitterStrength: 0.5, blurProb: 0 });
-  const task =
-    method === 'ssl'
-      ? simclrTask(bb, { temperature: 0.5, projDim: 128, seed: 0, scale, views: (x, r) => simclrViews(x, r, vc) })
-      : supervisedTask(bb, { numClasses: 10, seed: 0, scale });
-  const vars = task.trainModel.trainableWeights.map((w) => w.read() as tf.Variable);
-  const opt = tf.train.adam(1e-3);
-  const rng = new Rng(0);
-  const x = tf.tidy(() => tf.div(tf.floor(tf.randomUniform([B, size, size, 3], 0, 256, 'float32', 1)), 255));
-  const y = Int32Array.from({ length: B }, (_, i) => i % 10);
+  const bench = pretrainBench(method, variant, size, B);
   return {
     images: B,
-    step: () => tf.tidy(() => void opt.minimize(() => task.loss(x as tf.Tensor4D, y, rng), true, vars)!.dataSync()),
-    dispose: () => {
-      x.dispose();
-      opt.dispose();
-      task.trainModel.dispose();
-    },
+    step: () => tf.tidy(() => void bench.step().dataSync()),
+    dispose: bench.dispose,
   };
 }
 

@@ -52,8 +52,8 @@ import { Rng } from '../util/rng';
 import type { ScalarMetricName } from '../metrics/classification';
 import { prepareMetrics, type PreparedMetrics } from '../metrics/prepared';
 import { makeResampler, bootstrapPValue } from './bootstrap';
-import { holm, tostFromOneSided, type HolmResult, type TostResult } from './hypothesis';
-export type { TostResult } from './hypothesis';
+import { holm, tostFromOneSided, type HolmResult, type MarginTestResult, type TostResult } from './hypothesis';
+export type { MarginTestResult, TostResult } from './hypothesis';
 import { quantileSorted } from './summary';
 
 export type Level = 'dataset' | 'pretrainSeed' | 'finetuneSeed' | 'image';
@@ -555,19 +555,6 @@ export function groupContrast(
 
 // ---------------------------------------------------------------------------------------------------------
 // tests against a stated effect size, on a bootstrap distribution
-
-export interface MarginTestResult {
-  margin: number;
-  /** 'greater': H1 Δ > margin (H0 Δ ≤ margin); 'less': H1 Δ < margin. */
-  alternative: 'greater' | 'less';
-  /** One-sided percentile-bootstrap p: P*(Δ* ≤ margin) for 'greater', P*(Δ* ≥ margin) for 'less'. */
-  pValue: number;
-  /** One-sided (1 − alpha) bound: the alpha quantile ('greater') or the 1 − alpha quantile ('less'). */
-  bound: number;
-  alpha: number;
-  /** The bound lies beyond the margin (lower bound > margin for 'greater'). */
-  supported: boolean;
-}
 
 function sortedOf(values: ArrayLike<number>): number[] {
   const s = Array.from(values).filter((v) => !Number.isNaN(v));

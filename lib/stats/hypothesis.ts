@@ -251,10 +251,17 @@ export function holm(pValues: ArrayLike<number>, alpha = 0.05): HolmResult {
   return { adjusted, rejected: adjusted.map((p) => p <= alpha), alpha };
 }
 
-/** One one-sided test against a margin, as TOST combines two: its p-value, its (1 − alpha) bound, H1 accepted. */
-export interface OneSidedResult {
+/** A one-sided test of the mean effect against a margin (t or bootstrap); TOST combines two of them. */
+export interface MarginTestResult {
+  margin: number;
+  /** 'greater': H1 Δ > margin (H0 Δ ≤ margin); 'less': H1 Δ < margin. */
+  alternative: 'greater' | 'less';
+  /** One-sided p of H0. */
   pValue: number;
+  /** One-sided (1 − alpha) bound: lower bound for 'greater', upper for 'less'. */
   bound: number;
+  alpha: number;
+  /** The bound lies beyond the margin (lower bound > margin for 'greater'). */
   supported: boolean;
 }
 
@@ -282,8 +289,8 @@ export function tostFromOneSided(
   low: number,
   high: number,
   alpha: number,
-  above: OneSidedResult,
-  below: OneSidedResult,
+  above: MarginTestResult,
+  below: MarginTestResult,
 ): TostResult {
   if (!(low < high)) throw new Error(`tost: low (${low}) must be below high (${high})`);
   return {

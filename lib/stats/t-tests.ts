@@ -7,7 +7,7 @@
 
 import tCdf from '@stdlib/stats-base-dists-t-cdf';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
-import { tostFromOneSided, type TostResult } from './hypothesis';
+import { tostFromOneSided, type MarginTestResult, type TostResult } from './hypothesis';
 
 export interface TInterval {
   /** Number of units (e.g. datasets). */
@@ -130,17 +130,8 @@ export function welchT(x: ArrayLike<number>, y: ArrayLike<number>, level = 0.95)
   };
 }
 
-export interface TMarginResult {
-  margin: number;
-  alternative: 'greater' | 'less';
-  /** One-sided p for H0 Δ ≤ margin ('greater') or Δ ≥ margin ('less'). */
-  pValue: number;
-  /** One-sided (1 − alpha) bound: lower bound for 'greater', upper for 'less'. */
-  bound: number;
-  alpha: number;
-  /** The bound lies beyond the margin. */
-  supported: boolean;
-}
+/** A one-sided t test against a margin: the shape every margin test has (lib/stats/hypothesis.ts). */
+export type TMarginResult = MarginTestResult;
 
 /**
  * One-sample one-sided t test against a stated effect size (scipy.stats.ttest_1samp(x, margin, alternative=…)),
