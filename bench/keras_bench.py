@@ -3,7 +3,7 @@
 32 px, mini-xception at 64 px), same batch, SGD with momentum 0.9, trained with Keras' compiled train step
 (`train_on_batch`: a tf.function, jit_compile=False so TensorFlow's own CPU kernels run, as tfjs-node's do).
 
-Usage: python3 bench/keras_bench.py --threads 1 --batch 64 --steps 6 --net resnet|xception
+Usage: python3 bench/keras_bench.py --threads 1 --batch 64 --steps 6 --net resnet|xception [--run-eagerly]
 Prints one JSON object: {keras, tensorflow, threads, batch, results: [{net, params_backbone, train_img_s,
 train_img_s_cpu, infer_img_s, peak_rss_mb, ...}]}. One net per process so peak RSS belongs to one row.
 
@@ -27,6 +27,9 @@ def main():
     ap.add_argument('--steps', type=int, default=5)
     ap.add_argument('--net', default='resnet')
     ap.add_argument('--warmup', type=int, default=1)
+    # eager train step (Keras run_eagerly): the same TensorFlow kernels op by op, as tfjs-node runs them; the gap to the
+    # compiled step is what graph compilation (grappler, oneDNN graph rewrites) buys
+    ap.add_argument('--run-eagerly', action='store_true')
     a = ap.parse_args()
 
     import tensorflow as tf
@@ -94,7 +97,8 @@ def main():
     keras.utils.set_random_seed(0)
     backbone, model = build()
     model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
-                  loss=keras.losses.CategoricalCrossentropy(from_logits=True), jit_compile=False)
+                  loss=keras.losses.CategoricalCrossentropy(from_logits=True), jit_compile=False,
+                  run_eagerly=a.run_eagerly)
     import numpy as np
     rng = np.random.default_rng(0)
     x = rng.standard_normal((a.batch, size, size, 3), dtype=np.float32)
@@ -122,7 +126,8 @@ def main():
         'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     print(json.dumps({'keras': keras.__version__, 'tensorflow': tf.__version__, 'threads': a.threads, 'batch': a.batch,
-                      'onednn': os.environ.get('TF_ENABLE_ONEDNN_OPTS', '(default: on)'), 'results': [res]}))
+                      'onednn': os.environ.get('TF_ENABLE_ONEDNN_OPTS', '(default: on)'),
+                      'run_eagerly': a.run_eagerly, 'results': [res]}))
 
 
 if __name__ == '__main__':
