@@ -46,3 +46,17 @@ export function probePlateaued(h: PretrainEpochLog[], points = 0.01): boolean {
   const probes = h.filter((e) => e.knnTop1 !== undefined).map((e) => e.knnTop1!);
   return probes.length >= 2 && Math.abs(probes[probes.length - 1] - probes[probes.length - 2]) <= points;
 }
+
+/**
+ * The first probed epoch from which every later probe, the last included, lies within `points` of the last probe:
+ * when the run reached the level it ended at. Undefined when the run has not plateaued (probePlateaued) or has
+ * fewer than two probes.
+ */
+export function plateauEpoch(h: PretrainEpochLog[], points = 0.01): number | undefined {
+  if (!probePlateaued(h, points)) return undefined;
+  const probes = h.filter((e) => e.knnTop1 !== undefined);
+  const last = probes[probes.length - 1].knnTop1!;
+  let first = probes.length - 1;
+  while (first > 0 && Math.abs(probes[first - 1].knnTop1! - last) <= points) first--;
+  return probes[first].epoch;
+}

@@ -1,11 +1,21 @@
 // C6, the cost claim ("SSL takes 2–3× the training time of TL"), from what was measured:
-//   - pre-training: CPU seconds per epoch from each run's per-epoch log (history), SSL over TL on the SAME
+//   - pre-training, controlled (the verdict when measured): CPU seconds per source image of one pre-training step,
+//     SSL over TL on the same architecture, batch and input size, the median of ≥ 3 fresh processes measured
+//     interleaved on a quiet machine (bench/pretrain-cost.ts → paper/pretrain/cost-<profile>.json). The runs' own
+//     logs cannot be compared like for like: their epochs mix batch-norm implementations (fused BN landed while
+//     they trained) and the machine's load.
+//   - pre-training, from the run logs: CPU seconds per epoch from each run's per-epoch log (history), SSL over TL on the SAME
 //     architecture, Imagenette-source runs only. The in-domain SimCLR run (source medical-all) is another
 //     experiment on another data set: averaging it in was a bug (issue 11: 1.12× instead of 1.42× on the old export).
 //     Wall seconds are used only where a log has no CPU time, and then the row says so and no verdict is drawn.
 //   - fine-tuning: the records' cpuSeconds (older records lack it: n/a).
 // CPU time is what stays comparable on a shared 2-core machine; the load average beside it says how shared it was.
 import { armLabel } from '../pretrain/arms';
+import fs from 'node:fs';
+import path from 'node:path';
+import { plateauEpoch } from '../pretrain/histories';
+import { artefactRoot } from '../util/paths';
+import type { PretrainEpochLog } from '../pretrain/run';
 import type { Verdict } from './compare';
 import type { RunRecord } from './compare';
 
@@ -44,6 +54,8 @@ export interface CostResult {
   verdict: Verdict;
   /** fine-tuning: mean cpuSeconds per run SSL / TL over the paired baseline runs, or NaN with the reason */
   finetune: { ratio: number; runs: number; note: string };
+  /** the controlled per-image measurement, when given: the verdict is drawn from it */
+  controlled: ControlledCost[];
   rule: string;
 }
 
@@ -63,6 +75,148 @@ function perEpoch(r: PretrainCostInput): { seconds: number; timing: 'cpu' | 'wal
   return { seconds: r.trainSeconds / r.epochs, timing: 'wall', load: NaN };
 }
 
+/** One fresh-process measurement of bench/pretrain-step.ts (one warm-up step, then timed steps on a random batch). */
+export interface StepCostMeasurement {
+  arch: string;
+  variant: string;
+  method: 'tl' | 'ssl';
+  size: number;
+  batch: number;
+  backend: string;
+  threads: number;
+  imgPerSec: number;
+  imgPerCpuSec: number;
+  load1: number;
+}
+
+/** How long a pre-training run took to reach the probe level it ended at (lib/pretrain/histories.ts plateauEpoch). */
+export interface PlateauTime {
+  name: string;
+  hash: string;
+  method: string;
+  arch: string;
+  source: string;
+  finished: boolean;
+  epochsLogged: number;
+  lastKnn: number;
+  /** first probed epoch from which every later probe is within a point of the last; null: not plateaued */
+  plateauEpoch: number | null;
+  /** plateauEpoch × source images per epoch ÷ the controlled median images per CPU-second of its arch and method */
+  cpuSecondsToPlateau: number | null;
+  /** the same from the run's own log (sum of logged epoch CPU seconds; mixes BN implementations and loads) */
+  loggedCpuSecondsToPlateau: number | null;
+}
+
+/** paper/pretrain/cost-<profile>.json, written by bench/pretrain-cost.ts. */
+export interface StepCostFile {
+  what: string;
+  profile: string;
+  commit: string;
+  date: string;
+  command: string;
+  measurements: StepCostMeasurement[];
+  plateau: PlateauTime[];
+}
+
+/** Where bench/pretrain-cost.ts writes a profile's measurement. */
+export const stepCostFile = (profile: string) => path.join(artefactRoot(profile), 'paper', 'pretrain', `cost-${profile}.json`);
+
+/** The profile's controlled cost measurement, undefined when none was made; a malformed file is an error naming it. */
+export function loadStepCost(profile: string, file = stepCostFile(profile)): StepCostFile | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  let j: StepCostFile;
+  try {
+    j = JSON.parse(fs.readFileSync(file, 'utf8')) as StepCostFile;
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${(e as Error).message}); regenerate it with bench/pretrain-cost.ts`);
+  }
+  if (!Array.isArray(j?.measurements) || !Array.isArray(j.plateau))
+    throw new Error(`${file}: no measurements / plateau arrays; regenerate it with bench/pretrain-cost.ts`);
+  if (j.profile !== profile) throw new Error(`${file}: measured for profile ${j.profile}, not ${profile}`);
+  return j;
+}
+
+/** Per architecture: median source images per CPU-second of each method, and SSL's cost per image over TL's. */
+export interface ControlledCost {
+  arch: string;
+  variant: string;
+  batch: number;
+  size: number;
+  tl: number;
+  ssl: number;
+  /** CPU seconds per source image, SSL / TL (= TL img/CPU-s ÷ SSL img/CPU-s) */
+  ratio: number;
+  n: { tl: number; ssl: number };
+  load: [number, number];
+}
+
+/** Measurements a verdict needs per architecture and method. */
+export const MIN_STEP_MEASUREMENTS = 3;
+
+const median = (xs: number[]) => {
+  const v = [...xs].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+
+/** Medians per architecture (architectures measured for one method only are left out). */
+export function controlledCost(ms: readonly StepCostMeasurement[]): ControlledCost[] {
+  const archs = [...new Set(ms.map((m) => m.arch))].sort();
+  return archs.flatMap((arch) => {
+    const tl = ms.filter((m) => m.arch === arch && m.method === 'tl');
+    const ssl = ms.filter((m) => m.arch === arch && m.method === 'ssl');
+    if (!tl.length || !ssl.length) return [];
+    const loads = [...tl, ...ssl].map((m) => m.load1);
+    const t = median(tl.map((m) => m.imgPerCpuSec));
+    const s = median(ssl.map((m) => m.imgPerCpuSec));
+    return [
+      {
+        arch,
+        variant: tl[0].variant,
+        batch: tl[0].batch,
+        size: tl[0].size,
+        tl: t,
+        ssl: s,
+        ratio: t / s,
+        n: { tl: tl.length, ssl: ssl.length },
+        load: [Math.min(...loads), Math.max(...loads)] as [number, number],
+      },
+    ];
+  });
+}
+
+/**
+ * Time to the probe plateau of one pre-training run, in CPU seconds at the controlled per-image cost of its
+ * architecture and method (so runs that trained under different BN implementations and loads compare), and as logged.
+ */
+export function plateauTime(
+  run: Omit<PlateauTime, 'epochsLogged' | 'lastKnn' | 'plateauEpoch' | 'cpuSecondsToPlateau' | 'loggedCpuSecondsToPlateau'> & {
+    history: readonly PretrainEpochLog[];
+  },
+  controlled: readonly ControlledCost[],
+): PlateauTime {
+  const { history, ...id } = run;
+  const probes = history.filter((e) => e.knnTop1 !== undefined);
+  const epoch = plateauEpoch([...history]) ?? null;
+  const upTo = epoch === null ? [] : history.filter((e) => e.epoch <= epoch);
+  const c = controlled.find((x) => x.arch === run.arch);
+  const perSec = c ? (run.method === 'ssl' ? c.ssl : run.method === 'tl' ? c.tl : NaN) : NaN;
+  const images = upTo.reduce((a, e) => a + e.images, 0);
+  return {
+    ...id,
+    epochsLogged: history.length,
+    lastKnn: probes.length ? probes[probes.length - 1].knnTop1! : NaN,
+    plateauEpoch: epoch,
+    cpuSecondsToPlateau: epoch !== null && Number.isFinite(perSec) ? images / perSec : null,
+    loggedCpuSecondsToPlateau:
+      epoch !== null && upTo.every((e) => typeof e.cpuSeconds === 'number')
+        ? upTo.reduce((a, e) => a + e.cpuSeconds!, 0)
+        : null,
+  };
+}
+
+export const CONTROLLED_COST_RULE = `supported if SSL's CPU seconds per source image of a pre-training step over TL's (same architecture, batch and input size; median of ≥ ${MIN_STEP_MEASUREMENTS} fresh processes each) lie within 1.6–3.6× for every architecture measured; contradicted if every ratio is below 1.25× or above 5×; otherwise inconclusive.`;
+
 export const COST_RULE =
   'supported if the SSL/TL ratio of CPU seconds per pre-training epoch (same architecture, Imagenette source) lies within 1.6–3.6× for every architecture measured; contradicted if every ratio is below 1.25× or above 5×; otherwise inconclusive. Wall-clock-only timings give no verdict (a shared machine’s wall time measures the load).';
 
@@ -71,6 +225,7 @@ export function costClaim(
   pretrain: readonly PretrainCostInput[],
   records: readonly RunRecord[],
   arms: { tl: string; ssl: string },
+  steps: readonly StepCostMeasurement[] = [],
 ): CostResult {
   const excluded: string[] = [];
   const byArch = new Map<string, { tl: PretrainCostInput[]; ssl: PretrainCostInput[] }>();
@@ -116,16 +271,30 @@ export function costClaim(
       load: mean(loads),
     });
   }
+  const finetune = finetuneCost(records, arms);
+  const controlled = controlledCost(steps);
+  if (controlled.length) {
+    const enough = controlled.every((c) => Math.min(c.n.tl, c.n.ssl) >= MIN_STEP_MEASUREMENTS);
+    return {
+      perArch,
+      excluded,
+      verdict: enough ? rangeVerdict(controlled.map((c) => c.ratio)) : 'inconclusive',
+      finetune,
+      controlled,
+      rule: CONTROLLED_COST_RULE,
+    };
+  }
   const cpu = perArch.filter((a) => a.timing === 'cpu');
   const verdict: Verdict =
-    !perArch.length || cpu.length < perArch.length
-      ? 'inconclusive'
-      : cpu.every((a) => a.ratio >= 1.6 && a.ratio <= 3.6)
-        ? 'supported'
-        : cpu.every((a) => a.ratio < 1.25 || a.ratio > 5)
-          ? 'contradicted'
-          : 'inconclusive';
-  return { perArch, excluded, verdict, finetune: finetuneCost(records, arms), rule: COST_RULE };
+    !perArch.length || cpu.length < perArch.length ? 'inconclusive' : rangeVerdict(cpu.map((a) => a.ratio));
+  return { perArch, excluded, verdict, finetune, controlled, rule: COST_RULE };
+}
+
+/** The paper's 2–3× with a margin for measurement noise: the thresholds both rules state. */
+function rangeVerdict(ratios: number[]): Verdict {
+  if (ratios.every((r) => r >= 1.6 && r <= 3.6)) return 'supported';
+  if (ratios.every((r) => r < 1.25 || r > 5)) return 'contradicted';
+  return 'inconclusive';
 }
 
 function wallPerEpoch(r: PretrainCostInput): number {

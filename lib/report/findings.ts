@@ -1,7 +1,7 @@
 // The "what we found" paragraphs of the notebooks, written from the numbers: direction, size, CI, whether that
 // agrees with the paper's claim, and which cells are degenerate (./degenerate.ts). Nothing here is typed in by
 // hand per profile, so the text changes when the results do.
-import type { CostResult } from './cost';
+import type { CostResult, PlateauTime } from './cost';
 import { fmtP, fmtPts, type ArmDiffRow, type PairedDiff } from './compare';
 import type { DegenerateCheck } from './degenerate';
 import { armLabel as armName } from '../pretrain/arms';
@@ -162,20 +162,34 @@ export function gainFindings(
 }
 
 /** Notebook 08: the SSL / TL time ratios against the paper's range. */
-export function costFindings(cost: CostResult, paperRange: [number, number]): string {
+export function costFindings(cost: CostResult, paperRange: [number, number], plateau: readonly PlateauTime[] = []): string {
   const [lo, hi] = paperRange;
   const where = (r: number) => (r < lo ? 'below' : r > hi ? 'above' : 'within');
+  const controlled = cost.controlled.map(
+    (c) =>
+      `- Pre-training step, ${c.arch} (${c.variant}, batch ${c.batch} at ${c.size} px): SSL costs ${c.ratio.toFixed(2)}× TL's CPU time per source image (${c.tl.toFixed(1)} vs ${c.ssl.toFixed(1)} images per CPU-second, medians of ${c.n.tl} and ${c.n.ssl} fresh processes, load ${c.load[0].toFixed(2)}–${c.load[1].toFixed(2)}), ${where(c.ratio)} the paper's ${lo}–${hi}×.`,
+  );
+  const toPlateau = plateau
+    .filter((p) => p.source === 'imagenette' && (p.method === 'tl' || p.method === 'ssl'))
+    .map((p) =>
+      p.plateauEpoch === null
+        ? `- ${p.name}: k-NN ${(100 * p.lastKnn).toFixed(1)} % after ${p.epochsLogged} epochs, not plateaued (last two probes more than a point apart).`
+        : `- ${p.name}: plateau (k-NN within a point of its last, ${(100 * p.lastKnn).toFixed(1)} %) from epoch ${p.plateauEpoch}: ${p.cpuSecondsToPlateau === null ? 'n/a' : Math.round(p.cpuSecondsToPlateau).toLocaleString('en')} CPU s at the measured per-image cost${p.loggedCpuSecondsToPlateau === null ? '' : ` (${Math.round(p.loggedCpuSecondsToPlateau).toLocaleString('en')} as logged)`}.`,
+    );
+  const fromLogs = cost.controlled.length ? ' (run logs; shown, not judged)' : '';
   const pre = cost.perArch.length
     ? cost.perArch.map(
         (a) =>
-          `- Pre-training, ${a.arch}: SSL / TL = ${a.ratio.toFixed(2)}× per epoch (${a.timing === 'cpu' ? 'CPU' : 'wall'} seconds, ${a.runs.tl} TL and ${a.runs.ssl} SSL run${a.runs.tl + a.runs.ssl === 2 ? '' : 's'}), ${where(a.ratio)} the paper's ${lo}–${hi}×.`,
+          `- Pre-training${fromLogs}, ${a.arch}: SSL / TL = ${a.ratio.toFixed(2)}× per epoch (${a.timing === 'cpu' ? 'CPU' : 'wall'} seconds, ${a.runs.tl} TL and ${a.runs.ssl} SSL run${a.runs.tl + a.runs.ssl === 2 ? '' : 's'}), ${where(a.ratio)} the paper's ${lo}–${hi}×.`,
       )
     : [`- Pre-training: n/a (no same-architecture TL/SSL pair on the same source yet); the paper: ${lo}–${hi}×.`];
   const ft = Number.isFinite(cost.finetune.ratio)
     ? `${cost.finetune.ratio.toFixed(2)}× (${cost.finetune.note})`
     : `n/a (${cost.finetune.note})`;
   return [
+    ...controlled,
     ...pre,
+    ...(toPlateau.length ? ['- Time to the probe plateau, in CPU seconds:', ...toPlateau.map((l) => '  ' + l)] : []),
     `- Verdict: **${cost.verdict}**. Rule: ${cost.rule}`,
     ...(cost.excluded.length ? [`- Left out: ${cost.excluded.join('; ')}.`] : []),
     `- Fine-tuning at baseline, SSL / TL CPU seconds per run: ${ft}. Both arms fine-tune with the same recipe, so this measures the architectures and the epochs to early stopping, not the pre-training method.`,

@@ -21,7 +21,7 @@ import {
   type Comparison,
 } from './claims';
 import type { DatasetEffectRow } from './claim-effects';
-import { costClaim, type CostResult } from './cost';
+import { costClaim, type CostResult, type StepCostFile } from './cost';
 import { renderMarkdown } from './reproduction-md';
 
 export { SMALL_SET } from './analysis-config';
@@ -154,6 +154,8 @@ export interface ReproductionInput {
   design?: ClaimDesign;
   /** Train images below which a set is small (default: the profile's analysis config, else SMALL_SET). */
   smallSet?: number;
+  /** C6's controlled per-image cost measurement (loadStepCost); without it C6 falls back to the run logs. */
+  stepCost?: StepCostFile;
 }
 
 /** One dataset of the headline TL − SSL table: both arms' cells, their degenerate flags, the paired effects. */
@@ -206,20 +208,27 @@ export function evaluateClaims(inp: ReproductionInput, prov: Provenance): Reprod
   // C6: cost, on the headline arms (fine-tuning) and the pre-training logs of this profile
   const pre = inp.pretrain.filter((p) => !p.profile || p.profile === inp.profile);
   const arms = head ? { tl: head.rows[0].tl, ssl: head.rows[0].ssl } : { tl: 'tl', ssl: 'ssl' };
-  const cost = costClaim(pre, R, arms);
-  const ratios = cost.perArch
+  const cost = costClaim(pre, R, arms, inp.stepCost?.measurements ?? []);
+  const logRatios = cost.perArch
     .map((a) => `${a.arch} ${a.ratio.toFixed(2)}× (${a.timing === 'cpu' ? 'CPU' : 'wall'} s/epoch)`)
     .join(', ');
+  const ratios = cost.controlled.length
+    ? `${cost.controlled.map((c) => `${c.arch} ${c.ratio.toFixed(2)}×`).join(', ')} per source image (CPU s, median of ${Math.min(...cost.controlled.map((c) => Math.min(c.n.tl, c.n.ssl)))}+ fresh processes, batch ${cost.controlled[0].batch} at ${cost.controlled[0].size} px)${logRatios ? `; per epoch from the run logs: ${logRatios}` : ''}`
+    : logRatios;
   claims.push({
     id: 'C6',
     claim: 'SSL takes 2–3× the training time of TL',
     paper: '2–3×',
     ours: `pre-training SSL/TL: ${ratios || 'no same-architecture Imagenette TL/SSL pair of runs'}; fine-tuning: ${Number.isFinite(cost.finetune.ratio) ? cost.finetune.ratio.toFixed(2) + '×' : 'n/a'} (${cost.finetune.note})`,
-    unit: 'one pre-training run per method, architecture and pre-training seed (seeds averaged per method)',
-    test: 'ratio of measured CPU seconds per epoch on one machine, same architecture, Imagenette source only (no interval: one or two runs per arm)',
+    unit: cost.controlled.length
+      ? 'one fresh-process measurement of a pre-training step per architecture and method (median over them)'
+      : 'one pre-training run per method, architecture and pre-training seed (seeds averaged per method)',
+    test: cost.controlled.length
+      ? `ratio of median CPU seconds per source image, same backbone, batch and input size, one machine (${inp.stepCost!.command})`
+      : 'ratio of measured CPU seconds per epoch on one machine, same architecture, Imagenette source only (no interval: one or two runs per arm)',
     rule: cost.rule,
-    verdictMetric: 'CPU seconds per pre-training epoch',
-    status: cost.perArch.length ? 'evaluated' : 'not evaluated',
+    verdictMetric: cost.controlled.length ? 'CPU seconds per source image of a pre-training step' : 'CPU seconds per pre-training epoch',
+    status: cost.perArch.length || cost.controlled.length ? 'evaluated' : 'not evaluated',
     verdict: cost.verdict,
     p: NaN,
     pHolm: NaN,
@@ -227,12 +236,14 @@ export function evaluateClaims(inp: ReproductionInput, prov: Provenance): Reprod
     effects: [],
     missing: '',
     confounds: [
-      'our SimCLR and supervised runs differ in batch size and augmentation cost as well as in method; the paper’s 2–3× is for its own architectures and hardware',
+      'a SimCLR step carries two augmented views, a projection head and a batch-wide loss where a supervised step has one view and a classifier: that is the method’s cost; the paper’s 2–3× is for its own architectures (ResNet-50 vs Xception), epochs and hardware',
       `left out: ${cost.excluded.length ? cost.excluded.join('; ') : 'nothing'}`,
     ],
-    note: cost.perArch.some((a) => Number.isFinite(a.load))
-      ? `mean 1-min load average during the logged epochs: ${cost.perArch.map((a) => `${a.arch} ${a.load.toFixed(1)}`).join(', ')}`
-      : 'no load average in the logs',
+    note: cost.controlled.length
+      ? `1-min load average during the measurements: ${cost.controlled.map((c) => `${c.arch} ${c.load[0].toFixed(2)}–${c.load[1].toFixed(2)}`).join(', ')}; the run logs’ epochs mix batch-norm implementations (fused BN landed while they trained) and loads, so they are shown, not judged`
+      : cost.perArch.some((a) => Number.isFinite(a.load))
+        ? `mean 1-min load average during the logged epochs: ${cost.perArch.map((a) => `${a.arch} ${a.load.toFixed(1)}`).join(', ')}`
+        : 'no load average in the logs',
   });
 
   const summaries = summarizeAll(R, { seed, resamples: Math.min(resamples, 1000) });

@@ -1,6 +1,17 @@
 // C6 cost: same architecture, Imagenette-source runs only, CPU seconds per epoch where logged.
 import { describe, expect, it } from 'vitest';
-import { costClaim, finetuneCost, type PretrainCostInput } from '../../lib/report/cost';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  controlledCost,
+  costClaim,
+  finetuneCost,
+  loadStepCost,
+  plateauTime,
+  type PretrainCostInput,
+  type StepCostMeasurement,
+} from '../../lib/report/cost';
 import { reportRecord } from '../helpers/run-records';
 
 // The five pre-training records of the old export (paper/pretrain/cpu.json at commit de47d70): wall seconds only.
@@ -74,5 +85,82 @@ describe('finetuneCost', () => {
     const n = finetuneCost(recs, { tl: 'tl-resnet', ssl: 'ssl-resnet' });
     expect(Number.isNaN(n.ratio)).toBe(true);
     expect(n.note).toMatch(/n\/a — 1 of 3 paired baseline runs predate the cpuSeconds field/);
+  });
+});
+
+describe('controlled per-image cost (bench/pretrain-cost.ts)', () => {
+  const m = (arch: string, method: 'tl' | 'ssl', imgPerCpuSec: number, load1 = 1): StepCostMeasurement => ({
+    arch,
+    variant: `v-${arch}`,
+    method,
+    size: 32,
+    batch: 256,
+    backend: 'tensorflow',
+    threads: 1,
+    imgPerSec: imgPerCpuSec,
+    imgPerCpuSec,
+    load1,
+  });
+  // three rounds per arch and method; medians by hand: resnet TL 345.3, SSL 167.6; xception TL 289.1, SSL 110.4
+  const ms = [
+    m('resnet', 'ssl', 140.6, 1.04), m('resnet', 'tl', 345.3), m('xception', 'ssl', 149.6), m('xception', 'tl', 253.1),
+    m('resnet', 'ssl', 167.6), m('resnet', 'tl', 297.2), m('xception', 'ssl', 110.4), m('xception', 'tl', 303.1),
+    m('resnet', 'ssl', 182.3), m('resnet', 'tl', 398.3, 1.27), m('xception', 'ssl', 107.2), m('xception', 'tl', 289.1),
+  ];
+
+  it('takes the median per arch and method; the ratio is CPU time per image, SSL over TL', () => {
+    const c = controlledCost(ms);
+    expect(c.map((x) => [x.arch, x.tl, x.ssl, x.n])).toEqual([
+      ['resnet', 345.3, 167.6, { tl: 3, ssl: 3 }],
+      ['xception', 289.1, 110.4, { tl: 3, ssl: 3 }],
+    ]);
+    expect(c[0].ratio).toBeCloseTo(345.3 / 167.6, 12);
+    expect(c[0].load).toEqual([1, 1.27]);
+    // one method only: no ratio for that architecture
+    expect(controlledCost(ms.filter((x) => !(x.arch === 'xception' && x.method === 'tl'))).map((x) => x.arch)).toEqual(['resnet']);
+  });
+
+  it('decides the verdict over the run logs, and only with three measurements per method', () => {
+    // the logs alone would say contradicted (1.2×)
+    const h = (c: number) => [{ epoch: 1, cpuSeconds: c, seconds: c, load1: 1 }];
+    const logs: PretrainCostInput[] = [
+      { method: 'tl', arch: 'resnet', source: 'imagenette', epochs: 1, trainSeconds: 1, history: h(10) },
+      { method: 'ssl', arch: 'resnet', source: 'imagenette', epochs: 1, trainSeconds: 1, history: h(12) },
+    ];
+    const arms = { tl: 'tl-resnet', ssl: 'ssl-resnet' };
+    expect(costClaim(logs, [], arms).verdict).toBe('contradicted');
+    const r = costClaim(logs, [], arms, ms);
+    expect(r.verdict).toBe('supported'); // 2.06× and 2.62×
+    expect(r.rule).toMatch(/per source image/);
+    expect(r.perArch[0].ratio).toBeCloseTo(1.2, 12); // still shown
+    expect(costClaim(logs, [], arms, ms.slice(0, 8)).verdict).toBe('inconclusive'); // two rounds
+    const slowTl = ms.map((x) => (x.method === 'tl' ? { ...x, imgPerCpuSec: x.imgPerCpuSec / 2.5 } : x));
+    expect(costClaim(logs, [], arms, slowTl).verdict).toBe('contradicted'); // 0.82× and 1.05×
+  });
+
+  it('time to plateau: epochs up to the plateau at the measured cost, and as logged', () => {
+    const e = (epoch: number, knnTop1?: number) => ({ epoch, loss: 1, lr: 0, images: 1000, seconds: 9, imgPerSec: 1, cpuSeconds: 7, knnTop1 });
+    const history = [e(1), e(2, 0.3), e(3), e(4, 0.4), e(5), e(6, 0.405)];
+    const c = controlledCost(ms);
+    const id = { name: 'ssl-resnet', hash: 'h', method: 'ssl', arch: 'resnet', source: 'imagenette', finished: true };
+    const p = plateauTime({ ...id, history }, c);
+    expect(p.plateauEpoch).toBe(4);
+    expect(p.cpuSecondsToPlateau).toBeCloseTo(4000 / 167.6, 9);
+    expect(p.loggedCpuSecondsToPlateau).toBe(28);
+    expect(p.lastKnn).toBe(0.405);
+    const q = plateauTime({ ...id, history: history.slice(0, 4) }, c); // 0.3 → 0.4: still rising
+    expect([q.plateauEpoch, q.cpuSecondsToPlateau]).toEqual([null, null]);
+  });
+
+  it('a malformed or foreign cost file is an error that names the file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-cost-'));
+    const f = path.join(dir, 'cost-cpu.json');
+    expect(loadStepCost('cpu', f)).toBeUndefined();
+    fs.writeFileSync(f, '{"measurements": [');
+    expect(() => loadStepCost('cpu', f)).toThrow(new RegExp(`${f}: not valid JSON`));
+    fs.writeFileSync(f, JSON.stringify({ profile: 'cpu', measurements: [] }));
+    expect(() => loadStepCost('cpu', f)).toThrow(/no measurements \/ plateau arrays/);
+    fs.writeFileSync(f, JSON.stringify({ profile: 'gpu', measurements: [], plateau: [] }));
+    expect(() => loadStepCost('cpu', f)).toThrow(/measured for profile gpu, not cpu/);
   });
 });
