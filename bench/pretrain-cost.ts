@@ -17,7 +17,11 @@ const { values: opt } = cli({
   summary:
     "Per-image CPU cost of a SimCLR vs a supervised pre-training step (same backbone, batch, input size; median of fresh processes) and each run's time to its probe plateau. Writes paper/pretrain/cost-<profile>.json.",
   options: {
-    profile: { type: 'string', arg: 'P', help: 'pre-training profile whose backbones, batch and runs to use (default cpu)' },
+    profile: {
+      type: 'string',
+      arg: 'P',
+      help: 'pre-training profile whose backbones, batch and runs to use (default cpu)',
+    },
     rounds: { type: 'string', arg: 'N', help: 'measurements per architecture and method (default 3)' },
     from: { type: 'string', arg: 'FILE', help: 'JSON lines of bench/pretrain-step.ts to use instead of measuring' },
     out: { type: 'string', arg: 'FILE', help: 'output (default paper/pretrain/cost-<profile>.json)' },
@@ -45,7 +49,9 @@ function parseLine(line: string, where: string): StepCostMeasurement {
   const arch = archOf.get(j.variant);
   if (!arch) throw new Error(`${where}: variant ${j.variant} is not one of profile ${profile}'s backbones`);
   if (j.batch !== P.batchSize || j.size !== P.inputSize)
-    throw new Error(`${where}: batch ${j.batch} at ${j.size} px, profile ${profile} pre-trains at ${P.batchSize} × ${P.inputSize} px`);
+    throw new Error(
+      `${where}: batch ${j.batch} at ${j.size} px, profile ${profile} pre-trains at ${P.batchSize} × ${P.inputSize} px`,
+    );
   return { arch, ...j };
 }
 
@@ -53,7 +59,10 @@ let ms: StepCostMeasurement[];
 let command: string;
 const from = stringOption(opt, 'from');
 if (from) {
-  const lines = fs.readFileSync(path.resolve(from), 'utf8').split('\n').filter((l) => l.trim().startsWith('{'));
+  const lines = fs
+    .readFileSync(path.resolve(from), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim().startsWith('{'));
   ms = lines.map((l, i) => parseLine(l, `${from} line ${i + 1}`));
   command = `npx tsx bench/pretrain-step.ts <variant> ${P.inputSize} <tl|ssl> ${P.batchSize}, ${rounds} interleaved rounds (lines in ${path.relative(ROOT, path.resolve(from))}); npx tsx bench/pretrain-cost.ts --profile ${profile} --from ${path.relative(ROOT, path.resolve(from))}`;
 } else {
@@ -72,12 +81,17 @@ if (from) {
           encoding: 'utf8',
           env: { ...process.env, MEDSSL_THREADS: process.env.MEDSSL_THREADS ?? '1' },
         });
-        const line = (res.stdout ?? '').split('\n').filter((l) => l.startsWith('{')).pop();
+        const line = (res.stdout ?? '')
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .pop();
         if (res.status !== 0 || !line)
           throw new Error(`npx ${args.join(' ')} failed (exit ${res.status}): ${(res.stderr ?? '').slice(-500)}`);
         lines.push(line);
         ms.push(parseLine(line, `round ${r} ${arch} ${method}`));
-        console.log(`[pretrain-cost] round ${r}/${rounds} ${variant} ${method}: ${ms[ms.length - 1].imgPerCpuSec} img/CPU-s`);
+        console.log(
+          `[pretrain-cost] round ${r}/${rounds} ${variant} ${method}: ${ms[ms.length - 1].imgPerCpuSec} img/CPU-s`,
+        );
       }
   writeFileAtomic(raw, lines.join('\n') + '\n');
   command = `npx tsx bench/pretrain-cost.ts --profile ${profile} --rounds ${rounds} (lines in ${path.relative(ROOT, raw)})`;

@@ -119,7 +119,8 @@ export interface StepCostFile {
 }
 
 /** Where bench/pretrain-cost.ts writes a profile's measurement. */
-export const stepCostFile = (profile: string) => path.join(artefactRoot(profile), 'paper', 'pretrain', `cost-${profile}.json`);
+export const stepCostFile = (profile: string) =>
+  path.join(artefactRoot(profile), 'paper', 'pretrain', `cost-${profile}.json`);
 
 /** The profile's controlled cost measurement, undefined when none was made; a malformed file is an error naming it. */
 export function loadStepCost(profile: string, file = stepCostFile(profile)): StepCostFile | undefined {
@@ -128,7 +129,9 @@ export function loadStepCost(profile: string, file = stepCostFile(profile)): Ste
   try {
     j = JSON.parse(fs.readFileSync(file, 'utf8')) as StepCostFile;
   } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message}); regenerate it with bench/pretrain-cost.ts`);
+    throw new Error(`${file}: not valid JSON (${(e as Error).message}); regenerate it with bench/pretrain-cost.ts`, {
+      cause: e,
+    });
   }
   if (!Array.isArray(j?.measurements) || !Array.isArray(j.plateau))
     throw new Error(`${file}: no measurements / plateau arrays; regenerate it with bench/pretrain-cost.ts`);
@@ -190,7 +193,10 @@ export function controlledCost(ms: readonly StepCostMeasurement[]): ControlledCo
  * architecture and method (so runs that trained under different BN implementations and loads compare), and as logged.
  */
 export function plateauTime(
-  run: Omit<PlateauTime, 'epochsLogged' | 'lastKnn' | 'plateauEpoch' | 'cpuSecondsToPlateau' | 'loggedCpuSecondsToPlateau'> & {
+  run: Omit<
+    PlateauTime,
+    'epochsLogged' | 'lastKnn' | 'plateauEpoch' | 'cpuSecondsToPlateau' | 'loggedCpuSecondsToPlateau'
+  > & {
     history: readonly PretrainEpochLog[];
   },
   controlled: readonly ControlledCost[],

@@ -162,7 +162,11 @@ export function gainFindings(
 }
 
 /** Notebook 08: the SSL / TL time ratios against the paper's range. */
-export function costFindings(cost: CostResult, paperRange: [number, number], plateau: readonly PlateauTime[] = []): string {
+export function costFindings(
+  cost: CostResult,
+  paperRange: [number, number],
+  plateau: readonly PlateauTime[] = [],
+): string {
   const [lo, hi] = paperRange;
   const where = (r: number) => (r < lo ? 'below' : r > hi ? 'above' : 'within');
   const controlled = cost.controlled.map(

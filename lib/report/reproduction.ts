@@ -227,7 +227,9 @@ export function evaluateClaims(inp: ReproductionInput, prov: Provenance): Reprod
       ? `ratio of median CPU seconds per source image, same backbone, batch and input size, one machine (${inp.stepCost!.command})`
       : 'ratio of measured CPU seconds per epoch on one machine, same architecture, Imagenette source only (no interval: one or two runs per arm)',
     rule: cost.rule,
-    verdictMetric: cost.controlled.length ? 'CPU seconds per source image of a pre-training step' : 'CPU seconds per pre-training epoch',
+    verdictMetric: cost.controlled.length
+      ? 'CPU seconds per source image of a pre-training step'
+      : 'CPU seconds per pre-training epoch',
     status: cost.perArch.length || cost.controlled.length ? 'evaluated' : 'not evaluated',
     verdict: cost.verdict,
     p: NaN,

@@ -103,9 +103,18 @@ describe('controlled per-image cost (bench/pretrain-cost.ts)', () => {
   });
   // three rounds per arch and method; medians by hand: resnet TL 345.3, SSL 167.6; xception TL 289.1, SSL 110.4
   const ms = [
-    m('resnet', 'ssl', 140.6, 1.04), m('resnet', 'tl', 345.3), m('xception', 'ssl', 149.6), m('xception', 'tl', 253.1),
-    m('resnet', 'ssl', 167.6), m('resnet', 'tl', 297.2), m('xception', 'ssl', 110.4), m('xception', 'tl', 303.1),
-    m('resnet', 'ssl', 182.3), m('resnet', 'tl', 398.3, 1.27), m('xception', 'ssl', 107.2), m('xception', 'tl', 289.1),
+    m('resnet', 'ssl', 140.6, 1.04),
+    m('resnet', 'tl', 345.3),
+    m('xception', 'ssl', 149.6),
+    m('xception', 'tl', 253.1),
+    m('resnet', 'ssl', 167.6),
+    m('resnet', 'tl', 297.2),
+    m('xception', 'ssl', 110.4),
+    m('xception', 'tl', 303.1),
+    m('resnet', 'ssl', 182.3),
+    m('resnet', 'tl', 398.3, 1.27),
+    m('xception', 'ssl', 107.2),
+    m('xception', 'tl', 289.1),
   ];
 
   it('takes the median per arch and method; the ratio is CPU time per image, SSL over TL', () => {
@@ -117,7 +126,9 @@ describe('controlled per-image cost (bench/pretrain-cost.ts)', () => {
     expect(c[0].ratio).toBeCloseTo(345.3 / 167.6, 12);
     expect(c[0].load).toEqual([1, 1.27]);
     // one method only: no ratio for that architecture
-    expect(controlledCost(ms.filter((x) => !(x.arch === 'xception' && x.method === 'tl'))).map((x) => x.arch)).toEqual(['resnet']);
+    expect(controlledCost(ms.filter((x) => !(x.arch === 'xception' && x.method === 'tl'))).map((x) => x.arch)).toEqual([
+      'resnet',
+    ]);
   });
 
   it('decides the verdict over the run logs, and only with three measurements per method', () => {
@@ -139,7 +150,16 @@ describe('controlled per-image cost (bench/pretrain-cost.ts)', () => {
   });
 
   it('time to plateau: epochs up to the plateau at the measured cost, and as logged', () => {
-    const e = (epoch: number, knnTop1?: number) => ({ epoch, loss: 1, lr: 0, images: 1000, seconds: 9, imgPerSec: 1, cpuSeconds: 7, knnTop1 });
+    const e = (epoch: number, knnTop1?: number) => ({
+      epoch,
+      loss: 1,
+      lr: 0,
+      images: 1000,
+      seconds: 9,
+      imgPerSec: 1,
+      cpuSeconds: 7,
+      knnTop1,
+    });
     const history = [e(1), e(2, 0.3), e(3), e(4, 0.4), e(5), e(6, 0.405)];
     const c = controlledCost(ms);
     const id = { name: 'ssl-resnet', hash: 'h', method: 'ssl', arch: 'resnet', source: 'imagenette', finished: true };
