@@ -2,6 +2,7 @@
 // pre-training tests do not depend on dataset files.
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../../lib/data/load';
+import type { PretrainEpochLog } from '../../lib/pretrain/run';
 import type { ViewFn } from '../../lib/ssl/simclr-trainer';
 import { Rng } from '../../lib/util/rng';
 
@@ -70,3 +71,8 @@ export const testViews: ViewFn = (x, rng) => {
     });
   return [one(), one()];
 };
+
+/** One epoch of a pre-training log with a k-NN probe (or none): what the plateau and cost helpers read. */
+export function epochLog(epoch: number, knnTop1?: number, o: Partial<PretrainEpochLog> = {}): PretrainEpochLog {
+  return { epoch, loss: 1, lr: 0, images: 0, seconds: 0, imgPerSec: 0, knnTop1, ...o };
+}

@@ -9,7 +9,7 @@ import { checkpointDir } from '../../lib/pretrain/checkpoint';
 import { pretrainHash } from '../../lib/pretrain/config';
 import { PRETRAIN_PROFILES, runConfig } from '../../lib/pretrain/profiles';
 import { runPretraining } from '../../lib/pretrain/run';
-import { syntheticSet, testViews } from './fixtures';
+import { epochLog, syntheticSet, testViews } from './fixtures';
 
 beforeAll(async () => {
   await selectBackend({ quiet: true });
@@ -39,30 +39,14 @@ describe('pre-training histories', () => {
   });
 
   it('a probe has plateaued when its last two values are within a point', () => {
-    const e = (epoch: number, knnTop1?: number) => ({
-      epoch,
-      loss: 1,
-      lr: 0,
-      images: 0,
-      seconds: 0,
-      imgPerSec: 0,
-      knnTop1,
-    });
+    const e = epochLog;
     expect(probePlateaued([e(5, 0.4), e(6), e(10, 0.405)])).toBe(true);
     expect(probePlateaued([e(5, 0.4), e(10, 0.42)])).toBe(false);
     expect(probePlateaued([e(10, 0.42)])).toBe(false);
   });
 
   it('the plateau epoch is the first probe from which every later one stays within a point of the last', () => {
-    const e = (epoch: number, knnTop1?: number) => ({
-      epoch,
-      loss: 1,
-      lr: 0,
-      images: 0,
-      seconds: 0,
-      imgPerSec: 0,
-      knnTop1,
-    });
+    const e = epochLog;
     // 15 is within a point of the last (0.500) but 20 dips out of it: the plateau starts at 25
     const h = [e(5, 0.3), e(10, 0.45), e(15, 0.495), e(20, 0.48), e(25, 0.498), e(26), e(30, 0.5)];
     expect(plateauEpoch(h)).toBe(25);

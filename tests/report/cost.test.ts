@@ -12,6 +12,7 @@ import {
   type PretrainCostInput,
   type StepCostMeasurement,
 } from '../../lib/report/cost';
+import { epochLog } from '../pretrain/fixtures';
 import { reportRecord } from '../helpers/run-records';
 
 // The five pre-training records of the old export (paper/pretrain/cpu.json at commit de47d70): wall seconds only.
@@ -150,16 +151,7 @@ describe('controlled per-image cost (bench/pretrain-cost.ts)', () => {
   });
 
   it('time to plateau: epochs up to the plateau at the measured cost, and as logged', () => {
-    const e = (epoch: number, knnTop1?: number) => ({
-      epoch,
-      loss: 1,
-      lr: 0,
-      images: 1000,
-      seconds: 9,
-      imgPerSec: 1,
-      cpuSeconds: 7,
-      knnTop1,
-    });
+    const e = (epoch: number, knnTop1?: number) => epochLog(epoch, knnTop1, { images: 1000, cpuSeconds: 7 });
     const history = [e(1), e(2, 0.3), e(3), e(4, 0.4), e(5), e(6, 0.405)];
     const c = controlledCost(ms);
     const id = { name: 'ssl-resnet', hash: 'h', method: 'ssl', arch: 'resnet', source: 'imagenette', finished: true };
