@@ -26,7 +26,7 @@ import { groupedBarsCI } from '../lib/report/plots';
 import { writeTable } from '../lib/report/tables';
 import { showFigure, showMarkdown, showTable } from '../lib/report/notebook';
 import { costFindings } from '../lib/report/findings';
-import { costClaim } from '../lib/report/cost';
+import { costClaim, loadStepCost } from '../lib/report/cost';
 import { meanSd } from '../lib/stats/summary';
 
 const PROFILE = profileName();
@@ -46,6 +46,34 @@ else
       { title: 'Pre-training time', digits: 1 },
     ),
   );
+
+// %% [markdown]
+// The runs' own per-epoch times are not a like-for-like comparison of the two methods: their epochs ran under
+// different batch-norm implementations (fused BN landed while they trained) and machine loads. The controlled
+// measurement times one pre-training step of each method on the same backbone, batch and input size, in fresh
+// processes, interleaved, on a quiet machine (`npx tsx bench/pretrain-cost.ts --profile <profile>`), and converts
+// each run's epochs to its probe plateau into CPU seconds at that cost.
+
+// %%
+const stepCost = loadStepCost(PROFILE);
+if (!stepCost) console.log(`no controlled cost measurement for profile ${PROFILE}: \`npx tsx bench/pretrain-cost.ts --profile ${PROFILE}\``);
+else {
+  console.log(`measured ${stepCost.date} at ${stepCost.commit}: ${stepCost.command}`);
+  showTable(
+    writeTable(
+      `08-step-cost-${PROFILE}`,
+      stepCost.measurements.map((m) => ({ architecture: m.arch, variant: m.variant, method: m.method, batch: m.batch, 'input px': m.size, 'img / CPU-s': m.imgPerCpuSec, 'img / s': m.imgPerSec, backend: m.backend, threads: m.threads, 'load (1 min)': m.load1 })),
+      { title: 'Pre-training step, source images per CPU-second (one fresh process per row)', digits: 2 },
+    ),
+  );
+  showTable(
+    writeTable(
+      `08-plateau-${PROFILE}`,
+      stepCost.plateau.map((p) => ({ run: p.name, source: p.source, 'epochs logged': p.epochsLogged, finished: p.finished ? 'yes' : 'no', 'last k-NN %': 100 * p.lastKnn, 'plateau epoch': p.plateauEpoch ?? 'not plateaued', 'CPU s to plateau (measured cost)': p.cpuSecondsToPlateau ?? 'n/a', 'CPU s to plateau (as logged)': p.loggedCpuSecondsToPlateau ?? 'n/a' })),
+      { title: 'Time to the k-NN probe plateau (first probe from which all later ones are within a point of the last)', digits: 1 },
+    ),
+  );
+}
 
 // %% [markdown]
 // ## Fine-tuning
@@ -88,7 +116,7 @@ if (ftRows.length) {
 
 // %%
 const FT_ARMS = comparedArms(ftRows.map((r) => r.arm));
-const cost = costClaim(pre, records, FT_ARMS);
+const cost = costClaim(pre, records, FT_ARMS, stepCost?.measurements ?? []);
 if (cost.perArch.length)
   showTable(
     writeTable(
@@ -97,7 +125,7 @@ if (cost.perArch.length)
       { title: 'Pre-training cost per epoch, same architecture and source', digits: 2 },
     ),
   );
-showMarkdown(costFindings(cost, [2, 3]));
+showMarkdown(costFindings(cost, [2, 3], stepCost?.plateau ?? []));
 
 // %% [markdown]
 // The paper's ratio mixes the method (two views, a batch-wide loss) with its choices (ResNet-50 vs Xception,
@@ -105,7 +133,8 @@ showMarkdown(costFindings(cost, [2, 3]));
 // not a constant: notebook 00 shows how much the backend alone moves absolute times.
 //
 // ## Exercises
-// 1. SimCLR's cost per epoch should be about twice a supervised epoch (two views). Check it in the cost table.
+// 1. SimCLR's cost per image should be about twice a supervised step's (two views). Check it in the step-cost
+//    table, for both architectures: which one is further from 2×, and what does its step do more of?
 //    What else in our pre-training differs between the arms (batch, projection head, the loss over the batch)?
 // 2. Fine-tuning time differs between arms even though the recipe is the same. Which architecture is slower per
 //    image, and is that the FLOPs (`npm run models`) or the backend's kernels?

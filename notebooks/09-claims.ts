@@ -33,6 +33,7 @@ import { ROOT } from '../lib/util/paths';
 import { loadProfileRuns } from '../lib/report/runs';
 import { fmtP, fmtPts } from '../lib/report/compare';
 import { loadPretrainSummaries, writeReproduction, SMALL_SET } from '../lib/report/reproduction';
+import { loadStepCost } from '../lib/report/cost';
 import { renderFigure } from '../lib/report/figures';
 import { effectDotsCI } from '../lib/report/plots';
 import { analysisConfig } from '../lib/report/analysis-config';
@@ -54,14 +55,15 @@ console.log({ PROFILE, ...ANALYSIS, SMALL_SET });
 const loaded = loadProfileRuns(PROFILE); // (no destructuring: tslab does not carry destructured names to later cells)
 const records = loaded.records;
 const pretrain = loadPretrainSummaries();
-console.log(`fine-tuning: ${loaded.source}; pre-training records: ${pretrain.length}`);
+const stepCost = loadStepCost(PROFILE); // C6's controlled per-image cost (bench/pretrain-cost.ts), when measured
+console.log(`fine-tuning: ${loaded.source}; pre-training records: ${pretrain.length}; step cost: ${stepCost ? stepCost.date : 'not measured'}`);
 
 // %% [markdown]
 // ## Verdicts
 
 // %%
 const rep = writeReproduction({ records: records, pretrain: pretrain, profile: PROFILE, // (tslab: no shorthand properties for names from earlier cells)
-  bootstrapSeed: BOOTSTRAP_SEED, resamples: KNOBS.resamples });
+  bootstrapSeed: BOOTSTRAP_SEED, resamples: KNOBS.resamples, stepCost: stepCost });
 showMarkdown(
   [
     '| id | claim | unit | paper | ours | p (Holm) | verdict (metric) |',
