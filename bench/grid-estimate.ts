@@ -95,7 +95,7 @@ const augEpochs = (stringOption(opt, 'augment-epochs') ?? '1,1.5').split(',').ma
 const arms = spec.arms.length;
 const all = arms + spec.controls.length;
 const seeds = spec.seeds.length;
-const rates = spec.lrCandidates.length;
+const rates = spec.lrCandidates?.length ?? 1;
 const sum = (f: (d: string) => number) => spec.datasets.reduce((a, d) => a + f(d), 0);
 const targets = spec.datasets.filter((d) => intermediateFor(d));
 const doubleFt = targets.reduce((a, t) => {

@@ -32,8 +32,11 @@ import { renderFigure } from '../lib/report/figures';
 import { pretrainHistoryFigure, scatterByClass } from '../lib/report/plots';
 import { pca, totalVariance } from '../lib/report/pca';
 import { pretrainHistories, probePlateaued } from '../lib/pretrain/histories';
+import { loadProbeRecord, plateauRows, qualityBar, seedSpread } from '../lib/pretrain/quality';
 import { writeTable } from '../lib/report/tables';
-import { showFigure, showTable } from '../lib/report/notebook';
+import { showFigure, showMarkdown, showTable } from '../lib/report/notebook';
+import { pretrainFindings } from '../lib/report/findings';
+import { PRETRAIN_PROFILES } from '../lib/pretrain/profiles';
 
 const PROFILE = profileName();
 const KNOBS = {
@@ -176,11 +179,24 @@ for (const arm of ['tl-resnet', 'ssl-resnet'].filter((a) => readyArms.includes(a
 
 // %% [markdown]
 // ## What we found
-// Read the probe table row by row against the random floor: on the source set both pre-trainings should be far
-// above it; on medical sets the gap shrinks, and where SSL's frozen features beat TL's on grey sets (or the
-// reverse on colour sets) the paper's mechanism is visible before any fine-tuning. Our backbones are small and
-// pre-trained on far fewer images than ImageNet, so absolute numbers are low; the comparison between arms on the
-// same source and budget is the point.
+// Computed from the pre-training record (`paper/pretrain/<profile>.json`) and the histories above
+// (`lib/pretrain/quality.ts`, worded by `pretrainFindings`): does each backbone clear the quality bar over its random
+// initialisation, has each history levelled off, and how far does the pre-training seed alone move the probes?
+
+// %%
+const probeRecord = loadProbeRecord(PROFILE);
+if (!probeRecord) console.log(`no pre-training record for ${PROFILE}: \`npm run pretrain -- --profile ${PROFILE}\``);
+else {
+  const quality = qualityBar(probeRecord, PRETRAIN_PROFILES[PROFILE].source);
+  showMarkdown(pretrainFindings(quality, plateauRows(histories), seedSpread(quality)));
+}
+
+// %% [markdown]
+// Read the probe table above row by row against the random floor: on the source set both pre-trainings are far
+// above it; on medical sets the gap shrinks, and where SSL's frozen features beat TL's on grey sets (or the reverse
+// on colour sets) the paper's mechanism is visible before any fine-tuning. Our backbones are small and pre-trained on
+// far fewer images than ImageNet, so absolute numbers are low; the comparison between arms on the same source and
+// budget is the point.
 //
 // ## Exercises
 // 1. Change the k of the k-NN probe (`probeBackbone(..., { k })`). Which arm is more sensitive to it, and why?

@@ -2,6 +2,7 @@
 // agrees with the paper's claim, and which cells are degenerate (./degenerate.ts). Nothing here is typed in by
 // hand per profile, so the text changes when the results do.
 import type { CostResult, PlateauTime } from './cost';
+import type { PlateauRow, QualityRow, SeedSpread } from '../pretrain/quality';
 import { fmtP, fmtPts, type ArmDiffRow, type PairedDiff } from './compare';
 import type { DegenerateCheck } from './degenerate';
 import { armLabel as armName } from '../pretrain/arms';
@@ -271,4 +272,36 @@ export function gradcamFindings(rows: GradcamSummary[]): string {
     '- No dataset here ships lesion masks, so none of this scores localisation: agreement says whether the two models look at the same place, not whether either looks at the lesion.',
   );
   return lines.join('\n');
+}
+
+/** Notebook 02: the quality bar per backbone, whether each history levelled off, and the pre-training seed spread. */
+export function pretrainFindings(
+  rows: readonly QualityRow[],
+  plateaus: readonly PlateauRow[],
+  spreads: readonly SeedSpread[],
+): string {
+  const pt = (x: number) => (100 * x).toFixed(1);
+  const failed = rows.filter((r) => !r.passes);
+  const bar = rows.map(
+    (r) =>
+      `- ${r.method.toUpperCase()} ${r.arch}, seed ${r.seed}: linear probe ${pt(r.linear)} % vs random init ${pt(r.randomLinear)} %, ${r.margin >= 0 ? '+' : ''}${pt(r.margin)} points (bar: +${pt(r.required)}) — ${r.passes ? 'passes' : '**fails**'}.`,
+  );
+  const notLevelled = plateaus.filter((p) => !p.plateaued);
+  const plateau = plateaus.map((p) =>
+    p.plateaued
+      ? `- ${p.name}: levelled off from epoch ${p.plateauEpoch} (last probes ${p.lastProbes.map(pt).join(', ')} %).`
+      : `- ${p.name}: **not levelled off** after ${p.epochs} epochs${p.finished ? ' (the run ended at its epoch budget)' : ' (still under way)'}: last probes ${p.lastProbes.map(pt).join(', ')} %, the last two ${pt(Math.abs(p.lastProbes[p.lastProbes.length - 1] - p.lastProbes[p.lastProbes.length - 2]))} points apart.`,
+  );
+  const spread = spreads.map(
+    (s) =>
+      `- ${s.method.toUpperCase()} ${s.arch}, pre-training seeds ${s.seeds.join(' and ')}: the seed alone moves the source k-NN probe by ${pt(s.knn)} and the linear probe by ${pt(s.linear)} points.`,
+  );
+  return [
+    `**Quality bar** (source held-out split; linear probe over the same architecture's random init): ${failed.length ? `${failed.length} of ${rows.length} backbones fail it.` : `all ${rows.length} backbones pass.`}`,
+    ...bar,
+    '',
+    `**Histories** (k-NN probe; levelled off = last two probes within a point): ${notLevelled.length ? `${plateaus.length - notLevelled.length} of ${plateaus.length} runs.` : `all ${plateaus.length} runs.`}`,
+    ...plateau,
+    ...(spread.length ? ['', '**Pre-training seed**:', ...spread] : []),
+  ].join('\n');
 }
