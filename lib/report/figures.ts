@@ -23,6 +23,7 @@ export interface RenderOptions {
   provenance?: Partial<Provenance>;
   dir?: string; // default reportDir('figures', profile)
   html?: boolean; // write the interactive HTML (default true; image grids hold their pixels as JSON, so large)
+  spreadLabels?: boolean; // move scatter point labels that overlap or leave the figure (default true)
 }
 
 export interface RenderedFigure {
@@ -116,7 +117,7 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
   const full = plain(withProvenance(fig, prov));
   const out = await withBrowser((page) =>
     page.evaluate(
-      async ({ f, w, h, s }) => {
+      async ({ f, w, h, s, spread }) => {
         // eslint-disable-next-line @typescript-eslint/no-explicit-any -- runs in the page, whose Plotly and DOM are untyped here
         const page = globalThis as any;
         const P = page.Plotly;
@@ -128,6 +129,58 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
         const notes = (f.layout?.annotations ?? []) as { name?: string }[];
         const ai = notes.findIndex((a) => a.name === 'provenance');
         if (ai >= 0) await P.relayout(div, { [`annotations[${ai}].yshift`]: -(size.b - 14) });
+        // scatter point labels (mode text) printed over each other or past the figure edge: move one of each such
+        // pair to its next candidate position and re-draw, until none is left or the candidates run out
+        const cands = [
+          'top center',
+          'bottom center',
+          'middle right',
+          'middle left',
+          'top right',
+          'top left',
+          'bottom right',
+          'bottom left',
+        ];
+        const moved: Record<number, string[]> = {};
+        const fr = div.getBoundingClientRect();
+        for (let round = 0; spread && round < 40; round++) {
+          const items = [...div.querySelectorAll('.textpoint')].map((g) => ({
+            r: g.getBoundingClientRect(),
+            ti: g.closest('.trace')?.__data__?.[0]?.trace?.index,
+            pi: g.__data__?.i,
+          }));
+          let target = -1;
+          for (let a = 0; a < items.length && target < 0; a++) {
+            const A = items[a].r;
+            if (A.width > 0 && (A.left < fr.left || A.right > fr.left + w || A.top < fr.top || A.bottom > fr.top + h))
+              target = a;
+            for (let b = a + 1; b < items.length && target < 0; b++) {
+              const B = items[b].r;
+              if (
+                A.width > 0 &&
+                B.width > 0 &&
+                A.left < B.right - 1 &&
+                B.left < A.right - 1 &&
+                A.top < B.bottom - 1 &&
+                B.top < A.bottom - 1
+              )
+                target = b;
+            }
+          }
+          if (target < 0) break;
+          const { ti, pi } = items[target];
+          if (typeof ti !== 'number' || typeof pi !== 'number') break;
+          const t = div.data[ti];
+          const n = (t.x ?? []).length;
+          const cur =
+            moved[ti] ??
+            (Array.isArray(t.textposition) ? [...t.textposition] : new Array(n).fill(t.textposition ?? 'top center'));
+          const k = cands.indexOf(cur[pi]);
+          if (k === cands.length - 1) break;
+          cur[pi] = cands[k + 1];
+          moved[ti] = cur;
+          await P.restyle(div, { textposition: [cur] }, [ti]);
+        }
         const problems: string[] = [];
         // (no named functions in here: tsx's keepNames would wrap them in a __name() the page does not have)
         const root = div.getBoundingClientRect();
@@ -174,12 +227,45 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
               b.r.top < a.r.bottom - 1
             )
               problems.push(`overlap: axis title "${a.t}" over tick "${b.t}"`);
+        // data-point labels (a scatter's text): inside the figure, inside the plot area where a clip-path would cut
+        // them (cliponaxis), and not printed over each other (two sets of the same size)
+        const plotArea = {
+          left: root.left + size.l,
+          right: root.left + size.l + size.w,
+          top: root.top + size.t,
+          bottom: root.top + size.t + size.h,
+        };
+        const points = [...div.querySelectorAll('.textpoint text')]
+          .map((e) => ({ e, r: e.getBoundingClientRect(), t: (e.textContent ?? '').trim() }))
+          .filter((x) => x.t && x.r.width > 0);
+        for (const x of points) {
+          let clipped = false;
+          for (let a = x.e.parentElement; a && a !== div; a = a.parentElement)
+            if (a.getAttribute('clip-path')) clipped = true;
+          const box = clipped
+            ? plotArea
+            : { left: root.left, right: root.left + w, top: root.top, bottom: root.top + h };
+          if (
+            x.r.left < box.left - 1 ||
+            x.r.right > box.right + 1 ||
+            x.r.top < box.top - 1 ||
+            x.r.bottom > box.bottom + 1
+          )
+            problems.push(`clipped: point label "${x.t}"`);
+        }
+        for (let i = 0; i < points.length; i++)
+          for (let j = i + 1; j < points.length; j++) {
+            const a = points[i].r;
+            const b = points[j].r;
+            if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
+              problems.push(`overlap: point label "${points[i].t}" over "${points[j].t}"`);
+          }
         const finalLayout = JSON.parse(JSON.stringify({ margin: { ...size } }));
         const png: string = await P.toImage(div, { format: 'png', width: w, height: h, scale: s });
         const svg: string = await P.toImage(div, { format: 'svg', width: w, height: h });
-        return { png, svg, problems, margin: finalLayout.margin };
+        return { png, svg, problems, margin: finalLayout.margin, moved };
       },
-      { f: full, w: width, h: height, s: scale },
+      { f: full, w: width, h: height, s: scale, spread: opts.spreadLabels !== false },
     ),
   );
   const png = Buffer.from(out.png.slice(out.png.indexOf(',') + 1), 'base64');
@@ -187,6 +273,9 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
   if (!svg.startsWith('<svg')) throw new Error(`renderFigure(${name}): plotly returned no SVG`);
   const ai = ((full.layout?.annotations ?? []) as { name?: string }[]).findIndex((a) => a.name === 'provenance');
   if (ai >= 0) (full.layout!.annotations as { yshift?: number }[])[ai].yshift = -(out.margin.b - 14);
+  // the interactive HTML and the returned spec take the label positions the render settled on
+  for (const [ti, pos] of Object.entries(out.moved as Record<string, string[]>))
+    full.data[Number(ti)].textposition = pos;
   if (out.problems.length) console.warn(`renderFigure(${name}): ${out.problems.join('; ')}`);
 
   const dir = opts.dir ?? reportDir('figures', prov.profile);

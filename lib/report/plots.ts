@@ -315,6 +315,10 @@ export interface GainPoint {
 
 /** Scatter of a gain (with CI) against dataset size, log x, grey and colour sets marked apart. */
 export function gainVsSize(points: GainPoint[], opts: { title?: string; yTitle?: string } = {}): Figure {
+  const position = labelPositions(
+    points.map((p) => p.n),
+    points.map((p) => p.gain),
+  );
   const data = (['grey', 'colour'] as const)
     .map((kind) => {
       const ps = points.filter((p) => p.colour === kind);
@@ -326,7 +330,9 @@ export function gainVsSize(points: GainPoint[], opts: { title?: string; yTitle?:
         x: ps.map((p) => p.n),
         y: ps.map((p) => p.gain),
         text: ps.map((p) => p.dataset),
-        textposition: 'top center',
+        textposition: ps.map((p) => position[points.indexOf(p)]),
+        // a label may reach past the plot area (the largest set's name at the right edge): draw it, do not clip it
+        cliponaxis: false,
         marker: {
           size: 10,
           symbol: kind === 'grey' ? 'circle' : 'diamond',
@@ -346,7 +352,12 @@ export function gainVsSize(points: GainPoint[], opts: { title?: string; yTitle?:
     data,
     layout: {
       title: { text: opts.title ?? 'Gain vs dataset size' },
-      xaxis: { type: 'log', title: { text: 'training images' }, automargin: true },
+      xaxis: {
+        type: 'log',
+        title: { text: 'training images' },
+        automargin: true,
+        range: logRange(points.map((p) => p.n)),
+      },
       yaxis: {
         title: { text: opts.yTitle ?? 'gain (points)' },
         zeroline: true,
@@ -357,6 +368,35 @@ export function gainVsSize(points: GainPoint[], opts: { title?: string; yTitle?:
       legend: { orientation: 'h', y: 1.02, yanchor: 'bottom', x: 1, xanchor: 'right' },
     },
   };
+}
+
+/** Sets whose sizes are this close on the log axis (decades) share a label column: their labels are spread. */
+const LABEL_CLUSTER = 0.08;
+
+/**
+ * Text position per point of a log-x scatter. A point alone gets its label above it; points within LABEL_CLUSTER
+ * decades of each other (e.g. BUSI 544, BreastMNIST 545 and Chest CT 547 train images) share a column, so their labels
+ * go beside them, alternating left and right in the order of their y values: neighbours in y are on opposite sides.
+ */
+export function labelPositions(xs: readonly number[], ys: readonly number[]): string[] {
+  const order = xs.map((x, i) => ({ lx: Math.log10(x), i })).sort((a, b) => a.lx - b.lx);
+  const clusters: number[][] = [];
+  order.forEach((p, j) => {
+    if (j > 0 && p.lx - order[j - 1].lx < LABEL_CLUSTER) clusters[clusters.length - 1].push(p.i);
+    else clusters.push([p.i]);
+  });
+  const out: string[] = new Array(xs.length);
+  for (const c of clusters) {
+    if (c.length === 1) out[c[0]] = 'top center';
+    else [...c].sort((a, b) => ys[a] - ys[b]).forEach((i, k) => (out[i] = k % 2 ? 'middle right' : 'middle left'));
+  }
+  return out;
+}
+
+/** A log-axis range (in decades) padded by a quarter decade each side, so end labels have room. */
+function logRange(xs: readonly number[]): [number, number] | undefined {
+  const l = xs.filter((x) => x > 0).map(Math.log10);
+  return l.length ? [Math.min(...l) - 0.25, Math.max(...l) + 0.25] : undefined;
 }
 
 export interface HistorySeries {

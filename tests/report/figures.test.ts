@@ -267,6 +267,45 @@ describe('renderFigure (headless Chromium)', () => {
     expect(r2.problems.join(' ')).toMatch(/overlap: axis title "true" over tick "(malignant|benign)"|clipped/);
   });
 
+  it("gain vs size: the eleven cpu sets' labels neither clip nor overlap; the old fixed layout did both", async () => {
+    // the cpu grid's training-set sizes: three sets of 544–547 images, two of ~4,500 at the right edge
+    const sizes: [string, number, 'grey' | 'colour'][] = [
+      ['busi', 544, 'grey'],
+      ['breastmnist', 545, 'grey'],
+      ['chest-ct', 547, 'grey'],
+      ['iq-oth-nccd', 768, 'grey'],
+      ['ct-kidney', 1261, 'grey'],
+      ['alzheimer-mri', 4480, 'grey'],
+      ['pneumoniamnist', 4698, 'grey'],
+      ['isic-uda1', 280, 'colour'],
+      ['ham10000', 1766, 'colour'],
+      ['eye-fundus', 2080, 'colour'],
+      ['pbc-blood', 2104, 'colour'],
+    ];
+    // the three sets of the same size also have about the same gain: their labels would print over each other
+    const gain = (i: number) => (i < 3 ? 0.2 * i : (i % 3) - 1);
+    const pts = sizes.map(([dataset, n, colour], i) => ({
+      dataset,
+      n,
+      colour,
+      gain: gain(i),
+      lo: gain(i) - 3,
+      hi: gain(i) + 3,
+    }));
+    const fig = gainVsSize(pts, { title: 'TL − SSL vs training-set size', yTitle: 'TL − SSL (points)' });
+    const opts = { width: 900, height: 420, dir, provenance: { profile: 'smoke' } };
+    expect((await renderFigure('gain-size-smoke', fig, opts)).problems).toEqual([]);
+    // the same points with one label position and the plot area clipping them, as before
+    const old = {
+      ...fig,
+      data: fig.data.map((t) => ({ ...t, textposition: 'top center', cliponaxis: true })),
+      layout: { ...fig.layout, xaxis: { ...(fig.layout as { xaxis: object }).xaxis, range: undefined } },
+    };
+    const p = (await renderFigure('gain-size-old-smoke', old, { ...opts, spreadLabels: false })).problems.join(' ');
+    expect(p).toMatch(/overlap: point label "(busi|breastmnist|chest-ct)" over "(busi|breastmnist|chest-ct)"/);
+    expect(p).toMatch(/clipped: point label "(pneumoniamnist|isic-uda1)"/);
+  });
+
   it('rejects names that would escape the figures folder', async () => {
     await expect(renderFigure('../x', { data: [] }, { dir })).rejects.toThrow(/bad figure name/);
   });
