@@ -128,7 +128,7 @@ if (results.length)
 for (const r of results) {
   const cells = r.images.map((img, k) => [img, ...r.arms.map((a) => overlayImage(img, a.maps[k], ALPHA))]);
   const rowTitles = r.images.map((_, k) => `true: ${r.classNames[r.labels[k]]}<br>${r.arms.map((a) => `${a.label} says ${r.classNames[a.pred[k]]}${a.pred[k] === r.labels[k] ? ' ✓' : ' ✗'}`).join('<br>')}`);
-  const fig = imageGrid(cells, { colTitles: ['image', ...r.arms.map((a) => `${a.label} Grad-CAM<br>(layer ${a.camSize})`)], rowTitles: rowTitles, title: `${r.dataset}: Grad-CAM, seed ${SEED}` });
+  const fig = imageGrid(cells, { colTitles: ['image', ...r.arms.map((a) => `${a.label}<br>Grad-CAM<br>(layer ${a.camSize})`)], rowTitles: rowTitles, title: `${r.dataset}: Grad-CAM, seed ${SEED}` });
   const left = (fig.layout as { margin: { l: number } }).margin.l;
   showFigure(await renderFigure(`07-gradcam-${r.dataset}-${PROFILE}`, fig, { width: left + 3 * 170, height: 170 * r.images.length + 130, html: false, provenance: { seeds: [SEED], backend: backend.name } }));
 }

@@ -215,6 +215,15 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
               l.r.top < g.r.bottom - 1
             )
               problems.push(`overlap: title "${g.t}" over legend "${l.t}"`);
+        // annotations (image-grid column and row titles, notes) must not overlap each other
+        const noteTexts = named.filter((x) => x.e.classList.contains('annotation-text'));
+        for (let i = 0; i < noteTexts.length; i++)
+          for (let j = i + 1; j < noteTexts.length; j++) {
+            const a = noteTexts[i].r;
+            const b = noteTexts[j].r;
+            if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
+              problems.push(`overlap: annotation "${noteTexts[i].t}" over "${noteTexts[j].t}"`);
+          }
         // an axis title must not overlap a tick label (the "true" over "malignant" case)
         const titles = named.filter((x) => x.e.closest('.g-xtitle, .g-ytitle'));
         const ticks = named.filter((x) => x.e.closest('.xtick, .ytick'));

@@ -306,6 +306,19 @@ describe('renderFigure (headless Chromium)', () => {
     expect(p).toMatch(/clipped: point label "(pneumoniamnist|isic-uda1)"/);
   });
 
+  it('image-grid column titles: the check finds two titles printed over each other; broken into lines they fit', async () => {
+    const img = { width: 8, height: 8, rgb: new Uint8Array(8 * 8 * 3).fill(128) };
+    const grid = (titles: string[]) =>
+      imageGrid([[img, img, img]], { colTitles: titles, title: 'chest-ct: Grad-CAM, seed 0' });
+    // three columns of about 120 px (notebook 07 sizes its grid the same way: margin + columns × cell)
+    const opts = { width: 40 + 30 + 3 * 120, height: 120 + 130, dir, provenance: { profile: 'smoke' } };
+    const long = ['image', 'TL ResNet Grad-CAM<br>(layer 8×8)', 'SSL ResNet Grad-CAM<br>(layer 8×8)'];
+    const p = (await renderFigure('grid-titles-long-smoke', grid(long), opts)).problems.join(' ');
+    expect(p).toMatch(/overlap: annotation "TL ResNet Grad-CAM.*" over "SSL ResNet Grad-CAM/);
+    const broken = ['image', 'TL ResNet<br>Grad-CAM<br>(layer 8×8)', 'SSL ResNet<br>Grad-CAM<br>(layer 8×8)'];
+    expect((await renderFigure('grid-titles-broken-smoke', grid(broken), opts)).problems).toEqual([]);
+  });
+
   it('rejects names that would escape the figures folder', async () => {
     await expect(renderFigure('../x', { data: [] }, { dir })).rejects.toThrow(/bad figure name/);
   });
