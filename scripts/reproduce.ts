@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Notebook } from '../lib/report/ipynb';
-import { cli, PROFILE_OPTION, stringOption } from '../lib/util/cli';
+import { cli, listOption, PROFILE_OPTION, stringOption } from '../lib/util/cli';
 
 // Executes one notebook with nbclient; writes the (possibly partial) executed notebook even when a cell fails.
 const EXECUTOR = `
@@ -110,10 +110,7 @@ function run(
 
 async function main(): Promise<number> {
   const profile = profileName(arg('--profile'));
-  const only = arg('--only')
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const only = listOption(opt.only);
   const cellTimeout = Number(arg('--cell-timeout') ?? (profile === 'smoke' ? 600 : profile === 'cpu' ? 6 * 3600 : 0));
   const build = !flag('--no-build');
   if (flag('--build-only')) {

@@ -13,7 +13,7 @@ import { parsePercent, summarizeError } from '../lib/report/ipynb';
 import { NB_DIR, PYTHON, checkJupyter, kernelEnv, notebookSources, selectNotebooks } from '../lib/report/jupyter';
 import { changedFiles, treeState } from '../lib/report/tree-state';
 import { profileName } from '../lib/util/profile';
-import { cli, PROFILE_OPTION, stringOption } from '../lib/util/cli';
+import { cli, listOption, PROFILE_OPTION, stringOption } from '../lib/util/cli';
 import { fmtTime } from '../lib/util/progress';
 
 // Reads [{name, cells: [source…]}] and writes [{name, ok, seconds, cells, failed?: {cell, source, stderr, evalue, kernelLog}}].
@@ -100,10 +100,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<numbe
 
 async function main(): Promise<number> {
   const profile = profileName(arg('--profile'));
-  const only = arg('--only')
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const only = listOption(opt.only);
   const timeout = Number(arg('--cell-timeout') ?? (profile === 'smoke' ? 600 : 6 * 3600));
   checkJupyter(['jupyter_client'], 'step-through');
   const names = selectNotebooks(notebookSources(), only);
