@@ -37,6 +37,7 @@ import { writeTable } from '../lib/report/tables';
 import { showFigure, showMarkdown, showTable } from '../lib/report/notebook';
 import { pretrainFindings } from '../lib/report/findings';
 import { PRETRAIN_PROFILES } from '../lib/pretrain/profiles';
+import { armLabel } from '../lib/pretrain/arms';
 
 const PROFILE = profileName();
 const KNOBS = {
@@ -140,7 +141,7 @@ for (const arm of ARMS) {
     (await getPretrainedBackbone(arm, { profile: PROFILE, inputSize: SIZE })).model.dispose();
     readyArms.push(arm);
   } catch (e) {
-    console.log(`${arm.toUpperCase()}: ${(e as Error).message}`);
+    console.log(`${armLabel(arm)}: ${(e as Error).message}`);
   }
 }
 const probeRows: Record<string, string | number>[] = [];
@@ -149,7 +150,7 @@ for (const ds of KNOBS.probeSets) {
   for (const arm of readyArms) {
     const bb = await getPretrainedBackbone(arm, { profile: PROFILE, inputSize: SIZE });
     const r = probeBackbone(bb, set, { maxTrain: KNOBS.maxTrain || undefined, maxTest: KNOBS.maxTest || undefined, seed: PROBE_SEED });
-    probeRows.push({ dataset: ds, arm: arm.toUpperCase(), 'k-NN top-1': r.knnTop1, 'linear top-1': r.linearTop1, 'train imgs': r.trainImages, 'test imgs': r.testImages, seconds: r.seconds });
+    probeRows.push({ dataset: ds, arm: armLabel(arm), 'k-NN top-1': r.knnTop1, 'linear top-1': r.linearTop1, 'train imgs': r.trainImages, 'test imgs': r.testImages, seconds: r.seconds });
     bb.model.dispose();
   }
 }
@@ -169,7 +170,7 @@ for (const arm of ['tl-resnet', 'ssl-resnet'].filter((a) => readyArms.includes(a
   const p = pca(f.x, f.n, f.d, 2); // lib/report/pca.ts
   const share = p.variance.map((v) => v / Math.max(1e-12, totalVariance(f.x, f.n, f.d)));
   const fig = scatterByClass(p.projected, f.y, eset.classNames, {
-    title: `${KNOBS.embedSet} test images in ${arm.toUpperCase()} features (PCA, before fine-tuning)`,
+    title: `${KNOBS.embedSet} test images in ${armLabel(arm)} features<br>(PCA, before fine-tuning)`,
     xTitle: `PC 1 (${(100 * share[0]).toFixed(0)}% of variance)`,
     yTitle: `PC 2 (${(100 * share[1]).toFixed(0)}% of variance)`,
   });
