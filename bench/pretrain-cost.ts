@@ -135,6 +135,6 @@ console.log('\n| run | epochs logged | last k-NN | plateau epoch | CPU s to plat
 console.log('|---|---|---|---|---|---|');
 for (const p of plateau)
   console.log(
-    `| ${p.name} | ${p.epochsLogged}${p.finished ? '' : ' (unfinished)'} | ${f(100 * p.lastKnn, 1)} | ${p.plateauEpoch ?? 'not plateaued'} | ${f(p.cpuSecondsToPlateau)} | ${f(p.loggedCpuSecondsToPlateau)} |`,
+    `| ${p.name} | ${p.epochs}${p.finished ? '' : ' (unfinished)'} | ${f(100 * (p.lastProbes.at(-1) ?? NaN), 1)} | ${p.plateauEpoch ?? 'not plateaued'} | ${f(p.cpuSecondsToPlateau)} | ${f(p.loggedCpuSecondsToPlateau)} |`,
   );
 console.log(`\n[pretrain-cost] wrote ${path.relative(ROOT, out)}`);

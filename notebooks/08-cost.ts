@@ -69,7 +69,7 @@ else {
   showTable(
     writeTable(
       `08-plateau-${PROFILE}`,
-      stepCost.plateau.map((p) => ({ run: p.name, source: p.source, 'epochs logged': p.epochsLogged, finished: p.finished ? 'yes' : 'no', 'last k-NN %': 100 * p.lastKnn, 'plateau epoch': p.plateauEpoch ?? 'not plateaued', 'CPU s to plateau (measured cost)': p.cpuSecondsToPlateau ?? 'n/a', 'CPU s to plateau (as logged)': p.loggedCpuSecondsToPlateau ?? 'n/a' })),
+      stepCost.plateau.map((p) => ({ run: p.name, source: p.source, 'epochs logged': p.epochs, finished: p.finished ? 'yes' : 'no', 'last k-NN %': 100 * (p.lastProbes.at(-1) ?? NaN), 'plateau epoch': p.plateauEpoch ?? 'not plateaued', 'CPU s to plateau (measured cost)': p.cpuSecondsToPlateau ?? 'n/a', 'CPU s to plateau (as logged)': p.loggedCpuSecondsToPlateau ?? 'n/a' })),
       { title: 'Time to the k-NN probe plateau (first probe from which all later ones are within a point of the last)', digits: 1 },
     ),
   );

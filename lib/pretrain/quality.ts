@@ -105,29 +105,36 @@ export function seedSpread(rows: readonly QualityRow[]): SeedSpread[] {
 
 export interface PlateauRow {
   name: string;
+  /** epochs logged so far */
   epochs: number;
   finished: boolean;
+  /** the last two k-NN probes within a point (probePlateaued) */
   plateaued: boolean;
-  plateauEpoch: number | undefined;
+  /** first probed epoch from which every later probe is within a point of the last; null: not levelled off */
+  plateauEpoch: number | null;
   /** the last three probes, oldest first */
   lastProbes: number[];
 }
 
-/** Whether each run's k-NN probe has levelled off (last two within a point) and from which epoch. */
+/** Whether a run's k-NN probe has levelled off (last two within a point), from which epoch, and its last probes. */
+export function plateauRow(h: { name: string; finished: boolean; history: readonly PretrainEpochLog[] }): PlateauRow {
+  const history = [...h.history];
+  return {
+    name: h.name,
+    epochs: history.length,
+    finished: h.finished,
+    plateaued: probePlateaued(history),
+    plateauEpoch: plateauEpoch(history) ?? null,
+    lastProbes: history
+      .filter((e) => e.knnTop1 !== undefined)
+      .slice(-3)
+      .map((e) => e.knnTop1!),
+  };
+}
+
+/** plateauRow for every run that has started. */
 export function plateauRows(
   hs: readonly { name: string; finished: boolean; history: PretrainEpochLog[] }[],
 ): PlateauRow[] {
-  return hs
-    .filter((h) => h.history.length)
-    .map((h) => ({
-      name: h.name,
-      epochs: h.history.length,
-      finished: h.finished,
-      plateaued: probePlateaued(h.history),
-      plateauEpoch: plateauEpoch(h.history),
-      lastProbes: h.history
-        .filter((e) => e.knnTop1 !== undefined)
-        .slice(-3)
-        .map((e) => e.knnTop1!),
-    }));
+  return hs.filter((h) => h.history.length).map(plateauRow);
 }

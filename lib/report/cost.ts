@@ -13,7 +13,7 @@
 import { armLabel } from '../pretrain/arms';
 import fs from 'node:fs';
 import path from 'node:path';
-import { plateauEpoch } from '../pretrain/histories';
+import { plateauRow, type PlateauRow } from '../pretrain/quality';
 import { artefactRoot } from '../util/paths';
 import type { PretrainEpochLog } from '../pretrain/run';
 import type { Verdict } from './compare';
@@ -89,18 +89,12 @@ export interface StepCostMeasurement {
   load1: number;
 }
 
-/** How long a pre-training run took to reach the probe level it ended at (lib/pretrain/histories.ts plateauEpoch). */
-export interface PlateauTime {
-  name: string;
+/** A run's plateau (lib/pretrain/quality.ts) and how long it took to reach it, in CPU seconds. */
+export interface PlateauTime extends PlateauRow {
   hash: string;
   method: string;
   arch: string;
   source: string;
-  finished: boolean;
-  epochsLogged: number;
-  lastKnn: number;
-  /** first probed epoch from which every later probe is within a point of the last; null: not plateaued */
-  plateauEpoch: number | null;
   /** plateauEpoch × source images per epoch ÷ the controlled median images per CPU-second of its arch and method */
   cpuSecondsToPlateau: number | null;
   /** the same from the run's own log (sum of logged epoch CPU seconds; mixes BN implementations and loads) */
@@ -193,26 +187,29 @@ export function controlledCost(ms: readonly StepCostMeasurement[]): ControlledCo
  * architecture and method (so runs that trained under different BN implementations and loads compare), and as logged.
  */
 export function plateauTime(
-  run: Omit<
-    PlateauTime,
-    'epochsLogged' | 'lastKnn' | 'plateauEpoch' | 'cpuSecondsToPlateau' | 'loggedCpuSecondsToPlateau'
-  > & {
+  run: {
+    name: string;
+    hash: string;
+    method: string;
+    arch: string;
+    source: string;
+    finished: boolean;
     history: readonly PretrainEpochLog[];
   },
   controlled: readonly ControlledCost[],
 ): PlateauTime {
-  const { history, ...id } = run;
-  const probes = history.filter((e) => e.knnTop1 !== undefined);
-  const epoch = plateauEpoch([...history]) ?? null;
-  const upTo = epoch === null ? [] : history.filter((e) => e.epoch <= epoch);
+  const row = plateauRow(run);
+  const epoch = row.plateauEpoch;
+  const upTo = epoch === null ? [] : run.history.filter((e) => e.epoch <= epoch);
   const c = controlled.find((x) => x.arch === run.arch);
   const perSec = c ? (run.method === 'ssl' ? c.ssl : run.method === 'tl' ? c.tl : NaN) : NaN;
   const images = upTo.reduce((a, e) => a + e.images, 0);
   return {
-    ...id,
-    epochsLogged: history.length,
-    lastKnn: probes.length ? probes[probes.length - 1].knnTop1! : NaN,
-    plateauEpoch: epoch,
+    ...row,
+    hash: run.hash,
+    method: run.method,
+    arch: run.arch,
+    source: run.source,
     cpuSecondsToPlateau: epoch !== null && Number.isFinite(perSec) ? images / perSec : null,
     loggedCpuSecondsToPlateau:
       epoch !== null && upTo.every((e) => typeof e.cpuSeconds === 'number')

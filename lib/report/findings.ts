@@ -178,8 +178,8 @@ export function costFindings(
     .filter((p) => p.source === 'imagenette' && (p.method === 'tl' || p.method === 'ssl'))
     .map((p) =>
       p.plateauEpoch === null
-        ? `- ${p.name}: k-NN ${(100 * p.lastKnn).toFixed(1)} % after ${p.epochsLogged} epochs, not plateaued (last two probes more than a point apart).`
-        : `- ${p.name}: plateau (k-NN within a point of its last, ${(100 * p.lastKnn).toFixed(1)} %) from epoch ${p.plateauEpoch}: ${p.cpuSecondsToPlateau === null ? 'n/a' : Math.round(p.cpuSecondsToPlateau).toLocaleString('en')} CPU s at the measured per-image cost${p.loggedCpuSecondsToPlateau === null ? '' : ` (${Math.round(p.loggedCpuSecondsToPlateau).toLocaleString('en')} as logged)`}.`,
+        ? `- ${p.name}: k-NN ${(100 * (p.lastProbes.at(-1) ?? NaN)).toFixed(1)} % after ${p.epochs} epochs, not plateaued (last two probes more than a point apart).`
+        : `- ${p.name}: plateau (k-NN within a point of its last, ${(100 * (p.lastProbes.at(-1) ?? NaN)).toFixed(1)} %) from epoch ${p.plateauEpoch}: ${p.cpuSecondsToPlateau === null ? 'n/a' : Math.round(p.cpuSecondsToPlateau).toLocaleString('en')} CPU s at the measured per-image cost${p.loggedCpuSecondsToPlateau === null ? '' : ` (${Math.round(p.loggedCpuSecondsToPlateau).toLocaleString('en')} as logged)`}.`,
     );
   const fromLogs = cost.controlled.length ? ' (run logs; shown, not judged)' : '';
   const pre = cost.perArch.length

@@ -65,7 +65,7 @@ describe('pre-training quality', () => {
     ]);
     expect(p.map((r) => [r.name, r.plateaued, r.plateauEpoch])).toEqual([
       ['ssl-resnet', true, 10],
-      ['ssl-resnet-s1', false, undefined],
+      ['ssl-resnet-s1', false, null],
     ]);
     const rows = qualityBar(rec, 'imagenette');
     const text = pretrainFindings(rows, p, seedSpread(rows));

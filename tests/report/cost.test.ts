@@ -159,7 +159,7 @@ describe('controlled per-image cost (bench/pretrain-cost.ts)', () => {
     expect(p.plateauEpoch).toBe(4);
     expect(p.cpuSecondsToPlateau).toBeCloseTo(4000 / 167.6, 9);
     expect(p.loggedCpuSecondsToPlateau).toBe(28);
-    expect(p.lastKnn).toBe(0.405);
+    expect(p.lastProbes).toEqual([0.3, 0.4, 0.405]);
     const q = plateauTime({ ...id, history: history.slice(0, 4) }, c); // 0.3 → 0.4: still rising
     expect([q.plateauEpoch, q.cpuSecondsToPlateau]).toEqual([null, null]);
   });
