@@ -18,12 +18,12 @@
 // Bessel-corrected (× m/(m−1), m = N·H·W, when m > 1), so it is scaled back by (m−1)/m here; the op normalises with
 // the biased variance itself.
 import * as tf from '@tensorflow/tfjs';
+import type { KernelArgs } from './kernel-args';
 
 const BACKEND = 'tensorflow';
 export const FUSED_BN_KERNEL = 'MedsslFusedBatchNormTrain';
 export const FUSED_BN_GRAD_KERNEL = 'MedsslFusedBatchNormTrainGrad';
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
 interface NativeBackend {
   executeMultipleOutputs: (op: string, attrs: unknown[], inputs: tf.Tensor[], n: number) => tf.Tensor[];
   binding: {

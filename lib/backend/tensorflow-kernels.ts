@@ -21,9 +21,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { installFusedBatchNorm } from './fused-batch-norm';
 import { setGradientQuietly } from './wasm-kernels';
+import type { KernelArgs } from './kernel-args';
 
 const BACKEND = 'tensorflow';
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
 
 function pair(v: unknown): [number, number] {
   if (typeof v === 'number') return [v, v];

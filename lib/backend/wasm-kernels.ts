@@ -18,9 +18,9 @@
 import * as tf from '@tensorflow/tfjs';
 // Imported first so that its own kernel registrations happen before our overrides.
 import '@tensorflow/tfjs-backend-wasm';
+import type { KernelArgs } from './kernel-args';
 
 type Pads = [[number, number], [number, number], [number, number], [number, number]];
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
 
 const BACKEND = 'wasm';
 
