@@ -215,8 +215,17 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
               l.r.top < g.r.bottom - 1
             )
               problems.push(`overlap: title "${g.t}" over legend "${l.t}"`);
-        // annotations (image-grid column and row titles, notes) must not overlap each other
+        // annotations (image-grid column and row titles, notes) must not overlap each other or the figure title
         const noteTexts = named.filter((x) => x.e.classList.contains('annotation-text'));
+        for (const g of named.filter((x) => x.e.closest('.gtitle') || x.e.classList.contains('gtitle')))
+          for (const a of noteTexts)
+            if (
+              g.r.left < a.r.right - 1 &&
+              a.r.left < g.r.right - 1 &&
+              g.r.top < a.r.bottom - 1 &&
+              a.r.top < g.r.bottom - 1
+            )
+              problems.push(`overlap: title "${g.t}" over annotation "${a.t}"`);
         for (let i = 0; i < noteTexts.length; i++)
           for (let j = i + 1; j < noteTexts.length; j++) {
             const a = noteTexts[i].r;

@@ -240,11 +240,13 @@ export function imageGrid(
   const data: Record<string, unknown>[] = [];
   const longest = Math.max(0, ...(opts.rowTitles ?? []).flatMap((t) => t.split('<br>').map((l) => l.length)));
   const annotations: Record<string, unknown>[] = [];
+  // room above the grid for the column titles (each <br> a line of ~16 px), and the figure title above them
+  const titleLines = Math.max(1, ...(opts.colTitles ?? []).map((t) => t.split('<br>').length));
   const layout: Record<string, unknown> = {
-    title: { text: opts.title ?? '' },
+    title: { text: opts.title ?? '', yref: 'container', y: 1, yanchor: 'top', pad: { t: 12 } },
     showlegend: false,
     annotations,
-    margin: { l: Math.max(40, 12 + 6 * longest), t: 80 },
+    margin: { l: Math.max(40, 12 + 6 * longest), t: 50 + 16 * titleLines },
   };
   const w = (1 - gap * (nc - 1)) / nc;
   const h = (1 - gap * (nr - 1)) / nr;

@@ -316,7 +316,15 @@ describe('renderFigure (headless Chromium)', () => {
     const p = (await renderFigure('grid-titles-long-smoke', grid(long), opts)).problems.join(' ');
     expect(p).toMatch(/overlap: annotation "TL ResNet Grad-CAM.*" over "SSL ResNet Grad-CAM/);
     const broken = ['image', 'TL ResNet<br>Grad-CAM<br>(layer 8×8)', 'SSL ResNet<br>Grad-CAM<br>(layer 8×8)'];
-    expect((await renderFigure('grid-titles-broken-smoke', grid(broken), opts)).problems).toEqual([]);
+    const fig = grid(broken);
+    expect((await renderFigure('grid-titles-broken-smoke', fig, opts)).problems).toEqual([]);
+    // three-line column titles under the fixed 80 px top margin the grid had: they reach up into the figure title
+    const cramped = {
+      ...fig,
+      layout: { ...fig.layout, title: { text: 'chest-ct: Grad-CAM, seed 0' }, margin: { l: 40, t: 80 } },
+    };
+    const q = (await renderFigure('grid-titles-cramped-smoke', cramped, opts)).problems.join(' ');
+    expect(q).toMatch(/overlap: title "chest-ct: Grad-CAM, seed 0" over annotation "TL ResNetGrad-CAM/);
   });
 
   it('rejects names that would escape the figures folder', async () => {
