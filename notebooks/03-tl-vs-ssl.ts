@@ -51,7 +51,7 @@ console.log({ PROFILE, CONDITION, ...ANALYSIS });
 const grid = GRIDS[PROFILE];
 const loaded = loadProfileRuns(PROFILE); // (no destructuring: tslab does not carry destructured names to later cells)
 const allRuns = loaded.records;
-console.log(`records of ${describeGrid(grid, allRuns.map((r) => r.config))}`);
+console.log(`records of ${describeGrid(grid, allRuns.map((r) => r.config), 'records')}`);
 const runs: RunRecord[] = allRuns.filter((r) => r.config.condition === CONDITION);
 console.log(`records: ${loaded.source}; ${runs.length} at condition "${CONDITION}"`);
 const PAIRS = tlSslPairs(runs);

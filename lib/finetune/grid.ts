@@ -47,12 +47,14 @@ export interface GridSpec {
 export function describeGrid(
   spec: GridSpec,
   configs: readonly { condition: string; dataset: string; size: number; arm: string }[],
+  /** 'runs': `configs` is the grid's own list; 'records': the runs recorded so far (a notebook's records) */
+  counted: 'runs' | 'records' = 'runs',
 ): string {
   const doubleFt = configs.filter((c) => isDoubleFt(c.condition as Condition));
   const sizes = [...new Set(configs.map((c) => c.size))].join('/');
   const controls = spec.controls.length ? ` + controls ${spec.controls.join('/')} at baseline` : '';
   return (
-    `${spec.profile}: ${spec.datasets.length} datasets × ${spec.arms.join('/')} × ${spec.conditions.length} conditions${controls} × ${spec.seeds.length} seeds = ${configs.length} runs` +
+    `${spec.profile}: ${spec.datasets.length} datasets × ${spec.arms.join('/')} × ${spec.conditions.length} conditions${controls} × ${spec.seeds.length} seeds${counted === 'runs' ? ` = ${configs.length} runs` : `; ${configs.length} runs recorded`}` +
     `${doubleFt.length ? ` (double-FT only for the ${new Set(doubleFt.map((c) => c.dataset)).size} targets with a pair)` : ''}, ${sizes} px, ≤${spec.train.epochs} epochs, ` +
     `${spec.train.freeze === 'top' ? `last ${spec.train.topLayers} weighted layers + head train` : `freeze ${spec.train.freeze}`}` +
     `${spec.lrCandidates ? `, learning rate chosen on validation from ${spec.lrCandidates.join('/')}` : ''}` +

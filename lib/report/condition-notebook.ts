@@ -88,6 +88,7 @@ export class ConditionNotebook {
         `records of ${describeGrid(
           grid,
           this.records.map((r) => r.config),
+          'records',
         )}`,
       );
     this.present = conditionsWithRuns(this.records, this.knobs.conditions, this.profile, this.source);

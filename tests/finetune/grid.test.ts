@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  describeGrid,
   GRIDS,
   gridConfigs,
   type GridIdentity,
@@ -217,3 +218,14 @@ const tableFields = {
   dataset: { classNames: ['a', 'b'] },
   stages: [{ wallSeconds: 1, imgPerSec: 1 }],
 } as unknown as Partial<RunRecord>;
+
+describe('describeGrid', () => {
+  it("names the grid's run count for its own configs, and only the recorded count for a notebook's records", () => {
+    const c = { condition: 'baseline', dataset: 'chest-ct', size: 64, arm: 'tl-resnet' };
+    const spec = GRIDS.cpu;
+    expect(describeGrid(spec, [c, c, c])).toMatch(/× 3 seeds = 3 runs/);
+    const rec = describeGrid(spec, [c, c], 'records');
+    expect(rec).toMatch(/× 3 seeds; 2 runs recorded/);
+    expect(rec).not.toMatch(/= 2 runs/);
+  });
+});
