@@ -7,7 +7,6 @@
 // augment --epochs 3 --runs-dir DIR`) times the assumed ratio of epochs to early stopping (--augment-epochs, each
 // value a row), double fine-tuning by a stage 1 on the intermediate set (at most half the epochs) plus the target
 // run. Prints what is done, what is left and the total, in CPU seconds and in hours on all cores.
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cli, stringOption } from '../lib/util/cli';
@@ -34,20 +33,10 @@ const { values: opt } = cli({
 const { ROOT } = await import('../lib/util/paths');
 const { GRIDS } = await import('../lib/finetune/grid');
 const { intermediateFor } = await import('../lib/finetune/pairs');
+const { loadRuns } = await import('../lib/finetune/run-record');
 
-interface Rec {
-  config: { dataset: string; arm: string; condition: string; lr?: number; seed: number };
-  cpuSeconds?: number;
-  stages: { epochs: unknown[] }[];
-}
-const read = (dir: string): Rec[] =>
-  fs.existsSync(dir)
-    ? fs
-        .readdirSync(dir)
-        .filter((f) => f.endsWith('.json'))
-        .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Rec)
-        .filter((r) => r?.config?.dataset)
-    : [];
+// every finished record of the profile in a runs folder (lib/finetune/run-record.ts reads and validates them)
+const read = (dir: string) => loadRuns({ profile }, { dir });
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 const profile = (stringOption(opt, 'profile') ?? 'cpu') as keyof typeof GRIDS;
@@ -78,7 +67,7 @@ if (augDir) {
           r.config.condition === 'baseline' &&
           r.config.dataset === a.config.dataset &&
           r.config.arm === a.config.arm &&
-          r.config.lr === a.config.lr &&
+          r.config.train.lr === a.config.train.lr &&
           r.stages.at(-1)!.epochs.length === a.stages.at(-1)!.epochs.length,
       );
       return b ? [a.cpuSeconds! / b.cpuSeconds!] : [];
