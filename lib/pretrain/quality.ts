@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { artefactRoot } from '../util/paths';
-import { plateauEpoch, probePlateaued } from './histories';
+import { plateauEpoch } from './histories';
 import type { PretrainEpochLog } from './run';
 
 /** Linear-probe margin over random init each method must reach (fractions: 0.15 = 15 points). */
@@ -108,7 +108,7 @@ export interface PlateauRow {
   /** epochs logged so far */
   epochs: number;
   finished: boolean;
-  /** the last two k-NN probes within a point (probePlateaued) */
+  /** the last two k-NN probes within a point (probePlateaued): plateauEpoch !== null */
   plateaued: boolean;
   /** first probed epoch from which every later probe is within a point of the last; null: not levelled off */
   plateauEpoch: number | null;
@@ -119,12 +119,14 @@ export interface PlateauRow {
 /** Whether a run's k-NN probe has levelled off (last two within a point), from which epoch, and its last probes. */
 export function plateauRow(h: { name: string; finished: boolean; history: readonly PretrainEpochLog[] }): PlateauRow {
   const history = [...h.history];
+  // plateauEpoch is defined exactly when the history has levelled off (probePlateaued)
+  const epoch = plateauEpoch(history) ?? null;
   return {
     name: h.name,
     epochs: history.length,
     finished: h.finished,
-    plateaued: probePlateaued(history),
-    plateauEpoch: plateauEpoch(history) ?? null,
+    plateaued: epoch !== null,
+    plateauEpoch: epoch,
     lastProbes: history
       .filter((e) => e.knnTop1 !== undefined)
       .slice(-3)

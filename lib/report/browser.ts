@@ -86,6 +86,16 @@ export async function withBrowser<T>(fn: (page: Page) => Promise<T>): Promise<T>
   }
 }
 
+/**
+ * Rectangle tests for renderFigure's label checks, defined once in the page. Plain JavaScript in a string: functions
+ * written in TypeScript and passed to page.evaluate would be wrapped in tsx's __name(), which the page lacks.
+ *   overlap(a, b): two boxes share more than a pixel each way;  outside(r, box, tol): r reaches past box by > tol.
+ */
+const PAGE_GEOMETRY = `window.medsslBoxes = {
+  overlap: (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1,
+  outside: (r, box, tol) => r.left < box.left - tol || r.right > box.right + tol || r.top < box.top - tol || r.bottom > box.bottom + tol,
+};`;
+
 /** A page with plotly.js loaded, shared by all renders in this process. */
 export async function plotlyPage(): Promise<Page> {
   if (!page) {
@@ -95,6 +105,7 @@ export async function plotlyPage(): Promise<Page> {
       const p = await b.newPage();
       await p.setContent('<!doctype html><html><body style="margin:0"><div id="fig"></div></body></html>');
       await p.addScriptTag({ path: plotlyBundlePath() });
+      await p.addScriptTag({ content: PAGE_GEOMETRY });
       return p;
     })();
     page.catch(() => {

@@ -8,7 +8,8 @@ import { intermediateFor } from '../finetune/pairs';
 import { armLabel } from '../pretrain/arms';
 import { holm } from '../stats/hypothesis';
 import { marginTest, tost } from '../stats/hierarchical';
-import { tMarginTest, tTost, type TMarginResult, type TTostResult } from '../stats/t-tests';
+import { tMarginTest, tTost } from '../stats/t-tests';
+import type { MarginTestResult, TostResult } from '../stats/hypothesis';
 import { contentColour, type RunRecord, type Verdict } from './compare';
 import {
   indexRecords,
@@ -138,8 +139,8 @@ export interface ClaimResult {
   /** One-sided and equivalence tests against a stated size (C3). */
   sizeTests?: {
     label: string;
-    margin: TMarginResult;
-    tost: TTostResult;
+    margin: MarginTestResult;
+    tost: TostResult;
     bootMargin: { pValue: number; bound: number };
     bootTost: { lower: number; upper: number; pValue: number };
   }[];

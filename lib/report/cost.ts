@@ -14,6 +14,7 @@ import { armLabel } from '../pretrain/arms';
 import fs from 'node:fs';
 import path from 'node:path';
 import { plateauRow, type PlateauRow } from '../pretrain/quality';
+import { quantileSorted } from '../stats/summary';
 import { artefactRoot } from '../util/paths';
 import type { PretrainEpochLog } from '../pretrain/run';
 import type { Verdict } from './compare';
@@ -150,11 +151,11 @@ export interface ControlledCost {
 /** Measurements a verdict needs per architecture and method. */
 export const MIN_STEP_MEASUREMENTS = 3;
 
-const median = (xs: number[]) => {
-  const v = [...xs].sort((a, b) => a - b);
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-};
+const median = (xs: number[]) =>
+  quantileSorted(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 
 /** Medians per architecture (architectures measured for one method only are left out). */
 export function controlledCost(ms: readonly StepCostMeasurement[]): ControlledCost[] {

@@ -121,6 +121,7 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
         // eslint-disable-next-line @typescript-eslint/no-explicit-any -- runs in the page, whose Plotly and DOM are untyped here
         const page = globalThis as any;
         const P = page.Plotly;
+        const { overlap, outside } = page.medsslBoxes; // lib/report/browser.ts PAGE_GEOMETRY
         const div = page.document.getElementById('fig');
         P.purge(div);
         await P.newPlot(div, f.data, { ...f.layout, width: w, height: h }, { staticPlot: true });
@@ -143,6 +144,7 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
         ];
         const moved: Record<number, string[]> = {};
         const fr = div.getBoundingClientRect();
+        const frame = { left: fr.left, right: fr.left + w, top: fr.top, bottom: fr.top + h };
         for (let round = 0; spread && round < 40; round++) {
           const items = [...div.querySelectorAll('.textpoint')].map((g) => ({
             r: g.getBoundingClientRect(),
@@ -152,19 +154,10 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
           let target = -1;
           for (let a = 0; a < items.length && target < 0; a++) {
             const A = items[a].r;
-            if (A.width > 0 && (A.left < fr.left || A.right > fr.left + w || A.top < fr.top || A.bottom > fr.top + h))
-              target = a;
+            if (A.width > 0 && outside(A, frame, 0)) target = a;
             for (let b = a + 1; b < items.length && target < 0; b++) {
               const B = items[b].r;
-              if (
-                A.width > 0 &&
-                B.width > 0 &&
-                A.left < B.right - 1 &&
-                B.left < A.right - 1 &&
-                A.top < B.bottom - 1 &&
-                B.top < A.bottom - 1
-              )
-                target = b;
+              if (A.width > 0 && B.width > 0 && overlap(A, B)) target = b;
             }
           }
           if (target < 0) break;
@@ -183,7 +176,6 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
         }
         const problems: string[] = [];
         // (no named functions in here: tsx's keepNames would wrap them in a __name() the page does not have)
-        const root = div.getBoundingClientRect();
         const texts = [
           ...div.querySelectorAll(
             '.xtick text, .ytick text, .g-xtitle text, .g-ytitle text, .annotation-text, .gtitle',
@@ -192,15 +184,7 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
         const named = texts
           .map((e) => ({ e, r: e.getBoundingClientRect(), t: (e.textContent ?? '').trim() }))
           .filter((x) => x.t && x.r.width > 0);
-        for (const x of named) {
-          if (
-            x.r.left < root.left - 1 ||
-            x.r.right > root.left + w + 1 ||
-            x.r.top < root.top - 1 ||
-            x.r.bottom > root.top + h + 1
-          )
-            problems.push(`clipped: "${x.t}"`);
-        }
+        for (const x of named) if (outside(x.r, frame, 1)) problems.push(`clipped: "${x.t}"`);
         // the title must not overlap a legend entry (a horizontal legend above the plot shares its band)
         const legendTexts = [...div.querySelectorAll('.legend .legendtext')].map((e) => ({
           r: e.getBoundingClientRect(),
@@ -208,50 +192,29 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
         }));
         for (const g of named.filter((x) => x.e.closest('.gtitle') || x.e.classList.contains('gtitle')))
           for (const l of legendTexts)
-            if (
-              g.r.left < l.r.right - 1 &&
-              l.r.left < g.r.right - 1 &&
-              g.r.top < l.r.bottom - 1 &&
-              l.r.top < g.r.bottom - 1
-            )
-              problems.push(`overlap: title "${g.t}" over legend "${l.t}"`);
+            if (overlap(g.r, l.r)) problems.push(`overlap: title "${g.t}" over legend "${l.t}"`);
         // annotations (image-grid column and row titles, notes) must not overlap each other or the figure title
         const noteTexts = named.filter((x) => x.e.classList.contains('annotation-text'));
         for (const g of named.filter((x) => x.e.closest('.gtitle') || x.e.classList.contains('gtitle')))
           for (const a of noteTexts)
-            if (
-              g.r.left < a.r.right - 1 &&
-              a.r.left < g.r.right - 1 &&
-              g.r.top < a.r.bottom - 1 &&
-              a.r.top < g.r.bottom - 1
-            )
-              problems.push(`overlap: title "${g.t}" over annotation "${a.t}"`);
+            if (overlap(g.r, a.r)) problems.push(`overlap: title "${g.t}" over annotation "${a.t}"`);
         for (let i = 0; i < noteTexts.length; i++)
-          for (let j = i + 1; j < noteTexts.length; j++) {
-            const a = noteTexts[i].r;
-            const b = noteTexts[j].r;
-            if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
+          for (let j = i + 1; j < noteTexts.length; j++)
+            if (overlap(noteTexts[i].r, noteTexts[j].r))
               problems.push(`overlap: annotation "${noteTexts[i].t}" over "${noteTexts[j].t}"`);
-          }
         // an axis title must not overlap a tick label (the "true" over "malignant" case)
         const titles = named.filter((x) => x.e.closest('.g-xtitle, .g-ytitle'));
         const ticks = named.filter((x) => x.e.closest('.xtick, .ytick'));
         for (const a of titles)
           for (const b of ticks)
-            if (
-              a.r.left < b.r.right - 1 &&
-              b.r.left < a.r.right - 1 &&
-              a.r.top < b.r.bottom - 1 &&
-              b.r.top < a.r.bottom - 1
-            )
-              problems.push(`overlap: axis title "${a.t}" over tick "${b.t}"`);
+            if (overlap(a.r, b.r)) problems.push(`overlap: axis title "${a.t}" over tick "${b.t}"`);
         // data-point labels (a scatter's text): inside the figure, inside the plot area where a clip-path would cut
         // them (cliponaxis), and not printed over each other (two sets of the same size)
         const plotArea = {
-          left: root.left + size.l,
-          right: root.left + size.l + size.w,
-          top: root.top + size.t,
-          bottom: root.top + size.t + size.h,
+          left: fr.left + size.l,
+          right: fr.left + size.l + size.w,
+          top: fr.top + size.t,
+          bottom: fr.top + size.t + size.h,
         };
         const points = [...div.querySelectorAll('.textpoint text')]
           .map((e) => ({ e, r: e.getBoundingClientRect(), t: (e.textContent ?? '').trim() }))
@@ -260,24 +223,12 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
           let clipped = false;
           for (let a = x.e.parentElement; a && a !== div; a = a.parentElement)
             if (a.getAttribute('clip-path')) clipped = true;
-          const box = clipped
-            ? plotArea
-            : { left: root.left, right: root.left + w, top: root.top, bottom: root.top + h };
-          if (
-            x.r.left < box.left - 1 ||
-            x.r.right > box.right + 1 ||
-            x.r.top < box.top - 1 ||
-            x.r.bottom > box.bottom + 1
-          )
-            problems.push(`clipped: point label "${x.t}"`);
+          if (outside(x.r, clipped ? plotArea : frame, 1)) problems.push(`clipped: point label "${x.t}"`);
         }
         for (let i = 0; i < points.length; i++)
-          for (let j = i + 1; j < points.length; j++) {
-            const a = points[i].r;
-            const b = points[j].r;
-            if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
+          for (let j = i + 1; j < points.length; j++)
+            if (overlap(points[i].r, points[j].r))
               problems.push(`overlap: point label "${points[i].t}" over "${points[j].t}"`);
-          }
         const finalLayout = JSON.parse(JSON.stringify({ margin: { ...size } }));
         const png: string = await P.toImage(div, { format: 'png', width: w, height: h, scale: s });
         const svg: string = await P.toImage(div, { format: 'svg', width: w, height: h });

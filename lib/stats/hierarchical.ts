@@ -53,7 +53,6 @@ import type { ScalarMetricName } from '../metrics/classification';
 import { prepareMetrics, type PreparedMetrics } from '../metrics/prepared';
 import { makeResampler, bootstrapPValue } from './bootstrap';
 import { holm, tostFromOneSided, type HolmResult, type MarginTestResult, type TostResult } from './hypothesis';
-export type { MarginTestResult, TostResult } from './hypothesis';
 import { quantileSorted } from './summary';
 
 export type Level = 'dataset' | 'pretrainSeed' | 'finetuneSeed' | 'image';

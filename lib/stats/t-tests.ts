@@ -130,9 +130,6 @@ export function welchT(x: ArrayLike<number>, y: ArrayLike<number>, level = 0.95)
   };
 }
 
-/** A one-sided t test against a margin: the shape every margin test has (lib/stats/hypothesis.ts). */
-export type TMarginResult = MarginTestResult;
-
 /**
  * One-sample one-sided t test against a stated effect size (scipy.stats.ttest_1samp(x, margin, alternative=…)),
  * e.g. C3 "double fine-tuning gains ≥ 3 points": tMarginTest(gains, 0.03, 'greater').
@@ -142,7 +139,7 @@ export function tMarginTest(
   margin: number,
   alternative: 'greater' | 'less' = 'greater',
   alpha = 0.05,
-): TMarginResult {
+): MarginTestResult {
   if (!(alpha > 0 && alpha < 0.5)) throw new Error(`tMarginTest: alpha must be in (0, 0.5), got ${alpha}`);
   const r = tInterval(values);
   const q = r.df > 0 ? tQuantile(1 - alpha, r.df) : NaN;
@@ -159,11 +156,8 @@ export function tMarginTest(
   };
 }
 
-/** TOST on the t distribution: the shape every TOST has (lib/stats/hypothesis.ts). */
-export type TTostResult = TostResult;
-
 /** Two one-sided t tests (Schuirmann 1987): is the mean inside (low, high)? E.g. C3's "+3 to 5 points". */
-export function tTost(values: ArrayLike<number>, low: number, high: number, alpha = 0.05): TTostResult {
+export function tTost(values: ArrayLike<number>, low: number, high: number, alpha = 0.05): TostResult {
   if (!(low < high)) throw new Error(`tTost: low (${low}) must be below high (${high})`);
   return tostFromOneSided(
     low,
