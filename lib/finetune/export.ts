@@ -45,6 +45,8 @@ export interface MergeReport {
   after: number;
   added: number;
   unchanged: number;
+  /** Of the unchanged: the same result re-run with the CPU time the exported record predates (the re-run is kept). */
+  timed: { configHash: string; label: string }[];
   /** Same identity, different numbers: configHash + label. `kept` says which record the merge kept. */
   conflicts: { configHash: string; label: string; kept: 'existing' | 'incoming' }[];
   dropped: { configHash: string; label: string }[];
@@ -63,7 +65,15 @@ export function mergeRecords(
   incoming: RunRecord[],
   o: MergeOptions = {},
 ): { records: RunRecord[]; report: MergeReport } {
-  const report: MergeReport = { before: existing.length, after: 0, added: 0, unchanged: 0, conflicts: [], dropped: [] };
+  const report: MergeReport = {
+    before: existing.length,
+    after: 0,
+    added: 0,
+    unchanged: 0,
+    timed: [],
+    conflicts: [],
+    dropped: [],
+  };
   const byHash = new Map<string, RunRecord>();
   for (const r of existing) {
     if (o.drop?.(r)) report.dropped.push({ configHash: r.configHash, label: runLabel(r.config) });
@@ -77,6 +87,11 @@ export function mergeRecords(
       report.added++;
     } else if (resultKey(cur) === resultKey(r)) {
       report.unchanged++;
+      // The result is the same; a record made before runs logged CPU time gains it from the re-run (C6 needs it).
+      if (cur.cpuSeconds == null && r.cpuSeconds != null) {
+        byHash.set(r.configHash, r);
+        report.timed.push({ configHash: r.configHash, label: runLabel(r.config) });
+      }
     } else {
       const kept = o.onConflict === 'replace' ? 'incoming' : 'existing';
       if (kept === 'incoming') byHash.set(r.configHash, r);
@@ -95,6 +110,8 @@ export function formatMergeReport(file: string, r: MergeReport): string {
   const lines = [
     `${file}: ${r.before} → ${r.after} records (${r.added} added, ${r.unchanged} unchanged, ${r.conflicts.length} conflicts, ${r.dropped.length} dropped)`,
   ];
+  for (const t of r.timed)
+    lines.push(`  timed ${t.configHash} ${t.label}: same result, CPU time added from the re-run`);
   for (const c of r.conflicts)
     lines.push(`  CONFLICT ${c.configHash} ${c.label}: same identity, different results; kept the ${c.kept} record`);
   for (const d of r.dropped) lines.push(`  dropped ${d.configHash} ${d.label}`);

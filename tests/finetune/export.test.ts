@@ -75,6 +75,21 @@ describe('exports merge by run identity, never shrink', () => {
     expect(mergeRecords([old], [record(0, 0.70000004)]).report).toMatchObject({ unchanged: 1, conflicts: [] });
   });
 
+  it('the same result re-run with CPU time replaces an exported record made before runs logged it, and only that', () => {
+    const untimed = record(0, 0.7);
+    delete untimed.cpuSeconds;
+    const rerun = { ...record(0, 0.70000004), cpuSeconds: 12.5 };
+    const m = mergeRecords([untimed], [rerun]);
+    expect(m.report).toMatchObject({ unchanged: 1, conflicts: [], timed: [{ configHash: untimed.configHash }] });
+    expect(m.records[0].cpuSeconds).toBe(12.5);
+    // a timed export keeps its own timing; an untimed re-run adds nothing
+    const timedOld = { ...record(0, 0.7), cpuSeconds: 9 };
+    expect(mergeRecords([timedOld], [rerun]).records[0].cpuSeconds).toBe(9);
+    expect(mergeRecords([untimed], [{ ...untimed }]).report.timed).toEqual([]);
+    // a different result is still a conflict, timing or not
+    expect(mergeRecords([untimed], [{ ...record(0, 0.3), cpuSeconds: 1 }]).report.conflicts).toHaveLength(1);
+  });
+
   it('drops only on request, and says what it dropped', () => {
     const m = mergeRecords([record(0), record(1, 0.7, 'busi')], [], { drop: (r) => r.config.dataset === 'busi' });
     expect(m.records).toHaveLength(1);
