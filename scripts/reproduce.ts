@@ -153,6 +153,9 @@ async function main(): Promise<number> {
     // Only the smoke profile trains by default (seconds): for cpu and gpu the stages collect what is committed and
     // list what would need training (hours), unless --train asks for it.
     const noTrain = profile !== 'smoke' && !flag('--train') ? ['--no-train'] : [];
+    // the stages pick their own threads and processes (kernelEnv's one thread is for the notebooks)
+    const stageEnv = { ...env };
+    if (process.env.MEDSSL_THREADS === undefined) delete stageEnv.MEDSSL_THREADS;
     const stages: [string, string[], string?][] = [
       ['pretrain', ['--profile', profile, ...noTrain]],
       ['grid', ['--profile', profile, '--export', ...noTrain]],
@@ -171,7 +174,7 @@ async function main(): Promise<number> {
       const res = await run(
         process.execPath,
         [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), script(name), ...args],
-        env,
+        stageEnv,
       );
       const seconds = (Date.now() - t0) / 1000;
       log.step({

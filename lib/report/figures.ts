@@ -106,6 +106,19 @@ function checkName(name: string): void {
   }
 }
 
+/**
+ * Plotly names a figure's clip paths, gradients and defs after a random id drawn per render (`defs-3f9a1c`,
+ * `clip3f9a1cxyplot`, `url(#clip3f9a1cxyplot)`), so two renders of one figure differ in every such name. Replace it
+ * with a fixed one, in ids and in references to them only (never inside text or embedded image data), so that a
+ * re-render is byte-identical.
+ */
+export function stableSvgIds(svg: string, fixed = 'medssl'): string {
+  const uid = /\bid="defs-([0-9a-z]+)"/.exec(svg)?.[1];
+  if (!uid || uid === fixed) return svg;
+  const swap = (m: string) => m.split(uid).join(fixed);
+  return svg.replace(/\bid="[^"]*"/g, swap).replace(/url\((['"]?)#[^)'"]*/g, swap);
+}
+
 /** Render one figure to PNG + SVG (Chromium) and a standalone interactive HTML file. */
 export async function renderFigure(name: string, fig: Figure, opts: RenderOptions = {}): Promise<RenderedFigure> {
   checkName(name);
@@ -115,6 +128,8 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
   const prov = provenance(opts.provenance);
   checkNameCarriesProfile('renderFigure', name, prov.profile);
   const full = plain(withProvenance(fig, prov));
+  // a trace without a uid gets a random one per render, which names its colour bar's gradient: number them instead
+  full.data.forEach((t, i) => (t.uid ??= `t${i}`));
   const out = await withBrowser((page) =>
     page.evaluate(
       async ({ f, w, h, s, spread }) => {
@@ -238,7 +253,7 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
     ),
   );
   const png = Buffer.from(out.png.slice(out.png.indexOf(',') + 1), 'base64');
-  const svg = decodeURIComponent(out.svg.slice(out.svg.indexOf(',') + 1));
+  const svg = stableSvgIds(decodeURIComponent(out.svg.slice(out.svg.indexOf(',') + 1)));
   if (!svg.startsWith('<svg')) throw new Error(`renderFigure(${name}): plotly returned no SVG`);
   const ai = ((full.layout?.annotations ?? []) as { name?: string }[]).findIndex((a) => a.name === 'provenance');
   if (ai >= 0) (full.layout!.annotations as { yshift?: number }[])[ai].yshift = -(out.margin.b - 14);

@@ -45,7 +45,10 @@ export function selectNotebooks(names: string[], only: string[] | undefined): st
 /**
  * The environment a kernel runs in: the profile, the project root, the repo kernelspec first on JUPYTER_PATH, and
  * MEDSSL_PUBLISH=1 only for a publishing run (removed otherwise, so an inherited value cannot make a live
- * kernel write committed files).
+ * kernel write committed files). A publishing run computes with one TensorFlow thread per kernel unless
+ * MEDSSL_THREADS says otherwise: what a notebook re-computes (probes, Grad-CAM's re-trained models) then comes out
+ * the same on any machine, whereas the split of a reduction over threads moves the last digits (notebooks run side by
+ * side, so the cores are used anyway).
  */
 export function kernelEnv(
   profile: string,
@@ -59,7 +62,9 @@ export function kernelEnv(
     JUPYTER_PATH: [path.join(ROOT, 'jupyter'), base.JUPYTER_PATH].filter(Boolean).join(path.delimiter),
     PYDEVD_DISABLE_FILE_VALIDATION: '1',
   };
-  if (publishing) env[PUBLISH_ENV] = '1';
-  else delete env[PUBLISH_ENV];
+  if (publishing) {
+    env[PUBLISH_ENV] = '1';
+    env.MEDSSL_THREADS = base.MEDSSL_THREADS ?? '1';
+  } else delete env[PUBLISH_ENV];
   return env;
 }

@@ -1,12 +1,13 @@
 // Where the notebooks get fine-tuning results: runs/<hash>.json (lib/finetune's loadRuns) on the machine that ran
 // the grid, else the compacted export paper/results/finetune-<profile>.json that `npm run grid -- --export`
-// writes, so a fresh clone can rebuild every figure without re-training.
+// writes, so a fresh clone can rebuild every figure without re-training. A publishing run (`npm run reproduce`)
+// reads the export only: the committed artefacts are made from the committed results, whatever runs/ holds.
 import fs from 'node:fs';
 import path from 'node:path';
 import { exportPath, readExportFile } from '../finetune/export';
 import { loadRuns, type RunRecord } from '../finetune/run-record';
 import { selectLr } from '../finetune/grid';
-import { ROOT } from '../util/paths';
+import { PUBLISH_ENV, ROOT } from '../util/paths';
 
 export interface ProfileRuns {
   records: RunRecord[];
@@ -41,12 +42,13 @@ export function withoutUnchosenRates(records: RunRecord[]): RunRecord[] {
  * Keep one record per (dataset, arm, condition, seed): the most recently finished. Runs of an older pre-trained
  * backbone (a new pre-training changes the config hash) would otherwise be averaged with the new ones.
  * Records made with `npm run grid -- --stand-in random` (a random backbone under a pre-trained arm's name) are not
- * that arm's results and are dropped.
+ * that arm's results and are dropped. `unchosen` counts the tuning runs at the rates the grid did not choose,
+ * `dropped` the older and stand-in records. The kept records are in config-hash order, whatever order they came in.
  */
-export function latestPerCell(records: RunRecord[]): { kept: RunRecord[]; dropped: number } {
+export function latestPerCell(records: RunRecord[]): { kept: RunRecord[]; unchosen: number; dropped: number } {
   const best = new Map<string, Timed>();
   const chosen = withoutUnchosenRates(records);
-  let dropped = records.length - chosen.length;
+  let dropped = 0;
   for (const r of chosen as Timed[]) {
     if (r.config.backbone.startsWith('random:') && !r.config.arm.startsWith('random')) {
       dropped++;
@@ -59,18 +61,24 @@ export function latestPerCell(records: RunRecord[]): { kept: RunRecord[]; droppe
       best.set(k, r);
     } else dropped++;
   }
-  return { kept: [...best.values()], dropped };
+  const kept = [...best.values()].sort((a, b) =>
+    a.configHash < b.configHash ? -1 : a.configHash > b.configHash ? 1 : 0,
+  );
+  return { kept, unchosen: records.length - chosen.length, dropped };
 }
 
 /** Where loadProfileRuns looks; defaults: the checkout's runs/ and the profile's artefact root. */
 export interface ProfileRunsFrom {
   runsDir?: string;
   exportRoot?: string;
+  /** Read the export even when runs/ holds records (default: in a publishing run, MEDSSL_PUBLISH=1). */
+  exportOnly?: boolean;
 }
 
 /** All fine-tuning records of a profile: runs/ first, the exported file otherwise (see latestPerCell). */
 export function loadProfileRuns(profile: string, from: ProfileRunsFrom = {}): ProfileRuns {
-  const live = loadRuns({ profile }, { dir: from.runsDir });
+  const exportOnly = from.exportOnly ?? process.env[PUBLISH_ENV] === '1';
+  const live = exportOnly ? [] : loadRuns({ profile }, { dir: from.runsDir });
   let recs: RunRecord[] = live;
   let where = 'runs/';
   if (live.length === 0) {
@@ -79,9 +87,13 @@ export function loadProfileRuns(profile: string, from: ProfileRunsFrom = {}): Pr
     recs = readExportFile(file).filter((r) => r.config.profile === profile);
     where = path.relative(ROOT, file);
   }
-  const { kept, dropped } = latestPerCell(recs);
+  const { kept, unchosen, dropped } = latestPerCell(recs);
+  const left = [
+    unchosen ? `${unchosen} tuning runs at learning rates not chosen` : '',
+    dropped ? `${dropped} older or stand-in records` : '',
+  ].filter(Boolean);
   return {
     records: kept,
-    source: `${where} (${kept.length} records${dropped ? `; ${dropped} older or stand-in records ignored` : ''})`,
+    source: `${where} (${kept.length} records${left.length ? `; left out: ${left.join(', ')}` : ''})`,
   };
 }

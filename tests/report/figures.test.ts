@@ -6,7 +6,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chromiumPath, closeBrowser, plotlyPage } from '../../lib/report/browser';
-import { renderFigure } from '../../lib/report/figures';
+import { renderFigure, stableSvgIds } from '../../lib/report/figures';
 import { FIGURES_DIR, SCRATCH_DIR } from '../../lib/util/paths';
 import {
   confusionHeatmap,
@@ -85,6 +85,36 @@ describe('renderFigure (headless Chromium)', () => {
     // the script tag points at a bundle that exists, relative to the HTML file
     const src = html.match(/<script src="([^"]+)"><\/script>/)![1];
     expect(fs.existsSync(path.resolve(path.dirname(r.files.html!), src))).toBe(true);
+  });
+
+  it('a figure rendered twice gives the same SVG and PNG bytes (plotly draws a random id per render)', async () => {
+    // a heat map (gradient defs), a legend and clip paths: the ids plotly names after its random id
+    const fig = confusionHeatmap(
+      [
+        [5, 1],
+        [2, 7],
+      ],
+      ['benign', 'malignant'],
+    );
+    const opts = { width: 360, height: 300, dir, provenance: { profile: 'cpu', date: '2026-12-02', commit: 'abc' } };
+    const a = await renderFigure('twice-a-cpu', fig, opts);
+    const b = await renderFigure('twice-b-cpu', fig, opts);
+    expect(a.svg).toMatch(/id="defs-medssl"/);
+    expect(a.svg).toBe(b.svg);
+    expect(Buffer.from(a.png).equals(Buffer.from(b.png))).toBe(true);
+  });
+
+  it('stableSvgIds renames the random id in ids and references only, not in text or image data', () => {
+    const svg =
+      '<svg><defs id="defs-3f9a1c"><clipPath id="clip3f9a1cxyplot"></clipPath></defs>' +
+      '<g clip-path="url(#clip3f9a1cxyplot)"><rect style="fill: url(\'#g3f9a1c-cb\')"/>' +
+      '<image href="data:image/png;base64,AA3f9a1cBB"/><text>run 3f9a1c</text></g></svg>';
+    expect(stableSvgIds(svg)).toBe(
+      '<svg><defs id="defs-medssl"><clipPath id="clipmedsslxyplot"></clipPath></defs>' +
+        '<g clip-path="url(#clipmedsslxyplot)"><rect style="fill: url(\'#gmedssl-cb\')"/>' +
+        '<image href="data:image/png;base64,AA3f9a1cBB"/><text>run 3f9a1c</text></g></svg>',
+    );
+    expect(stableSvgIds(stableSvgIds(svg))).toBe(stableSvgIds(svg));
   });
 
   it('reuses one browser page: a second figure renders on the same page and differs from the first', async () => {

@@ -13,6 +13,12 @@ describe('kernelEnv', () => {
     expect(kernelEnv('cpu', true, { PATH: '/bin' }).MEDSSL_PUBLISH).toBe('1');
     expect(base.MEDSSL_PUBLISH).toBe('1'); // the caller's environment is not modified
   });
+
+  it('a publishing run computes with one thread per kernel unless MEDSSL_THREADS is set; a live kernel is left alone', () => {
+    expect(kernelEnv('cpu', true, { PATH: '/bin' }).MEDSSL_THREADS).toBe('1');
+    expect(kernelEnv('cpu', true, { PATH: '/bin', MEDSSL_THREADS: '2' }).MEDSSL_THREADS).toBe('2');
+    expect('MEDSSL_THREADS' in kernelEnv('cpu', false, { PATH: '/bin' })).toBe(false);
+  });
 });
 
 describe('notebook selection', () => {

@@ -40,6 +40,22 @@ describe('loadProfileRuns: runs/ first, the export otherwise', () => {
     expect(got.source).toMatch(/^runs\/ \(1 records\)$/);
   });
 
+  it('a publishing run (MEDSSL_PUBLISH=1) reads the export even when runs/ holds records', async () => {
+    const exportRoot = await exported([minimalRecord(0), minimalRecord(1)]);
+    const runsDir = tmpDir();
+    writeRun(minimalRecord(5), runsDir);
+    expect(seedsOf(loadProfileRuns('smoke', { runsDir, exportRoot, exportOnly: true }).records)).toEqual([0, 1]);
+    const before = process.env.MEDSSL_PUBLISH;
+    process.env.MEDSSL_PUBLISH = '1';
+    try {
+      expect(seedsOf(loadProfileRuns('smoke', { runsDir, exportRoot }).records)).toEqual([0, 1]);
+    } finally {
+      if (before === undefined) delete process.env.MEDSSL_PUBLISH;
+      else process.env.MEDSSL_PUBLISH = before;
+    }
+    expect(seedsOf(loadProfileRuns('smoke', { runsDir, exportRoot }).records)).toEqual([5]);
+  });
+
   it('records of another profile in runs/ do not count: the export is used', async () => {
     const exportRoot = await exported([minimalRecord(0)]);
     const runsDir = tmpDir();
@@ -60,7 +76,7 @@ describe('loadProfileRuns: runs/ first, the export otherwise', () => {
     const got = loadProfileRuns('smoke', { runsDir: tmpDir(), exportRoot });
     expect(got.records).toHaveLength(1);
     expect(got.records[0]).toMatchObject({ configHash: newer.configHash, finishedAt: newer.finishedAt });
-    expect(got.source).toContain('(1 records; 1 older or stand-in records ignored)');
+    expect(got.source).toContain('(1 records; left out: 1 older or stand-in records)');
   });
 
   it('neither runs/ nor an export: no records, source "none"', () => {
