@@ -16,7 +16,7 @@ import { buildClassifier } from '../models/heads';
 import { backboneOfIdentity, getPretrainedBackbone, type Arm } from '../pretrain/backbones';
 import { writeFileAtomic, writeJsonAtomic, readJson } from '../util/atomic';
 import { canonicalJson, sha256Hex } from '../util/hash';
-import { CACHE_DIR } from '../util/paths';
+import { CACHE_DIR, PUBLISH_ENV } from '../util/paths';
 import type { ProfileName } from '../util/profile';
 
 export interface FineTunedModel {
@@ -86,13 +86,22 @@ export async function fineTunedModel(
     RunConfig,
     'profile' | 'dataset' | 'arm' | 'condition' | 'seed' | 'size' | 'train' | 'backbone' | 'backboneWeights'
   >,
-  o: { cacheDir?: string; log?: (msg: string) => void } = {},
+  o: { cacheDir?: string; log?: (msg: string) => void; progress?: boolean } = {},
 ): Promise<FineTunedModel> {
   if (config.condition !== 'baseline')
     throw new Error(
       `fineTunedModel: ${config.dataset}/${config.arm} is a ${config.condition} run; only baseline runs are re-made`,
     );
   const log = o.log ?? ((m: string) => console.log(m));
+  // A publishing run prints one line whether the weights came from the cache or were trained now (and no timings),
+  // so the committed notebook reads the same as one executed on a fresh clone; a live kernel shows the progress.
+  const progress = o.progress ?? process.env[PUBLISH_ENV] !== '1';
+  const say = (m: string) => progress && log(m);
+  const summary = (acc: number) =>
+    !progress &&
+    log(
+      `${config.dataset}/${config.arm}: fine-tuned as the grid did (${config.train.epochs} epochs at most, lr ${config.train.lr}, seed ${config.seed}): test accuracy ${(100 * acc).toFixed(1)}%`,
+    );
   const data = await loadImageSet(config.dataset, { size: config.size });
   // The checkpoint the record names (any arm vocabulary), else the arm's backbone (random init, ImageNet weights).
   const req = { profile: config.profile as ProfileName, inputSize: config.size };
@@ -118,7 +127,8 @@ export async function fineTunedModel(
       prefix: 'head',
     });
     readWeightsF32(classifier, file);
-    log(`${config.dataset}/${config.arm}: fine-tuned weights loaded from ${path.basename(file)}`);
+    say(`${config.dataset}/${config.arm}: fine-tuned weights loaded from ${path.basename(file)}`);
+    summary(meta.testAccuracy);
     return {
       classifier,
       backbone,
@@ -131,7 +141,7 @@ export async function fineTunedModel(
     };
   }
   const t0 = Date.now();
-  log(
+  say(
     `${config.dataset}/${config.arm}: fine-tuning as the grid did (${config.train.epochs} epochs at most, lr ${config.train.lr}, seed ${config.seed}) …`,
   );
   // the options lib/finetune/run.ts passes for a baseline run: the record's settings and seed, no balancing
@@ -141,7 +151,7 @@ export async function fineTunedModel(
     stage: 'target',
     balance: 'none',
     onEpoch: (e) =>
-      log(
+      say(
         `  epoch ${e.epoch}: val accuracy ${(100 * e.valAcc).toFixed(1)}% (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
       ),
   });
@@ -154,7 +164,8 @@ export async function fineTunedModel(
     trainSeconds: (Date.now() - t0) / 1000,
   };
   writeJsonAtomic(metaFile, meta);
-  log(
+  summary(meta.testAccuracy);
+  say(
     `${config.dataset}/${config.arm}: done in ${meta.trainSeconds.toFixed(0)} s, test accuracy ${(100 * meta.testAccuracy).toFixed(1)}%`,
   );
   return {

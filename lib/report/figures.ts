@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic';
-import { checkNameCarriesProfile, reportDir } from '../util/paths';
+import { checkNameCarriesProfile, reportDir, ROOT } from '../util/paths';
 import { withBrowser, plotlyBundlePath } from './browser';
 import { provenance, provenanceLine, type Provenance } from './provenance';
 
@@ -288,7 +288,14 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
  * node_modules (works after `npm install`, opened from the checkout) and falls back to the plotly CDN.
  */
 export function figureHtml(name: string, fig: Figure, width: number, height: number, htmlDir: string): string {
-  const local = path.relative(htmlDir, plotlyBundlePath()).split(path.sep).join('/');
+  // the bundle as the checkout sees it (ROOT/node_modules), not where a symlinked node_modules really is: the page
+  // must not name a path outside the repository
+  const resolved = plotlyBundlePath();
+  const inCheckout = path.join(ROOT, 'node_modules', 'plotly.js-dist', path.basename(resolved));
+  const local = path
+    .relative(htmlDir, fs.existsSync(inCheckout) ? inCheckout : resolved)
+    .split(path.sep)
+    .join('/');
   let version: string;
   try {
     version = JSON.parse(fs.readFileSync(path.join(path.dirname(plotlyBundlePath()), 'package.json'), 'utf8')).version;

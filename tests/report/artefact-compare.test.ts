@@ -1,0 +1,94 @@
+// What `npm run check-reproduction` accepts as "reproduced": real renders that differ only in their provenance line
+// pass as provenance; a changed number, bar or table row does not.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { closeBrowser } from '../../lib/report/browser';
+import { compareArtefact, compareNotebook, compareText } from '../../lib/report/artefact-compare';
+import { renderFigure } from '../../lib/report/figures';
+import { groupedBarsCI } from '../../lib/report/plots';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-artefacts-'));
+afterAll(async () => {
+  await closeBrowser();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const line = (commit: string, date: string) =>
+  `medssl ${commit} · profile cpu · backend tensorflow · seeds 0–2 · ${date}`;
+
+describe('compareText', () => {
+  const table = (acc: string, commit: string, took: string) =>
+    `| set | accuracy |\n| busi | ${acc} |\nloaded in ${took}\n<sub>${line(commit, '2026-12-02')}</sub>\n`;
+  it('provenance only, then timings, then a changed number', () => {
+    expect(compareText(table('0.71', 'a1b2c3d4e5', '0.3 s'), table('0.71', 'a1b2c3d4e5', '0.3 s')).verdict).toBe(
+      'identical',
+    );
+    expect(compareText(table('0.71', 'a1b2c3d4e5', '0.3 s'), table('0.71', '0f9e8d7c6b', '0.3 s')).verdict).toBe(
+      'provenance',
+    );
+    expect(compareText(table('0.71', 'a1b2c3d4e5', '0.3 s'), table('0.71', '0f9e8d7c6b', '1.7 s')).verdict).toBe(
+      'timings',
+    );
+    const d = compareText(table('0.71', 'a1b2c3d4e5', '0.3 s'), table('0.72', 'a1b2c3d4e5', '0.3 s'));
+    expect(d.verdict).toBe('different');
+    expect(d.detail).toMatch(/line 2: committed «\| busi \| 0\.71 \|» vs now «\| busi \| 0\.72 \|»/);
+  });
+});
+
+describe('rendered figures (headless Chromium)', () => {
+  const bars = (v: number) =>
+    groupedBarsCI([
+      { group: 'busi', arm: 'TL', value: 0.7, lo: 0.6, hi: 0.8 },
+      { group: 'chest-ct', arm: 'TL', value: v, lo: v - 0.1, hi: v + 0.1 },
+    ]);
+  const render = (name: string, v: number, commit: string) =>
+    renderFigure(name, bars(v), {
+      width: 500,
+      height: 320,
+      dir,
+      provenance: { profile: 'cpu', commit, date: '2026-12-02' },
+    });
+
+  it('the same figure made at another commit differs only in its provenance (SVG and PNG); other data does not', async () => {
+    const a = await render('a-cpu', 0.5, 'a1b2c3d4e5');
+    const b = await render('b-cpu', 0.5, '0f9e8d7c6b');
+    const c = await render('c-cpu', 0.55, 'a1b2c3d4e5');
+    expect(a.svg).not.toBe(b.svg);
+    const svg = (x: typeof a) => new Uint8Array(Buffer.from(x.svg));
+    expect((await compareArtefact('figures/x-cpu.svg', svg(a), svg(b))).verdict).toBe('provenance');
+    expect((await compareArtefact('figures/x-cpu.png', a.png, b.png)).verdict).toBe('provenance');
+    expect((await compareArtefact('figures/x-cpu.svg', svg(a), svg(c))).verdict).toBe('different');
+    const png = await compareArtefact('figures/x-cpu.png', a.png, c.png);
+    expect(png.verdict).toBe('different');
+    expect(png.detail).toMatch(/pixels differ above the provenance band/);
+  });
+
+  it('notebooks: outputs compared as text and as images; run records are named as such', async () => {
+    const a = await render('na-cpu', 0.5, 'a1b2c3d4e5');
+    const b = await render('nb-cpu', 0.5, '0f9e8d7c6b');
+    const c = await render('nc-cpu', 0.55, 'a1b2c3d4e5');
+    const nb = (png: Uint8Array, text: string) =>
+      JSON.stringify({
+        cells: [
+          {
+            source: ['const x = 1;'],
+            outputs: [
+              { output_type: 'stream', text: [text] },
+              { output_type: 'display_data', data: { 'image/png': Buffer.from(png).toString('base64') } },
+            ],
+          },
+        ],
+      });
+    expect((await compareNotebook(nb(a.png, 'done in 3 s\n'), nb(b.png, 'done in 4 s\n'))).verdict).toBe('timings');
+    expect((await compareNotebook(nb(a.png, 'ok\n'), nb(b.png, 'ok\n'))).verdict).toBe('provenance');
+    expect((await compareNotebook(nb(a.png, 'ok\n'), nb(c.png, 'ok\n'))).detail).toMatch(/cell 1, output 2: pixels/);
+    expect((await compareNotebook(nb(a.png, 'acc 0.71\n'), nb(a.png, 'acc 0.72\n'))).verdict).toBe('different');
+    const u = (t: string) => new Uint8Array(Buffer.from(t));
+    expect((await compareArtefact('paper/reproduce-log-cpu.json', u('{"a":1}'), u('{"a":2}'))).verdict).toBe(
+      'run record',
+    );
+    expect((await compareArtefact('paper/tables/09-claims-cpu.md', u('1'), u('2'))).verdict).toBe('different');
+  });
+});
