@@ -144,13 +144,14 @@ for (const arm of ARMS) {
     console.log(`${armLabel(arm)}: ${(e as Error).message}`);
   }
 }
+// (no time column: a committed table must come back byte-identical on any machine, `npm run check-reproduction`)
 const probeRows: Record<string, string | number>[] = [];
 for (const ds of KNOBS.probeSets) {
   const set = await loadImageSet(ds, { size: SIZE });
   for (const arm of readyArms) {
     const bb = await getPretrainedBackbone(arm, { profile: PROFILE, inputSize: SIZE });
     const r = probeBackbone(bb, set, { maxTrain: KNOBS.maxTrain || undefined, maxTest: KNOBS.maxTest || undefined, seed: PROBE_SEED });
-    probeRows.push({ dataset: ds, arm: armLabel(arm), 'k-NN top-1': r.knnTop1, 'linear top-1': r.linearTop1, 'train imgs': r.trainImages, 'test imgs': r.testImages, seconds: r.seconds });
+    probeRows.push({ dataset: ds, arm: armLabel(arm), 'k-NN top-1': r.knnTop1, 'linear top-1': r.linearTop1, 'train imgs': r.trainImages, 'test imgs': r.testImages });
     bb.model.dispose();
   }
 }
