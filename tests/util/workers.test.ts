@@ -70,25 +70,28 @@ describe('runWorkers', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-workers-'));
     try {
       const script = path.join(dir, 'child.mjs');
-      // each child appends start/end to a shared file, so overlap (or its absence) is visible afterwards
+      // each child appends start/end to a shared file, so overlap (or its absence) is visible afterwards; before
+      // ending it waits (up to 20 s) until `wait` children have started, so two children run side by side end after
+      // both started however slowly a loaded machine starts them, and children run one at a time are not held up
       fs.writeFileSync(
         script,
         `import fs from 'node:fs';
-const [name, code, file] = process.argv.slice(2);
+const [name, code, file, wait] = process.argv.slice(2);
 fs.appendFileSync(file, 'start ' + name + '\\n');
-await new Promise((r) => setTimeout(r, 300));
+const started = () => fs.readFileSync(file, 'utf8').split('\\n').filter((l) => l.startsWith('start')).length;
+for (let t = 0; t < 200 && started() < Number(wait); t++) await new Promise((r) => setTimeout(r, 100));
 process.stdout.write('hello from ' + name + ' threads=' + process.env.MEDSSL_THREADS + '\\nbar 1/2\\rbar 2/2\\n');
 console.error('to stderr');
 fs.appendFileSync(file, 'end ' + name + '\\n');
 process.exit(Number(code));`,
       );
-      const jobs = (file: string) => [
-        { label: 'a', args: ['a', '0', file] },
-        { label: 'b', args: ['b', '3', file] },
+      const jobs = (file: string, wait: number) => [
+        { label: 'a', args: ['a', '0', file, String(wait)] },
+        { label: 'b', args: ['b', '3', file, String(wait)] },
       ];
       const lines: string[] = [];
       const seq = path.join(dir, 'seq.log');
-      const exits: WorkerExit[] = await runWorkers(jobs(seq), {
+      const exits: WorkerExit[] = await runWorkers(jobs(seq, 1), {
         parallel: 1,
         threads: 1,
         script,
@@ -108,7 +111,7 @@ process.exit(Number(code));`,
         'end b',
       ]);
       const par = path.join(dir, 'par.log');
-      const both = await runWorkers(jobs(par), { parallel: 2, threads: 4, script, log: (l) => lines.push(l) });
+      const both = await runWorkers(jobs(par, 2), { parallel: 2, threads: 4, script, log: (l) => lines.push(l) });
       expect(both.map((e) => e.code)).toEqual([0, 3]);
       expect(lines).toContain('[b] hello from b threads=4');
       // both started before either ended
