@@ -18,15 +18,14 @@ const { ROOT } = await import('../lib/util/paths');
 
 const base = stringOption(values, 'base') ?? 'HEAD';
 const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, maxBuffer: 1 << 30 });
+const paths = (...args: string[]) =>
+  git(...args)
+    .toString()
+    .split('\n')
+    .filter(Boolean);
 const ARTEFACTS = ['figures', 'paper', 'notebooks'];
-const changed = git('diff', '--name-only', base, '--', ...ARTEFACTS)
-  .toString()
-  .split('\n')
-  .filter(Boolean);
-const added = git('ls-files', '--others', '--exclude-standard', '--', ...ARTEFACTS)
-  .toString()
-  .split('\n')
-  .filter(Boolean);
+const changed = paths('diff', '--name-only', base, '--', ...ARTEFACTS);
+const added = paths('ls-files', '--others', '--exclude-standard', '--', ...ARTEFACTS);
 
 const counts = new Map<string, number>();
 let bad = 0;
@@ -51,10 +50,7 @@ for (const file of added) {
   counts.set('different', (counts.get('different') ?? 0) + 1);
   console.log(`different  ${file}: new, not committed`);
 }
-const tracked = git('ls-files', '--', ...ARTEFACTS)
-  .toString()
-  .split('\n')
-  .filter(Boolean).length;
+const tracked = paths('ls-files', '--', ...ARTEFACTS).length;
 console.log(
   `\n[check-reproduction] ${tracked} committed artefacts; byte-identical ${tracked - changed.length}; ` +
     [...counts].map(([k, n]) => `${k} ${n}`).join(', ') +

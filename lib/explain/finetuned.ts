@@ -97,11 +97,10 @@ export async function fineTunedModel(
   // so the committed notebook reads the same as one executed on a fresh clone; a live kernel shows the progress.
   const progress = o.progress ?? process.env[PUBLISH_ENV] !== '1';
   const say = (m: string) => progress && log(m);
+  const asTheGrid = `as the grid did (${config.train.epochs} epochs at most, lr ${config.train.lr}, seed ${config.seed})`;
   const summary = (acc: number) =>
     !progress &&
-    log(
-      `${config.dataset}/${config.arm}: fine-tuned as the grid did (${config.train.epochs} epochs at most, lr ${config.train.lr}, seed ${config.seed}): test accuracy ${(100 * acc).toFixed(1)}%`,
-    );
+    log(`${config.dataset}/${config.arm}: fine-tuned ${asTheGrid}: test accuracy ${(100 * acc).toFixed(1)}%`);
   const data = await loadImageSet(config.dataset, { size: config.size });
   // The checkpoint the record names (any arm vocabulary), else the arm's backbone (random init, ImageNet weights).
   const req = { profile: config.profile as ProfileName, inputSize: config.size };
@@ -141,9 +140,7 @@ export async function fineTunedModel(
     };
   }
   const t0 = Date.now();
-  say(
-    `${config.dataset}/${config.arm}: fine-tuning as the grid did (${config.train.epochs} epochs at most, lr ${config.train.lr}, seed ${config.seed}) …`,
-  );
+  say(`${config.dataset}/${config.arm}: fine-tuning ${asTheGrid} …`);
   // the options lib/finetune/run.ts passes for a baseline run: the record's settings and seed, no balancing
   const ft = await finetune(backbone, data, {
     ...config.train,

@@ -12,7 +12,15 @@ import { writeFileAtomic, readJson } from '../util/atomic';
 import { canonicalJson } from '../util/hash';
 import { acquireLock } from '../util/lock';
 import { artefactRoot } from '../util/paths';
-import { loadRuns, recordFromJson, runHash, RECORD_SCHEMA, type RunConfig, type RunRecord } from './run-record';
+import {
+  byConfigHash,
+  loadRuns,
+  recordFromJson,
+  runHash,
+  RECORD_SCHEMA,
+  type RunConfig,
+  type RunRecord,
+} from './run-record';
 
 export function exportPath(profile: string, root = artefactRoot(profile)): string {
   return path.join(root, 'paper', 'results', `finetune-${profile}.json`);
@@ -98,9 +106,7 @@ export function mergeRecords(
       report.conflicts.push({ configHash: r.configHash, label: runLabel(r.config), kept });
     }
   }
-  const records = [...byHash.values()].sort((a, b) =>
-    a.configHash < b.configHash ? -1 : a.configHash > b.configHash ? 1 : 0,
-  );
+  const records = [...byHash.values()].sort(byConfigHash);
   report.after = records.length;
   return { records, report };
 }

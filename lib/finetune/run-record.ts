@@ -230,6 +230,10 @@ export function recordFromJson(rec: RunRecord, where?: string): RunRecord {
   return rec;
 }
 
+/** Records in config-hash order: one order for every reader, whatever order the records were read in. */
+export const byConfigHash = (a: { configHash: string }, b: { configHash: string }): number =>
+  a.configHash < b.configHash ? -1 : a.configHash > b.configHash ? 1 : 0;
+
 export function runHash(config: RunConfig): string {
   return configHash(config);
 }

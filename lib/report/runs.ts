@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { exportPath, readExportFile } from '../finetune/export';
-import { loadRuns, type RunRecord } from '../finetune/run-record';
+import { byConfigHash, loadRuns, type RunRecord } from '../finetune/run-record';
 import { selectLr } from '../finetune/grid';
 import { PUBLISH_ENV, ROOT } from '../util/paths';
 
@@ -61,9 +61,7 @@ export function latestPerCell(records: RunRecord[]): { kept: RunRecord[]; unchos
       best.set(k, r);
     } else dropped++;
   }
-  const kept = [...best.values()].sort((a, b) =>
-    a.configHash < b.configHash ? -1 : a.configHash > b.configHash ? 1 : 0,
-  );
+  const kept = [...best.values()].sort(byConfigHash);
   return { kept, unchosen: records.length - chosen.length, dropped };
 }
 

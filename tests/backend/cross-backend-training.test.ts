@@ -32,25 +32,18 @@ import * as tf from '@tensorflow/tfjs';
 import { initWasm } from '../../lib/backend/select-backend';
 import { augmentBatch, PAPER_AUGMENT } from '../../lib/data/augment';
 import { loadImageSet } from '../../lib/data/load';
-import { locateDataset } from '../../lib/data/locate';
 import { finetune } from '../../lib/finetune/finetune';
 import { GRIDS } from '../../lib/finetune/grid';
 import { pretrainConfigFor } from '../../lib/pretrain/profiles';
 import { runPretraining } from '../../lib/pretrain/run';
 import type { Rng } from '../../lib/util/rng';
+import { missingDatasets } from '../helpers/datasets';
 import { loadNativeBackend, relL2 } from './helpers';
 
 const NATIVE = await loadNativeBackend();
 const SOURCE = 'isic-uda1'; // small colour set as the pre-training source: the test stays seconds, not a 13k-image load
 const TARGET = 'chest-ct';
-const missing = [SOURCE, TARGET].filter((id) => {
-  try {
-    locateDataset(id);
-    return false;
-  } catch {
-    return true;
-  }
-});
+const missing = missingDatasets([SOURCE, TARGET]);
 if (missing.length) console.log(`[tests] cross-backend training skipped: dataset(s) ${missing.join(', ')} not found`);
 
 const STEPS = 8;

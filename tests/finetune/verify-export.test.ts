@@ -7,18 +7,11 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nativeBindingInstalled } from '../../lib/backend/native-build';
-import { locateDataset } from '../../lib/data/locate';
 import { ROOT } from '../../lib/util/paths';
+import { missingDatasets } from '../helpers/datasets';
 
 const DATASET = 'isic-uda1';
-const haveData = (() => {
-  try {
-    locateDataset(DATASET);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const haveData = missingDatasets([DATASET]).length === 0;
 const native = nativeBindingInstalled();
 if (!native || !haveData)
   console.log(
