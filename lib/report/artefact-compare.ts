@@ -5,7 +5,7 @@
 // anything else is "different" and is shown.
 import path from 'node:path';
 import sharp from 'sharp';
-import { stableSvgIds } from './figures';
+import { canonicalSvg } from './figures';
 
 export type ArtefactVerdict = 'identical' | 'provenance' | 'timings' | 'run record' | 'different';
 
@@ -35,9 +35,9 @@ export function maskTimings(text: string): string {
   return TIMINGS.reduce((t, re) => t.replace(re, 'TIME'), text);
 }
 
-/** An SVG with plotly's random ids fixed and the annotation that carries the provenance line removed. */
+/** An SVG in canonical form (figures.ts canonicalSvg) without the annotation that carries the provenance line. */
 export function svgWithoutProvenance(svg: string): string {
-  const s = maskProvenance(stableSvgIds(svg));
+  const s = maskProvenance(canonicalSvg(svg));
   const at = s.indexOf('PROVENANCE');
   if (at < 0) return s;
   const start = s.lastIndexOf('<g class="annotation"', at);

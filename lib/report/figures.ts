@@ -119,6 +119,15 @@ export function stableSvgIds(svg: string, fixed = 'medssl'): string {
   return svg.replace(/\bid="[^"]*"/g, swap).replace(/url\((['"]?)#[^)'"]*/g, swap);
 }
 
+/**
+ * The SVG a render writes: plotly's random ids fixed (stableSvgIds) and empty `style=""` attributes dropped — the
+ * root element gets one before or after its viewBox from render to render, which is the only other way two renders
+ * of one figure differ.
+ */
+export function canonicalSvg(svg: string): string {
+  return stableSvgIds(svg).replace(/ style=""/g, '');
+}
+
 /** Render one figure to PNG + SVG (Chromium) and a standalone interactive HTML file. */
 export async function renderFigure(name: string, fig: Figure, opts: RenderOptions = {}): Promise<RenderedFigure> {
   checkName(name);
@@ -253,7 +262,7 @@ export async function renderFigure(name: string, fig: Figure, opts: RenderOption
     ),
   );
   const png = Buffer.from(out.png.slice(out.png.indexOf(',') + 1), 'base64');
-  const svg = stableSvgIds(decodeURIComponent(out.svg.slice(out.svg.indexOf(',') + 1)));
+  const svg = canonicalSvg(decodeURIComponent(out.svg.slice(out.svg.indexOf(',') + 1)));
   if (!svg.startsWith('<svg')) throw new Error(`renderFigure(${name}): plotly returned no SVG`);
   const ai = ((full.layout?.annotations ?? []) as { name?: string }[]).findIndex((a) => a.name === 'provenance');
   if (ai >= 0) (full.layout!.annotations as { yshift?: number }[])[ai].yshift = -(out.margin.b - 14);
