@@ -21,6 +21,7 @@ import {
   type FinetuneData,
   type FinetuneOptions,
 } from './finetune';
+import { applyFreeze } from './freeze';
 import { checkPair } from './pairs';
 import { splitHash } from '../data/splits';
 import { exportedRun } from './export';
@@ -94,7 +95,7 @@ export function stage1Key(c: RunConfig): string {
   });
 }
 
-/** Saves the weights (float32, getWeights() order) and returns their weightsHash. */
+/** Saves the weights (float32, getWeights() order: it depends on the `trainable` flags) and returns their weightsHash. */
 function saveWeights(model: tf.LayersModel, file: string): string {
   const bytes = weightBytes(model);
   writeFileAtomic(file, bytes);
@@ -235,6 +236,10 @@ async function train(
       const ckpt = path.join(dir, 'stage1', `${key}.f32`);
       const meta = path.join(dir, 'stage1', `${key}.json`);
       if (fs.existsSync(ckpt) && fs.existsSync(meta)) {
+        // getWeights() lists trainable weights first, so its order follows the `trainable` flags: the checkpoint
+        // was written in stage 1's layout. Without the same freeze the floats land in the wrong variables, and
+        // the hash check below (same order) cannot see it.
+        applyFreeze(backbone.model, config.stage1!.freeze, config.stage1!.topLayers);
         loadWeights(backbone.model, ckpt);
         const m = readJson<{ stage: StageRecord; weightsHash: string }>(meta);
         if (weightsHash(backbone.model) !== m.weightsHash)

@@ -152,6 +152,26 @@ describe('run records', () => {
     ).rejects.toThrow(OverlapError);
   });
 
+  it('a reused stage-1 checkpoint gives the run the fresh stage 1 gave (layers frozen in stage 1 change getWeights order)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-runs-'));
+    const target = shapesSet(80, { id: 'chest-ct', seed: 11 });
+    const inter = shapesSet(120, { id: 'ct-kidney', numClasses: 3, seed: 12 });
+    const { d } = deps(dir, { 'chest-ct': target, 'ct-kidney': inter });
+    // stage 1 trains only the top weighted layer: the rest are frozen when its checkpoint is written
+    const top: TrainSettings = { ...train, freeze: 'top', topLayers: 1 };
+    const c = cfg(
+      { condition: 'double-ft', intermediate: 'ct-kidney', intermediateData: fixtureIdentity(inter).data, stage1: top },
+      target,
+    );
+    const fresh = await runOne(c, d);
+    fs.rmSync(runPath(c, dir));
+    const logs: string[] = [];
+    const reused = await runOne(c, d, { log: (m) => logs.push(m) });
+    expect(logs.join('\n')).toMatch(/stage 1 ct-kidney reused/);
+    expect(reused.record.stages[1].weightsHash).toBe(fresh.record.stages[1].weightsHash);
+    expect(reused.record.test.probs).toEqual(fresh.record.test.probs);
+  });
+
   it('a backbone whose weights are not the ones the config names is refused (a re-made checkpoint is another run)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-runs-'));
     const { d } = deps(dir, { 'chest-ct': CHEST });
