@@ -10,7 +10,7 @@ import { holm } from '../stats/hypothesis';
 import { marginTest, tost } from '../stats/hierarchical';
 import { tMarginTest, tTost } from '../stats/t-tests';
 import type { MarginTestResult, TostResult } from '../stats/hypothesis';
-import { contentColour, type RunRecord, type Verdict } from './compare';
+import { contentColour, trainImages, type RunRecord, type Verdict } from './compare';
 import {
   indexRecords,
   pairedData,
@@ -164,15 +164,6 @@ export interface ClaimsInput {
 }
 
 const pts = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}` : 'n/a');
-
-/**
- * Train images of a dataset's train split as its records give them (NaN without a record: the registry's source
- * counts are before our splitting and de-duplication, so they are not used).
- */
-export function trainImages(records: readonly RunRecord[], dataset: string): number {
-  const r = records.find((x) => x.config.dataset === dataset);
-  return r ? r.dataset.counts.train : NaN;
-}
 
 function fewUnitsNote(K: number[]): string | undefined {
   const k = Math.min(...K);

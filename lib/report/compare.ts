@@ -28,6 +28,16 @@ export function contentColour(dataset: string): 'grey' | 'colour' {
   return e.colour === 'grey' || GREY_STORED_AS_RGB.has(dataset) ? 'grey' : 'colour';
 }
 
+/**
+ * Train images of a dataset's train split as its records give them (NaN without one: the registry's source counts
+ * are before our splitting and de-duplication, so they are not used). A down-sampled run's record counts the
+ * balanced subset it trained on, so it does not say how big the set is; every other condition trains on the split.
+ */
+export function trainImages(records: readonly RunRecord[], dataset: string): number {
+  const r = records.find((x) => x.config.dataset === dataset && x.config.condition !== 'downsample');
+  return r ? r.dataset.counts.train : NaN;
+}
+
 /** 1 where the run's arg-max prediction is right, per test image (in the record's order). */
 export function correctVector(r: RunRecord): Uint8Array {
   const out = new Uint8Array(r.test.labels.length);
@@ -343,7 +353,7 @@ export function armDiffs(
     rows.push({
       dataset,
       colour: contentColour(dataset),
-      trainImages: ra[0].dataset.counts.train,
+      trainImages: trainImages(records, dataset),
       a: summarizeArm(ra, opts),
       b: summarizeArm(rb, opts),
       diff: pairedDiff(pairRuns(ra, rb), opts),
@@ -381,7 +391,7 @@ export function conditionGains(
       dataset,
       arm,
       colour: contentColour(dataset),
-      trainImages: rb[0].dataset.counts.train,
+      trainImages: trainImages(records, dataset),
       base: summarizeArm(rb, opts),
       cond: summarizeArm(rc, opts),
       gain: pairedDiff(pairRuns(rc, rb), opts),

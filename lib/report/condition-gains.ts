@@ -15,6 +15,7 @@ import {
   type GainRow,
   type PairedDiff,
   type RunRecord,
+  trainImages,
 } from './compare';
 import { renderFigure, type RenderedFigure } from './figures';
 import type { ArmPair } from './arms';
@@ -177,8 +178,7 @@ export function pooledGains(
     bLabel: armLabel(compared.ssl),
   };
   const stats: GainStatsOptions = { seed: opts.seed, resamples: opts.resamples };
-  const smallSet = (ds: string) =>
-    (records.find((r) => r.config.dataset === ds)?.dataset.counts.train ?? Infinity) < opts.smallSet;
+  const smallSet = (ds: string) => trainImages(records, ds) < opts.smallSet;
   const armPairs = (c: string, arm: string, keep: (ds: string) => boolean) =>
     pairRuns(
       records.filter((r) => r.config.condition === c && r.config.arm === arm && keep(r.config.dataset)),

@@ -6,7 +6,7 @@ import { REGISTRY, type DatasetId } from '../data/registry';
 import { writeFileAtomic } from '../util/atomic';
 import { PROFILES } from '../util/profile';
 import { artefactRoot, reportDir } from '../util/paths';
-import { armLabel, contentColour, fmtPct, summarizeAll, type ArmSummary, type RunRecord } from './compare';
+import { armLabel, contentColour, fmtPct, summarizeAll, trainImages, type ArmSummary, type RunRecord } from './compare';
 import { provenance, type Provenance } from './provenance';
 import { writeTable } from './tables';
 import { ANALYSIS, SMALL_SET } from './analysis-config';
@@ -15,7 +15,6 @@ import {
   comparisonsFor,
   designFor,
   evaluateClaimSet,
-  trainImages,
   type ClaimDesign,
   type ClaimResult,
   type Comparison,

@@ -10,6 +10,7 @@ import {
   pairRuns,
   pairedDiff,
   summarizeArm,
+  trainImages,
   unitDiff,
   verdictOf,
   type RunRecord,
@@ -24,6 +25,16 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-repro-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('compare', () => {
+  it("a set's size is its training split, not the balanced subset a down-sampled run trained on", () => {
+    const recs = [
+      reportRecord('ham10000', 'tl', 'downsample', 0, 10, 5, 700),
+      reportRecord('ham10000', 'tl', 'augment', 0, 10, 5, 1766),
+    ];
+    expect(trainImages(recs, 'ham10000')).toBe(1766);
+    expect(trainImages(recs.slice(0, 1), 'ham10000')).toBeNaN();
+    expect(trainImages(recs, 'busi')).toBeNaN();
+  });
+
   it('groups BUSI and Chest-CT with the grey sets, dermoscopy with colour', () => {
     expect(contentColour('busi')).toBe('grey');
     expect(contentColour('chest-ct')).toBe('grey');
