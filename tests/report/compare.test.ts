@@ -15,7 +15,7 @@ import {
   verdictOf,
   type RunRecord,
 } from '../../lib/report/compare';
-import { evaluateClaims, writeReproduction } from '../../lib/report/reproduction';
+import { deviations, evaluateClaims, writeReproduction } from '../../lib/report/reproduction';
 import { reportRecord } from '../helpers/run-records';
 import { provenance } from '../../lib/report/provenance';
 
@@ -191,6 +191,26 @@ describe('reproduction report', () => {
     expect(md).toContain('No Kvasir');
     expect(md).toContain('MobileNetV2');
     expect(fs.existsSync(rep.files.csv)).toBe(true);
+  });
+});
+
+describe('deviations', () => {
+  it('says whether the ImageNet control ran (its arm in the records) and names each pre-training seed', () => {
+    const pre = [
+      { method: 'tl', variant: 'small-resnet18-w16', inputSize: 32, source: 'imagenette', epochs: 40, batchSize: 256 },
+    ].flatMap((p) => [0, 1].map((seed) => ({ ...p, seed, trainSeconds: 1, file: `tl-${seed}.json` })));
+    const base = [reportRecord('busi', 'tl-resnet', 'baseline', 0, 10, 5)];
+    const imagenet = (recs: RunRecord[]) =>
+      deviations({ records: recs, pretrain: pre, profile: 'cpu' }).find((d) => d.startsWith('**ImageNet stand-in.**'))!;
+    expect(imagenet(base)).toMatch(/did not run that arm/);
+    expect(imagenet([...base, reportRecord('busi', 'imagenet-mnv2', 'baseline', 0, 10, 5)])).toMatch(
+      /Runs of that arm are in the results above/,
+    );
+    const arch = deviations({ records: base, pretrain: pre, profile: 'cpu' }).find((d) =>
+      d.startsWith('**Architectures'),
+    )!;
+    expect(arch).toContain('on imagenette (seed 0), 40 epochs');
+    expect(arch).toContain('on imagenette (seed 1), 40 epochs');
   });
 });
 
