@@ -62,8 +62,19 @@ function claimSection(c: ClaimResult): string[] {
   if (c.missing) out.push(`- **Missing:** ${c.missing}.`);
   if (c.effects.length) {
     out.push('', effectTable(c.effects));
-    const notes = [...new Set(c.effects.flatMap((e) => e.notes))];
-    if (notes.length) out.push('', `Bootstrap levels that could not vary: ${notes.join('; ')}.`);
+    // named per effect: in C1/C2 the matched ResNet rows have two pre-training seeds, the Xception ones one
+    const byNotes = new Map<string, string[]>();
+    for (const e of c.effects) {
+      const n = [...new Set(e.notes)].join('; ');
+      if (n) byNotes.set(n, [...(byNotes.get(n) ?? []), e.label]);
+    }
+    if (byNotes.size)
+      out.push(
+        '',
+        'Bootstrap levels that could not vary:',
+        '',
+        ...[...byNotes].map(([n, labels]) => `- ${labels.join('; ')}: ${n}.`),
+      );
   }
   for (const s of c.sizeTests ?? [])
     out.push(

@@ -129,6 +129,27 @@ describe('REPRODUCTION.md', () => {
     expect(md).toContain('| Chest CT (grey) | SSL vs TL accuracy | SSL 97.22%, TL 95.4% |');
     expect(md).toMatch(/K = 3 and 3 datasets: the t interval is wide because K is small/);
   });
+
+  it('names the effects whose bootstrap had a level that could not vary (one pre-training seed: Xception only)', () => {
+    const records = baselineDesign({ 'isic-uda1': 10, 'eye-fundus': 20, ham10000: 15, 'chest-ct': -5, breastmnist: 0 });
+    for (const d of ['isic-uda1', 'eye-fundus', 'ham10000', 'chest-ct', 'breastmnist'])
+      for (const s of SEEDS)
+        records.push(
+          reportRecord(d, 'tl-xception', 'baseline', s, N, 62 + s),
+          reportRecord(d, 'ssl-xception', 'baseline', s, N, 60),
+        );
+    const md = evaluateClaims(
+      { records, pretrain: [], profile: 'test', resamples: 200 },
+      provenance({ commit: 'x', profile: 'test', backend: 'cpu' }),
+    ).markdown;
+    const c12 = md.slice(md.indexOf('### C1/C2'), md.indexOf('### C3'));
+    const notes = c12.slice(c12.indexOf('Bootstrap levels that could not vary:')).split('\n\n')[1].split('\n');
+    expect(notes.length).toBeGreaterThan(0);
+    for (const line of notes) {
+      expect(line).toMatch(/^- .*matched Xception .*: pretrainSeed: one unit in /);
+      expect(line).not.toContain('matched ResNet');
+    }
+  });
 });
 
 describe('C3: double-FT gain against its stated size', () => {
