@@ -36,6 +36,8 @@ export interface ClaimDesign {
   datasets: string[];
   seeds: number[];
   arms: string[];
+  /** Arms run at baseline only (random init, ImageNet weights, in-domain SimCLR); lib/report/controls.ts. */
+  controls?: string[];
   /** Where the design comes from, for the report. */
   source: string;
 }
@@ -44,7 +46,13 @@ export interface ClaimDesign {
 export function designFor(profile: string, records: readonly RunRecord[]): ClaimDesign {
   const g = GRIDS[profile as keyof typeof GRIDS];
   if (g)
-    return { datasets: g.datasets, seeds: g.seeds, arms: g.arms, source: `GRIDS.${profile} (lib/finetune/grid.ts)` };
+    return {
+      datasets: g.datasets,
+      seeds: g.seeds,
+      arms: g.arms,
+      controls: g.controls,
+      source: `GRIDS.${profile} (lib/finetune/grid.ts)`,
+    };
   const uniq = <T>(xs: T[]) => [...new Set(xs)];
   return {
     datasets: uniq(records.map((r) => r.config.dataset)).sort(),

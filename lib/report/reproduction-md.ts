@@ -134,6 +134,65 @@ function datasetSection(rep: Reproduction): string[] {
   });
 }
 
+function controlsSection(rep: Reproduction): string[] {
+  const cs = rep.controls;
+  if (!cs.length) return [];
+  const ahead = (c: (typeof cs)[number]) => {
+    const side = (arm: string, sets: string[]) =>
+      `${armLabel(arm)}: ${sets.length} of ${c.perDataset.length}${sets.length ? ` (${sets.join(', ')})` : ''}`;
+    return `${side(c.comparison.a, c.ahead.a)}; ${side(c.comparison.b, c.ahead.b)}`;
+  };
+  const perDs = rep.design.datasets.map((d) => [
+    d,
+    contentColour(d),
+    ...cs.map((c) => {
+      const x = c.perDataset.find((r) => r.dataset === d)?.byMetric.balancedAccuracy;
+      return x && Number.isFinite(x.estimate) ? `${fmtPts(x.estimate)} ${ci(x.lower, x.upper)}` : 'cells missing';
+    }),
+  ]);
+  return [
+    '## Controls at baseline',
+    '',
+    'No verdicts: the paper makes no claim about these. They say how much the TL-vs-SSL comparison has to work with (two pre-training methods that do not beat random initialisation differ by noise). The same units and intervals as the claims: the mean over datasets with a t interval (datasets as units) and the hierarchical bootstrap beside it; per dataset its own bootstrap interval, Holm across datasets. Each arm here is one backbone (one pre-training seed), so the intervals hold fine-tuning and test-image variance, not pre-training variance.',
+    '',
+    mdTable(
+      [
+        'effect (points)',
+        'question',
+        'datasets',
+        ...CLAIM_METRICS.map((m) => `${METRIC_LABEL[m]}: estimate [95% t], boot`),
+        'sets ahead (balanced accuracy, Holm p < 0.05)',
+      ],
+      cs.map((c) =>
+        c.effect
+          ? [
+              c.comparison.label,
+              c.comparison.question,
+              `K = ${c.effect.K.join(' + ')}`,
+              ...CLAIM_METRICS.map((m) => metricCell(c.effect!.byMetric[m])),
+              ahead(c),
+            ]
+          : [
+              c.comparison.label,
+              c.comparison.question,
+              '–',
+              ...CLAIM_METRICS.map(() => 'not evaluated yet'),
+              `missing: ${c.missing}`,
+            ],
+      ),
+    ),
+    '',
+    'Per dataset, balanced accuracy (points, 95% bootstrap interval within the dataset):',
+    '',
+    mdTable(['dataset', 'content', ...cs.map((c) => c.comparison.label)], perDs),
+    '',
+    'What differs besides the question:',
+    '',
+    ...cs.map((c) => `- ${c.comparison.label}: ${c.comparison.confound}.`),
+    '',
+  ];
+}
+
 function costSection(rep: Reproduction): string[] {
   const c = rep.cost;
   return [
@@ -201,7 +260,7 @@ export function renderMarkdown(rep: Reproduction, inp: MdInput, prov: Provenance
       : []),
     '## Design',
     '',
-    `Design from ${d.source}: ${d.datasets.length} datasets (${d.datasets.join(', ')}), fine-tuning seeds ${d.seeds.join(', ')}, arms ${d.arms.join(', ')}. A claim is evaluated only when every run its design needs is present; otherwise it says which runs are missing and is **not evaluated** (no smaller or weaker test stands in for it).`,
+    `Design from ${d.source}: ${d.datasets.length} datasets (${d.datasets.join(', ')}), fine-tuning seeds ${d.seeds.join(', ')}, arms ${d.arms.join(', ')}${d.controls?.length ? `, controls at baseline ${d.controls.join(', ')}` : ''}. A claim is evaluated only when every run its design needs is present; otherwise it says which runs are missing and is **not evaluated** (no smaller or weaker test stands in for it).`,
     '',
     'TL-vs-SSL comparisons (the headline first):',
     '',
@@ -220,6 +279,7 @@ export function renderMarkdown(rep: Reproduction, inp: MdInput, prov: Provenance
     '',
     ...rep.claims.flatMap(claimSection),
     ...datasetSection(rep),
+    ...controlsSection(rep),
     '## The paper’s numbers beside ours',
     '',
     mdTable(

@@ -15,12 +15,14 @@ import {
   comparisonsFor,
   designFor,
   evaluateClaimSet,
+  VERDICT_METRIC,
   type ClaimDesign,
   type ClaimResult,
   type Comparison,
 } from './claims';
 import type { DatasetEffectRow } from './claim-effects';
 import { costClaim, type CostResult, type StepCostFile } from './cost';
+import { evaluateControls, type ControlResult } from './controls';
 import { renderMarkdown } from './reproduction-md';
 
 export { SMALL_SET } from './analysis-config';
@@ -178,6 +180,8 @@ export interface Reproduction {
   cost: CostResult;
   /** Per comparison with any complete dataset (the headline always): one row per design dataset. */
   datasetTables: { comparison: Comparison; rows: DatasetRow[] }[];
+  /** The controls at baseline against the matched arms (lib/report/controls.ts); no verdicts. */
+  controls: ControlResult[];
   markdown: string;
 }
 
@@ -324,7 +328,18 @@ export function evaluateClaims(inp: ReproductionInput, prov: Provenance): Reprod
         'the paper does not say which sets or metric; ours: related same-modality pairs (lib/finetune/pairs.ts), balanced accuracy',
     },
   ];
-  const rep: Reproduction = { claims, summaries, headline, design, comparisons, cost, datasetTables, markdown: '' };
+  const controls = evaluateControls(R, design, { seed, resamples, metric: VERDICT_METRIC });
+  const rep: Reproduction = {
+    claims,
+    summaries,
+    headline,
+    design,
+    comparisons,
+    cost,
+    datasetTables,
+    controls,
+    markdown: '',
+  };
   rep.markdown = renderMarkdown(rep, { ...inp, deviations: deviations(inp), backbones: backboneRows(R) }, prov);
   return rep;
 }
