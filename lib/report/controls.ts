@@ -22,6 +22,8 @@ export interface ControlComparison {
   id: 'tl-vs-random' | 'ssl-vs-random' | 'ssl-medical-vs-imagenette' | 'imagenet-vs-tl';
   a: string;
   b: string;
+  /** further pre-training seeds of arm a (e.g. tl-resnet-s1), each another row against the same b runs */
+  aSeeds: string[];
   label: string;
   question: string;
   /** what differs between a and b besides what the question asks about */
@@ -41,7 +43,7 @@ export interface ControlResult {
 
 const ALPHA = 0.05;
 
-const CONTROLS: Omit<ControlComparison, 'label'>[] = [
+const CONTROLS: Omit<ControlComparison, 'label' | 'aSeeds'>[] = [
   {
     id: 'tl-vs-random',
     a: 'tl-resnet',
@@ -77,10 +79,16 @@ const CONTROLS: Omit<ControlComparison, 'label'>[] = [
 /** The control comparisons a design can make (both arms among its arms or controls). */
 export function controlComparisons(design: ClaimDesign): ControlComparison[] {
   const has = (arm: string) => design.arms.includes(arm) || (design.controls ?? []).includes(arm);
-  return CONTROLS.filter((c) => has(c.a) && has(c.b)).map((c) => ({
-    ...c,
-    label: `${armLabel(c.a)} − ${armLabel(c.b)}`,
-  }));
+  return CONTROLS.filter((c) => has(c.a) && has(c.b)).map((c) => {
+    // the pre-training seeds of the arm the design has (tl-resnet-s1 for tl-resnet): rows of the bootstrap's
+    // pre-training level, as in the claims
+    const aSeeds = design.arms.filter((x) => x.startsWith(`${c.a}-s`) && /-s\d+$/.test(x));
+    return {
+      ...c,
+      aSeeds,
+      label: `${armLabel(c.a)} − ${armLabel(c.b)}${aSeeds.length ? ` (pre-training seeds: ${1 + aSeeds.length})` : ''}`,
+    };
+  });
 }
 
 /** Every control comparison at baseline, its mean over datasets and per-dataset effects (see the file comment). */
@@ -94,7 +102,10 @@ export function evaluateControls(
     const data: PairedData = pairedData(
       records,
       {
-        rows: [{ a: { arm: comparison.a, condition: 'baseline' }, b: { arm: comparison.b, condition: 'baseline' } }],
+        rows: [comparison.a, ...comparison.aSeeds].map((a) => ({
+          a: { arm: a, condition: 'baseline' },
+          b: { arm: comparison.b, condition: 'baseline' },
+        })),
         datasets: design.datasets,
         seeds: design.seeds,
       },

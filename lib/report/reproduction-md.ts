@@ -153,7 +153,7 @@ function controlsSection(rep: Reproduction): string[] {
   return [
     '## Controls at baseline',
     '',
-    'No verdicts: the paper makes no claim about these. They say how much the TL-vs-SSL comparison has to work with (two pre-training methods that do not beat random initialisation differ by noise). The same units and intervals as the claims: the mean over datasets with a t interval (datasets as units) and the hierarchical bootstrap beside it; per dataset its own bootstrap interval, Holm across datasets. Each arm here is one backbone (one pre-training seed), so the intervals hold fine-tuning and test-image variance, not pre-training variance.',
+    'No verdicts: the paper makes no claim about these. They say how much the TL-vs-SSL comparison has to work with (two pre-training methods that do not beat random initialisation differ by noise). The same units and intervals as the claims: the mean over datasets with a t interval (datasets as units) and the hierarchical bootstrap beside it; per dataset its own bootstrap interval, Holm across datasets. Where the design has a second pre-training seed of the pre-trained arm, it is a second row (the bootstrap’s pre-training level, as in the claims); the controls themselves are one backbone each.',
     '',
     mdTable(
       [

@@ -85,6 +85,21 @@ describe('controls at baseline', () => {
     );
   });
 
+  it('a second pre-training seed of the arm is a second row against the same control runs', () => {
+    const withS1 = { ...design, arms: [...design.arms, 'tl-resnet-s1'] };
+    const [c] = controlComparisons(withS1);
+    expect(c.aSeeds).toEqual(['tl-resnet-s1']);
+    expect(c.label).toBe('TL ResNet − random ResNet (pre-training seeds: 2)');
+    // seed-1 backbone: twice the effect → the dataset effect is the mean of the two rows, 1.5× EFFECT
+    const recs = records();
+    for (const [d, e] of Object.entries(EFFECT))
+      for (const s of SEEDS) recs.push(reportRecord(d, 'tl-resnet-s1', 'baseline', s, N, 60 + 2 * e));
+    const [tl] = evaluateControls(recs, withS1, { seed: 0, resamples: 100, metric: 'balancedAccuracy' });
+    expect(tl.perDataset.map((r) => r.byMetric.balancedAccuracy.estimate)).toEqual(
+      Object.values(EFFECT).map((e) => expect.closeTo((1.5 * e) / 100, 12)),
+    );
+  });
+
   it('a missing control run: no mean effect, the run is named', () => {
     const partial = records().filter(
       (r) => !(r.config.dataset === 'busi' && r.config.arm === 'random-resnet' && r.config.seed === 2),
