@@ -10,11 +10,12 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadImageSet, type ImageSet } from '../data/load';
 import { finetune, weightsHash } from '../finetune/finetune';
+import { WEIGHT_FILE_LAYOUT, readWeightsF32, writeWeightsF32 } from '../finetune/weight-file';
 import type { RunConfig } from '../finetune/run-record';
 import type { Backbone } from '../models/backbone';
 import { buildClassifier } from '../models/heads';
 import { backboneOfIdentity, getPretrainedBackbone, type Arm } from '../pretrain/backbones';
-import { writeFileAtomic, writeJsonAtomic, readJson } from '../util/atomic';
+import { writeJsonAtomic, readJson } from '../util/atomic';
 import { canonicalJson, sha256Hex } from '../util/hash';
 import { CACHE_DIR, PUBLISH_ENV } from '../util/paths';
 import type { ProfileName } from '../util/profile';
@@ -40,44 +41,6 @@ interface Meta {
   testAccuracy: number;
   floats: number;
   trainSeconds: number;
-}
-
-/**
- * A model's variables in an order that does not depend on which layers are frozen: model.getWeights() lists
- * trainable weights first, so a model saved while partly frozen would load shuffled into a fresh one. By name.
- */
-function variablesByName(model: tf.LayersModel) {
-  return [...model.weights].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-/** All weights of a model as one float32 file (variables sorted by name). Returns the number of floats. */
-export function writeWeightsF32(model: tf.LayersModel, file: string): number {
-  const parts = variablesByName(model).map((w) => w.read().dataSync() as Float32Array);
-  const all = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.length;
-  }
-  writeFileAtomic(file, new Uint8Array(all.buffer));
-  return all.length;
-}
-
-/** Load weights written by writeWeightsF32 into a model of the same architecture (same variable names). */
-export function readWeightsF32(model: tf.LayersModel, file: string): void {
-  const buf = fs.readFileSync(file);
-  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-  const vars = variablesByName(model);
-  const need = vars.reduce((s, w) => s + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
-  if (need !== all.length) throw new Error(`${file}: holds ${all.length} floats, the model needs ${need}`);
-  let o = 0;
-  for (const v of vars) {
-    const size = (v.shape as number[]).reduce((a, b) => a * b, 1);
-    const t = tf.tensor(all.subarray(o, o + size), v.shape as number[]);
-    v.write(t);
-    t.dispose();
-    o += size;
-  }
 }
 
 /** The fine-tuned classifier of one grid record (baseline condition), trained once and cached. */
@@ -111,10 +74,10 @@ export async function fineTunedModel(
     throw new Error(
       `fineTunedModel: ${config.arm} loads backbone weights ${backboneWeights}, the grid record was fine-tuned from ${config.backboneWeights} (re-run the grid, or restore that checkpoint)`,
     );
-  const key = sha256Hex(canonicalJson({ ...config, data: data.sha256, split: data.splitHash, backboneWeights })).slice(
-    0,
-    16,
-  );
+  // the file layout is part of the key: a cached file of another layout is never read
+  const key = sha256Hex(
+    canonicalJson({ ...config, data: data.sha256, split: data.splitHash, backboneWeights, layout: WEIGHT_FILE_LAYOUT }),
+  ).slice(0, 16);
   const dir = o.cacheDir ?? path.join(CACHE_DIR, 'finetuned', config.profile);
   const file = path.join(dir, `${config.dataset}-${config.arm}-seed${config.seed}-${key}.f32`);
   const metaFile = file.replace(/\.f32$/, '.json');

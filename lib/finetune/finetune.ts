@@ -63,7 +63,7 @@ export interface FinetuneResult {
   };
 }
 
-/** A model's weights (all of them, in getWeights() order) as one float32 byte buffer: what is hashed and saved. */
+/** A model's weights (all of them, in getWeights() order) as one float32 byte buffer: what weightsHash hashes. */
 export function weightBytes(model: tf.LayersModel): Uint8Array {
   const h: Uint8Array[] = [];
   for (const w of model.getWeights()) {

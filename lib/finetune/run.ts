@@ -6,22 +6,15 @@ import path from 'node:path';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { classificationMetrics } from '../metrics/classification';
-import { configHash, sha256Hex } from '../util/hash';
-import { readJson, writeFileAtomic, writeJsonAtomic } from '../util/atomic';
+import { configHash } from '../util/hash';
+import { readJson, writeJsonAtomic } from '../util/atomic';
 import { tryLock } from '../util/lock';
 import { RUNS_DIR } from '../util/paths';
 import { cpuSecondsSince } from '../util/cpu-time';
 import { gitState } from '../util/git';
 import type { Backbone } from '../models/backbone';
-import {
-  finetune,
-  weightBytes,
-  weightsHash,
-  type AugmentFn,
-  type FinetuneData,
-  type FinetuneOptions,
-} from './finetune';
-import { applyFreeze } from './freeze';
+import { finetune, weightsHash, type AugmentFn, type FinetuneData, type FinetuneOptions } from './finetune';
+import { WEIGHT_FILE_LAYOUT, layerOrderedHash, readWeightsF32, writeWeightsF32 } from './weight-file';
 import { checkPair } from './pairs';
 import { splitHash } from '../data/splits';
 import { exportedRun } from './export';
@@ -77,6 +70,17 @@ function options(train: TrainSettings, seed: number, extra: Partial<FinetuneOpti
   return { ...train, seed, ...extra };
 }
 
+/** Beside a stage-1 checkpoint (runs/stage1/<key>.f32): its file layout and hash, and what the run records. */
+interface Stage1Meta {
+  key: string;
+  layout: string;
+  /** sha256 of the file (layer order) */
+  fileHash: string;
+  /** weightsHash of the backbone after stage 1 (getWeights order): the record's stage1CheckpointHash */
+  weightsHash: string;
+  stage: StageRecord;
+}
+
 /** Stage-1 checkpoints are shared by every run with the same intermediate set, arm, seed and settings. */
 export function stage1Key(c: RunConfig): string {
   if (!c.intermediate || !c.stage1) throw new Error(`config ${runHash(c)}: double-ft needs intermediate and stage1`);
@@ -93,29 +97,6 @@ export function stage1Key(c: RunConfig): string {
     code,
     train: stage1,
   });
-}
-
-/** Saves the weights (float32, getWeights() order: it depends on the `trainable` flags) and returns their weightsHash. */
-function saveWeights(model: tf.LayersModel, file: string): string {
-  const bytes = weightBytes(model);
-  writeFileAtomic(file, bytes);
-  return sha256Hex(bytes);
-}
-
-function loadWeights(model: tf.LayersModel, file: string): void {
-  const buf = fs.readFileSync(file);
-  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-  const ws = model.getWeights();
-  const need = ws.reduce((s, w) => s + w.size, 0);
-  if (need !== all.length) throw new Error(`${file}: holds ${all.length} floats, the backbone needs ${need}`);
-  let o = 0;
-  const vals = ws.map((w) => {
-    const t = tf.tensor(all.subarray(o, o + w.size), w.shape);
-    o += w.size;
-    return t;
-  });
-  model.setWeights(vals);
-  tf.dispose(vals);
 }
 
 function overlapCached(
@@ -235,17 +216,15 @@ async function train(
       const key = stage1Key(config);
       const ckpt = path.join(dir, 'stage1', `${key}.f32`);
       const meta = path.join(dir, 'stage1', `${key}.json`);
-      if (fs.existsSync(ckpt) && fs.existsSync(meta)) {
-        // getWeights() lists trainable weights first, so its order follows the `trainable` flags: the checkpoint
-        // was written in stage 1's layout. Without the same freeze the floats land in the wrong variables, and
-        // the hash check below (same order) cannot see it.
-        applyFreeze(backbone.model, config.stage1!.freeze, config.stage1!.topLayers);
-        loadWeights(backbone.model, ckpt);
-        const m = readJson<{ stage: StageRecord; weightsHash: string }>(meta);
-        if (weightsHash(backbone.model) !== m.weightsHash)
+      // A checkpoint of another file layout (written before lib/finetune/weight-file.ts) is not read: stage 1
+      // trains again and replaces it.
+      const saved = fs.existsSync(ckpt) && fs.existsSync(meta) ? readJson<Stage1Meta>(meta) : undefined;
+      if (saved?.layout === WEIGHT_FILE_LAYOUT) {
+        readWeightsF32(backbone.model, ckpt);
+        if (layerOrderedHash(backbone.model) !== saved.fileHash)
           throw new Error(`${ckpt}: weights hash does not match ${meta} (delete both to retrain stage 1)`);
-        stages.push({ ...m.stage, wallSeconds: m.stage.wallSeconds });
-        stage1CheckpointHash = m.weightsHash;
+        stages.push(saved.stage);
+        stage1CheckpointHash = saved.weightsHash;
         hooks.log?.(`stage 1 ${config.intermediate} reused from ${path.relative(process.cwd(), ckpt)}`);
       } else {
         const s1 = await finetune(
@@ -259,8 +238,16 @@ async function train(
           }),
         );
         classifiers.push(s1.classifier);
-        stage1CheckpointHash = saveWeights(backbone.model, ckpt);
-        writeJsonAtomic(meta, { key, weightsHash: stage1CheckpointHash, stage: s1.stage });
+        writeWeightsF32(backbone.model, ckpt);
+        stage1CheckpointHash = weightsHash(backbone.model);
+        const m: Stage1Meta = {
+          key,
+          layout: WEIGHT_FILE_LAYOUT,
+          fileHash: layerOrderedHash(backbone.model),
+          weightsHash: stage1CheckpointHash,
+          stage: s1.stage,
+        };
+        writeJsonAtomic(meta, m);
         stages.push(s1.stage);
       }
     }

@@ -35,7 +35,7 @@ export function parseArm(arm: Arm): ArmSpec {
   }
   const r = RANDOM.exec(arm);
   if (r) return { kind: 'random', arch: r[1] as ArchFamily };
-  if (arm === 'imagenet-mnv2') return { kind: 'imagenet-mnv2' };
+  if (arm === IMAGENET_MNV2_ARM) return { kind: 'imagenet-mnv2' };
   if (KERAS_NAMED.has(arm)) return { kind: 'keras', weights: arm };
   if (arm.startsWith('keras-file:') && arm.length > 'keras-file:'.length)
     return { kind: 'keras', weights: arm.slice('keras-file:'.length) };
@@ -79,6 +79,9 @@ export function armLabel(arm: Arm): string {
 
 /** The headline comparison: TL and SSL on the same architecture (the matched ResNet pair). */
 export const HEADLINE_ARMS = { tl: 'tl-resnet', ssl: 'ssl-resnet' } as const;
+
+/** The ImageNet control: real ImageNet supervised MobileNetV2 weights (../shared/weights). */
+export const IMAGENET_MNV2_ARM = 'imagenet-mnv2';
 
 /**
  * The TL and SSL arms a report compares among the arms present: the headline pair when both are there, else the

@@ -4,7 +4,7 @@
 // claim about them, so there is no verdict: they say how much the TL-vs-SSL comparison has to work with (two methods
 // that do not beat random init differ by noise). Datasets are the unit as in the claims (mean over sets with a t
 // interval, hierarchical bootstrap beside it), and each set has its own paired interval, Holm across sets.
-import { armLabel } from '../pretrain/arms';
+import { armLabel, IMAGENET_MNV2_ARM } from '../pretrain/arms';
 import type { ClaimDesign } from './claims';
 import { pairedData, indexRecords, summariseMissing, type PairedData } from './claim-data';
 import {
@@ -68,7 +68,7 @@ const CONTROLS: Omit<ControlComparison, 'label' | 'aSeeds'>[] = [
   },
   {
     id: 'imagenet-vs-tl',
-    a: 'imagenet-mnv2',
+    a: IMAGENET_MNV2_ARM,
     b: 'tl-resnet',
     question: 'how far are real ImageNet supervised weights from our small Imagenette TL backbone?',
     confound:

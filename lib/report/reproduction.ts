@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../util/atomic';
 import { PROFILES } from '../util/profile';
 import { artefactRoot, reportDir } from '../util/paths';
 import { armLabel, contentColour, fmtPct, summarizeAll, trainImages, type ArmSummary, type RunRecord } from './compare';
+import { IMAGENET_MNV2_ARM } from '../pretrain/arms';
 import { provenance, type Provenance } from './provenance';
 import { writeTable } from './tables';
 import { ANALYSIS, SMALL_SET } from './analysis-config';
@@ -344,9 +345,6 @@ export function evaluateClaims(inp: ReproductionInput, prov: Provenance): Reprod
   return rep;
 }
 
-/** The ImageNet control's arm (lib/pretrain/arms.ts). */
-const IMAGENET_ARM = 'imagenet-mnv2';
-
 /** Every place this reproduction differs from the paper, and why. Built from the registry and the records. */
 export function deviations(inp: ReproductionInput): string[] {
   const sizes = [...new Set(inp.records.map((r) => r.config.size))].sort((a, b) => a - b);
@@ -372,7 +370,7 @@ export function deviations(inp: ReproductionInput): string[] {
     '**Grey vs colour.** Grouped by content (`contentColour` in lib/report/compare.ts): BUSI and Chest-CT are RGB files of grey images and count as grey (notebook 01 measures their colour content).',
     `**Resolution.** Fine-tuning at ${sizes.length ? sizes.join(', ') + ' px' : '(no runs yet)'} for profile \`${inp.profile}\`; the paper uses 224 px (Xception 299 px). Smaller images are what a 2-core CPU can train in hours; the \`gpu\` profile uses the backbones' input size.`,
     `**Architectures and pre-training source.** The paper: ImageNet-pre-trained Xception (TL) and SimCLR ResNet-50 (SSL). Here both arms are pre-trained by us on the same natural-image source, small and scaled down to the machine: ${preText}.`,
-    `**ImageNet stand-in.** Real ImageNet weights exist here only for small mobile nets, so the paper's ImageNet Xception is stood in for by ImageNet MobileNetV2 α=0.35 (../shared/weights; arm \`${IMAGENET_ARM}\`), to show what full-scale supervised pre-training adds. ${inp.records.some((r) => r.config.arm === IMAGENET_ARM) ? 'Runs of that arm are in the results above.' : "This profile's grid did not run that arm: TL here means supervised pre-training by us on the small source above."}`,
+    `**ImageNet stand-in.** Real ImageNet weights exist here only for small mobile nets, so the paper's ImageNet Xception is stood in for by ImageNet MobileNetV2 α=0.35 (../shared/weights; arm \`${IMAGENET_MNV2_ARM}\`), to show what full-scale supervised pre-training adds. ${inp.records.some((r) => r.config.arm === IMAGENET_MNV2_ARM) ? 'Runs of that arm are in the results above.' : "This profile's grid did not run that arm: TL here means supervised pre-training by us on the small source above."}`,
     `**Seeds, statistics.** ${seeds.length ? `Fine-tuning seeds ${seeds.join(', ')}` : 'No runs yet'}; the paper reports single runs without intervals. Claims about kinds of data take the dataset as the unit: a Student-t interval on the dataset effects (each the mean over pre-training and fine-tuning seeds of a paired difference on the same test images), with a hierarchical bootstrap (dataset → pre-training seed → fine-tuning seed → shared test images) beside it; per-dataset effects with their own intervals, Holm across datasets; Holm across the claims' primary tests.`,
     `**Backend.** ${backends.length ? backends.join(', ') : 'n/a'} (TF.js); the paper uses Keras/TensorFlow on a GPU. Training times are comparable only within one machine.`,
     "**Splits.** Source splits kept where they exist; otherwise class-stratified 70/15/15, with exact duplicates and same-patient images kept in one split (lib/data/splits.ts). The paper's splits are not published.",

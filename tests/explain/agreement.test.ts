@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hottest, isFlat, mapAgreement, peakOverlap, pickByClass } from '../../lib/explain/agreement';
-import { readWeightsF32, writeWeightsF32 } from '../../lib/explain/finetuned';
+import { readWeightsF32, writeWeightsF32 } from '../../lib/finetune/weight-file';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medssl-agree-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
