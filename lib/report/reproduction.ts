@@ -43,6 +43,8 @@ export interface PretrainSummary {
   profile?: string;
   file: string;
   hash?: string;
+  /** commit the run finished on; '+dirty' when the working tree had uncommitted changes */
+  commit?: string;
   description?: string;
   history?: {
     epoch: number;
@@ -85,6 +87,7 @@ interface RawPretrainRun {
   trainSeconds?: number;
   profile?: string;
   hash?: string;
+  commit?: string;
   description?: string;
   history?: PretrainSummary['history'];
   finalLoss?: number;
@@ -130,6 +133,7 @@ function loadPretrainDir(dir: string): PretrainSummary[] {
         profile: r.profile ?? fileProfile,
         file: f,
         hash: r.hash,
+        commit: typeof r.commit === 'string' ? r.commit : undefined,
         description: r.description,
         history: Array.isArray(r.history) ? r.history : undefined,
         finalLoss: typeof r.finalLoss === 'number' ? r.finalLoss : undefined,
@@ -370,11 +374,25 @@ export function deviations(inp: ReproductionInput): string[] {
     '**Grey vs colour.** Grouped by content (`contentColour` in lib/report/compare.ts): BUSI and Chest-CT are RGB files of grey images and count as grey (notebook 01 measures their colour content).',
     `**Resolution.** Fine-tuning at ${sizes.length ? sizes.join(', ') + ' px' : '(no runs yet)'} for profile \`${inp.profile}\`; the paper uses 224 px (Xception 299 px). Smaller images are what a 2-core CPU can train in hours; the \`gpu\` profile uses the backbones' input size.`,
     `**Architectures and pre-training source.** The paper: ImageNet-pre-trained Xception (TL) and SimCLR ResNet-50 (SSL). Here both arms are pre-trained by us on the same natural-image source, small and scaled down to the machine: ${preText}.`,
+    pretrainProvenance(pre),
     `**ImageNet stand-in.** Real ImageNet weights exist here only for small mobile nets, so the paper's ImageNet Xception is stood in for by ImageNet MobileNetV2 α=0.35 (../shared/weights; arm \`${IMAGENET_MNV2_ARM}\`), to show what full-scale supervised pre-training adds. ${inp.records.some((r) => r.config.arm === IMAGENET_MNV2_ARM) ? 'Runs of that arm are in the results above.' : "This profile's grid did not run that arm: TL here means supervised pre-training by us on the small source above."}`,
     `**Seeds, statistics.** ${seeds.length ? `Fine-tuning seeds ${seeds.join(', ')}` : 'No runs yet'}; the paper reports single runs without intervals. Claims about kinds of data take the dataset as the unit: a Student-t interval on the dataset effects (each the mean over pre-training and fine-tuning seeds of a paired difference on the same test images), with a hierarchical bootstrap (dataset → pre-training seed → fine-tuning seed → shared test images) beside it; per-dataset effects with their own intervals, Holm across datasets; Holm across the claims' primary tests.`,
     `**Backend.** ${backends.length ? backends.join(', ') : 'n/a'} (TF.js); the paper uses Keras/TensorFlow on a GPU. Training times are comparable only within one machine.`,
     "**Splits.** Source splits kept where they exist; otherwise class-stratified 70/15/15, with exact duplicates and same-patient images kept in one split (lib/data/splits.ts). The paper's splits are not published.",
   ];
+}
+
+/** What a re-run of `npm run pretrain` does and does not give back: the config, not the exact weights. */
+function pretrainProvenance(pre: PretrainSummary[]): string {
+  const dirty = pre.filter((p) => p.commit?.endsWith('+dirty')).length;
+  const commits = new Set(pre.map((p) => p.commit).filter(Boolean)).size;
+  return (
+    `**Pre-trained weights are committed, not re-derivable bit for bit.** Each backbone was trained in stretches across sessions (resumed from per-epoch checkpoints with optimizer and RNG state)` +
+    (pre.length
+      ? `; ${pre.length === 1 ? 'the run' : `the ${pre.length} runs`} finished on ${commits === 1 ? 'one commit' : `${commits} different commits`}${dirty ? `, ${dirty} of ${pre.length} from a working tree with uncommitted changes (commit ending in +dirty)` : ''}`
+      : '') +
+    '. A re-run of `npm run pretrain` trains the same config but not byte-identical weights, so the fine-tuning results rest on the committed checkpoints (data/checkpoints/<hash>): every fine-tuning record pins its backbone by config hash and weights hash (`config.backbone`, `config.backboneWeights`).'
+  );
 }
 
 /** Which weights each arm used: one row per (arm, backbone id) with its number of runs. */

@@ -212,6 +212,22 @@ describe('deviations', () => {
     expect(arch).toContain('on imagenette (seed 0), 40 epochs');
     expect(arch).toContain('on imagenette (seed 1), 40 epochs');
   });
+
+  it('counts the commits pre-training finished on and the runs from an uncommitted tree', () => {
+    const run = { method: 'tl', variant: 'v', inputSize: 32, source: 'imagenette', epochs: 1, batchSize: 8 };
+    const pre = ['aaa', 'aaa+dirty', 'bbb'].map((commit, i) => ({
+      ...run,
+      seed: i,
+      trainSeconds: 1,
+      file: 'x',
+      commit,
+    }));
+    const line = (p: typeof pre) =>
+      deviations({ records: [], pretrain: p, profile: 'cpu' }).find((d) => d.startsWith('**Pre-trained weights'))!;
+    expect(line(pre)).toContain('the 3 runs finished on 3 different commits, 1 of 3 from a working tree');
+    expect(line(pre.slice(0, 1))).toContain('the run finished on one commit.');
+    expect(line(pre)).toContain('config.backboneWeights');
+  });
 });
 
 describe('where the notebooks read results', () => {
