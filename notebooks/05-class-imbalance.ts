@@ -41,7 +41,8 @@ if (counts) showTable(counts);
 // %% [markdown]
 // ## Gain over the baseline, per dataset and arm
 // Gain = accuracy with the treatment − accuracy at baseline, same arm, same seed, same test images
-// (percentage points, 95% paired bootstrap CI). The `flags` column names degenerate cells (one predicted class,
+// (percentage points; 95% CI from a bootstrap over the fine-tuning seeds, then the test images; `p (Holm)` corrects
+// for testing every dataset). The `flags` column names degenerate cells (one predicted class,
 // accuracy within the CI of chance or of the majority-class share, or saturated); their bars are hatched.
 
 // %%
@@ -54,7 +55,10 @@ for (const f of await nb.gainFigures()) showFigure(f);
 // %% [markdown]
 // ## Pooled: does it help, and does it help one arm more?
 // Pooled over datasets (each weighs the same), for all sets and for small ones. "TL gain − SSL gain" is the
-// interaction: per image, (TL treated − TL baseline) − (SSL treated − SSL baseline).
+// interaction: per image, (TL treated − TL baseline) − (SSL treated − SSL baseline); "both arms" is each dataset's
+// gain averaged over the two arms. The unit is the dataset: each pooled interval is a Student-t interval on the
+// dataset effects (K − 1 degrees of freedom), so with a few datasets it is wide. Notebook 09 tests the paper's
+// claim in three metrics, with both pre-training seeds.
 
 // %%
 const pooledTable = nb.pooledTable();

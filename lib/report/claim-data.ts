@@ -5,7 +5,7 @@
 // defines must have its records; otherwise the missing cells are listed and nothing is computed from the rest
 // (no silent fall-back to a smaller or weaker test).
 import type { PairedCell, PairedDataset } from '../stats/hierarchical';
-import type { RunRecord } from './compare';
+import { sameIndices, type RunRecord } from './compare';
 
 /** One side of a paired difference: the runs of an arm under a condition. */
 export interface ArmCondition {
@@ -60,9 +60,6 @@ function flatProbs(r: RunRecord): Float64Array {
   r.test.probs.forEach((row, i) => row.forEach((v, c) => (out[i * C + c] = v)));
   return out;
 }
-
-const sameIndices = (x: readonly number[], y: readonly number[]) =>
-  x.length === y.length && x.every((v, i) => v === y[i]);
 
 /** The paired design of `spec` from the records, with every missing or unpaired cell named. */
 export function pairedData(records: readonly RunRecord[], spec: DesignSpec, index = indexRecords(records)): PairedData {

@@ -1,14 +1,20 @@
-// From run records (runs/<hash>.json, written by lib/finetune) to the comparisons the paper makes: TL vs SSL per
-// dataset, a condition vs the baseline, grouped by grey/colour or by dataset size, each with a 95% bootstrap CI
-// over the test images and a test. The statistics come from lib/stats; this file only decides what is paired.
+// From run records (runs/<hash>.json, written by lib/finetune) to the comparisons the notebooks show: TL vs SSL per
+// dataset, a condition vs the baseline, pooled over grey/colour sets or small ones. The statistics come from
+// lib/stats; this file decides what is paired and which unit an interval is about.
 //
 // Pairing: two runs are paired when they share dataset, seed and test images (the same `test.indices`), e.g.
-// TL seed 0 and SSL seed 0 on chest-ct. A unit is one (seed, test image); an arm's accuracy is the mean over its
-// seeds. Bootstrap resamples units within each dataset (strata), so every resample keeps each dataset's size.
+// TL seed 0 and SSL seed 0 on chest-ct. An arm's accuracy on a dataset is the mean over its fine-tuning seeds.
+// Intervals carry the variance of training as well as of the test images:
+//   - one dataset: a two-level bootstrap (fine-tuning seeds, then the dataset's test images, one image resample
+//     shared by every seed because the seeds see the same images; lib/stats/hierarchical.ts);
+//   - several datasets pooled (grey sets, small sets, …): the DATASET is the unit, a Student-t interval and test on
+//     the dataset effects (each the mean over seeds of a paired difference), as the report's claims do
+//     (lib/report/claim-effects.ts). Seeds and images are not independent units, so neither is counted as one.
 import { comparedArms } from '../pretrain/arms';
-import { bootstrapCI, bootstrapCIWithValues, bootstrapPValue } from '../stats/bootstrap';
-import { mcnemarFromCounts, wilcoxonSignedRank } from '../stats/hypothesis';
+import { hierarchicalBootstrap, type PairedCell } from '../stats/hierarchical';
+import { holm } from '../stats/hypothesis';
 import { meanSd } from '../stats/summary';
+import { tInterval } from '../stats/t-tests';
 import { REGISTRY, type DatasetId } from '../data/registry';
 import type { RunRecord } from '../finetune/run-record';
 import type { ScalarMetricName } from '../metrics/classification';
@@ -58,7 +64,7 @@ export interface ArmSummary {
   seeds: number;
   accuracy: number; // mean over seeds
   accuracySd: number; // sd over seeds
-  lo: number; // 95% bootstrap CI of the seed-mean accuracy (test images resampled)
+  lo: number; // 95% bootstrap CI of the seed-mean accuracy (fine-tuning seeds, then test images, resampled)
   hi: number;
   balancedAccuracy: number;
   macroF1: number;
@@ -85,21 +91,11 @@ export function summarizeArm(runs: RunRecord[], opts: { seed?: number; resamples
   }
   const vecs = runs.map(correctVector);
   const n = vecs[0].length;
-  const same = vecs.every((v) => v.length === n);
-  // Units = (seed, image); when every seed has the same number of test images, resample image positions jointly
-  // (the seeds see the same images), else pool all units.
-  const ci = same
-    ? bootstrapCI(n, (idx) => mean(vecs.map((v) => meanAt(v, idx))), {
-        seed: opts.seed ?? 0,
-        resamples: opts.resamples ?? 1000,
-      })
-    : (() => {
-        const pooled = Uint8Array.from(vecs.flatMap((v) => Array.from(v)));
-        return bootstrapCI(pooled.length, (idx) => meanAt(pooled, idx), {
-          seed: opts.seed ?? 0,
-          resamples: opts.resamples ?? 1000,
-        });
-      })();
+  // Seeds, then test images (shared by the seeds when they saw the same ones): the seed-mean accuracy's interval.
+  const ci = seedImageBootstrap(
+    runs.map((r, i) => ({ dataset: c0.dataset, indices: r.test.indices, d: vecs[i] })),
+    { seed: opts.seed ?? 0, resamples: opts.resamples ?? 1000 },
+  );
   const accs = vecs.map((v) => meanAt(v));
   const sd = meanSd(accs);
   const last = (r: RunRecord) => r.stages[r.stages.length - 1];
@@ -145,13 +141,11 @@ export function pairRuns(runsA: RunRecord[], runsB: RunRecord[]): Pair[] {
   for (const ra of runsA) {
     const rb = runsB.find((r) => r.config.dataset === ra.config.dataset && r.config.seed === ra.config.seed);
     if (!rb) continue;
-    const ia = ra.test.indices;
-    const ib = rb.test.indices;
-    if (ia.length !== ib.length || ia.some((v, i) => v !== ib[i])) continue; // different test images: not paired
+    if (!sameIndices(ra.test.indices, rb.test.indices)) continue; // different test images: not paired
     out.push({
       dataset: ra.config.dataset,
       seed: ra.config.seed,
-      indices: ia,
+      indices: ra.test.indices,
       a: correctVector(ra),
       b: correctVector(rb),
     });
@@ -161,41 +155,32 @@ export function pairRuns(runsA: RunRecord[], runsB: RunRecord[]): Pair[] {
 
 export interface PairedDiff {
   datasets: string[];
+  /** (dataset, seed) pairs of runs behind it */
   pairs: number;
-  /** Mean over datasets of (accuracy A − accuracy B), each dataset's accuracy averaged over its seeds. */
+  /** Mean over datasets of (metric A − metric B), each dataset's difference averaged over its seeds. */
   diff: number;
+  /** 95% interval of `diff` (see `test`). */
   lo: number;
   hi: number;
-  /** Two-sided paired-bootstrap p for diff = 0 (resolution 1/resamples). */
-  pBootstrap: number;
-  /** McNemar on the discordant counts summed over all pairs (exact below 25 discordant). */
-  pMcnemar: number;
-  onlyA: number;
-  onlyB: number;
-  /** Wilcoxon signed-rank over the per-(dataset, seed) accuracy differences (NaN with fewer than 2). */
-  pWilcoxon: number;
-  resamples: number;
+  /** Two-sided p for diff = 0, from the same test as the interval. */
+  p: number;
+  /**
+   * 'bootstrap': one dataset, fine-tuning seeds then shared test images resampled; 't': several datasets, Student t
+   * on the dataset effects (datasets as units, K − 1 df); 'none': nothing to compare, or one dataset effect only.
+   */
+  test: 'bootstrap' | 't' | 'none';
+  /** Each dataset's effect (mean over its seeds). */
+  perDataset: { dataset: string; effect: number }[];
+  /** What the interval cannot hold, e.g. one fine-tuning seed: no fine-tuning variance. */
+  notes: string[];
 }
 
-/**
- * A − B over one or more datasets. Units (seed, image) are resampled within each dataset; the statistic is the
- * mean over datasets of the per-dataset mean (over seeds) accuracy difference, so a big test set does not
- * outweigh the small ones.
- */
+/** A − B over one or more datasets (accuracy: per image, correct A − correct B). */
 export function pairedDiff(pairs: Pair[], opts: { seed?: number; resamples?: number } = {}): PairedDiff {
-  let onlyA = 0;
-  let onlyB = 0;
-  for (const p of pairs) {
-    for (let i = 0; i < p.a.length; i++) {
-      if (p.a[i] && !p.b[i]) onlyA++;
-      if (!p.a[i] && p.b[i]) onlyB++;
-    }
-  }
-  const r = unitDiff(
-    pairs.map((p) => ({ dataset: p.dataset, d: Array.from(p.a, (v, i) => v - p.b[i]) })),
+  return unitDiff(
+    pairs.map((p) => ({ dataset: p.dataset, indices: p.indices, d: Array.from(p.a, (v, i) => v - p.b[i]) })),
     opts,
   );
-  return { ...r, pMcnemar: pairs.length ? mcnemarFromCounts(onlyA, onlyB).pValue : NaN, onlyA, onlyB };
 }
 
 /**
@@ -203,16 +188,24 @@ export function pairedDiff(pairs: Pair[], opts: { seed?: number; resamples?: num
  * images; e.g. x = TL (double-ft vs baseline), y = SSL (double-ft vs baseline): "does TL gain more than SSL?".
  */
 export function interactionUnits(x: Pair[], y: Pair[]): DiffUnits[] {
+  return combinedUnits(x, y, (ax, bx, ay, by) => ax - bx - (ay - by));
+}
+
+/** Both arms' gain: ((A−B in `x`) + (A−B in `y`)) / 2 per image, so each dataset counts once, not once per arm. */
+export function meanOfPairsUnits(x: Pair[], y: Pair[]): DiffUnits[] {
+  return combinedUnits(x, y, (ax, bx, ay, by) => (ax - bx + (ay - by)) / 2);
+}
+
+function combinedUnits(x: Pair[], y: Pair[], f: (ax: number, bx: number, ay: number, by: number) => number) {
   const out: DiffUnits[] = [];
   for (const px of x) {
-    const py = y.find(
-      (p) =>
-        p.dataset === px.dataset &&
-        p.seed === px.seed &&
-        p.indices.length === px.indices.length &&
-        p.indices.every((v, i) => v === px.indices[i]),
-    );
-    if (py) out.push({ dataset: px.dataset, d: Array.from(px.a, (v, i) => v - px.b[i] - (py.a[i] - py.b[i])) });
+    const py = y.find((p) => p.dataset === px.dataset && p.seed === px.seed && sameIndices(p.indices, px.indices));
+    if (py)
+      out.push({
+        dataset: px.dataset,
+        indices: px.indices,
+        d: Array.from(px.a, (v, i) => f(v, px.b[i], py.a[i], py.b[i])),
+      });
   }
   return out;
 }
@@ -220,76 +213,89 @@ export function interactionUnits(x: Pair[], y: Pair[]): DiffUnits[] {
 /** Per-image differences of one (dataset, seed): correctA − correctB, or a difference of such differences. */
 export interface DiffUnits {
   dataset: string;
-  d: number[];
+  /** the test images (dataset indices) the values are for, in order */
+  indices: readonly number[];
+  d: ArrayLike<number>;
 }
 
-/** The bootstrap/Wilcoxon part of pairedDiff for any per-image differences (e.g. an interaction). */
+/** Same test images in the same order. */
+export const sameIndices = (x: readonly number[], y: readonly number[]) =>
+  x.length === y.length && x.every((v, i) => v === y[i]);
+
+/**
+ * Mean of per-image values over one dataset's seeds, with a two-level bootstrap: seeds, then images. When every
+ * seed has the same test images, one image resample is shared by all seeds (their per-image values correlate, so
+ * resampling images per seed would average the image variance away); otherwise each seed's images are resampled
+ * on their own.
+ */
+function seedImageBootstrap(units: DiffUnits[], o: { seed: number; resamples: number }) {
+  const shared = units.every((u) => sameIndices(u.indices, units[0].indices));
+  const cells: PairedCell[] = units.map((u) => ({ a: u.d, b: new Float64Array(u.d.length) }));
+  return hierarchicalBootstrap([{ name: 'dataset', cells: [cells] }], {
+    metric: 'mean',
+    seed: o.seed,
+    resamples: o.resamples,
+    images: shared ? 'shared' : 'nested',
+  });
+}
+
+const meanOf = (v: ArrayLike<number>) => {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i];
+  return s / v.length;
+};
+
+/**
+ * The paired difference of any per-image differences (see the header for the interval): one dataset → bootstrap
+ * over its seeds and test images; several → Student t with the datasets as units.
+ */
 export function unitDiff(units: DiffUnits[], opts: { seed?: number; resamples?: number } = {}): PairedDiff {
-  const datasets = [...new Set(units.map((p) => p.dataset))];
-  if (units.length === 0 || units.every((u) => u.d.length === 0)) {
+  const byDs = groupBy(
+    units.filter((u) => u.d.length > 0),
+    (u) => u.dataset,
+  );
+  const datasets = [...byDs.keys()];
+  const perDataset = datasets.map((dataset) => ({
+    dataset,
+    effect: meanOf(byDs.get(dataset)!.map((u) => meanOf(u.d))),
+  }));
+  const base = { datasets, pairs: units.length, perDataset };
+  if (datasets.length === 0)
+    return { ...base, pairs: 0, diff: NaN, lo: NaN, hi: NaN, p: NaN, test: 'none', notes: ['no paired runs'] };
+  if (datasets.length === 1) {
+    const r = seedImageBootstrap(byDs.get(datasets[0])!, { seed: opts.seed ?? 0, resamples: opts.resamples ?? 2000 });
     return {
-      datasets,
-      pairs: 0,
-      diff: NaN,
-      lo: NaN,
-      hi: NaN,
-      pBootstrap: NaN,
-      pMcnemar: NaN,
-      onlyA: 0,
-      onlyB: 0,
-      pWilcoxon: NaN,
-      resamples: 0,
+      ...base,
+      diff: r.estimate,
+      lo: r.lower,
+      hi: r.upper,
+      p: r.pValue,
+      test: 'bootstrap',
+      notes: byDs.get(datasets[0])!.length < 2 ? ['one fine-tuning seed: no fine-tuning variance in the interval'] : [],
     };
   }
-  const d: number[] = [];
-  const strata: number[] = [];
-  for (const u of units) {
-    const s = datasets.indexOf(u.dataset);
-    for (const v of u.d) {
-      d.push(v);
-      strata.push(s);
-    }
-  }
-  const pairs = units;
-  const stat = (idx: ArrayLike<number>) => {
-    const sum = new Float64Array(datasets.length);
-    const cnt = new Float64Array(datasets.length);
-    for (let k = 0; k < idx.length; k++) {
-      const u = idx[k];
-      sum[strata[u]] += d[u];
-      cnt[strata[u]]++;
-    }
-    let m = 0;
-    for (let s = 0; s < datasets.length; s++) m += sum[s] / cnt[s];
-    return m / datasets.length;
-  };
-  const all = Int32Array.from(d.keys());
-  const resamples = opts.resamples ?? 2000;
-  // one set of resamples for the interval and the p-value
-  const ci = bootstrapCIWithValues(d.length, stat, { seed: opts.seed ?? 0, resamples, strata });
-  const values = ci.values;
-  const perRun = units.map((u) => u.d.reduce((a, b) => a + b, 0) / u.d.length);
-  let pW = NaN;
-  if (perRun.length >= 2) {
-    try {
-      pW = wilcoxonSignedRank(perRun).pValue;
-    } catch {
-      pW = NaN;
-    }
-  }
+  // The seeds' variance is inside each dataset effect; the t interval on the effects carries it (claim-effects.ts).
+  const t = tInterval(perDataset.map((x) => x.effect));
+  const oneSeed = datasets.filter((ds) => byDs.get(ds)!.length < 2);
   return {
-    datasets,
-    pairs: pairs.length,
-    diff: stat(all),
-    lo: ci.lower,
-    hi: ci.upper,
-    pBootstrap: values.length ? bootstrapPValue(values) : NaN,
-    pMcnemar: NaN,
-    onlyA: 0,
-    onlyB: 0,
-    pWilcoxon: pW,
-    resamples,
+    ...base,
+    diff: t.estimate,
+    lo: t.lower,
+    hi: t.upper,
+    p: t.pValue,
+    test: 't',
+    notes: oneSeed.length ? [`one fine-tuning seed on ${oneSeed.join(', ')}`] : [],
   };
+}
+
+/** Holm-adjusted p-values of a family (NaN stays NaN and does not count in the family). */
+export function holmAdjusted(ps: readonly number[]): number[] {
+  const idx = ps.map((p, i) => (Number.isFinite(p) ? i : -1)).filter((i) => i >= 0);
+  const out = ps.map(() => NaN);
+  if (idx.length === 0) return out;
+  const adj = holm(idx.map((i) => ps[i])).adjusted;
+  idx.forEach((i, k) => (out[i] = adj[k]));
+  return out;
 }
 
 /** Runs grouped by a key, keeping first-seen order. */
@@ -330,6 +336,8 @@ export interface ArmDiffRow {
   b: ArmSummary;
   /** A − B, paired over seeds and test images */
   diff: PairedDiff;
+  /** diff.p, Holm-adjusted across the datasets of the comparison */
+  pHolm: number;
 }
 
 /** Per dataset: arm A vs arm B under one condition (e.g. TL vs SSL at baseline), paired by seed. */
@@ -357,8 +365,10 @@ export function armDiffs(
       a: summarizeArm(ra, opts),
       b: summarizeArm(rb, opts),
       diff: pairedDiff(pairRuns(ra, rb), opts),
+      pHolm: NaN,
     });
   }
+  holmAdjusted(rows.map((r) => r.diff.p)).forEach((p, i) => (rows[i].pHolm = p));
   return rows;
 }
 
@@ -371,6 +381,8 @@ export interface GainRow {
   cond: ArmSummary;
   /** condition − base, paired over seeds and test images */
   gain: PairedDiff;
+  /** gain.p, Holm-adjusted across the datasets of this arm and condition */
+  pHolm: number;
 }
 
 /** Per dataset and arm: a condition (augment, downsample, double-ft, …) against the baseline. */
@@ -395,7 +407,12 @@ export function conditionGains(
       base: summarizeArm(rb, opts),
       cond: summarizeArm(rc, opts),
       gain: pairedDiff(pairRuns(rc, rb), opts),
+      pHolm: NaN,
     });
+  }
+  for (const arm of new Set(rows.map((r) => r.arm))) {
+    const mine = rows.filter((r) => r.arm === arm);
+    holmAdjusted(mine.map((r) => r.gain.p)).forEach((p, i) => (mine[i].pHolm = p));
   }
   return rows;
 }

@@ -9,6 +9,7 @@ import {
   fmtDiffCI,
   fmtP,
   interactionUnits,
+  meanOfPairsUnits,
   pairRuns,
   pairedDiff,
   unitDiff,
@@ -89,8 +90,8 @@ export function gainTableRows(gains: ConditionGain[], checks?: FlaggedCell[]) {
     'baseline [95% CI]': fmtAccCI(g.base),
     'treated [95% CI]': fmtAccCI(g.cond),
     'gain, pts [95% CI]': fmtDiffCI(g.gain),
-    'p (bootstrap)': fmtP(g.gain.pBootstrap),
-    'p (McNemar)': fmtP(g.gain.pMcnemar),
+    p: fmtP(g.gain.p),
+    'p (Holm)': fmtP(g.pHolm),
     ...(checks ? { flags: gainFlagLabel(g, checks) || '–' } : {}),
   }));
 }
@@ -192,13 +193,7 @@ export function pooledGains(
     subsets.map(([subset, label, keep]) => {
       const pa = armPairs(c, arms.a, keep);
       const pb = armPairs(c, arms.b, keep);
-      const both = pairedDiff(
-        [
-          ...pa.map((p) => ({ ...p, dataset: `${p.dataset}/${arms.a}` })),
-          ...pb.map((p) => ({ ...p, dataset: `${p.dataset}/${arms.b}` })),
-        ],
-        stats,
-      );
+      const both = unitDiff(meanOfPairsUnits(pa, pb), stats);
       const inter = unitDiff(interactionUnits(pa, pb), stats);
       const row: PooledGainRow = {
         condition: c,
@@ -206,9 +201,10 @@ export function pooledGains(
         [`gain ${arms.aLabel}, pts`]: fmtDiffCI(pairedDiff(pa, stats)),
         [`gain ${arms.bLabel}, pts`]: fmtDiffCI(pairedDiff(pb, stats)),
         'gain both arms, pts': fmtDiffCI(both),
-        'p (both)': fmtP(both.pBootstrap),
+        'p (both)': fmtP(both.p),
         [`${arms.aLabel} gain − ${arms.bLabel} gain`]: fmtDiffCI(inter),
-        'p (interaction)': fmtP(inter.pBootstrap),
+        'p (interaction)': fmtP(inter.p),
+        'datasets (units)': String(both.datasets.length),
         _both: both,
         _inter: inter,
         _subset: subset,

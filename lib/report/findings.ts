@@ -22,6 +22,13 @@ export function agreement(dir: Direction, expected: 'a' | 'b'): string {
   return dir === expected ? 'agrees' : 'opposite to the paper';
 }
 
+/** What an interval is about: "3 datasets as units, Student t" or "seeds and test images resampled". */
+export function unitOf(d: Pick<PairedDiff, 'test' | 'datasets'>): string {
+  if (d.test === 't') return `${d.datasets.length} datasets as units, Student t`;
+  if (d.test === 'bootstrap') return 'one dataset; its fine-tuning seeds and test images resampled';
+  return 'no interval';
+}
+
 /** "+3.1 points [95% CI +0.4, +5.9]" */
 const withCI = (d: Pick<PairedDiff, 'diff' | 'lo' | 'hi'>) =>
   `${fmtPts(d.diff)} points [95% CI ${fmtPts(d.lo)}, ${fmtPts(d.hi)}]`;
@@ -79,7 +86,7 @@ export function armComparisonFindings(o: {
     const paper = g.expected ? ` The paper expects ${side(g.expected)} ahead: ${agreement(dir, g.expected)}.` : '';
     const inGroup = d.datasets.filter((ds) => flaggedDs.has(ds));
     const caveat = inGroup.length ? ` Includes degenerate cells on ${inGroup.join(', ')} (below).` : '';
-    return `- **${g.name}** (${d.datasets.join(', ')}; ${d.pairs} dataset×seed pairs): ${o.aLabel} − ${o.bLabel} = ${withCI(d)}, p = ${fmtP(d.pBootstrap)} → ${verdict}.${paper}${caveat}`;
+    return `- **${g.name}** (${d.datasets.join(', ')}; ${unitOf(d)}): ${o.aLabel} − ${o.bLabel} = ${withCI(d)}, p = ${fmtP(d.p)} → ${verdict}.${paper}${caveat}`;
   });
   if (o.rows && o.rows.length) {
     const by = (dir: Direction) => o.rows!.filter((r) => directionOf(r.diff) === dir).map((r) => r.dataset);
@@ -142,7 +149,7 @@ export function gainFindings(
     const e = directionOf(r.both);
     if (e === 'none') return `- **${r.condition}**, ${r.sets}: no paired runs.`;
     const i = directionOf(r.inter);
-    return `- **${r.condition}**, ${r.sets}: gain ${withCI(r.both)}, p = ${fmtP(r.both.pBootstrap)} → ${effectOf(e)}; ${o.aLabel} gain − ${o.bLabel} gain ${withCI(r.inter)} → ${interOf(i)}.`;
+    return `- **${r.condition}**, ${r.sets} (${unitOf(r.both)}): gain ${withCI(r.both)}, p = ${fmtP(r.both.p)} → ${effectOf(e)}; ${o.aLabel} gain − ${o.bLabel} gain ${withCI(r.inter)} → ${interOf(i)}.`;
   });
   const c = o.claim;
   for (const cond of [...new Set(rows.map((r) => r.condition))]) {

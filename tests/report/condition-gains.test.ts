@@ -46,11 +46,17 @@ describe('condition gains', () => {
   it('pooledGains: both arms pooled, interaction, and the small-set subset', () => {
     const rows = pooledGains(records, ['augment'], { ...opts, smallSet: 1000 });
     expect(rows.map((r) => r.sets)).toEqual(['all sets', 'small sets (< 1000)']);
-    // all sets: mean over the four (dataset, arm) units of 0, 0.2, 0.1, 0.1; interaction mean of busi 0.2, isic 0
+    // all sets: each dataset once, its gain the mean over the arms (busi (0.2 + 0)/2, isic (0.1 + 0.1)/2); the
+    // interaction per dataset busi 0.2, isic 0: mean 0.1, Student t with 1 df (scipy t.ppf(0.975, 1) = 12.7062)
+    expect(rows[0]._both.datasets).toEqual(['busi', 'isic-uda1']);
     expect(rows[0]._both.diff).toBeCloseTo(0.1, 10);
     expect(rows[0]._inter.diff).toBeCloseTo(0.1, 10);
-    // small sets: busi only
-    expect(rows[1]._both.datasets).toEqual(['busi/tl', 'busi/ssl']);
+    expect(rows[0]._inter.test).toBe('t');
+    expect(rows[0]._inter.lo).toBeCloseTo(0.1 - 12.706204736174694 * 0.1, 8);
+    expect(rows[0]._inter.hi).toBeCloseTo(0.1 + 12.706204736174694 * 0.1, 8);
+    // small sets: busi only, an interval over its seed and test images
+    expect(rows[1]._both.datasets).toEqual(['busi']);
+    expect(rows[1]._both.test).toBe('bootstrap');
     expect(rows[1]._inter.diff).toBeCloseTo(0.2, 10);
     const table = pooledGainTable(rows);
     expect(Object.keys(table[0])).toEqual([
@@ -62,10 +68,11 @@ describe('condition gains', () => {
       'p (both)',
       'TL gain − SSL gain',
       'p (interaction)',
+      'datasets (units)',
     ]);
     expect(pooledGainFindings(rows).split('\n')).toHaveLength(2);
     expect(pooledGainFindings(rows)).toMatch(
-      /^- \*\*augment\*\*, all sets: gain \+10\.0 points .* → helps; TL gain − SSL gain \+10\.0 points/,
+      /^- \*\*augment\*\*, all sets \(2 datasets as units, Student t\): gain \+10\.0 points .* → helps; TL gain − SSL gain \+10\.0 points/,
     );
     expect(pooledGainTable(rows)[0]).not.toHaveProperty('_subset');
   });

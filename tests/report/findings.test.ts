@@ -22,12 +22,10 @@ const diff = (d: number, lo: number, hi: number, datasets = ['busi', 'chest-ct']
   diff: d,
   lo,
   hi,
-  pBootstrap: p,
-  pMcnemar: NaN,
-  onlyA: 0,
-  onlyB: 0,
-  pWilcoxon: NaN,
-  resamples: 100,
+  p,
+  test: datasets.length > 1 ? 't' : 'bootstrap',
+  perDataset: [],
+  notes: [],
 });
 const flip = (x: PairedDiff): PairedDiff => ({ ...x, diff: -x.diff, lo: -x.hi, hi: -x.lo });
 
@@ -53,7 +51,7 @@ describe('armComparisonFindings (notebook 03)', () => {
     const colour = diff(-0.057, -0.09, -0.02, ['pbc-blood', 'isic-uda1']);
     const t = armComparisonFindings({ aLabel: 'TL', bLabel: 'SSL', groups: groups(grey, colour) });
     expect(t).toContain(
-      '- **grey** (busi, chest-ct; 4 dataset×seed pairs): TL − SSL = -3.2 points [95% CI -6.1, -0.4], p = 0.010 → SSL ahead by 3.2 points. The paper expects SSL ahead: agrees.',
+      '- **grey** (busi, chest-ct; 2 datasets as units, Student t): TL − SSL = -3.2 points [95% CI -6.1, -0.4], p = 0.010 → SSL ahead by 3.2 points. The paper expects SSL ahead: agrees.',
     );
     // the cpu case: SSL ahead on colour too, against the paper
     expect(t).toMatch(
@@ -124,10 +122,10 @@ describe('gainFindings (notebooks 04–06)', () => {
       bLabel: 'SSL',
     });
     expect(t).toContain(
-      '- **double-ft**, small sets (< 1000): gain +4.0 points [95% CI +2.0, +6.0], p = 0.010 → helps; TL gain − SSL gain +3.0 points [95% CI +1.0, +5.0] → TL gains more.',
+      '- **double-ft**, small sets (< 1000) (2 datasets as units, Student t): gain +4.0 points [95% CI +2.0, +6.0], p = 0.010 → helps; TL gain − SSL gain +3.0 points [95% CI +1.0, +5.0] → TL gains more.',
     );
     expect(t).toContain('On small sets (< 1000), a gain: agrees; TL gaining more: agrees.');
-    expect(t).toMatch(/all sets: gain .* → no clear effect/);
+    expect(t).toMatch(/all sets \(2 datasets as units, Student t\): gain .* → no clear effect/);
     const f = gainFindings(rows(flip(diff(0.04, 0.02, 0.06)), flip(diff(0.03, 0.01, 0.05))), {
       claim,
       aLabel: 'TL',
