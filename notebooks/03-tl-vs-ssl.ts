@@ -26,7 +26,10 @@ import type { RunRecord } from '../lib/finetune/run-record';
 import { analysisConfig } from '../lib/report/analysis-config';
 import { tlSslPairs } from '../lib/report/arms';
 import { DEGENERATE_LEGEND, cellRuns, degenerateCell } from '../lib/report/degenerate';
-import { armComparisonFindings, type FlaggedCell } from '../lib/report/findings';
+import { armComparisonFindings, controlFindings, type FlaggedCell } from '../lib/report/findings';
+import { evaluateControls } from '../lib/report/controls';
+import { designFor, VERDICT_METRIC } from '../lib/report/claims';
+import { METRIC_LABEL } from '../lib/report/claim-effects';
 import { renderFigure } from '../lib/report/figures';
 import { confusionHeatmap, gainVsSize, groupedBarsCI, trainingCurves } from '../lib/report/plots';
 import { writeTable } from '../lib/report/tables';
@@ -198,6 +201,28 @@ for (const p of byPair.slice(0, 1)) {
     }
   }
 }
+
+// %% [markdown]
+// ## Controls: what does pre-training add at all?
+// Before reading TL vs SSL, check that there is something to compare. The grid runs three controls at baseline
+// (`lib/report/controls.ts`): the same ResNet from **random** weights (no pre-training), SimCLR pre-trained on the
+// medical sets' own training images (**in-domain**), and real **ImageNet** weights (MobileNetV2). Two pre-training
+// methods that do not beat random initialisation differ by noise, whatever the sign of their difference. The metric
+// is balanced accuracy (the report's verdict metric: the test set's class balance does not move it); the unit and
+// intervals are the report's: per dataset its own interval, the mean over datasets with a Student-t interval.
+
+// %%
+const CONTROLS = evaluateControls(allRuns, designFor(PROFILE, allRuns), { seed: opts.seed, resamples: opts.resamples, metric: VERDICT_METRIC });
+const controlBars = CONTROLS.flatMap((c) =>
+  c.perDataset
+    .filter((r) => Number.isFinite(r.byMetric[VERDICT_METRIC].estimate))
+    .map((r) => ({ group: r.dataset, arm: c.comparison.label, value: 100 * r.byMetric[VERDICT_METRIC].estimate, lo: 100 * r.byMetric[VERDICT_METRIC].lower, hi: 100 * r.byMetric[VERDICT_METRIC].upper })),
+);
+if (controlBars.length > 0) {
+  const fig = groupedBarsCI(controlBars, { title: `Controls at baseline: ${METRIC_LABEL[VERDICT_METRIC]} difference per dataset (whiskers: 95% CI)`, yTitle: 'difference (points)' });
+  showFigure(await renderFigure(`03-controls-${PROFILE}`, fig, { width: Math.max(700, 90 * new Set(controlBars.map((b) => b.group)).size + 260), height: 520, provenance: PROV }));
+}
+showMarkdown(controlFindings(CONTROLS, VERDICT_METRIC));
 
 // %% [markdown]
 // ## What we found

@@ -6,6 +6,8 @@ import type { PlateauRow, QualityRow, SeedSpread } from '../pretrain/quality';
 import { fmtP, fmtPts, type ArmDiffRow, type PairedDiff } from './compare';
 import type { DegenerateCheck } from './degenerate';
 import { armLabel as armName } from '../pretrain/arms';
+import { METRIC_LABEL, type ClaimMetric } from './claim-effects';
+import type { ControlResult } from './controls';
 
 /** Which side a paired difference A − B favours: its 95% CI above 0 → 'a', below 0 → 'b', else 'unclear'. */
 export type Direction = 'a' | 'b' | 'unclear' | 'none';
@@ -311,4 +313,38 @@ export function pretrainFindings(
     ...plateau,
     ...(spread.length ? ['', '**Pre-training seed**:', ...spread] : []),
   ].join('\n');
+}
+
+/**
+ * Notebook 03: one bullet per control comparison at baseline (lib/report/controls.ts): the mean over datasets with
+ * its t interval in `metric`, who is ahead, and on how many sets (Holm p < 0.05); then, when a pre-trained arm
+ * does not clearly beat random initialisation, what that means for reading TL vs SSL.
+ */
+export function controlFindings(results: readonly ControlResult[], metric: ClaimMetric): string {
+  if (results.length === 0) return 'No control arms in this profile.';
+  const lines = results.map((r) => {
+    const c = r.comparison;
+    const [a, b] = [armName(c.a), armName(c.b)];
+    if (!r.effect) return `- **${c.label}**: not evaluated yet (${r.missing}).`;
+    const m = r.effect.byMetric[metric];
+    if (!m.t || !Number.isFinite(m.estimate))
+      return `- **${c.label}**: no interval (${m.error ?? 'fewer than 2 datasets'}).`;
+    const dir =
+      m.t.lower > 0 ? `${a} ahead` : m.t.upper < 0 ? `${b} ahead` : 'no clear difference (the interval includes 0)';
+    const n = r.perDataset.length;
+    const sets = (arm: string, ds: string[]) =>
+      `${arm} on ${ds.length} of ${n}${ds.length ? ` (${ds.join(', ')})` : ''}`;
+    return `- **${c.label}** (${c.question}): ${METRIC_LABEL[metric]} ${withCI({ diff: m.estimate, lo: m.t.lower, hi: m.t.upper })} over ${r.effect.K.join(' + ')} datasets (Student t) → ${dir}. Ahead per dataset (Holm p < 0.05): ${sets(a, r.ahead.a)}; ${sets(b, r.ahead.b)}.`;
+  });
+  const weak = results.filter(
+    (r) =>
+      (r.comparison.id === 'tl-vs-random' || r.comparison.id === 'ssl-vs-random') &&
+      r.effect?.byMetric[metric].t &&
+      !(r.effect.byMetric[metric].t!.lower > 0),
+  );
+  if (weak.length)
+    lines.push(
+      `- ${weak.map((r) => armName(r.comparison.a)).join(' and ')} ${weak.length > 1 ? 'do' : 'does'} not clearly beat random initialisation here: on such sets a TL − SSL difference compares starting points that fine-tuning has largely overwritten, so read it as a difference in fine-tuning outcomes, not in what pre-training taught.`,
+    );
+  return lines.join('\n');
 }

@@ -177,7 +177,7 @@ function controlsSection(rep: Reproduction): string[] {
               c.comparison.question,
               '–',
               ...CLAIM_METRICS.map(() => 'not evaluated yet'),
-              `missing: ${c.missing}`,
+              c.missing,
             ],
       ),
     ),

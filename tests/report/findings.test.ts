@@ -5,6 +5,7 @@ import type { PairedDiff } from '../../lib/report/compare';
 import {
   agreement,
   armComparisonFindings,
+  controlFindings,
   costFindings,
   directionOf,
   flaggedSentence,
@@ -15,6 +16,7 @@ import {
 import { degenerateCheck } from '../../lib/report/degenerate';
 import { COST_RULE, costClaim } from '../../lib/report/cost';
 import { pairKey, tlSslPairs } from '../../lib/report/arms';
+import type { ControlResult } from '../../lib/report/controls';
 
 const diff = (d: number, lo: number, hi: number, datasets = ['busi', 'chest-ct'], p = 0.01): PairedDiff => ({
   datasets,
@@ -255,5 +257,72 @@ describe('gradcamFindings (notebook 07)', () => {
       'TL: the Grad-CAM layer is 1×1 at this input size',
     );
     expect(gradcamFindings([{ ...row, camA: '4×4', camB: '4×4' }])).not.toContain('1×1');
+  });
+});
+
+describe('controlFindings (notebook 03)', () => {
+  const t = (estimate: number, lower: number, upper: number) => ({
+    n: 3,
+    estimate,
+    sd: NaN,
+    se: NaN,
+    df: 2,
+    lower,
+    upper,
+    level: 0.95,
+    t: NaN,
+    pValue: 0.01,
+  });
+  const result = (id: 'tl-vs-random' | 'imagenet-vs-tl', a: string, b: string, est: number, lo: number, hi: number) =>
+    ({
+      comparison: { id, a, b, aSeeds: [], label: `${a} − ${b}`, question: 'q?', confound: '' },
+      effect: {
+        label: '',
+        kind: 'mean',
+        K: [3],
+        datasets: ['busi', 'chest-ct', 'isic-uda1'],
+        byMetric: { balancedAccuracy: { estimate: est, t: t(est, lo, hi), boot: null, perDataset: [] } },
+        notes: [],
+      },
+      perDataset: [{}, {}, {}],
+      ahead: { a: est > 0 ? ['busi'] : [], b: est < 0 ? ['busi'] : [] },
+      missing: '',
+    }) as unknown as ControlResult;
+
+  it('reads the side from the t interval; a pre-trained arm not ahead of random init gets the caveat', () => {
+    const ahead = controlFindings(
+      [result('tl-vs-random', 'tl-resnet', 'random-resnet', 0.05, 0.02, 0.08)],
+      'balancedAccuracy',
+    );
+    expect(ahead).toContain(
+      'balanced accuracy +5.0 points [95% CI +2.0, +8.0] over 3 datasets (Student t) → TL ResNet ahead. Ahead per dataset (Holm p < 0.05): TL ResNet on 1 of 3 (busi); random ResNet on 0 of 3.',
+    );
+    expect(ahead).not.toMatch(/does not clearly beat random/);
+    const flat = controlFindings(
+      [result('tl-vs-random', 'tl-resnet', 'random-resnet', 0.01, -0.02, 0.04)],
+      'balancedAccuracy',
+    );
+    expect(flat).toMatch(/→ no clear difference/);
+    expect(flat).toMatch(/TL ResNet does not clearly beat random initialisation/);
+    const behind = controlFindings(
+      [result('tl-vs-random', 'tl-resnet', 'random-resnet', -0.05, -0.08, -0.02)],
+      'balancedAccuracy',
+    );
+    expect(behind).toMatch(/→ random ResNet ahead/);
+    // the caveat is about pre-training vs none only
+    expect(
+      controlFindings([result('imagenet-vs-tl', 'imagenet-mnv2', 'tl-resnet', 0, -0.1, 0.1)], 'balancedAccuracy'),
+    ).not.toMatch(/random initialisation/);
+  });
+
+  it('says what is missing before the design is complete', () => {
+    const r = {
+      ...result('tl-vs-random', 'tl-resnet', 'random-resnet', 0, 0, 0),
+      effect: undefined,
+      missing: '1 run missing: busi/random-resnet/baseline',
+    };
+    expect(controlFindings([r], 'balancedAccuracy')).toContain(
+      'not evaluated yet (1 run missing: busi/random-resnet/baseline)',
+    );
   });
 });
