@@ -21,7 +21,7 @@
 // %%
 import { profileName } from '../lib/util/profile';
 import { loadProfileRuns } from '../lib/report/runs';
-import { armDiffs, fmtAccCI, fmtDiffCI, fmtP, pairRuns, pairedDiff, type ArmDiffRow } from '../lib/report/compare';
+import { armDiffs, armLabel, fmtAccCI, fmtDiffCI, fmtP, pairRuns, pairedDiff, type ArmDiffRow } from '../lib/report/compare';
 import type { RunRecord } from '../lib/finetune/run-record';
 import { analysisConfig } from '../lib/report/analysis-config';
 import { tlSslPairs } from '../lib/report/arms';
@@ -216,10 +216,10 @@ const CONTROLS = evaluateControls(allRuns, designFor(PROFILE, allRuns), { seed: 
 const controlBars = CONTROLS.flatMap((c) =>
   c.perDataset
     .filter((r) => Number.isFinite(r.byMetric[VERDICT_METRIC].estimate))
-    .map((r) => ({ group: r.dataset, arm: c.comparison.label, value: 100 * r.byMetric[VERDICT_METRIC].estimate, lo: 100 * r.byMetric[VERDICT_METRIC].lower, hi: 100 * r.byMetric[VERDICT_METRIC].upper })),
+    .map((r) => ({ group: r.dataset, arm: `${armLabel(c.comparison.a)} − ${armLabel(c.comparison.b)}`, value: 100 * r.byMetric[VERDICT_METRIC].estimate, lo: 100 * r.byMetric[VERDICT_METRIC].lower, hi: 100 * r.byMetric[VERDICT_METRIC].upper })),
 );
 if (controlBars.length > 0) {
-  const fig = groupedBarsCI(controlBars, { title: `Controls at baseline: ${METRIC_LABEL[VERDICT_METRIC]} difference per dataset (whiskers: 95% CI)`, yTitle: 'difference (points)' });
+  const fig = groupedBarsCI(controlBars, { title: `Controls at baseline, ${METRIC_LABEL[VERDICT_METRIC]} (points, 95% CI)`, yTitle: 'difference (points)' });
   showFigure(await renderFigure(`03-controls-${PROFILE}`, fig, { width: Math.max(700, 90 * new Set(controlBars.map((b) => b.group)).size + 260), height: 520, provenance: PROV }));
 }
 showMarkdown(controlFindings(CONTROLS, VERDICT_METRIC));
