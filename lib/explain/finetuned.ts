@@ -2,9 +2,13 @@
 // from that record's own config — the same backbone (lib/pretrain getPretrainedBackbone, as `npm run grid` loads
 // it, checked against the record's backbone weights hash), the same fine-tuning function (lib/finetune finetune)
 // with the record's settings (including the learning rate the grid chose) and seed — so a notebook never trains
-// a model of its own making. The grid keeps records, not weights, so the weights are trained once here and
-// cached (data/cache/finetuned/<profile>/, keyed by the record's config); a later call loads them. When the grid
-// stores its classifiers, load those instead.
+// a model of its own making. The grid keeps records, not weights, so the weights are trained once here and kept,
+// keyed by the record's config, its data, the backbone weights and the file layout (a stale file is never read):
+//   - a publishing run (`npm run reproduce`, MEDSSL_PUBLISH=1) writes them to the profile's committed store,
+//     data/classifiers/<profile>/ (below scratch/ for smoke), so a fresh clone's reproduce, and a student's kernel,
+//     load them instead of training;
+//   - any other run writes them to the ignored cache, data/cache/finetuned/<profile>/.
+// Both are read, the store first.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -17,7 +21,7 @@ import { buildClassifier } from '../models/heads';
 import { backboneOfIdentity, getPretrainedBackbone, type Arm } from '../pretrain/backbones';
 import { writeJsonAtomic, readJson } from '../util/atomic';
 import { canonicalJson, sha256Hex } from '../util/hash';
-import { CACHE_DIR, PUBLISH_ENV } from '../util/paths';
+import { CACHE_DIR, PUBLISH_ENV, artefactRoot, isPublishing } from '../util/paths';
 import type { ProfileName } from '../util/profile';
 
 export interface FineTunedModel {
@@ -43,13 +47,20 @@ interface Meta {
   trainSeconds: number;
 }
 
-/** The fine-tuned classifier of one grid record (baseline condition), trained once and cached. */
+/** Where a publishing run keeps the classifiers it trained for notebook 07 (committed for cpu and gpu). */
+export function classifierStore(profile: string): string {
+  return path.join(artefactRoot(profile), 'data', 'classifiers', profile);
+}
+
+const metaName = (f32: string) => f32.replace(/\.f32$/, '.json');
+
+/** The fine-tuned classifier of one grid record (baseline condition), trained once and kept (see the header). */
 export async function fineTunedModel(
   config: Pick<
     RunConfig,
     'profile' | 'dataset' | 'arm' | 'condition' | 'seed' | 'size' | 'train' | 'backbone' | 'backboneWeights'
   >,
-  o: { cacheDir?: string; log?: (msg: string) => void; progress?: boolean } = {},
+  o: { cacheDir?: string; storeDir?: string; log?: (msg: string) => void; progress?: boolean } = {},
 ): Promise<FineTunedModel> {
   if (config.condition !== 'baseline')
     throw new Error(
@@ -78,10 +89,14 @@ export async function fineTunedModel(
   const key = sha256Hex(
     canonicalJson({ ...config, data: data.sha256, split: data.splitHash, backboneWeights, layout: WEIGHT_FILE_LAYOUT }),
   ).slice(0, 16);
-  const dir = o.cacheDir ?? path.join(CACHE_DIR, 'finetuned', config.profile);
-  const file = path.join(dir, `${config.dataset}-${config.arm}-seed${config.seed}-${key}.f32`);
-  const metaFile = file.replace(/\.f32$/, '.json');
-  if (fs.existsSync(file) && fs.existsSync(metaFile)) {
+  const store = o.storeDir ?? classifierStore(config.profile);
+  const cache = o.cacheDir ?? path.join(CACHE_DIR, 'finetuned', config.profile);
+  const name = `${config.dataset}-${config.arm}-seed${config.seed}-${key}.f32`;
+  const kept = (dir: string) => fs.existsSync(path.join(dir, name)) && fs.existsSync(path.join(dir, metaName(name)));
+  const found = [store, cache].find(kept);
+  const file = path.join(found ?? (isPublishing() ? store : cache), name);
+  const metaFile = path.join(path.dirname(file), metaName(name));
+  if (found) {
     const meta = readJson<Meta>(metaFile);
     const classifier = buildClassifier(backbone, data.classNames.length, {
       dropout: config.train.dropout,

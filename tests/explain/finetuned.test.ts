@@ -1,8 +1,9 @@
 // Notebook 07 explains "the grid's model" of a record: fineTunedModel re-makes it from the record's config. So the
 // model it returns must predict what the record says (an exported cpu record, re-made from the committed backbone
 // and the shared dataset, on the backend and thread count the grid used), and the line a publishing run prints must
-// not depend on whether the weights were trained now or read from the cache (the committed notebook would differ
-// between a fresh clone and a warm one). Skips with a printed reason where the native backend or the data is missing.
+// not depend on whether the weights were trained now or read from the store (the committed notebook would differ
+// between a fresh clone and a warm one); a publishing run keeps them in the committed store, where a later run finds
+// them. Skips with a printed reason where the native backend or the data is missing.
 process.env.MEDSSL_THREADS = '1'; // the grid's processes run one thread each; read when the backend starts
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,10 +41,16 @@ describe.skipIf(!native || !haveData)('fineTunedModel', () => {
       .sort((a, b) => (a.cpuSeconds ?? Infinity) - (b.cpuSeconds ?? Infinity))[0];
     expect(rec, `no ${DATASET}/tl-resnet baseline record in the cpu export`).toBeDefined();
     const lines: string[] = [];
-    const opts = { cacheDir: tmp, progress: false, log: (m: string) => lines.push(m) };
+    const store = path.join(tmp, 'store');
+    const cache = path.join(tmp, 'cache');
+    const opts = { cacheDir: cache, storeDir: store, progress: false, log: (m: string) => lines.push(m) };
 
-    const trained = await fineTunedModel(rec.config, opts);
+    // a publishing run keeps what it trained in the profile's committed store, not in the ignored cache
+    process.env.MEDSSL_PUBLISH = '1';
+    const trained = await fineTunedModel(rec.config, opts).finally(() => delete process.env.MEDSSL_PUBLISH);
     expect(trained.cached).toBe(false);
+    expect(path.dirname(trained.file)).toBe(store);
+    expect(fs.existsSync(cache)).toBe(false);
     expect(trained.testIndices).toHaveLength(rec.test.labels.length);
     expect(trained.testIndices.map((i) => trained.data.labels[i])).toEqual(rec.test.labels);
     const probs = (m: typeof trained) =>
@@ -59,8 +66,10 @@ describe.skipIf(!native || !haveData)('fineTunedModel', () => {
     expect(maxDiff).toBeLessThan(1e-4);
     expect(trained.testAccuracy).toBe(rec.test.metrics.accuracy);
 
+    // any later run (a fresh clone's reproduce, a live kernel) loads the stored weights instead of training
     const cached = await fineTunedModel(rec.config, opts);
     expect(cached.cached).toBe(true);
+    expect(cached.file).toBe(trained.file);
     expect(probs(cached)).toEqual(p);
     // publishing: one line each time, the same line
     expect(lines).toHaveLength(2);
