@@ -83,6 +83,11 @@ const { values: opt } = cli({
       type: 'boolean',
       help: 'train nothing: collect the records that exist (runs/, the export) and list the configs that have none',
     },
+    'start-before': {
+      type: 'string',
+      arg: 'HH:MM|+Nm|ISO',
+      help: 'start no new training run at or after this time (runs under way finish, the rest wait for the next pass): stop before a session ends without killing a run',
+    },
     'wait-locked': {
       type: 'boolean',
       help: 'retry configs locked by another process until their lock is released or stale (SLURM tasks: a requeued shard waits out the lock its killed predecessor left)',
@@ -117,6 +122,7 @@ const { codeVersion } = await import('../lib/util/code-version');
 const { Rng } = await import('../lib/util/rng');
 const { datasetIdentity } = await import('../lib/data/identity');
 const { fmtTime } = await import('../lib/util/progress');
+const { parseDeadline } = await import('../lib/util/deadline');
 const {
   GRIDS,
   describeGrid,
@@ -271,6 +277,9 @@ async function main(): Promise<void> {
     spec.stage1 = { ...spec.stage1, epochs: e };
   }
   const shard = str('shard') ? parseShard(str('shard')!) : { index: 1, count: 1 };
+  const startBefore = str('start-before')
+    ? parseDeadline(str('start-before')!, new Date(), '--start-before')
+    : undefined;
   if (opt.merge && str('shard')) throw new Error('--merge reads every shard: give --shards N, not --shard i/n');
   for (const k of ['shards', 'from-runs-dirs'])
     if (opt[k] !== undefined && !opt.merge) throw new Error(`--${k} is only used with --merge`);
@@ -316,7 +325,8 @@ async function main(): Promise<void> {
   };
   const log = (m: string) => console.log(`[grid] ${m}`);
   const cachedOnly = opt['no-train'] === true;
-  const runOpts = { log, cachedOnly };
+  if (startBefore !== undefined) log(`no new training run starts after ${new Date(startBefore).toISOString()}`);
+  const runOpts = { log, cachedOnly, startBefore };
   const runAll = (cs: RunConfig[]) =>
     opt['wait-locked'] ? runGridWaitingForLocks(cs, deps, runOpts) : runGrid(cs, deps, runOpts);
 
@@ -414,6 +424,10 @@ async function main(): Promise<void> {
     `\n[grid] ${res.ran} ran, ${res.cached} cached, ${res.locked.length} locked by another process, ${res.failed.length} failed in ${fmtTime(res.wallSeconds)} (${res.wallSeconds.toFixed(0)} s)`,
   );
   for (const c of res.locked) console.log(`  LOCKED ${runLabel(c)}: another process is training it`);
+  if (res.deferred.length)
+    console.log(
+      `[grid] --start-before ${str('start-before')}: ${res.deferred.length} configs not started; the same command continues with them`,
+    );
   if (res.notTrained.length)
     console.log(
       `[grid] --no-train: ${res.notTrained.length} configs have no record (${[...new Set(res.notTrained.map((c) => `${c.dataset}/${c.arm}`))].slice(0, 8).join(', ')}…); \`npm run grid -- --profile ${profile}\` trains them`,

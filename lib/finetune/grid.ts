@@ -326,6 +326,12 @@ export interface GridOptions {
   silentProgress?: boolean;
   /** Only collect records that exist (runs/ or the export); list the configs that would need training. */
   cachedOnly?: boolean;
+  /**
+   * Start no new training at or after this time (ms since the epoch): a run under way finishes, records that exist
+   * are still collected, and the configs that would need training go to GridResult.deferred. For a process that
+   * must stop at a known time without killing a run half-way.
+   */
+  startBefore?: number;
 }
 
 export interface GridResult {
@@ -336,6 +342,8 @@ export interface GridResult {
   locked: RunConfig[];
   /** Configs with no record, not trained because GridOptions.cachedOnly. */
   notTrained: RunConfig[];
+  /** Configs with no record, not started because GridOptions.startBefore had passed. */
+  deferred: RunConfig[];
   failed: { config: RunConfig; error: string }[];
   wallSeconds: number;
 }
@@ -352,23 +360,25 @@ export async function runGrid(configs: RunConfig[], deps: RunDeps, o: GridOption
   const failed: GridResult['failed'] = [];
   const locked: RunConfig[] = [];
   const notTrained: RunConfig[] = [];
+  const deferred: RunConfig[] = [];
   for (let k = 0; k < configs.length; k++) {
     const c = configs[k];
     const budget = c.train.epochs + (c.stage1?.epochs ?? 0);
     const start = done;
     const label = `${c.dataset}/${c.arm}/${c.condition}/s${c.seed}`;
+    const late = !o.cachedOnly && o.startBefore !== undefined && Date.now() >= o.startBefore;
     try {
       const r = await runOne(c, deps, {
         onEpoch: () => bar.update(++done, { run: `${k + 1}/${configs.length}`, at: label }),
         log: o.log,
-        cachedOnly: o.cachedOnly,
+        cachedOnly: o.cachedOnly || late,
       });
       records.push(r.record);
       if (r.cached) cached++;
       else ran++;
     } catch (e) {
       if (e instanceof NotTrainedError) {
-        notTrained.push(c);
+        (late ? deferred : notTrained).push(c);
         continue;
       }
       if (e instanceof RunLockedError) {
@@ -383,7 +393,7 @@ export async function runGrid(configs: RunConfig[], deps: RunDeps, o: GridOption
     bar.update(done, { run: `${k + 1}/${configs.length}`, at: label });
   }
   bar.done({ ran, cached, locked: locked.length, failed: failed.length });
-  return { records, ran, cached, locked, notTrained, failed, wallSeconds: (Date.now() - t0) / 1000 };
+  return { records, ran, cached, locked, notTrained, deferred, failed, wallSeconds: (Date.now() - t0) / 1000 };
 }
 
 /**
@@ -408,6 +418,7 @@ export async function runGridWaitingForLocks(
     res.records.push(...again.records);
     res.failed.push(...again.failed);
     res.notTrained.push(...again.notTrained);
+    res.deferred.push(...again.deferred);
     res.ran += again.ran;
     res.cached += again.cached;
     res.locked = again.locked;
