@@ -6,7 +6,7 @@
 import { GRIDS } from '../finetune/grid';
 import { intermediateFor } from '../finetune/pairs';
 import { armLabel } from '../pretrain/arms';
-import { holm } from '../stats/hypothesis';
+import { holmAdjusted } from '../stats/hypothesis';
 import { marginTest, tost } from '../stats/hierarchical';
 import { tMarginTest, tTost } from '../stats/t-tests';
 import type { MarginTestResult, TostResult } from '../stats/hypothesis';
@@ -379,11 +379,8 @@ export function evaluateClaimSet(inp: ClaimsInput): ClaimResult[] {
     ['C5', c5?.contrast.byMetric[VERDICT_METRIC].t?.pValue ?? NaN],
   ];
   const finite = primary.filter(([, p]) => Number.isFinite(p));
-  const adj = finite.length ? holm(finite.map(([, p]) => p)).adjusted : [];
-  const pHolmOf = (id: string) => {
-    const i = finite.findIndex(([k]) => k === id);
-    return i >= 0 ? adj[i] : NaN;
-  };
+  const adj = holmAdjusted(primary.map(([, p]) => p));
+  const pHolmOf = (id: string) => adj[primary.findIndex(([k]) => k === id)];
   const pOf = (id: string) => primary.find(([k]) => k === id)![1];
   const holmNote = `Holm across the primary tests evaluated (${finite.map(([k]) => k).join(', ') || 'none'})`;
 

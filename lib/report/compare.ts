@@ -12,7 +12,7 @@
 //     (lib/report/claim-effects.ts). Seeds and images are not independent units, so neither is counted as one.
 import { comparedArms } from '../pretrain/arms';
 import { hierarchicalBootstrap, type PairedCell } from '../stats/hierarchical';
-import { holm } from '../stats/hypothesis';
+import { holmAdjusted } from '../stats/hypothesis';
 import { meanSd } from '../stats/summary';
 import { tInterval } from '../stats/t-tests';
 import { REGISTRY, type DatasetId } from '../data/registry';
@@ -166,7 +166,7 @@ export interface PairedDiff {
   p: number;
   /**
    * 'bootstrap': one dataset, fine-tuning seeds then shared test images resampled; 't': several datasets, Student t
-   * on the dataset effects (datasets as units, K − 1 df); 'none': nothing to compare, or one dataset effect only.
+   * on the dataset effects (datasets as units, K − 1 df); 'none': no paired runs.
    */
   test: 'bootstrap' | 't' | 'none';
   /** Each dataset's effect (mean over its seeds). */
@@ -286,16 +286,6 @@ export function unitDiff(units: DiffUnits[], opts: { seed?: number; resamples?: 
     test: 't',
     notes: oneSeed.length ? [`one fine-tuning seed on ${oneSeed.join(', ')}`] : [],
   };
-}
-
-/** Holm-adjusted p-values of a family (NaN stays NaN and does not count in the family). */
-export function holmAdjusted(ps: readonly number[]): number[] {
-  const idx = ps.map((p, i) => (Number.isFinite(p) ? i : -1)).filter((i) => i >= 0);
-  const out = ps.map(() => NaN);
-  if (idx.length === 0) return out;
-  const adj = holm(idx.map((i) => ps[i])).adjusted;
-  idx.forEach((i, k) => (out[i] = adj[k]));
-  return out;
 }
 
 /** Runs grouped by a key, keeping first-seen order. */

@@ -305,3 +305,13 @@ export function tostFromOneSided(
     equivalent: above.supported && below.supported,
   };
 }
+
+/** Holm-adjusted p-values of a family (NaN stays NaN and does not count in the family). */
+export function holmAdjusted(ps: readonly number[]): number[] {
+  const idx = ps.map((p, i) => (Number.isFinite(p) ? i : -1)).filter((i) => i >= 0);
+  const out = ps.map(() => NaN);
+  if (idx.length === 0) return out;
+  const adj = holm(idx.map((i) => ps[i])).adjusted;
+  idx.forEach((i, k) => (out[i] = adj[k]));
+  return out;
+}

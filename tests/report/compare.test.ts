@@ -6,7 +6,6 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   contentColour,
-  holmAdjusted,
   interactionUnits,
   meanOfPairsUnits,
   pairRuns,
@@ -17,6 +16,7 @@ import {
   verdictOf,
   type RunRecord,
 } from '../../lib/report/compare';
+import { holmAdjusted } from '../../lib/stats/hypothesis';
 import { deviations, evaluateClaims, writeReproduction } from '../../lib/report/reproduction';
 import { reportRecord } from '../helpers/run-records';
 import { provenance } from '../../lib/report/provenance';
