@@ -153,6 +153,7 @@ export const defaultImporter: Importer = async (name) => {
       continue;
     }
     applyThreadEnv();
+    applyOneDnnEnv();
     return import(n);
   }
   throw new Error(names.length === 1 ? why[0].replace(`${name}: `, '') : why.join('; '));
@@ -174,6 +175,29 @@ export function applyThreadEnv(env: NodeJS.ProcessEnv = process.env): { intraOp:
   }
   const cores = os.cpus().length;
   return { intraOp: Number(env.TF_NUM_INTRAOP_THREADS) || cores, interOp: Number(env.TF_NUM_INTEROP_THREADS) || cores };
+}
+
+/**
+ * TensorFlow turns its oneDNN kernels on by default only on some CPUs (seen: on with AVX-512, off on a CPU without
+ * AVX2), and the two kernel families round differently (≈ 1e-4 in a test probability) and cover different ops (dilated
+ * depthwise gradients exist only with oneDNN). Asking for it explicitly makes every machine run the same kernel
+ * family; an explicit TF_ENABLE_ONEDNN_OPTS in the environment wins. Runs before the import, like the thread env.
+ */
+export function applyOneDnnEnv(env: NodeJS.ProcessEnv = process.env): 'on' | 'off' {
+  env.TF_ENABLE_ONEDNN_OPTS ??= '1';
+  return env.TF_ENABLE_ONEDNN_OPTS === '0' ? 'off' : 'on';
+}
+
+/** The CPU a run computed on: model and the vector extensions that decide which kernels TensorFlow picks. */
+export function cpuIsa(): { model: string; avx2: boolean; avx512f: boolean } {
+  let flags = '';
+  try {
+    flags = /^flags\s*:(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
+  } catch {
+    /* not Linux: flags unknown */
+  }
+  const has = (f: string) => ` ${flags} `.includes(` ${f} `);
+  return { model: os.cpus()[0]?.model ?? 'unknown', avx2: has('avx2'), avx512f: has('avx512f') };
 }
 
 export function gpuVisible(): boolean {
@@ -247,7 +271,8 @@ export function backendProvenance(info: BackendInfo): Record<string, unknown> {
     ...base,
     intraOpThreads: t.intraOp,
     interOpThreads: t.interOp,
-    onednn: process.env.TF_ENABLE_ONEDNN_OPTS === '0' ? 'off' : 'on',
+    onednn: applyOneDnnEnv({ ...process.env }),
+    cpu: cpuIsa(),
     tensorflow: m?.tensorflow ?? null,
     nativeBuild: m ? { key: m.key, source: m.source, tfjsNode: m.tfjsNode, flavour: m.flavour } : null,
   };
