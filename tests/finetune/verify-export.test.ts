@@ -39,7 +39,11 @@ describe.skipIf(!native || !haveData)('a re-run of an exported cpu config', () =
     const verdict = lines.find((l) => l.includes(`${DATASET}/tl-resnet/baseline/seed 0`));
     expect(verdict, 'the config is not in the cpu export (or its code version changed)').toBeDefined();
     const rec = readExport('cpu').find(
-      (x) => x.config.dataset === DATASET && x.config.arm === 'tl-resnet' && x.config.condition === 'baseline' && x.config.seed === 0,
+      (x) =>
+        x.config.dataset === DATASET &&
+        x.config.arm === 'tl-resnet' &&
+        x.config.condition === 'baseline' &&
+        x.config.seed === 0,
     );
     if (sameCpuKernels(rec?.backendInfo)) {
       expect(verdict).toMatch(/max \|Δp\| 0\.0e\+0 → identical$/);
