@@ -188,8 +188,10 @@ export function applyOneDnnEnv(env: NodeJS.ProcessEnv = process.env): 'on' | 'of
   return env.TF_ENABLE_ONEDNN_OPTS === '0' ? 'off' : 'on';
 }
 
-/** The CPU a run computed on: model and the vector extensions that decide which kernels TensorFlow picks. */
+/** The CPU a run computed on: model and the vector extensions that decide which kernels TensorFlow picks. Read once
+ * per process (every run record asks; the CPU does not change under it). */
 export function cpuIsa(): { model: string; avx2: boolean; avx512f: boolean } {
+  if (cpuIsaCache) return cpuIsaCache;
   let flags = '';
   try {
     flags = /^flags\s*:(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
@@ -197,8 +199,9 @@ export function cpuIsa(): { model: string; avx2: boolean; avx512f: boolean } {
     /* not Linux: flags unknown */
   }
   const has = (f: string) => ` ${flags} `.includes(` ${f} `);
-  return { model: os.cpus()[0]?.model ?? 'unknown', avx2: has('avx2'), avx512f: has('avx512f') };
+  return (cpuIsaCache = { model: os.cpus()[0]?.model ?? 'unknown', avx2: has('avx2'), avx512f: has('avx512f') });
 }
+let cpuIsaCache: ReturnType<typeof cpuIsa> | undefined;
 
 export function gpuVisible(): boolean {
   const cvd = process.env.CUDA_VISIBLE_DEVICES;

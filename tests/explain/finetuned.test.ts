@@ -5,7 +5,6 @@
 // between a fresh clone and a warm one); a publishing run keeps them in the committed store, where a later run finds
 // them. Skips with a printed reason where the native backend or the data is missing.
 process.env.MEDSSL_THREADS = '1'; // the grid's processes run one thread each; read when the backend starts
-import { CROSS_CPU_PROB_TOL, sameCpuKernels } from '../helpers/cpu-roundoff';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import { toBatch } from '../../lib/data/load';
 import { applyScaling } from '../../lib/data/scaling';
 import { readExport } from '../../lib/finetune/export';
 import { missingDatasets } from '../helpers/datasets';
+import { CROSS_CPU_PROB_TOL, sameCpuKernels } from '../helpers/cpu-roundoff';
 
 const DATASET = 'isic-uda1';
 const haveData = missingDatasets([DATASET]).length === 0;
