@@ -25,6 +25,7 @@ import type { DatasetEffectRow } from './claim-effects';
 import { costClaim, type CostResult, type StepCostFile } from './cost';
 import { evaluateControls, type ControlResult } from './controls';
 import { renderMarkdown } from './reproduction-md';
+import { machineDeviation } from './run-machines';
 
 export { SMALL_SET } from './analysis-config';
 
@@ -378,6 +379,7 @@ export function deviations(inp: ReproductionInput): string[] {
     `**ImageNet stand-in.** Real ImageNet weights exist here only for small mobile nets, so the paper's ImageNet Xception is stood in for by ImageNet MobileNetV2 α=0.35 (../shared/weights; arm \`${IMAGENET_MNV2_ARM}\`), to show what full-scale supervised pre-training adds. ${inp.records.some((r) => r.config.arm === IMAGENET_MNV2_ARM) ? 'Runs of that arm are in the results above.' : "This profile's grid did not run that arm: TL here means supervised pre-training by us on the small source above."}`,
     `**Seeds, statistics.** ${seeds.length ? `Fine-tuning seeds ${seeds.join(', ')}` : 'No runs yet'}; the paper reports single runs without intervals. Claims about kinds of data take the dataset as the unit: a Student-t interval on the dataset effects (each the mean over pre-training and fine-tuning seeds of a paired difference on the same test images), with a hierarchical bootstrap (dataset → pre-training seed → fine-tuning seed → shared test images) beside it; per-dataset effects with their own intervals, Holm across datasets; Holm across the claims' primary tests.`,
     `**Backend.** ${backends.length ? backends.join(', ') : 'n/a'} (TF.js); the paper uses Keras/TensorFlow on a GPU. Training times are comparable only within one machine.`,
+    machineDeviation(inp.records),
     "**Splits.** Source splits kept where they exist; otherwise class-stratified 70/15/15, with exact duplicates and same-patient images kept in one split (lib/data/splits.ts). The paper's splits are not published.",
   ];
 }
