@@ -1,8 +1,9 @@
 // npm run check-reproduction [-- --base REV]
 // After `npm run reproduce` on a clean checkout: every artefact the run changed, added or removed, compared with the
 // committed one (lib/report/artefact-compare.ts). Prints one line per changed file with its verdict — provenance
-// (only the provenance line), timings (also durations and loads printed during the run), run record (a file that
-// records the run itself) — and exits 1 if any is different.
+// (only the provenance line), timings (also durations and loads printed during the run), round-off (numbers and
+// pixels that TensorFlow computed live moved within ROUND_OFF, as on another CPU), run record (a file that records
+// the run itself) — and exits 1 if any is different.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +14,7 @@ const { values } = cli({
   summary: 'Compare the artefacts a reproduce run regenerated with the committed ones.',
   options: { base: { type: 'string', arg: 'REV', help: 'the committed version to compare with (default HEAD)' } },
 });
-const { compareArtefact } = await import('../lib/report/artefact-compare');
+const { compareArtefact, ROUND_OFF } = await import('../lib/report/artefact-compare');
 const { ROOT } = await import('../lib/util/paths');
 
 const base = stringOption(values, 'base') ?? 'HEAD';
@@ -54,6 +55,9 @@ const tracked = paths('ls-files', '--', ...ARTEFACTS).length;
 console.log(
   `\n[check-reproduction] ${tracked} committed artefacts; byte-identical ${tracked - changed.length}; ` +
     [...counts].map(([k, n]) => `${k} ${n}`).join(', ') +
-    (bad ? ` → ${bad} differ beyond provenance, timings and run records` : ' → reproduced'),
+    (bad ? ` → ${bad} differ beyond provenance, timings, round-off and run records` : ' → reproduced') +
+    (counts.get('round-off')
+      ? ` (round-off: numbers within ${ROUND_OFF.relative} × max(1, |value|), pixels within ${ROUND_OFF.pixelLevels} colour level)`
+      : ''),
 );
 process.exitCode = bad ? 1 : 0;

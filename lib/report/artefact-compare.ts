@@ -2,12 +2,23 @@
 // and notebook back byte for byte, except for what describes the run itself: the provenance line (commit, date),
 // wall-clock durations and load averages printed while it ran, and the few files that are records of the run
 // (its log, the speeds notebook 00 measures on the machine). compareArtefact says which of these a difference is;
-// anything else is "different" and is shown.
+// anything else is "different" and is shown. One more kind is named, never hidden: round-off. Notebooks 02 and 07
+// compute features and Grad-CAM maps live through TensorFlow, whose kernels round differently on another CPU or
+// kernel family (measured, oneDNN on vs off: 1.6e-6 in an embedding coordinate, up to 6.7e-5 in a Grad-CAM statistic,
+// isolated pixels one colour level apart), so a clean re-run on another machine moves their last digits.
 import path from 'node:path';
 import sharp from 'sharp';
 import { canonicalSvg } from './figures';
 
-export type ArtefactVerdict = 'identical' | 'provenance' | 'timings' | 'run record' | 'different';
+export type ArtefactVerdict = 'identical' | 'provenance' | 'timings' | 'round-off' | 'run record' | 'different';
+
+/**
+ * What counts as round-off: every number within `relative` × max(1, |a|, |b|) of its committed value (in an SVG also
+ * one unit of its last printed decimal, since plotly prints coordinates to 0.01 px), every pixel within
+ * `pixelLevels` of its committed colour in each channel, and everything else equal. A table entry printed to a few
+ * digits that changes in its last digit is therefore still "different".
+ */
+export const ROUND_OFF = { relative: 1e-4, pixelLevels: 1 } as const;
 
 export interface ArtefactComparison {
   verdict: ArtefactVerdict;
@@ -74,15 +85,50 @@ export function compareText(committed: string, now: string, kind: 'text' | 'svg'
   const prov = kind === 'svg' ? svgWithoutProvenance : maskProvenance;
   const [a, b] = [prov(committed), prov(now)];
   if (a === b) return { verdict: 'provenance' };
-  if (maskTimings(a) === maskTimings(b)) return { verdict: 'timings' };
+  const [ta, tb] = [maskTimings(a), maskTimings(b)];
+  if (ta === tb) return { verdict: 'timings' };
+  const r = numbersWithinRoundOff(ta, tb, kind === 'svg');
+  if (r) return { verdict: 'round-off', detail: r };
   return { verdict: 'different', detail: firstDifference(a, b) };
+}
+
+const NUMBER = /-?\d+(?:\.\d+)?(?:e[-+]?\d+)?/gi;
+
+/**
+ * When a and b are the same text apart from numbers that all differ by round-off (ROUND_OFF), a description of the
+ * largest difference; otherwise null.
+ */
+export function numbersWithinRoundOff(a: string, b: string, svg = false): string | null {
+  if (a.replace(NUMBER, '#') !== b.replace(NUMBER, '#')) return null;
+  const [na, nb] = [a.match(NUMBER) ?? [], b.match(NUMBER) ?? []];
+  if (na.length !== nb.length) return null;
+  let n = 0;
+  let worst = 0;
+  let worstRel = 0;
+  for (let i = 0; i < na.length; i++) {
+    if (na[i] === nb[i]) continue;
+    const [x, y] = [Number(na[i]), Number(nb[i])];
+    const d = Math.abs(x - y);
+    const decimals = Math.max(...[na[i], nb[i]].map((t) => /\.(\d+)/.exec(t)?.[1].length ?? 0));
+    const lastDigit = svg && !/e/i.test(na[i] + nb[i]) ? 10 ** -decimals * (1 + 1e-9) : 0;
+    const rel = d / Math.max(1, Math.abs(x), Math.abs(y));
+    if (rel > ROUND_OFF.relative && d > lastDigit) return null;
+    n++;
+    worst = Math.max(worst, d);
+    worstRel = Math.max(worstRel, rel);
+  }
+  return `${n} of ${na.length} numbers differ, by at most ${worst.toExponential(1)} (${worstRel.toExponential(1)} of max(1, |value|))`;
 }
 
 /**
  * PNG: the same size and the same pixels outside the bottom band where the provenance line is drawn (16 rows, 32
  * for a figure wider than 1000 px, i.e. rendered at scale 2).
  */
-export async function comparePng(committed: Uint8Array, now: Uint8Array): Promise<ArtefactComparison> {
+export async function comparePng(
+  committed: Uint8Array,
+  now: Uint8Array,
+  o: { provenanceBand?: boolean } = {},
+): Promise<ArtefactComparison> {
   if (Buffer.from(committed).equals(Buffer.from(now))) return { verdict: 'identical' };
   const [A, B] = await Promise.all(
     [committed, now].map((p) => sharp(Buffer.from(p)).ensureAlpha().raw().toBuffer({ resolveWithObject: true })),
@@ -90,28 +136,55 @@ export async function comparePng(committed: Uint8Array, now: Uint8Array): Promis
   const { width: w, height: h } = A.info;
   if (w !== B.info.width || h !== B.info.height)
     return { verdict: 'different', detail: `size ${w}×${h} committed vs ${B.info.width}×${B.info.height} now` };
-  const band = w > 1000 ? 32 : 16;
+  const band = o.provenanceBand === false ? 0 : w > 1000 ? 32 : 16;
   let box: number[] | undefined;
+  let pixels = 0;
+  let levels = 0;
   for (let y = 0; y < h - band; y++)
     for (let x = 0; x < w; x++) {
-      const o = (y * w + x) * 4;
-      if (A.data.readUInt32LE(o) !== B.data.readUInt32LE(o)) {
+      const p = (y * w + x) * 4;
+      if (A.data.readUInt32LE(p) !== B.data.readUInt32LE(p)) {
         box = box ? [Math.min(box[0], x), Math.max(box[1], x), box[2], y] : [x, x, y, y];
+        pixels++;
+        for (let c = 0; c < 4; c++) levels = Math.max(levels, Math.abs(A.data[p + c] - B.data[p + c]));
       }
     }
-  return box
-    ? {
-        verdict: 'different',
-        detail: `pixels differ above the provenance band: x ${box[0]}–${box[1]}, y ${box[2]}–${box[3]}`,
-      }
-    : { verdict: 'provenance' };
+  const where = box ? `x ${box[0]}–${box[1]}, y ${box[2]}–${box[3]}` : '';
+  if (!box) return { verdict: o.provenanceBand === false ? 'identical' : 'provenance' };
+  if (levels <= ROUND_OFF.pixelLevels)
+    return { verdict: 'round-off', detail: `${pixels} pixels differ by ${levels} colour level at most (${where})` };
+  return {
+    verdict: 'different',
+    detail: `pixels differ${band ? ' above the provenance band' : ''}: ${where} (${pixels} pixels, up to ${levels} levels)`,
+  };
+}
+
+const DATA_PNG = /data:image\/png;base64,([A-Za-z0-9+/=]+)/g;
+
+/** An SVG: text as compareText, with raster images embedded as data URIs compared as PNGs (same count, same order). */
+export async function compareSvg(committed: string, now: string): Promise<ArtefactComparison> {
+  const images = (t: string) => [...t.matchAll(DATA_PNG)].map((m) => Buffer.from(m[1], 'base64'));
+  const [ia, ib] = [images(committed), images(now)];
+  const strip = (t: string) => t.replace(DATA_PNG, 'data:image/png;base64,IMAGE');
+  if (!ia.length && !ib.length) return compareText(committed, now, 'svg');
+  if (ia.length !== ib.length)
+    return { verdict: 'different', detail: `${ia.length} embedded images committed vs ${ib.length} now` };
+  let verdict = compareText(strip(committed), strip(now), 'svg');
+  if (verdict.verdict === 'different') return verdict;
+  for (let i = 0; i < ia.length; i++) {
+    const r = await comparePng(ia[i], ib[i], { provenanceBand: false });
+    if (r.verdict === 'different') return { verdict: 'different', detail: `embedded image ${i + 1}: ${r.detail}` };
+    if (r.verdict === 'round-off' && verdict.verdict !== 'round-off')
+      verdict = { verdict: 'round-off', detail: `embedded image ${i + 1}: ${r.detail}` };
+  }
+  return verdict.verdict === 'identical' ? { verdict: 'provenance' } : verdict;
 }
 
 type NbOutput = { output_type: string; text?: string | string[]; data?: Record<string, string | string[]> };
 type Nb = { cells: { source: string | string[]; outputs?: NbOutput[] }[] };
 const joined = (t: string | string[] | undefined) => (Array.isArray(t) ? t.join('') : (t ?? ''));
 const worse = (a: ArtefactVerdict, b: ArtefactVerdict): ArtefactVerdict => {
-  const order: ArtefactVerdict[] = ['identical', 'provenance', 'timings', 'run record', 'different'];
+  const order: ArtefactVerdict[] = ['identical', 'provenance', 'timings', 'round-off', 'run record', 'different'];
   return order.indexOf(a) >= order.indexOf(b) ? a : b;
 };
 
@@ -122,6 +195,7 @@ export async function compareNotebook(committed: string, now: string): Promise<A
   if (a.cells.length !== b.cells.length)
     return { verdict: 'different', detail: `${a.cells.length} cells committed vs ${b.cells.length} now` };
   let verdict: ArtefactVerdict = 'identical';
+  let roundOff = '';
   for (let i = 0; i < a.cells.length; i++) {
     const [ca, cb] = [a.cells[i], b.cells[i]];
     const where = `cell ${i + 1}`;
@@ -146,10 +220,12 @@ export async function compareNotebook(committed: string, now: string): Promise<A
         r = compareText(text(x), text(y));
       }
       if (r.verdict === 'different') return { verdict: 'different', detail: `${where}, output ${k + 1}: ${r.detail}` };
+      if (r.verdict === 'round-off' && verdict !== 'round-off') roundOff = `${where}, output ${k + 1}: ${r.detail}`;
       verdict = worse(verdict, r.verdict);
     }
   }
-  // cells and outputs agree (up to provenance and timings): what is left is notebook metadata
+  // cells and outputs agree (up to provenance, timings and round-off): what is left is notebook metadata
+  if (verdict === 'round-off') return { verdict, detail: roundOff };
   return { verdict: verdict === 'identical' ? 'provenance' : verdict };
 }
 
@@ -166,5 +242,6 @@ export async function compareArtefact(
   const text = (u: Uint8Array) => Buffer.from(u).toString('utf8');
   if (ext === '.png') return comparePng(committed, now);
   if (ext === '.ipynb') return compareNotebook(text(committed), text(now));
-  return compareText(text(committed), text(now), ext === '.svg' ? 'svg' : 'text');
+  if (ext === '.svg') return compareSvg(text(committed), text(now));
+  return compareText(text(committed), text(now));
 }

@@ -5,7 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeBrowser } from '../../lib/report/browser';
-import { compareArtefact, compareNotebook, compareText } from '../../lib/report/artefact-compare';
+import sharp from 'sharp';
+import {
+  compareArtefact,
+  compareNotebook,
+  comparePng,
+  compareSvg,
+  compareText,
+  numbersWithinRoundOff,
+} from '../../lib/report/artefact-compare';
 import { renderFigure } from '../../lib/report/figures';
 import { groupedBarsCI } from '../../lib/report/plots';
 
@@ -34,6 +42,66 @@ describe('compareText', () => {
     const d = compareText(table('0.71', 'a1b2c3d4e5', '0.3 s'), table('0.72', 'a1b2c3d4e5', '0.3 s'));
     expect(d.verdict).toBe('different');
     expect(d.detail).toMatch(/line 2: committed «\| busi \| 0\.71 \|» vs now «\| busi \| 0\.72 \|»/);
+  });
+});
+
+describe('round-off', () => {
+  it('numbers within 1e-4 of max(1, |value|) are round-off; a last printed digit in a table is not', () => {
+    // the size measured between oneDNN on and off: a Grad-CAM statistic and an embedding coordinate
+    const csv = (g: string, e: string) => `set,gradcam,pc1\nchest-ct,${g},${e}\n`;
+    const r = compareText(csv('0.4334147693873284', '0.0108436'), csv('0.4334193495359101', '0.0108433'));
+    expect(r.verdict).toBe('round-off');
+    expect(r.detail).toMatch(/2 of \d+ numbers differ, by at most 4\.6e-6/);
+    expect(compareText(csv('0.4334', '1'), csv('0.4336', '1')).verdict).toBe('different');
+    expect(compareText(csv('251.3', '1'), csv('251.32', '1')).verdict).toBe('round-off'); // 0.8e-4 of 251
+    expect(compareText(csv('251.3', '1'), csv('251.4', '1')).verdict).toBe('different');
+    expect(compareText('a 0.5 b', 'a 0.50001 c').verdict).toBe('different'); // text around the numbers differs
+    expect(compareText('0.5 0.6', '0.5').verdict).toBe('different');
+  });
+
+  it('an SVG coordinate may move by one unit of its last printed decimal (plotly prints 0.01 px)', () => {
+    expect(numbersWithinRoundOff('translate(5.31,7.2)', 'translate(5.32,7.2)', true)).toMatch(
+      /^1 of 2 numbers differ, by at most 1.0e-2/,
+    );
+    expect(numbersWithinRoundOff('translate(5.31,7.2)', 'translate(5.33,7.2)', true)).toBeNull();
+    expect(numbersWithinRoundOff('translate(5.31,7.2)', 'translate(5.32,7.2)', false)).toBeNull();
+  });
+
+  const png = async (set: (x: number, y: number, px: Uint8Array) => void) => {
+    const w = 40;
+    const h = 40;
+    const px = new Uint8Array(w * h * 4).fill(200);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) set(x, y, px.subarray((y * w + x) * 4));
+    return new Uint8Array(
+      await sharp(Buffer.from(px), { raw: { width: w, height: h, channels: 4 } })
+        .png()
+        .toBuffer(),
+    );
+  };
+
+  it('pixels one colour level apart are round-off; two levels, or a pixel in the provenance band only, are not', async () => {
+    const base = await png(() => {});
+    const oneLevel = await png((x, y, p) => {
+      if (x === 3 && y < 5) p[0] = 201;
+    });
+    const twoLevels = await png((x, y, p) => {
+      if (x === 3 && y === 3) p[1] = 202;
+    });
+    const inBand = await png((x, y, p) => {
+      if (y === 39) p[2] = 0;
+    });
+    const r = await comparePng(base, oneLevel);
+    expect(r.verdict).toBe('round-off');
+    expect(r.detail).toMatch(/^5 pixels differ by 1 colour level at most/);
+    expect((await comparePng(base, twoLevels)).verdict).toBe('different');
+    expect((await comparePng(base, inBand)).verdict).toBe('provenance');
+    // an image embedded in an SVG has no provenance band: a changed pixel anywhere counts
+    const svg = (p: Uint8Array, x = '10') =>
+      `<svg><image x="${x}" xlink:href="data:image/png;base64,${Buffer.from(p).toString('base64')}"/></svg>`;
+    expect((await compareSvg(svg(base), svg(oneLevel))).detail).toMatch(/^embedded image 1: 5 pixels/);
+    expect((await compareSvg(svg(base), svg(inBand))).detail).toMatch(/^embedded image 1: pixels differ: x 0–39/);
+    expect((await compareSvg(svg(base), svg(base, '12'))).verdict).toBe('different');
+    expect((await compareSvg(svg(base), `<svg>${svg(base)}${svg(base)}</svg>`)).verdict).toBe('different');
   });
 });
 
