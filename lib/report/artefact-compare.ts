@@ -149,8 +149,8 @@ export async function comparePng(
         for (let c = 0; c < 4; c++) levels = Math.max(levels, Math.abs(A.data[p + c] - B.data[p + c]));
       }
     }
-  const where = box ? `x ${box[0]}–${box[1]}, y ${box[2]}–${box[3]}` : '';
   if (!box) return { verdict: o.provenanceBand === false ? 'identical' : 'provenance' };
+  const where = `x ${box[0]}–${box[1]}, y ${box[2]}–${box[3]}`;
   if (levels <= ROUND_OFF.pixelLevels)
     return { verdict: 'round-off', detail: `${pixels} pixels differ by ${levels} colour level at most (${where})` };
   return {
@@ -163,10 +163,10 @@ const DATA_PNG = /data:image\/png;base64,([A-Za-z0-9+/=]+)/g;
 
 /** An SVG: text as compareText, with raster images embedded as data URIs compared as PNGs (same count, same order). */
 export async function compareSvg(committed: string, now: string): Promise<ArtefactComparison> {
+  if (committed === now) return { verdict: 'identical' };
   const images = (t: string) => [...t.matchAll(DATA_PNG)].map((m) => Buffer.from(m[1], 'base64'));
   const [ia, ib] = [images(committed), images(now)];
   const strip = (t: string) => t.replace(DATA_PNG, 'data:image/png;base64,IMAGE');
-  if (!ia.length && !ib.length) return compareText(committed, now, 'svg');
   if (ia.length !== ib.length)
     return { verdict: 'different', detail: `${ia.length} embedded images committed vs ${ib.length} now` };
   let verdict = compareText(strip(committed), strip(now), 'svg');

@@ -29,17 +29,18 @@ export function runMachine(r: RunRecord): { cpu: string | null; onednn: 'on' | '
   return { cpu, onednn: info.onednn === 'off' ? 'off' : 'on' };
 }
 
-/** One sentence for the report's deviations: how many records per CPU and kernel family, oldest first. */
+/** One sentence for the report's deviations: how many records per CPU and kernel family, largest group first. */
 export function machineDeviation(records: RunRecord[]): string {
   if (!records.length) return '**Machines.** No fine-tuning records yet.';
   const groups = new Map<string, number>();
+  let off = 0;
   for (const r of records) {
     const m = runMachine(r);
+    if (m.onednn === 'off') off++;
     const k = `${m.cpu ?? 'CPU not recorded'}, oneDNN ${m.onednn}`;
     groups.set(k, (groups.get(k) ?? 0) + 1);
   }
   const parts = [...groups.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} × ${k}`);
-  const off = records.filter((r) => runMachine(r).onednn === 'off').length;
   return (
     `**Machines.** The ${records.length} fine-tuning records were computed across sessions on more than one machine: ${parts.join('; ')}. ` +
     'Records from before 2026-12-03 do not name their CPU: they come from several 2-core machines on which TensorFlow ran oneDNN by default (the dilated depthwise gradients, which exist only with oneDNN, passed there). ' +
