@@ -7,6 +7,8 @@
 // augment --epochs 3 --runs-dir DIR`) times the assumed ratio of epochs to early stopping (--augment-epochs, each
 // value a row), double fine-tuning by a stage 1 on the intermediate set (at most half the epochs) plus the target
 // run. Prints what is done, what is left and the total, in CPU seconds and in hours on all cores.
+// This sizes a grid before it runs. Once most cells have records, `npm run grid -- --profile P --no-train` counts what
+// is left from the grid's own runs (lib/finetune/time-left.ts), which is the better number then.
 import os from 'node:os';
 import path from 'node:path';
 import { cli, stringOption } from '../lib/util/cli';

@@ -144,6 +144,7 @@ const { DOUBLE_FT_PAIRS } = await import('../lib/finetune/pairs');
 const { fingerprints } = await import('../lib/data/fingerprints');
 const { compareSets } = await import('../lib/data/overlap');
 const { runHash } = await import('../lib/finetune/run-record');
+const { formatTimeLeft, measuredTimeLeft } = await import('../lib/finetune/time-left');
 const { disposeWeights, NotTrainedError, runOne } = await import('../lib/finetune/run');
 const { weightsHash } = await import('../lib/finetune/finetune');
 
@@ -432,6 +433,18 @@ async function main(): Promise<void> {
     console.log(
       `[grid] --no-train: ${res.notTrained.length} configs have no record (${[...new Set(res.notTrained.map((c) => `${c.dataset}/${c.arm}`))].slice(0, 8).join(', ')}…); \`npm run grid -- --profile ${profile}\` trains them`,
     );
+  if (cachedOnly) {
+    // what is left in machine time, from this grid's own measured runs (the sizing in paper/results/GRID-SIZING.md)
+    const doneCpu = res.records.reduce((a, r) => a + (r.cpuSeconds ?? 0), 0);
+    const left = measuredTimeLeft([...res.notTrained, ...res.locked], res.records); // a locked run counts whole
+    const cores = os.cpus().length;
+    console.log(
+      `[grid] done: ${res.records.length} records, ${Math.round(doneCpu).toLocaleString('en')} CPU-s; left, each run at the mean CPU seconds measured for its dataset × condition (its own arm where it has runs):\n${formatTimeLeft(left, cores)}` +
+        (waiting.length
+          ? `\n  (configs waiting for a learning rate are not counted: ${waiting.length} arm × set rates undecided)`
+          : ''),
+    );
+  }
   for (const f of res.failed) console.log(`  FAILED ${runLabel(f.config)}: ${f.error}`);
   const inGrid = new Set(grid.map(runHash)); // the tuning runs at the rates not chosen are not results
   console.log('\n' + formatTable(resultsTable(res.records.filter((r) => inGrid.has(r.configHash)))));
