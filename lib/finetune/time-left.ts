@@ -2,6 +2,7 @@
 // charged the mean CPU seconds of the finished runs closest to it. The model in bench/grid-estimate.ts sizes a grid
 // before it runs; once most cells have records, this count is the better one (the model's augmentation factor, from
 // a timing sample, under-counts the runs that stop late).
+import { meanSd } from '../stats/summary';
 import type { Condition, RunConfig, RunRecord } from './run-record';
 
 /** How a missing config's CPU seconds were estimated: which finished runs it was given the mean of. */
@@ -24,24 +25,28 @@ export interface TimeLeft {
   groups: TimeLeftGroup[];
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
 /**
  * The CPU seconds the `missing` configs will take, each at the mean of the timed `done` records of its dataset and
  * condition: those of its own arm where there are any (architectures differ in cost), else those of every arm.
  * Grouped by dataset × condition, in the order the configs come.
  */
 export function measuredTimeLeft(missing: readonly RunConfig[], done: readonly RunRecord[]): TimeLeft {
-  const timed = done.filter((r) => typeof r.cpuSeconds === 'number' && Number.isFinite(r.cpuSeconds));
-  const cpuOf = (rs: RunRecord[]) => (rs.length ? mean(rs.map((r) => r.cpuSeconds!)) : undefined);
+  // CPU seconds by dataset × condition (any arm) and by dataset × condition × arm, gathered once
+  const cpu = new Map<string, number[]>();
+  const add = (k: string, v: number) => cpu.set(k, [...(cpu.get(k) ?? []), v]);
+  for (const r of done) {
+    if (typeof r.cpuSeconds !== 'number' || !Number.isFinite(r.cpuSeconds)) continue;
+    const k = `${r.config.dataset}\u0000${r.config.condition}`;
+    add(k, r.cpuSeconds);
+    add(`${k}\u0000${r.config.arm}`, r.cpuSeconds);
+  }
+  const meanOf = (k: string) => (cpu.has(k) ? meanSd(cpu.get(k)!).mean : undefined);
   const groups = new Map<string, TimeLeftGroup>();
-  let unmeasured = 0;
   for (const c of missing) {
-    const same = timed.filter((r) => r.config.dataset === c.dataset && r.config.condition === c.condition);
-    const own = cpuOf(same.filter((r) => r.config.arm === c.arm));
-    const any = cpuOf(same);
-    const basis: TimeBasis = own !== undefined ? 'same arm' : any !== undefined ? 'any arm' : 'unmeasured';
     const key = `${c.dataset}\u0000${c.condition}`;
+    const own = meanOf(`${key}\u0000${c.arm}`);
+    const any = meanOf(key);
+    const basis: TimeBasis = own !== undefined ? 'same arm' : any !== undefined ? 'any arm' : 'unmeasured';
     const g = groups.get(key) ?? {
       dataset: c.dataset,
       condition: c.condition,
@@ -52,14 +57,13 @@ export function measuredTimeLeft(missing: readonly RunConfig[], done: readonly R
     g.runs++;
     g.cpuSeconds += own ?? any ?? 0;
     g.basis[basis]++;
-    if (basis === 'unmeasured') unmeasured++;
     groups.set(key, g);
   }
   const list = [...groups.values()];
   return {
     runs: missing.length,
     cpuSeconds: list.reduce((a, g) => a + g.cpuSeconds, 0),
-    unmeasured,
+    unmeasured: list.reduce((a, g) => a + g.basis.unmeasured, 0),
     groups: list,
   };
 }
