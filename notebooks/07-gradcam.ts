@@ -8,8 +8,9 @@
 //
 // **What we run.** For each dataset below, the grid's own fine-tuned models (baseline condition, one seed): the
 // same pre-trained backbones and the same fine-tuning recipe as `npm run grid` (`lib/explain/finetuned.ts`; the
-// grid keeps records, not weights, so the weights are trained once with the grid's settings and cached, and the
-// test accuracy is compared with the grid's record). Then Grad-CAM (`lib/explain/gradcam.ts`) at each backbone's
+// grid keeps records, not weights, so the weights are trained once with the grid's settings, by the publishing run,
+// and committed in `data/classifiers/<profile>/`, where this notebook loads them; the test accuracy is compared with
+// the grid's record). Then Grad-CAM (`lib/explain/gradcam.ts`) at each backbone's
 // last convolutional layer, for the class each model predicts. Grad-CAM weights that layer's feature maps by the
 // spatially averaged gradient of the class score and keeps the positive part, so a map is only as sharp as that
 // layer (its size is printed below), upsampled to the image.

@@ -30,6 +30,7 @@ export interface ArtefactComparison {
 export const RUN_RECORDS: readonly [RegExp, string][] = [
   [/^paper\/(.*\/)?reproduce-log-[^/]+\.json$/, 'the log of the reproduce run (its dates and durations)'],
   [/^paper\/tables\/00-measured-here-[^/]+\.(csv|md)$/, 'speeds measured on the machine that ran notebook 00'],
+  [/^paper\/tables\/00-environment-[^/]+\.(csv|md)$/, 'the software and machine (kernel, CPUs) that ran notebook 00'],
   [/^notebooks\/00-environment\.ipynb$/, 'notebook 00 describes and measures the machine that runs it'],
 ];
 
