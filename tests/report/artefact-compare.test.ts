@@ -158,9 +158,9 @@ describe('rendered figures (headless Chromium)', () => {
       'run record',
     );
     const kernel = (v: string) => u(`| platform | linux 6.18.44-fc-${v} |`);
-    expect((await compareArtefact('paper/tables/00-environment-cpu.md', kernel('v1045'), kernel('v1147'))).verdict).toBe(
-      'run record',
-    );
+    expect(
+      (await compareArtefact('paper/tables/00-environment-cpu.md', kernel('v1045'), kernel('v1147'))).verdict,
+    ).toBe('run record');
     expect((await compareArtefact('paper/tables/09-claims-cpu.md', u('1'), u('2'))).verdict).toBe('different');
   });
 });
