@@ -8,7 +8,8 @@ import { intermediateFor } from '../finetune/pairs';
 import { armLabel } from '../pretrain/arms';
 import { holmAdjusted } from '../stats/hypothesis';
 import { marginTest, tost } from '../stats/hierarchical';
-import { tMarginTest, tTost } from '../stats/t-tests';
+import { leaveOneOutT, leaveOneOutWelch } from '../stats/leave-one-out';
+import { tMarginTest, tTost, type TInterval } from '../stats/t-tests';
 import type { MarginTestResult, TostResult } from '../stats/hypothesis';
 import { contentColour, trainImages, type RunRecord, type Verdict } from './compare';
 import {
@@ -160,6 +161,8 @@ export interface ClaimResult {
   note: string;
   /** Few datasets: the t interval is wide because K is small (said, not hidden). */
   fewUnits?: string;
+  /** Does the primary t result hang on one dataset? Each left out in turn (lib/stats/leave-one-out.ts). */
+  leaveOneOut?: string;
 }
 
 export interface ClaimsInput {
@@ -184,6 +187,35 @@ function detailOf(e: Effect | undefined, pairs: number): ClaimResult['detail'] {
   const m = e?.byMetric[VERDICT_METRIC];
   if (!m || !Number.isFinite(m.estimate)) return null;
   return { diff: m.estimate, lo: m.t?.lower ?? NaN, hi: m.t?.upper ?? NaN, pairs };
+}
+
+const side = (t: TInterval) => (t.lower > 0 ? 'lies above 0' : t.upper < 0 ? 'lies below 0' : 'contains 0');
+const withInterval = (t: TInterval) => `${pts(t.estimate)} [${pts(t.lower)}, ${pts(t.upper)}]`;
+
+/**
+ * The primary effect re-estimated with each dataset left out in turn (verdict metric, the claim's own t test): its
+ * range, and every dataset without which the 95% interval falls on another side of 0 than with all of them.
+ * Undefined where the effect has no t interval or too few datasets to leave one out.
+ */
+function leaveOneOutNote(e: Effect | undefined, simple?: [Effect, Effect]): string | undefined {
+  const full = e?.byMetric[VERDICT_METRIC].t;
+  if (!e || !full) return undefined;
+  const units = (x: Effect) => x.byMetric[VERDICT_METRIC].perDataset.map((d) => ({ name: d.name, effect: d.effect }));
+  const [u1, u2] = simple ? [units(simple[0]), units(simple[1])] : [units(e), []];
+  const canDrop = simple ? Math.max(u1.length, u2.length) >= 3 && Math.min(u1.length, u2.length) >= 2 : u1.length >= 3;
+  if (!canDrop) return undefined;
+  const fits = simple ? leaveOneOutWelch(u1, u2) : leaveOneOutT(u1);
+  const byEstimate = [...fits].sort((a, b) => a.interval.estimate - b.interval.estimate);
+  const [lo, hi] = [byEstimate[0], byEstimate[byEstimate.length - 1]];
+  const moved = fits.filter((f) => side(f.interval) !== side(full));
+  return (
+    `${fits.length} fits, balanced accuracy, ${simple ? 'Welch' : 'one-sample'} t: ` +
+    `the effect ranges from ${withInterval(lo.interval)} without ${lo.left} to ${withInterval(hi.interval)} without ${hi.left}. ` +
+    `With all datasets the 95% interval ${side(full)}; ` +
+    (moved.length
+      ? moved.map((f) => `without ${f.left} it ${side(f.interval)} (${withInterval(f.interval)})`).join('; ')
+      : 'it does so with any one of them left out')
+  );
 }
 
 /** Direction verdict from a t interval: the paper's sign, excluded zero; Holm p < alpha needed for 'supported'. */
@@ -442,6 +474,7 @@ export function evaluateClaimSet(inp: ClaimsInput): ClaimResult[] {
       ],
       note: holmNote,
       fewUnits: K.length ? fewUnitsNote(K) : undefined,
+      leaveOneOut: leaveOneOutNote(hi?.eff?.contrast, hi?.eff?.simple),
     });
   }
 
@@ -540,6 +573,7 @@ export function evaluateClaimSet(inp: ClaimsInput): ClaimResult[] {
       ],
       note: holmNote,
       fewUnits: c4 ? fewUnitsNote(c4.K) : undefined,
+      leaveOneOut: leaveOneOutNote(c4),
     });
   }
 
@@ -596,6 +630,7 @@ export function evaluateClaimSet(inp: ClaimsInput): ClaimResult[] {
       ],
       note: holmNote,
       fewUnits: c5 ? fewUnitsNote(c5.contrast.K) : undefined,
+      leaveOneOut: leaveOneOutNote(c5?.contrast, c5?.simple),
     });
   }
   return claims;

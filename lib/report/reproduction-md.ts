@@ -59,6 +59,7 @@ function claimSection(c: ClaimResult): string[] {
     `- **Verdict:** **${verdictText(c)}** — read in ${c.verdictMetric}. ${c.ours}${Number.isFinite(c.pHolm) ? ` (primary p ${fmtP(c.p)}, Holm ${fmtP(c.pHolm)}; ${c.note})` : ''}`,
   ];
   if (c.fewUnits) out.push(`- **Few datasets:** ${c.fewUnits}.`);
+  if (c.leaveOneOut) out.push(`- **One dataset left out at a time:** ${c.leaveOneOut}.`);
   if (c.missing) out.push(`- **Missing:** ${c.missing}.`);
   if (c.effects.length) {
     out.push('', effectTable(c.effects));

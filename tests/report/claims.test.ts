@@ -77,6 +77,18 @@ describe('C1/C2: one colour × method interaction, datasets as units', () => {
     expect(inter.notes).toEqual([]);
   });
 
+  it('leaves one dataset out at a time and names those without which the interval would contain 0', () => {
+    const note = claim(evaluateClaimSet({ records, ...opts }), 'C1/C2').leaveOneOut!;
+    // scipy 1.17.1: stats.ttest_ind(colour, grey, equal_var=False).confidence_interval(0.95), one dataset dropped
+    expect(note).toMatch(
+      /^6 fits, balanced accuracy, Welch t: the effect ranges from \+17\.5 \[\+5\.1, \+29\.9\] without (eye-fundus|busi) to \+22\.5 \[\+10\.1, \+34\.9\] without (isic-uda1|breastmnist)\. With all datasets the 95% interval lies above 0; /,
+    );
+    // dropping ham10000 (or chest-ct) leaves the two groups' spreads larger: [−0.0988, +0.4988]
+    expect(note).toContain('without ham10000 it contains 0 (+20.0 [-9.9, +49.9])');
+    expect(note).toContain('without chest-ct it contains 0 (+20.0 [-9.9, +49.9])');
+    expect(note.match(/ it contains 0/g)).toHaveLength(2);
+  });
+
   it('per-dataset effects have their own intervals and Holm across datasets', () => {
     const c = claim(evaluateClaimSet({ records, ...opts }), 'C1/C2');
     const rows = c.perDataset![0].rows;
@@ -128,6 +140,7 @@ describe('REPRODUCTION.md', () => {
     expect(md).toMatch(/\| isic-uda1 \| colour \| 500 \| .* \| – \| \+10\.0 /);
     expect(md).toContain('| Chest CT (grey) | SSL vs TL accuracy | SSL 97.22%, TL 95.4% |');
     expect(md).toMatch(/K = 3 and 3 datasets: the t interval is wide because K is small/);
+    expect(md).toMatch(/- \*\*One dataset left out at a time:\*\* 6 fits, balanced accuracy, Welch t: /);
   });
 
   it('names the effects whose bootstrap had a level that could not vary (one pre-training seed: Xception only)', () => {
