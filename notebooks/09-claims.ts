@@ -38,7 +38,8 @@ import { renderFigure } from '../lib/report/figures';
 import { effectDotsCI } from '../lib/report/plots';
 import { analysisConfig } from '../lib/report/analysis-config';
 import { showFigure, showMarkdown, showTable } from '../lib/report/notebook';
-import { readTableCsv } from '../lib/report/tables';
+import { readTableCsv, writeTable } from '../lib/report/tables';
+import { probeNearestCopies, type NearestCopyProbe } from '../lib/data/nearest-copy';
 
 const PROFILE = profileName();
 const ANALYSIS = analysisConfig(PROFILE); // resamples, bootstrap seed, small-set threshold: the profile's, shared
@@ -59,11 +60,27 @@ const stepCost = loadStepCost(PROFILE); // C6's controlled per-image cost (bench
 console.log(`fine-tuning: ${loaded.source}; pre-training records: ${pretrain.length}; step cost: ${stepCost ? stepCost.date : 'not measured'}`);
 
 // %% [markdown]
+// A leak probe with no training (`lib/data/nearest-copy.ts`): each test image takes the label of the train image
+// with the most similar 16×16 thumbnail. Where that alone scores like a network, test images have near-copies in
+// train, and the report says which claims that touches.
+
+// %%
+const nearestCopies: Record<string, NearestCopyProbe> = {};
+for (const d of [...new Set(records.map((r) => r.config.dataset))].sort()) {
+  try {
+    nearestCopies[d] = await probeNearestCopies(d);
+  } catch (e) {
+    console.log(`leak probe: ${d} not probed (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+showTable(writeTable(`09-nearest-copy-${PROFILE}`, Object.entries(nearestCopies).map(([d, p]) => ({ dataset: d, test_images: p.n, nn_accuracy: p.accuracy, nn_balanced_accuracy: p.balancedAccuracy, near_copies: p.nearCopies, median_best_r: p.medianCorrelation })), { title: 'Leak probe: the nearest train thumbnail, no training (lib/data/nearest-copy.ts)', provenance: { profile: PROFILE } }));
+
+// %% [markdown]
 // ## Verdicts
 
 // %%
 const rep = writeReproduction({ records: records, pretrain: pretrain, profile: PROFILE, // (tslab: no shorthand properties for names from earlier cells)
-  bootstrapSeed: BOOTSTRAP_SEED, resamples: KNOBS.resamples, stepCost: stepCost });
+  bootstrapSeed: BOOTSTRAP_SEED, resamples: KNOBS.resamples, stepCost: stepCost, nearestCopies: nearestCopies });
 showMarkdown(
   [
     '| id | claim | unit | paper | ours | p (Holm) | verdict (metric) |',

@@ -3,6 +3,7 @@
 // effects are given in accuracy, balanced accuracy and macro-AUC side by side (lib/report/claim-effects.ts).
 // A claim is evaluated only on the complete design the grid defines (lib/report/claim-data.ts): with cells missing
 // it says which, and that it is not evaluated yet.
+import { NEAR_COPY_FLAG } from '../data/nearest-copy';
 import { GRIDS } from '../finetune/grid';
 import { intermediateFor } from '../finetune/pairs';
 import { armLabel } from '../pretrain/arms';
@@ -172,6 +173,8 @@ export interface ClaimsInput {
   seed: number;
   resamples: number;
   smallSet: number;
+  /** Sets flagged by the thumbnail 1-NN leak probe (reproduction.ts nearCopySets); named among C1/C2's and C4's confounds. */
+  nearCopies?: { dataset: string; probe: { balancedAccuracy: number } }[];
 }
 
 const pts = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}` : 'n/a');
@@ -216,6 +219,21 @@ function leaveOneOutNote(e: Effect | undefined, simple?: [Effect, Effect]): stri
       ? moved.map((f) => `without ${f.left} it ${side(f.interval)} (${withInterval(f.interval)})`).join('; ')
       : 'it does so with any one of them left out')
   );
+}
+
+/**
+ * Sets whose test images have near-copies in train (a thumbnail 1-NN with no training reaches the flag level): what
+ * a model scores there, and what changes it, can be matching rather than learning. `more` adds a per-set number.
+ */
+function nearCopyConfound(sets: ClaimsInput['nearCopies'], more: (dataset: string) => string): string[] {
+  if (!sets?.length) return [];
+  const list = sets.map(({ dataset, probe }) => {
+    const m = more(dataset);
+    return `${dataset} (1-NN bal. ${(100 * probe.balancedAccuracy).toFixed(1)}%${m ? `; ${m}` : ''})`;
+  });
+  return [
+    `test images with near-copies in train: a 1-nearest-neighbour on 16×16 thumbnails, with no training, reaches ≥ ${(100 * NEAR_COPY_FLAG).toFixed(0)}% balanced accuracy on ${list.join(', ')} (lib/data/nearest-copy.ts). There a model can score by matching the copy, and anything that breaks exact matching, as augmentation does, costs more than it would on held-out images`,
+  ];
 }
 
 /** Direction verdict from a t interval: the paper's sign, excluded zero; Holm p < alpha needed for 'supported'. */
@@ -471,6 +489,7 @@ export function evaluateClaimSet(inp: ClaimsInput): ClaimResult[] {
         ),
         'colour and grey sets differ in more than colour (modality, organ, size, class count): the interaction is between method and the kind of dataset, of which colour is one property',
         'no Kvasir (the paper’s colour example): the colour group is dermoscopy, fundus and blood-cell sets',
+        ...nearCopyConfound(inp.nearCopies, () => ''),
       ],
       note: holmNote,
       fewUnits: K.length ? fewUnitsNote(K) : undefined,
@@ -570,6 +589,10 @@ export function evaluateClaimSet(inp: ClaimsInput): ClaimResult[] {
           ? `augmented runs that ended at the epoch cap without early stopping (possibly still under-fitting): ${capAug.capped} of ${capAug.known} (baseline: ${capBase.capped} of ${capBase.known})`
           : 'the records do not say whether augmented runs stopped early or hit the epoch cap (under-fitting cannot be ruled out)',
         'the augmentations are ours (rotation, flip, zoom, blur: lib/data/augment.ts); the paper does not list its parameters',
+        ...nearCopyConfound(inp.nearCopies, (d) => {
+          const e = c4per.find((r) => r.dataset === d)?.byMetric[VERDICT_METRIC].estimate;
+          return e === undefined ? '' : `augment − baseline ${pts(e)}`;
+        }),
       ],
       note: holmNote,
       fewUnits: c4 ? fewUnitsNote(c4.K) : undefined,

@@ -7,6 +7,7 @@ import { CLAIM_METRICS, FEW_UNITS, METRIC_LABEL, type Effect, type MetricEffect 
 import type { ClaimResult } from './claims';
 import type { DatasetEffectRow } from './claim-effects';
 import { DEGENERATE_LEGEND } from './degenerate';
+import { NEAR_COPY_FLAG, NEAR_COPY_R } from '../data/nearest-copy';
 import { provenanceLine, type Provenance } from './provenance';
 import { mdTable } from './tables';
 import type { Reproduction, ReproductionInput } from './reproduction';
@@ -97,6 +98,38 @@ function claimSection(c: ClaimResult): string[] {
   return out;
 }
 
+function nearCopySection(inp: MdInput): string[] {
+  const probes = Object.entries(inp.nearestCopies ?? {});
+  if (!probes.length) return [];
+  return [
+    '## Leak probe: the nearest train image, no training',
+    '',
+    `Each test image takes the label of the train image whose 16×16 grey thumbnail correlates best with its own (lib/data/nearest-copy.ts, the committed splits, 64 px). On held-out test images this pixel matching is weak; where it scores like a trained network, test images have near-copies in train (neighbouring slices of one scan, one subject on both sides of a split) and a model can score by recognising them. A set is flagged at ≥ ${(100 * NEAR_COPY_FLAG).toFixed(0)}% balanced accuracy; a high score with few near-copies can also mean an easy task.`,
+    '',
+    mdTable(
+      [
+        'dataset',
+        'test images',
+        '1-NN accuracy',
+        '1-NN balanced accuracy',
+        `near-copies (r ≥ ${NEAR_COPY_R})`,
+        'median best r',
+        'flag',
+      ],
+      probes.map(([d, p]) => [
+        d,
+        String(p.n),
+        fmtPct(p.accuracy),
+        fmtPct(p.balancedAccuracy),
+        `${p.nearCopies} (${fmtPct(p.nearCopies / p.n)})`,
+        p.medianCorrelation.toFixed(3),
+        p.balancedAccuracy >= NEAR_COPY_FLAG ? 'near-copies' : '–',
+      ]),
+    ),
+    '',
+  ];
+}
+
 function datasetSection(rep: Reproduction): string[] {
   return rep.datasetTables.flatMap(({ comparison, rows }) => {
     const eff = (r: (typeof rows)[number], m: (typeof CLAIM_METRICS)[number]) => {
@@ -106,7 +139,7 @@ function datasetSection(rep: Reproduction): string[] {
     return [
       `## Per dataset: TL − SSL at baseline, ${comparison.label}${comparison.headline ? ' (headline)' : ''}`,
       '',
-      `Each dataset's paired effect with its own 95% interval (hierarchical bootstrap within the dataset: pre-training seed → fine-tuning seed → shared test images) and Holm's correction across the datasets with complete cells (p in balanced accuracy). Accuracies are means over seeds. ${comparison.confound}. Degenerate cells are marked (${DEGENERATE_LEGEND}); a difference built on a flagged cell is not evidence about the method.`,
+      `Each dataset's paired effect with its own 95% interval (hierarchical bootstrap within the dataset: pre-training seed → fine-tuning seed → shared test images) and Holm's correction across the datasets with complete cells (p in balanced accuracy). Accuracies are means over seeds. ${comparison.confound}. Degenerate cells are marked (${DEGENERATE_LEGEND}; set: near-copies = the leak probe above flags the set); a difference built on a flagged cell is not evidence about the method.`,
       '',
       mdTable(
         [
@@ -279,6 +312,7 @@ export function renderMarkdown(rep: Reproduction, inp: MdInput, prov: Provenance
     mdTable(['id', 'claim', 'paper', 'ours', 'primary p', 'verdict'], claimRows),
     '',
     ...rep.claims.flatMap(claimSection),
+    ...nearCopySection(inp),
     ...datasetSection(rep),
     ...controlsSection(rep),
     '## The paper’s numbers beside ours',

@@ -26,6 +26,7 @@ import { costClaim, type CostResult, type StepCostFile } from './cost';
 import { evaluateControls, type ControlResult } from './controls';
 import { renderMarkdown } from './reproduction-md';
 import { machineDeviation } from './run-machines';
+import { NEAR_COPY_FLAG, type NearestCopyProbe } from '../data/nearest-copy';
 
 export { SMALL_SET } from './analysis-config';
 
@@ -163,6 +164,8 @@ export interface ReproductionInput {
   smallSet?: number;
   /** C6's controlled per-image cost measurement (loadStepCost); without it C6 falls back to the run logs. */
   stepCost?: StepCostFile;
+  /** The thumbnail 1-NN leak probe per dataset (lib/data/nearest-copy.ts); flags sets with near-copies across splits. */
+  nearestCopies?: Record<string, NearestCopyProbe>;
 }
 
 /** One dataset of the headline TL − SSL table: both arms' cells, their degenerate flags, the paired effects. */
@@ -196,6 +199,21 @@ const fmtS = (s?: ArmSummary) =>
     ? `${fmtPct(s.accuracy)} [${fmtPct(s.lo)}, ${fmtPct(s.hi)}], bal. ${fmtPct(s.balancedAccuracy)} (${s.seeds} seed${s.seeds === 1 ? '' : 's'})`
     : 'not run';
 
+/** The sets whose thumbnail 1-NN reaches NEAR_COPY_FLAG balanced accuracy, with that number (dataset order kept). */
+export function nearCopySets(
+  probes?: Record<string, NearestCopyProbe>,
+): { dataset: string; probe: NearestCopyProbe }[] {
+  return Object.entries(probes ?? {})
+    .filter(([, p]) => p.balancedAccuracy >= NEAR_COPY_FLAG)
+    .map(([dataset, probe]) => ({ dataset, probe }));
+}
+
+function nearCopyFlag(p?: NearestCopyProbe): string {
+  return p && p.balancedAccuracy >= NEAR_COPY_FLAG
+    ? `set: near-copies (thumbnail 1-NN bal. ${fmtPct(p.balancedAccuracy)}, no training)`
+    : '';
+}
+
 /** Evaluate every claim on the records of one profile. Pure: no files written. */
 export function evaluateClaims(inp: ReproductionInput, prov: Provenance): Reproduction {
   const R = inp.records;
@@ -212,6 +230,7 @@ export function evaluateClaims(inp: ReproductionInput, prov: Provenance): Reprod
     seed,
     resamples,
     smallSet: inp.smallSet ?? cfg?.smallSet ?? SMALL_SET,
+    nearCopies: nearCopySets(inp.nearestCopies),
   });
 
   // C6: cost, on the headline arms (fine-tuning) and the pre-training logs of this profile
@@ -283,7 +302,7 @@ export function evaluateClaims(inp: ReproductionInput, prov: Provenance): Reprod
           trainImages: trainImages(R, d),
           tl,
           ssl,
-          flags: [flag(tl, 'TL'), flag(ssl, 'SSL')].filter(Boolean).join('; '),
+          flags: [nearCopyFlag(inp.nearestCopies?.[d]), flag(tl, 'TL'), flag(ssl, 'SSL')].filter(Boolean).join('; '),
           effect: effects.find((r) => r.dataset === d),
         };
       });

@@ -143,6 +143,38 @@ describe('REPRODUCTION.md', () => {
     expect(md).toMatch(/- \*\*One dataset left out at a time:\*\* 6 fits, balanced accuracy, Welch t: /);
   });
 
+  it('the leak probe: its table, a per-dataset flag and a named confound for a set at ≥ 90% thumbnail 1-NN only', () => {
+    const records = baselineDesign({ 'isic-uda1': 10, 'eye-fundus': 20, ham10000: 15, 'chest-ct': -5, breastmnist: 0 });
+    const probe = (balancedAccuracy: number, nearCopies: number) => ({
+      n: 100,
+      accuracy: balancedAccuracy,
+      balancedAccuracy,
+      medianCorrelation: 0.9,
+      nearCopies,
+    });
+    const rep = evaluateClaims(
+      {
+        records,
+        pretrain: [],
+        profile: 'test',
+        resamples: 200,
+        nearestCopies: { 'chest-ct': probe(0.95, 80), 'isic-uda1': probe(0.899, 0) },
+      },
+      provenance({ commit: 'x', profile: 'test', backend: 'cpu' }),
+    );
+    expect(rep.markdown).toContain('## Leak probe: the nearest train image, no training');
+    expect(rep.markdown).toMatch(/\| chest-ct \| 100 \| 95\.0% \| 95\.0% \| 80 \(80\.0%\) \| 0\.900 \| near-copies \|/);
+    expect(rep.markdown).toMatch(/\| isic-uda1 \| 100 \| 89\.9% \| 89\.9% \| 0 \(0\.0%\) \| 0\.900 \| – \|/);
+    const head = rep.datasetTables[0].rows;
+    expect(head.find((r) => r.dataset === 'chest-ct')!.flags).toMatch(
+      /^set: near-copies \(thumbnail 1-NN bal\. 95\.0%/,
+    );
+    expect(head.find((r) => r.dataset === 'isic-uda1')!.flags).toBe('');
+    const c12 = claim(rep.claims, 'C1/C2').confounds.join('\n');
+    expect(c12).toMatch(/≥ 90% balanced accuracy on chest-ct \(1-NN bal\. 95\.0%\)/);
+    expect(c12).not.toContain('isic-uda1 (1-NN');
+  });
+
   it('names the effects whose bootstrap had a level that could not vary (one pre-training seed: Xception only)', () => {
     const records = baselineDesign({ 'isic-uda1': 10, 'eye-fundus': 20, ham10000: 15, 'chest-ct': -5, breastmnist: 0 });
     for (const d of ['isic-uda1', 'eye-fundus', 'ham10000', 'chest-ct', 'breastmnist'])
