@@ -5,6 +5,7 @@
 // can score by recognising them. The report flags such sets, because what a model learns there, and what helps or
 // hurts it (augmentation breaks exact matching), is not only what the paper's claims are about.
 import { confusionMatrix, nanMean } from '../metrics/classification';
+import { quantileSorted } from '../stats/summary';
 import { fingerprints, THUMB, type Fingerprints } from './fingerprints';
 import { loadImageSet, type LoadOptions } from './load';
 
@@ -12,6 +13,11 @@ import { loadImageSet, type LoadOptions } from './load';
 export const NEAR_COPY_FLAG = 0.9;
 /** A test image whose best train thumbnail correlates at least this much is counted as having a near-copy. */
 export const NEAR_COPY_R = 0.99;
+
+/** Whether the probe flags its set: the one rule the report's table, per-dataset flags and confounds share. */
+export function nearCopyFlagged(p: Pick<NearestCopyProbe, 'balancedAccuracy'> | undefined): boolean {
+  return !!p && p.balancedAccuracy >= NEAR_COPY_FLAG;
+}
 
 export interface NearestCopyProbe {
   /** test images */
@@ -52,12 +58,11 @@ export function nearestCopyProbe(
   const truth = test.map((i) => labels[i]);
   const cm = confusionMatrix(truth, pred, numClasses);
   const sorted = Array.from(best).sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
   return {
     n: test.length,
     accuracy: cm.reduce((s, row, c) => s + row[c], 0) / test.length,
     balancedAccuracy: nanMean(cm.map((row, c) => row[c] / row.reduce((a, b) => a + b, 0))),
-    medianCorrelation: sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2,
+    medianCorrelation: quantileSorted(sorted, 0.5),
     nearCopies: sorted.filter((r) => r >= NEAR_COPY_R).length,
   };
 }

@@ -7,7 +7,7 @@ import { CLAIM_METRICS, FEW_UNITS, METRIC_LABEL, type Effect, type MetricEffect 
 import type { ClaimResult } from './claims';
 import type { DatasetEffectRow } from './claim-effects';
 import { DEGENERATE_LEGEND } from './degenerate';
-import { NEAR_COPY_FLAG, NEAR_COPY_R } from '../data/nearest-copy';
+import { NEAR_COPY_FLAG, NEAR_COPY_R, nearCopyFlagged } from '../data/nearest-copy';
 import { provenanceLine, type Provenance } from './provenance';
 import { mdTable } from './tables';
 import type { Reproduction, ReproductionInput } from './reproduction';
@@ -123,7 +123,7 @@ function nearCopySection(inp: MdInput): string[] {
         fmtPct(p.balancedAccuracy),
         `${p.nearCopies} (${fmtPct(p.nearCopies / p.n)})`,
         p.medianCorrelation.toFixed(3),
-        p.balancedAccuracy >= NEAR_COPY_FLAG ? 'near-copies' : '–',
+        nearCopyFlagged(p) ? 'near-copies' : '–',
       ]),
     ),
     '',

@@ -26,7 +26,7 @@ import { costClaim, type CostResult, type StepCostFile } from './cost';
 import { evaluateControls, type ControlResult } from './controls';
 import { renderMarkdown } from './reproduction-md';
 import { machineDeviation } from './run-machines';
-import { NEAR_COPY_FLAG, type NearestCopyProbe } from '../data/nearest-copy';
+import { nearCopyFlagged, type NearestCopyProbe } from '../data/nearest-copy';
 
 export { SMALL_SET } from './analysis-config';
 
@@ -199,17 +199,17 @@ const fmtS = (s?: ArmSummary) =>
     ? `${fmtPct(s.accuracy)} [${fmtPct(s.lo)}, ${fmtPct(s.hi)}], bal. ${fmtPct(s.balancedAccuracy)} (${s.seeds} seed${s.seeds === 1 ? '' : 's'})`
     : 'not run';
 
-/** The sets whose thumbnail 1-NN reaches NEAR_COPY_FLAG balanced accuracy, with that number (dataset order kept). */
+/** The sets the leak probe flags (nearCopyFlagged), with their probe (dataset order kept). */
 export function nearCopySets(
   probes?: Record<string, NearestCopyProbe>,
 ): { dataset: string; probe: NearestCopyProbe }[] {
   return Object.entries(probes ?? {})
-    .filter(([, p]) => p.balancedAccuracy >= NEAR_COPY_FLAG)
+    .filter(([, p]) => nearCopyFlagged(p))
     .map(([dataset, probe]) => ({ dataset, probe }));
 }
 
 function nearCopyFlag(p?: NearestCopyProbe): string {
-  return p && p.balancedAccuracy >= NEAR_COPY_FLAG
+  return p && nearCopyFlagged(p)
     ? `set: near-copies (thumbnail 1-NN bal. ${fmtPct(p.balancedAccuracy)}, no training)`
     : '';
 }
